@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// trustd — PKI and trust-services appliance. Layout and dependency direction: ../shared/DESIGN.md §2.
+// Executables → TrustServer → TrustServices → (TrustStore, KeyCustody, SealFormat, CardReader, TrustCrypto,
+// TrustModel) → C targets. Only TrustCrypto, KeyCustody and CardReader import the C targets.
+
+let package = Package(
+    name: "trustd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "trustd", targets: ["trustd"]),
+        .executable(name: "trustctl", targets: ["trustctl"]),
+        .library(name: "TrustCrypto", targets: ["TrustCrypto"]),
+        .library(name: "KeyCustody", targets: ["KeyCustody"]),
+        .library(name: "CardReader", targets: ["CardReader"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C libraries
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
+        // pkg-config adds -I/usr/include/PCSC; SwiftPM drops its `-pthread` with a harmless "prohibited flag" warning.
+        .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+
+        // MARK: Libraries
+        .target(name: "TrustCrypto", dependencies: ["COpenSSL"]),
+        .target(
+            name: "KeyCustody",
+            dependencies: ["TrustCrypto", "CPKCS11", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "CardReader", dependencies: ["CPCSCLite"]),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "trustd",
+            dependencies: [
+                "TrustCrypto", "KeyCustody", "CardReader",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "trustctl",
+            dependencies: [
+                "TrustCrypto", "KeyCustody", "CardReader",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "trust-bench",
+            dependencies: [
+                "TrustCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/Sources/trust-bench"
+        ),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["TrustCrypto"], path: "Tests/Support", exclude: ["python"]),
+        .testTarget(name: "TrustCryptoTests", dependencies: ["TrustCrypto", "TestSupport"]),
+        .testTarget(name: "KeyCustodyTests", dependencies: ["KeyCustody", "TrustCrypto", "TestSupport"]),
+        .testTarget(name: "CardReaderTests", dependencies: ["CardReader", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

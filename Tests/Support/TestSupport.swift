@@ -1,0 +1,143 @@
+import Foundation
+
+/// Helpers shared by the test targets: paths, temporary directories, and running the independent
+/// implementations (`openssl` CLI, Python `gmssl`) that cross-check trustd's output.
+public enum TestPaths {
+    /// The package root (the directory holding Package.swift).
+    public static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    /// Scripts under Tests/Support/python.
+    public static func pythonScript(_ name: String) -> String {
+        packageRoot.appendingPathComponent("Tests/Support/python/\(name)").path
+    }
+
+    /// A product built next to the running test bundle (`swift test` builds the executables too).
+    public static func builtProduct(_ name: String) throws -> String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let candidate = exe.deletingLastPathComponent().appendingPathComponent(name).path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw TestSupportError("\(name) is not built at \(candidate): run `swift build` first")
+        }
+        return candidate
+    }
+
+    /// The Python interpreter with the cross-check packages (gmssl, asn1crypto): `TRUSTD_TEST_PYTHON`, else the
+    /// repository's `.venv` made by `.ci/install-deps`.
+    public static var python: String {
+        get throws {
+            let candidate = ProcessInfo.processInfo.environment["TRUSTD_TEST_PYTHON"]
+                ?? packageRoot.appendingPathComponent(".venv/bin/python3").path
+            guard FileManager.default.isExecutableFile(atPath: candidate) else {
+                throw TestSupportError("no Python with gmssl at \(candidate): run .ci/install-deps (or set TRUSTD_TEST_PYTHON)")
+            }
+            return candidate
+        }
+    }
+}
+
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A directory removed when the value is deinitialised.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let url: URL
+    public var path: String { url.path }
+
+    public init(_ prefix: String = "trustd-test") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    @discardableResult
+    public func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let path = file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @discardableResult
+    public func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
+
+    public func read(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: file(name)))) }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// The outcome of a finished child process.
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+    public let stdoutBytes: [UInt8]
+    public var succeeded: Bool { status == 0 }
+}
+
+/// Runs a program to completion (no shell), feeding `input` on stdin.
+public enum Subprocess {
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [],
+                           environment: [String: String]? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+        let errorData = LockedBox(Data())
+        let errorReader = Thread { errorData.value = stderr.fileHandleForReading.readDataToEndOfFile() }
+        errorReader.start()
+        if !input.isEmpty { stdin.fileHandleForWriting.write(Data(input)) }
+        try? stdin.fileHandleForWriting.close()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errorReader.isFinished { usleep(1000) }
+        return ProcessResult(status: process.terminationStatus,
+                             stdout: String(decoding: out, as: UTF8.self),
+                             stderr: String(decoding: errorData.value, as: UTF8.self),
+                             stdoutBytes: Array(out))
+    }
+
+    /// Finds `name` on PATH.
+    public static func which(_ name: String) throws -> String {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        for dir in ["/usr/sbin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        throw TestSupportError("\(name) not found on PATH: run .ci/install-deps")
+    }
+}
+
+final class LockedBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T
+    init(_ value: T) { stored = value }
+    var value: T {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
+
+extension String {
+    /// Lower-case hex of the string's UTF-8 bytes.
+    public var utf8Hex: String { utf8.map { String(format: "%02x", $0) }.joined() }
+}
