@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -33,6 +34,18 @@ let package = Package(
             dependencies: ["TrustCrypto", "CPKCS11", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "CardReader", dependencies: ["CPCSCLite"]),
+        .target(name: "TrustModel"),
+        .target(
+            name: "TrustStore",
+            dependencies: ["TrustModel", "TrustCrypto", "KeyCustody", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "TrustServices",
+            dependencies: [
+                "TrustModel", "TrustStore", "TrustCrypto", "KeyCustody",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
 
         // MARK: Executables
         .executableTarget(
@@ -45,14 +58,14 @@ let package = Package(
         .executableTarget(
             name: "trustctl",
             dependencies: [
-                "TrustCrypto", "KeyCustody", "CardReader",
+                "TrustCrypto", "KeyCustody", "CardReader", "TrustModel", "TrustStore", "TrustServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "trust-bench",
             dependencies: [
-                "TrustCrypto",
+                "TrustCrypto", "KeyCustody", "TrustStore", "TrustServices", "TrustModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/trust-bench"
@@ -63,6 +76,12 @@ let package = Package(
         .testTarget(name: "TrustCryptoTests", dependencies: ["TrustCrypto", "TestSupport"]),
         .testTarget(name: "KeyCustodyTests", dependencies: ["KeyCustody", "TrustCrypto", "TestSupport"]),
         .testTarget(name: "CardReaderTests", dependencies: ["CardReader", "TestSupport"]),
+        .testTarget(name: "TrustModelTests", dependencies: ["TrustModel"]),
+        .testTarget(
+            name: "TrustServicesTests",
+            dependencies: ["TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,71 @@
+import GRDB
+
+/// Versioned migrations. Never edit a shipped migration; add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-ca-certificates-audit") { db in
+            try db.create(table: "setting") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+            try db.create(table: "ca") { t in
+                t.primaryKey("name", .text)
+                t.column("role", .text).notNull().check { ["root", "issuing"].contains($0) }
+                t.column("algorithm", .text).notNull()
+                t.column("parent", .text).references("ca")
+                t.column("key_id", .text).notNull()
+                t.column("certificate", .blob).notNull()
+                t.column("ocsp_signer_key_id", .text)
+                t.column("ocsp_signer_certificate", .blob)
+                t.column("crl_number", .integer).notNull().defaults(to: 0)
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "certificate") { t in
+                t.primaryKey("serial", .text)
+                t.column("issuer", .text).notNull().references("ca")
+                t.column("subject", .text).notNull()
+                t.column("profile", .text).notNull()
+                t.column("not_before", .datetime).notNull()
+                t.column("not_after", .datetime).notNull()
+                t.column("status", .text).notNull().check { ["valid", "revoked", "hold"].contains($0) }
+                t.column("revoked_at", .datetime)
+                t.column("revocation_reason", .integer)
+                t.column("status_changed_at", .datetime).notNull()
+                t.column("der", .blob).notNull()
+                t.column("fingerprint", .text).notNull().unique()
+                t.column("issued_at", .datetime).notNull()
+            }
+            try db.create(index: "certificate_by_issuer_status", on: "certificate", columns: ["issuer", "status", "status_changed_at"])
+            try db.create(table: "crl") { t in
+                t.column("issuer", .text).notNull().references("ca")
+                t.column("number", .integer).notNull()
+                t.column("this_update", .datetime).notNull()
+                t.column("next_update", .datetime).notNull()
+                t.column("delta_base", .integer)
+                t.column("der", .blob).notNull()
+                t.primaryKey(["issuer", "number"])
+            }
+            try db.create(table: "audit_log") { t in
+                t.primaryKey("seq", .integer)
+                t.column("time", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("object", .text).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("details", .text).notNull()
+                t.column("prev_hash", .text).notNull()
+                t.column("hash", .text).notNull()
+            }
+            try db.create(table: "audit_checkpoint") { t in
+                t.primaryKey("seq", .integer)
+                t.column("time", .text).notNull()
+                t.column("hash", .text).notNull()
+                t.column("key_id", .text).notNull()
+                t.column("algorithm", .text).notNull()
+                t.column("signature", .blob).notNull()
+            }
+        }
+        return migrator
+    }
+}

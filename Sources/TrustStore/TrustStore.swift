@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import TrustModel
+
+/// trustd's persistence: SQLite through GRDB (WAL, `synchronous = FULL` so a commit is durable), versioned
+/// migrations, and repositories reached through ``StoreTransaction`` / ``StoreReader`` so every state change and its
+/// audit record are one transaction and no caller touches SQL.
+public final class TrustStore: Sendable {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating and migrating) the database file at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(writer)
+        } catch {
+            throw TrustError(.unavailable, "cannot open the database at \(path): \(error)")
+        }
+    }
+
+    /// An in-memory database (tests).
+    public init(inMemory: Void = ()) throws {
+        writer = try DatabaseQueue()
+        try Schema.migrator.migrate(writer)
+    }
+
+    /// Runs `body` in one write transaction: all of it commits, or (if it throws) none of it.
+    public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try translate { try writer.write { db in try body(StoreTransaction(db: db)) } }
+    }
+
+    /// Runs `body` with a consistent read snapshot.
+    public func read<T>(_ body: (StoreReader) throws -> T) throws -> T {
+        try translate { try writer.read { db in try body(StoreReader(db: db)) } }
+    }
+
+    private func translate<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as TrustError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw TrustError.conflict("the change conflicts with stored data: \(error.message ?? "constraint violated")")
+        } catch let error as DatabaseError {
+            throw TrustError(.unavailable, "database error: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+}
+
+/// Read access to every repository.
+public struct StoreReader {
+    let db: Database
+
+    // MARK: Settings
+    public func setting(_ key: String) throws -> String? {
+        try SettingRecord.fetchOne(db, key: key)?.value
+    }
+
+    // MARK: CAs
+    public func ca(_ name: String) throws -> CARecord? { try CARecord.fetchOne(db, key: name) }
+    public func cas() throws -> [CARecord] { try CARecord.order(Column("created_at"), Column("name")).fetchAll(db) }
+
+    // MARK: Certificates
+    public func certificate(serial: String) throws -> CertificateRecord? {
+        try CertificateRecord.fetchOne(db, key: serial.lowercased())
+    }
+
+    public func certificateCount() throws -> Int { try CertificateRecord.fetchCount(db) }
+
+    /// Revoked and on-hold certificates of `issuer` that have not expired before `notAfterCutoff`, by serial.
+    public func revokedCertificates(issuer: String) throws -> [(serial: String, revokedAt: Date, reason: Int?, status: CertificateStatus)] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT serial, revoked_at, revocation_reason, status FROM certificate
+            WHERE issuer = ? AND status IN ('revoked', 'hold') ORDER BY serial
+            """, arguments: [issuer])
+        return rows.map { ($0["serial"], $0["revoked_at"], $0["revocation_reason"], $0["status"]) }
+    }
+
+    /// Certificates of `issuer` whose status changed after `since` (for delta CRLs).
+    public func statusChanges(issuer: String, since: Date) throws -> [CertificateRecord] {
+        try CertificateRecord.filter(Column("issuer") == issuer && Column("status_changed_at") > since)
+            .order(Column("serial")).fetchAll(db)
+    }
+
+    // MARK: CRLs
+    public func latestCRL(issuer: String, delta: Bool = false) throws -> CRLRecord? {
+        try CRLRecord.filter(Column("issuer") == issuer && (delta ? Column("delta_base") != nil : Column("delta_base") == nil))
+            .order(Column("number").desc).fetchOne(db)
+    }
+
+    // MARK: Audit
+    public func auditRecords(after seq: Int64 = 0, limit: Int = 100) throws -> [AuditRecord] {
+        try AuditRecord.filter(Column("seq") > seq).order(Column("seq")).limit(limit).fetchAll(db)
+    }
+
+    public func auditCount() throws -> Int { try AuditRecord.fetchCount(db) }
+
+    public func auditHead() throws -> AuditRecord? { try AuditRecord.order(Column("seq").desc).fetchOne(db) }
+
+    public func auditCheckpoints() throws -> [AuditCheckpointRecord] {
+        try AuditCheckpointRecord.order(Column("seq")).fetchAll(db)
+    }
+
+    /// Walks the whole chain in order and reports the first record that breaks it: a gap or reorder in
+    /// sequence numbers, a previous-hash mismatch (deleted or inserted record), or a hash mismatch (edited record).
+    /// Checkpoints must match the chain at their sequence number (catching truncation of the tail).
+    public func verifyAuditChain() throws -> AuditVerification {
+        var previousHash = AuditChain.genesis
+        var expectedSeq: Int64 = 1
+        var count = 0
+        var hashes: [Int64: String] = [:]
+        let checkpoints = try auditCheckpoints()
+        let wanted = Set(checkpoints.map(\.seq))
+        let cursor = try AuditRecord.order(Column("seq")).fetchCursor(db)
+        while let record = try cursor.next() {
+            count += 1
+            if record.seq != expectedSeq {
+                return AuditVerification(records: count, checkpoints: checkpoints.count,
+                                         firstBroken: (record.seq, "expected sequence number \(expectedSeq): a record was removed or reordered"))
+            }
+            if record.prevHash != previousHash {
+                return AuditVerification(records: count, checkpoints: checkpoints.count,
+                                         firstBroken: (record.seq, "previous-hash does not match record \(record.seq - 1): a record was removed, inserted or reordered"))
+            }
+            if AuditChain.recomputedHash(record) != record.hash {
+                return AuditVerification(records: count, checkpoints: checkpoints.count,
+                                         firstBroken: (record.seq, "content does not match its hash: the record was edited"))
+            }
+            if wanted.contains(record.seq) { hashes[record.seq] = record.hash }
+            previousHash = record.hash
+            expectedSeq += 1
+        }
+        for checkpoint in checkpoints {
+            guard let hash = hashes[checkpoint.seq] else {
+                return AuditVerification(records: count, checkpoints: checkpoints.count,
+                                         firstBroken: (checkpoint.seq, "checkpoint names record \(checkpoint.seq), which is missing: the log was truncated"))
+            }
+            if hash != checkpoint.hash {
+                return AuditVerification(records: count, checkpoints: checkpoints.count,
+                                         firstBroken: (checkpoint.seq, "checkpoint hash differs from the chain at record \(checkpoint.seq)"))
+            }
+        }
+        return AuditVerification(records: count, checkpoints: checkpoints.count, firstBroken: nil)
+    }
+}
+
+/// Write access; everything done through one value commits together.
+public struct StoreTransaction {
+    let db: Database
+    public var reader: StoreReader { StoreReader(db: db) }
+
+    public func setSetting(_ key: String, _ value: String) throws {
+        try SettingRecord(key: key, value: value).save(db)
+    }
+
+    public func insert(_ ca: CARecord) throws { try ca.insert(db) }
+    public func update(_ ca: CARecord) throws { try ca.update(db) }
+    public func insert(_ certificate: CertificateRecord) throws { try certificate.insert(db) }
+    public func update(_ certificate: CertificateRecord) throws { try certificate.update(db) }
+    public func insert(_ crl: CRLRecord) throws { try crl.insert(db) }
+    public func insert(_ checkpoint: AuditCheckpointRecord) throws { try checkpoint.insert(db) }
+
+    /// Appends an audit record chained to the current head, inside this transaction.
+    @discardableResult
+    public func appendAudit(_ entry: AuditEntry, at date: Date = Date()) throws -> AuditRecord {
+        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        let seq: Int64 = (head?["seq"] ?? 0) + 1
+        let previous: String = head?["hash"] ?? AuditChain.genesis
+        let time = AuditChain.timestamp(date)
+        let details = AuditChain.json(entry.details)
+        let record = AuditRecord(seq: seq, time: time, actor: entry.actor, action: entry.action, object: entry.object,
+                                 outcome: entry.outcome, details: details, prevHash: previous,
+                                 hash: AuditChain.hash(previous: previous, seq: seq, time: time, actor: entry.actor,
+                                                       action: entry.action, object: entry.object, outcome: entry.outcome,
+                                                       details: details))
+        try record.insert(db)
+        return record
+    }
+}
