@@ -24,7 +24,30 @@ final class EVPKey: @unchecked Sendable {
         self.pointer = pointer
     }
 
+    /// Shares an `EVP_PKEY` owned elsewhere (e.g. inside an X509) by taking a reference of our own:
+    /// no decoding, which in OpenSSL 3.0 costs a few hundred microseconds per key.
+    convenience init(sharing pointer: OpaquePointer) throws {
+        guard EVP_PKEY_up_ref(pointer) == 1 else { throw OpenSSL.error(.internalFailure, "cannot reference key") }
+        try self.init(takingOwnership: pointer)
+    }
+
     deinit { EVP_PKEY_free(pointer) }
+
+    private let publicHalf = Mutex<EVPKey?>(nil)
+
+    /// The public half as its own key (decoded once from SubjectPublicKeyInfo, then cached).
+    func publicOnly() throws -> EVPKey {
+        if let cached = publicHalf.withLock({ $0 }) { return cached }
+        let spki = try OpenSSL.i2d { i2d_PUBKEY(pointer, $0) }
+        let decoded: OpaquePointer? = spki.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_PUBKEY(nil, &cursor, buffer.count)
+        }
+        guard let decoded else { throw OpenSSL.error(.internalFailure, "cannot derive the public key") }
+        let key = try EVPKey(takingOwnership: decoded)
+        publicHalf.withLock { $0 = key }
+        return key
+    }
 
     /// `true` when the key holds private material.
     var hasPrivateKey: Bool {

@@ -56,6 +56,16 @@ enum OpenSSL {
         return data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 
+    /// Serialises with one `i2d_*` call that lets OpenSSL allocate the output: for large objects (CRLs) and for
+    /// `i2d_re_*`, which re-encode on every call, this halves the work compared with a length query first.
+    static func i2dOnce(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) throws -> [UInt8] {
+        var buffer: UnsafeMutablePointer<UInt8>? = nil
+        let length = encode(&buffer)
+        guard length > 0, let buffer else { throw error(.internalFailure, "DER encoding failed") }
+        defer { trustd_OPENSSL_free(buffer) }
+        return Array(UnsafeBufferPointer(start: buffer, count: Int(length)))
+    }
+
     /// Serialises an object with one of OpenSSL's `i2d_*` functions (length query, then write).
     static func i2d(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) throws -> [UInt8] {
         let length = encode(nil)

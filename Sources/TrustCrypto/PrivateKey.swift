@@ -111,10 +111,7 @@ public struct PrivateKey: Sendable {
 
     /// The matching public key.
     public var publicKey: PublicKey {
-        get throws {
-            // Round-trip through SubjectPublicKeyInfo: yields an EVP_PKEY with no private part.
-            let spki = try OpenSSL.i2d { i2d_PUBKEY(key.pointer, $0) }
-            return try PublicKey(spkiDER: spki)
-        }
+        // Derived once (an EVP_PKEY with no private part) and shared afterwards.
+        get throws { PublicKey(try key.publicOnly()) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KeyCustody
+import Synchronization
 import TrustCrypto
 import TrustModel
 import TrustStore
@@ -36,6 +37,8 @@ public final class CertificateAuthority: Sendable {
     /// rolls the transaction back. For crash-safety tests; `nil` in production.
     let faultPoint: (@Sendable (String) throws -> Void)?
     public let ocsp: OCSPResponder
+    /// CAs loaded once (certificate, signer, chain): parsing and key references are not free in OpenSSL 3.0.
+    private let loaded = Mutex<[String: LoadedCA]>([:])
 
     public init(store: TrustStore, keys: any KeyStore, profiles: ProfileCatalog, configuration: CAConfiguration = .init(),
                 clock: @escaping @Sendable () -> Date = { Date() }, faultPoint: (@Sendable (String) throws -> Void)? = nil) {
@@ -158,21 +161,29 @@ public final class CertificateAuthority: Sendable {
         }
     }
 
-    struct LoadedCA {
+    struct LoadedCA: Sendable {
+        /// The record as loaded (role, parent, key id; counters such as crlNumber are read fresh in transactions).
         let record: CARecord
         let certificate: Certificate
         let signer: KeyStoreSigner
+        /// This CA's certificate and its parents up to the root.
+        let chain: [Certificate]
     }
 
     func loadCA(_ name: String) throws -> LoadedCA {
+        if let cached = loaded.withLock({ $0[name] }) { return cached }
         guard let record = try store.read({ try $0.ca(name) }) else { throw TrustError.notFound("no CA named \(name)") }
         let certificate = try Certificate(der: Array(record.certificate))
-        return LoadedCA(record: record, certificate: certificate,
-                        signer: try KeyStoreSigner(store: keys, keyID: try KeyID(record.keyID)))
+        let ca = LoadedCA(record: record, certificate: certificate,
+                          signer: try KeyStoreSigner(store: keys, keyID: try KeyID(record.keyID)), chain: try readChain(of: name))
+        loaded.withLock { $0[name] = ca }
+        return ca
     }
 
     /// The CA's certificate followed by its parents up to the root.
-    public func chain(of name: String) throws -> [Certificate] {
+    public func chain(of name: String) throws -> [Certificate] { try loadCA(name).chain }
+
+    private func readChain(of name: String) throws -> [Certificate] {
         var out: [Certificate] = []
         var next: String? = name
         while let current = next, out.count < 8 {
@@ -236,7 +247,7 @@ public final class CertificateAuthority: Sendable {
         for attempt in 0..<2 {
             let template = CertificateTemplate(serialNumber: CertificateBuilder.randomSerialNumber(), subject: subject,
                                                notBefore: now.addingTimeInterval(-configuration.backdate), notAfter: notAfter,
-                                               publicKey: publicKey, extensions: extensions)
+                                               publicKey: publicKey, extensions: extensions, request: csr)
             let certificate = try crypto { try CertificateBuilder.issue(template, issuer: ca.certificate, signer: ca.signer) }
             let record = CertificateRecord(serial: certificate.serialHex, issuer: caName, subject: subject.description,
                                            profile: profile.name, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
@@ -255,7 +266,7 @@ public final class CertificateAuthority: Sendable {
             } catch is SerialCollision where attempt == 0 {
                 continue  // 2^-159: astronomically unlikely, but never reuse a serial.
             }
-            return IssuedCertificate(record: record, certificate: certificate, chain: try chain(of: caName))
+            return IssuedCertificate(record: record, certificate: certificate, chain: ca.chain)
         }
         throw TrustError(.unavailable, "could not allocate a unique serial number")
     }
@@ -352,7 +363,7 @@ public final class CertificateAuthority: Sendable {
                     throw TrustError.conflict("CA \(caName) has no full CRL to base a delta CRL on")
                 }
                 base = latest
-                entries = try tx.reader.statusChanges(issuer: caName, since: latest.thisUpdate).compactMap { changed in
+                entries = try tx.reader.statusChanges(issuer: caName, sinceCRL: latest.number).compactMap { changed in
                     guard let serial = Hex.decode(changed.serial.count % 2 == 0 ? changed.serial : "0" + changed.serial) else { return nil }
                     switch changed.status {
                     case .valid: return RevokedEntry(serialNumber: serial, revocationDate: changed.statusChangedAt, reason: .removeFromCRL)
@@ -362,9 +373,11 @@ public final class CertificateAuthority: Sendable {
                     }
                 }
             } else {
-                entries = try tx.reader.revokedCertificates(issuer: caName).compactMap { row in
-                    guard let serial = Hex.decode(row.serial.count % 2 == 0 ? row.serial : "0" + row.serial) else { return nil }
-                    return RevokedEntry(serialNumber: serial, revocationDate: row.revokedAt, reason: row.reason.flatMap(RevocationReason.init(rawValue:)))
+                entries = []
+                try tx.reader.forEachRevoked(issuer: caName) { serial, seconds, reason in
+                    guard let bytes = Hex.decode(serial) else { return }
+                    entries.append(RevokedEntry(serialNumber: bytes, revocationDate: Date(timeIntervalSince1970: TimeInterval(seconds)),
+                                                reason: reason.flatMap(RevocationReason.init(rawValue:))))
                 }
             }
             let crl = try crypto {
@@ -410,8 +423,5 @@ func crypto<T>(_ body: () throws -> T) throws -> T {
 }
 
 enum AuditFormat {
-    static func time(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: date)
-    }
+    static func time(_ date: Date) -> String { UTCTime.iso8601(date) }
 }

@@ -50,18 +50,31 @@ public enum AuditChain {
         Array("trustd-audit-checkpoint/1\n\(seq)\n\(hash)\n\(time)".utf8)
     }
 
-    /// Deterministic JSON for the details (sorted keys, no whitespace).
+    /// Deterministic JSON for the details: keys sorted, strings escaped per RFC 8259, no whitespace.
     static func json(_ details: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(details)) ?? Data("{}".utf8), as: UTF8.self)
+        "{" + details.keys.sorted().map { "\(quote($0)):\(quote(details[$0]!))" }.joined(separator: ",") + "}"
     }
 
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
+
+    /// `2026-11-21T21:34:45.541Z` (UTC, milliseconds).
+    public static func timestamp(_ date: Date) -> String { UTCTime.iso8601(date, milliseconds: true) }
 }
 
 /// The result of walking the chain.

@@ -3,6 +3,9 @@ import GRDB
 
 /// A certification authority trustd operates.
 public struct CARecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    /// Times are stored as seconds since 1970 (REAL): no date-string formatting or parsing per row.
+    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
+    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
     public static let databaseTableName = "ca"
 
     public var name: String
@@ -50,6 +53,9 @@ public enum CertificateStatus: String, Codable, Sendable, Hashable, DatabaseValu
 
 /// A certificate issued by one of trustd's CAs.
 public struct CertificateRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    /// Times are stored as seconds since 1970 (REAL): no date-string formatting or parsing per row.
+    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
+    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
     public static let databaseTableName = "certificate"
 
     /// Serial number, lower-case hex without leading zeros.
@@ -96,6 +102,9 @@ public struct CertificateRecord: Codable, Sendable, Hashable, FetchableRecord, P
 
 /// A CRL trustd has published.
 public struct CRLRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    /// Times are stored as seconds since 1970 (REAL): no date-string formatting or parsing per row.
+    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
+    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
     public static let databaseTableName = "crl"
 
     public var issuer: String

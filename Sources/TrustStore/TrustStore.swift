@@ -67,24 +67,31 @@ public struct StoreReader {
 
     // MARK: Certificates
     public func certificate(serial: String) throws -> CertificateRecord? {
-        try CertificateRecord.fetchOne(db, key: serial.lowercased())
+        try CertificateRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM certificate WHERE serial = ?"),
+                                       arguments: [serial.lowercased()])
     }
 
     public func certificateCount() throws -> Int { try CertificateRecord.fetchCount(db) }
 
-    /// Revoked and on-hold certificates of `issuer` that have not expired before `notAfterCutoff`, by serial.
-    public func revokedCertificates(issuer: String) throws -> [(serial: String, revokedAt: Date, reason: Int?, status: CertificateStatus)] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT serial, revoked_at, revocation_reason, status FROM certificate
-            WHERE issuer = ? AND status IN ('revoked', 'hold') ORDER BY serial
+    /// Calls `body` for every revoked or on-hold certificate of `issuer`: serial (hex), revocation time in whole
+    /// seconds since 1970 (what a CRL carries), and reason code. Streams rows without building records.
+    public func forEachRevoked(issuer: String, _ body: (String, Int64, Int?) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT serial, CAST(revoked_at AS INTEGER), revocation_reason FROM certificate
+            WHERE issuer = ? AND status IN ('revoked', 'hold')
             """, arguments: [issuer])
-        return rows.map { ($0["serial"], $0["revoked_at"], $0["revocation_reason"], $0["status"]) }
+        while let row = try rows.next() {
+            try body(row[0], row[1], row[2])
+        }
     }
 
-    /// Certificates of `issuer` whose status changed after `since` (for delta CRLs).
-    public func statusChanges(issuer: String, since: Date) throws -> [CertificateRecord] {
-        try CertificateRecord.filter(Column("issuer") == issuer && Column("status_changed_at") > since)
-            .order(Column("serial")).fetchAll(db)
+    /// Certificates of `issuer` whose status changed after CRL `number` was issued (for delta CRLs). The times are
+    /// compared inside SQLite, stored value against stored value, so no Date round trip can blur the boundary.
+    public func statusChanges(issuer: String, sinceCRL number: Int64) throws -> [CertificateRecord] {
+        try CertificateRecord.fetchAll(db, sql: """
+            SELECT * FROM certificate WHERE issuer = ?
+            AND status_changed_at > (SELECT this_update FROM crl WHERE issuer = ? AND number = ?) ORDER BY serial
+            """, arguments: [issuer, issuer, number])
     }
 
     // MARK: CRLs
@@ -160,7 +167,18 @@ public struct StoreTransaction {
 
     public func insert(_ ca: CARecord) throws { try ca.insert(db) }
     public func update(_ ca: CARecord) throws { try ca.update(db) }
-    public func insert(_ certificate: CertificateRecord) throws { try certificate.insert(db) }
+    /// Inserts an issued certificate (a cached statement: this is the issuance hot path).
+    public func insert(_ certificate: CertificateRecord) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO certificate (serial, issuer, subject, profile, not_before, not_after, status, revoked_at,
+                                     revocation_reason, status_changed_at, der, fingerprint, issued_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [certificate.serial, certificate.issuer, certificate.subject, certificate.profile,
+                                     certificate.notBefore.timeIntervalSince1970, certificate.notAfter.timeIntervalSince1970,
+                                     certificate.status.rawValue, certificate.revokedAt?.timeIntervalSince1970,
+                                     certificate.revocationReason, certificate.statusChangedAt.timeIntervalSince1970, certificate.der,
+                                     certificate.fingerprint, certificate.issuedAt.timeIntervalSince1970])
+    }
     public func update(_ certificate: CertificateRecord) throws { try certificate.update(db) }
     public func insert(_ crl: CRLRecord) throws { try crl.insert(db) }
     public func insert(_ checkpoint: AuditCheckpointRecord) throws { try checkpoint.insert(db) }
@@ -168,7 +186,7 @@ public struct StoreTransaction {
     /// Appends an audit record chained to the current head, inside this transaction.
     @discardableResult
     public func appendAudit(_ entry: AuditEntry, at date: Date = Date()) throws -> AuditRecord {
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (head?["seq"] ?? 0) + 1
         let previous: String = head?["hash"] ?? AuditChain.genesis
         let time = AuditChain.timestamp(date)
@@ -178,7 +196,10 @@ public struct StoreTransaction {
                                  hash: AuditChain.hash(previous: previous, seq: seq, time: time, actor: entry.actor,
                                                        action: entry.action, object: entry.object, outcome: entry.outcome,
                                                        details: details))
-        try record.insert(db)
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_log (seq, time, actor, action, object, outcome, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [record.seq, record.time, record.actor, record.action, record.object, record.outcome,
+                                     record.details, record.prevHash, record.hash])
         return record
     }
 }

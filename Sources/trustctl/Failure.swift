@@ -3,10 +3,13 @@ import CardReader
 import Foundation
 import KeyCustody
 import TrustCrypto
+import TrustModel
 
 /// Exit codes scripts can rely on (sysexits.h values); documented in `trustctl --help` and the README.
 enum TrustctlExit {
     static let failure: Int32 = 1
+    static let notFound: Int32 = 3
+    static let conflict: Int32 = 4
     static let dataError: Int32 = 65
     static let unavailable: Int32 = 69
     static let ioError: Int32 = 74
@@ -26,6 +29,16 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         throw fail(error.description, code: code)
     } catch let error as CryptoError {
         throw fail(error.description, code: TrustctlExit.dataError)
+    } catch let error as TrustError {
+        let code: Int32 = switch error.code {
+        case .invalidRequest: TrustctlExit.dataError
+        case .notFound: TrustctlExit.notFound
+        case .conflict: TrustctlExit.conflict
+        case .forbidden: TrustctlExit.permission
+        case .unavailable: TrustctlExit.unavailable
+        default: TrustctlExit.failure
+        }
+        throw fail(error.description, code: code)
     }
 }
 
@@ -39,7 +52,7 @@ private func exitCode(_ code: KeyCustodyError.Code) -> Int32 {
     }
 }
 
-private func fail(_ message: String, code: Int32) -> ExitCode {
+func fail(_ message: String, code: Int32) -> ExitCode {
     FileHandle.standardError.write(Data("trustctl: \(message)\n".utf8))
     return ExitCode(code)
 }

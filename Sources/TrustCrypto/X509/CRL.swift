@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 internal import COpenSSL
 
@@ -60,6 +61,11 @@ final class X509CRLHandle: @unchecked Sendable {
 public struct CertificateRevocationList: Sendable {
     let handle: X509CRLHandle
     public let der: [UInt8]
+
+    init(building crl: OpaquePointer, der: [UInt8]) {
+        self.handle = X509CRLHandle(takingOwnership: crl)
+        self.der = der
+    }
 
     public init(der: [UInt8]) throws {
         guard !der.isEmpty else { throw CryptoError.malformed("CRL is empty") }
@@ -159,7 +165,8 @@ public enum CRLBuilder {
         OpenSSL.clearErrors()
         guard thisUpdate < nextUpdate else { throw CryptoError.invalid("thisUpdate must be before nextUpdate") }
         guard let crl = X509_CRL_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate CRL") }
-        defer { X509_CRL_free(crl) }
+        var owned = true
+        defer { if owned { X509_CRL_free(crl) } }
         guard X509_CRL_set_version(crl, 1) == 1,
               X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer.handle.pointer)) == 1
         else { throw OpenSSL.error(.internalFailure, "cannot fill CRL") }
@@ -176,7 +183,7 @@ public enum CRLBuilder {
             throw OpenSSL.error(.internalFailure, "cannot set CRL times")
         }
 
-        for entry in entries { try add(entry, to: crl) }
+        try addEntries(entries, to: crl)
 
         // Extensions: AKI, cRLNumber, and deltaCRLIndicator for deltas.
         var context = X509V3_CTX()
@@ -192,36 +199,92 @@ public enum CRLBuilder {
         var bits: UnsafePointer<ASN1_BIT_STRING>? = nil
         var algorithm: UnsafePointer<X509_ALGOR>? = nil
         X509_CRL_get0_signature(crl, &bits, &algorithm)
-        let tbs = try OpenSSL.i2d { i2d_re_X509_CRL_tbs(crl, $0) }
+        let tbs = try OpenSSL.i2dOnce { i2d_re_X509_CRL_tbs(crl, $0) }
         try ExternalSignature.setSignature(bits, try signer.sign(tbs))
-        return try CertificateRevocationList(der: try OpenSSL.i2d { i2d_X509_CRL(crl, $0) })
+        let der = try OpenSSL.i2dOnce { i2d_X509_CRL(crl, $0) }
+        owned = false  // hand the built CRL over instead of re-parsing megabytes of DER
+        return CertificateRevocationList(building: crl, der: der)
     }
 
-    private static func add(_ entry: RevokedEntry, to crl: OpaquePointer) throws {
-        guard let revoked = X509_REVOKED_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate CRL entry") }
-        var owned = true
-        defer { if owned { X509_REVOKED_free(revoked) } }
-        let serial = entry.serialNumber.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
-        defer { BN_free(serial) }
-        guard let serial, let integer = BN_to_ASN1_INTEGER(serial, nil) else { throw OpenSSL.error(.internalFailure, "bad serial") }
-        defer { ASN1_INTEGER_free(integer) }
-        guard let date = ASN1_TIME_set(nil, time_t(entry.revocationDate.timeIntervalSince1970)) else {
-            throw OpenSSL.error(.internalFailure, "bad revocation date")
-        }
-        defer { ASN1_TIME_free(date) }
-        guard X509_REVOKED_set_serialNumber(revoked, integer) == 1, X509_REVOKED_set_revocationDate(revoked, date) == 1 else {
-            throw OpenSSL.error(.internalFailure, "cannot fill CRL entry")
-        }
-        // RFC 5280 §5.3.1: omit the reason code rather than use unspecified.
-        if let reason = entry.reason, reason != .unspecified {
+    /// Creates the X509_REVOKED objects on all cores (they are independent), then appends them in order.
+    private static func addEntries(_ entries: [RevokedEntry], to crl: OpaquePointer) throws {
+        // One encoded reasonCode extension per reason, copied into each entry (read-only while shared).
+        var reasons: [RevocationReason: OpaquePointer] = [:]
+        defer { reasons.values.forEach { X509_EXTENSION_free($0) } }
+        for reason in RevocationReason.allCases where reason != .unspecified {
             guard let code = ASN1_ENUMERATED_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate reason") }
             defer { ASN1_ENUMERATED_free(code) }
             guard ASN1_ENUMERATED_set(code, reason.rawValue) == 1,
-                  X509_REVOKED_add1_ext_i2d(revoked, NID_crl_reason, UnsafeMutableRawPointer(code), 0, 0) == 1
-            else { throw OpenSSL.error(.internalFailure, "cannot add reason code") }
+                  let ext = X509V3_EXT_i2d(NID_crl_reason, 0, UnsafeMutableRawPointer(code))
+            else { throw OpenSSL.error(.internalFailure, "cannot encode reason code") }
+            reasons[reason] = ext
         }
-        guard X509_CRL_add0_revoked(crl, revoked) == 1 else { throw OpenSSL.error(.internalFailure, "cannot add CRL entry") }
-        owned = false
+        let shared = SharedReasons(reasons)
+        let chunks = entries.count < 10_000 ? 1 : 8
+        let made = (0..<chunks).map { _ in ChunkResult() }  // one box per chunk, each written by one thread
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (entries.count * chunk / chunks)..<(entries.count * (chunk + 1) / chunks)
+            var out: [OpaquePointer] = []
+            out.reserveCapacity(range.count)
+            for index in range {
+                guard let revoked = makeEntry(entries[index], shared) else {
+                    made[chunk].failed = true
+                    break
+                }
+                out.append(revoked)
+            }
+            made[chunk].entries = out
+        }
+        var failure = false
+        for chunk in made {
+            for revoked in chunk.entries {
+                if failure || X509_CRL_add0_revoked(crl, revoked) != 1 {
+                    failure = true
+                    X509_REVOKED_free(revoked)
+                }
+            }
+            failure = failure || chunk.failed
+        }
+        if failure { throw OpenSSL.error(.internalFailure, "cannot build CRL entries (empty serial or allocation failure)") }
+    }
+
+    private final class ChunkResult: @unchecked Sendable {
+        var entries: [OpaquePointer] = []
+        var failed = false
+    }
+
+    private struct SharedReasons: @unchecked Sendable {
+        let extensions: [RevocationReason: OpaquePointer]
+        init(_ extensions: [RevocationReason: OpaquePointer]) { self.extensions = extensions }
+    }
+
+    /// One CRL entry, owned by the caller; `nil` on failure.
+    private static func makeEntry(_ entry: RevokedEntry, _ reasons: SharedReasons) -> OpaquePointer? {
+        guard let revoked = X509_REVOKED_new() else { return nil }
+        // The serial is a positive INTEGER: set its magnitude directly (no BIGNUM round trip).
+        let magnitude = Array(entry.serialNumber.drop { $0 == 0 })
+        guard !magnitude.isEmpty, let integer = ASN1_INTEGER_new() else {
+            X509_REVOKED_free(revoked)
+            return nil
+        }
+        defer { ASN1_INTEGER_free(integer) }
+        guard ASN1_STRING_set(integer, magnitude, Int32(magnitude.count)) == 1,
+              let date = ASN1_TIME_set(nil, time_t(entry.revocationDate.timeIntervalSince1970))
+        else {
+            X509_REVOKED_free(revoked)
+            return nil
+        }
+        defer { ASN1_TIME_free(date) }
+        var ok = X509_REVOKED_set_serialNumber(revoked, integer) == 1 && X509_REVOKED_set_revocationDate(revoked, date) == 1
+        // RFC 5280 §5.3.1: omit the reason code rather than use unspecified.
+        if ok, let reason = entry.reason, reason != .unspecified, let ext = reasons.extensions[reason] {
+            ok = X509_REVOKED_add_ext(revoked, ext, -1) == 1  // copies the extension
+        }
+        guard ok else {
+            X509_REVOKED_free(revoked)
+            return nil
+        }
+        return revoked
     }
 
     private static func addInteger(_ nid: Int32, _ value: UInt64, critical: Bool, _ crl: OpaquePointer) throws {

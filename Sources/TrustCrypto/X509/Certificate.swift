@@ -1,20 +1,51 @@
 import Foundation
+import Synchronization
 internal import COpenSSL
 
 /// Owns one `X509` and frees it exactly once. Never mutated after construction (SM2 certificates get the
 /// standard distinguishing ID set once, here, so chain validation checks their signatures correctly).
 final class X509Handle: @unchecked Sendable {
+    /// The certificate. For one this module just built from a CSR's encoded key, the key is not decoded here.
     let pointer: OpaquePointer
+    /// DER to parse when a decoded key is first needed (`nil` when `pointer` already has it).
+    private let pendingDER: [UInt8]?
+    private struct Parsed: @unchecked Sendable { let pointer: OpaquePointer }
+    private let parsed = Mutex<Parsed?>(nil)
 
-    init(takingOwnership pointer: OpaquePointer) {
+    init(takingOwnership pointer: OpaquePointer, keyDecodedFrom der: [UInt8]? = nil) {
         self.pointer = pointer
+        self.pendingDER = der
+        X509Handle.prepare(pointer)
+    }
+
+    private static func prepare(_ pointer: OpaquePointer) {
         if X509_get_signature_nid(pointer) == NID_SM2_with_SM3 {
             // X509_verify reads the ID from the certificate object being checked (platform-recipes §4.4).
             SM2IDSupport.attach(to: pointer)
         }
     }
 
-    deinit { X509_free(pointer) }
+    /// The certificate with its public key decoded (for key use and path validation). Decoding a key costs a few
+    /// hundred microseconds in OpenSSL 3.0, so freshly issued certificates do it only when someone needs it.
+    var keyed: OpaquePointer {
+        guard let pendingDER else { return pointer }
+        return parsed.withLock { cached in
+            if let cached { return cached.pointer }
+            let decoded: OpaquePointer? = pendingDER.withUnsafeBufferPointer { buffer in
+                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                return d2i_X509(nil, &cursor, buffer.count)
+            }
+            guard let decoded else { return pointer }  // cannot happen for DER this module wrote
+            X509Handle.prepare(decoded)
+            cached = Parsed(pointer: decoded)
+            return decoded
+        }
+    }
+
+    deinit {
+        X509_free(pointer)
+        if let extra = parsed.withLock({ $0 }) { X509_free(extra.pointer) }
+    }
 }
 
 enum SM2IDSupport {
@@ -84,6 +115,13 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     let handle: X509Handle
     /// The DER encoding as received or issued.
     public let der: [UInt8]
+
+    /// Wraps an X509 this module built, with its DER (no re-parse). `keyDecoded: false` when its key was copied
+    /// encoded from a CSR and must be decoded from the DER on first key use.
+    init(building x509: OpaquePointer, der: [UInt8], keyDecoded: Bool = true) {
+        self.handle = X509Handle(takingOwnership: x509, keyDecodedFrom: keyDecoded ? nil : der)
+        self.der = der
+    }
 
     /// Parses DER. Trailing bytes are an error.
     public init(der: [UInt8]) throws {
@@ -156,10 +194,10 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     /// The subject public key.
     public var publicKey: PublicKey {
         get throws {
-            guard let key = X509_get0_pubkey(handle.pointer) else {
+            guard let key = X509_get0_pubkey(handle.keyed) else {
                 throw OpenSSL.error(.unsupportedAlgorithm, "certificate public key is not supported")
             }
-            return try PublicKey(spkiDER: try OpenSSL.i2d { i2d_PUBKEY(key, $0) })
+            return PublicKey(try EVPKey(sharing: key))
         }
     }
 

@@ -27,15 +27,19 @@ public struct CertificateTemplate: Sendable {
     public var notAfter: Date
     public var publicKey: PublicKey
     public var extensions: [CertificateExtension]
+    /// When the key comes from a CSR, its SubjectPublicKeyInfo is copied as encoded there (OpenSSL 3.0's
+    /// encoder framework makes re-encoding a key cost several hundred microseconds).
+    public var request: CertificateSigningRequest?
 
     public init(serialNumber: [UInt8], subject: DistinguishedName, notBefore: Date, notAfter: Date,
-                publicKey: PublicKey, extensions: [CertificateExtension]) {
+                publicKey: PublicKey, extensions: [CertificateExtension], request: CertificateSigningRequest? = nil) {
         self.serialNumber = serialNumber
         self.subject = subject
         self.notBefore = notBefore
         self.notAfter = notAfter
         self.publicKey = publicKey
         self.extensions = extensions
+        self.request = request
     }
 }
 
@@ -65,7 +69,8 @@ public enum CertificateBuilder {
             throw CryptoError.invalid("a self-signed certificate must be signed by its own key")
         }
         guard let x509 = X509_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate certificate") }
-        defer { X509_free(x509) }
+        var owned = true
+        defer { if owned { X509_free(x509) } }
 
         // Version, serial, names, validity, key.
         let serial = template.serialNumber.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
@@ -80,9 +85,15 @@ public enum CertificateBuilder {
               X509_set_subject_name(x509, subject) == 1,
               X509_set_issuer_name(x509, issuer.map { X509_get_subject_name($0.handle.pointer) } ?? subject) == 1,
               ASN1_TIME_set(X509_getm_notBefore(x509), time_t(template.notBefore.timeIntervalSince1970)) != nil,
-              ASN1_TIME_set(X509_getm_notAfter(x509), time_t(template.notAfter.timeIntervalSince1970)) != nil,
-              X509_set_pubkey(x509, template.publicKey.key.pointer) == 1
+              ASN1_TIME_set(X509_getm_notAfter(x509), time_t(template.notAfter.timeIntervalSince1970)) != nil
         else { throw OpenSSL.error(.internalFailure, "cannot fill certificate fields") }
+        if let request = template.request {
+            try copySubjectPublicKeyInfo(from: request, to: x509)
+        } else {
+            guard X509_set_pubkey(x509, template.publicKey.key.pointer) == 1 else {
+                throw OpenSSL.error(.internalFailure, "cannot set the public key")
+            }
+        }
 
         // Extensions (SKI first: a self-signed AKI copies it from the certificate itself).
         var context = X509V3_CTX()
@@ -99,7 +110,48 @@ public enum CertificateBuilder {
         try ExternalSignature.setAlgorithm(outerAlgorithm, identifier)
         let tbs = try OpenSSL.i2d { i2d_re_X509_tbs(x509, $0) }
         try ExternalSignature.setSignature(signatureBits, try signer.sign(tbs))
-        return try Certificate(der: try OpenSSL.i2d { i2d_X509(x509, $0) })
+        let der = try OpenSSL.i2d { i2d_X509(x509, $0) }
+        // The certificate value takes the X509 we built. A copied SubjectPublicKeyInfo leaves it without a decoded
+        // key, which OpenSSL 3.0 needs for key use and path validation: that is decoded on first need.
+        owned = false
+        return Certificate(building: x509, der: der, keyDecoded: template.request == nil)
+    }
+
+    /// Copies algorithm, parameters and key bits of the request's SubjectPublicKeyInfo into the certificate.
+    private static func copySubjectPublicKeyInfo(from request: CertificateSigningRequest, to x509: OpaquePointer) throws {
+        var algorithm: OpaquePointer? = nil
+        var keyBytes: UnsafePointer<UInt8>? = nil
+        var keyLength: Int32 = 0
+        var parameters: UnsafeMutablePointer<X509_ALGOR>? = nil
+        guard let source = X509_REQ_get_X509_PUBKEY(request.handle.pointer), let target = X509_get_X509_PUBKEY(x509),
+              X509_PUBKEY_get0_param(&algorithm, &keyBytes, &keyLength, &parameters, source) == 1,
+              let algorithm, let keyBytes, let parameters
+        else { throw OpenSSL.error(.internalFailure, "cannot read the request's public key") }
+        var parameterObject: OpaquePointer? = nil
+        var parameterType: Int32 = 0
+        var parameterValue: UnsafeRawPointer? = nil
+        X509_ALGOR_get0(&parameterObject, &parameterType, &parameterValue, parameters)
+        // Duplicate everything set0 takes ownership of.
+        var copiedValue: UnsafeMutableRawPointer? = nil
+        switch parameterType {
+        case V_ASN1_OBJECT:
+            copiedValue = parameterValue.flatMap { OBJ_dup(OpaquePointer($0)) }.map { UnsafeMutableRawPointer($0) }
+        case V_ASN1_SEQUENCE, V_ASN1_OCTET_STRING:
+            copiedValue = parameterValue.flatMap { ASN1_STRING_dup($0.assumingMemoryBound(to: ASN1_STRING.self)) }.map { UnsafeMutableRawPointer($0) }
+        case V_ASN1_NULL, V_ASN1_UNDEF, -1:
+            copiedValue = nil
+        default:
+            throw CryptoError.unsupported("unsupported public key parameters (type \(parameterType))")
+        }
+        guard let buffer = CRYPTO_malloc(Int(keyLength), nil, 0) else { throw OpenSSL.error(.internalFailure, "out of memory") }
+        buffer.copyMemory(from: keyBytes, byteCount: Int(keyLength))
+        guard let objectCopy = OBJ_dup(algorithm),
+              X509_PUBKEY_set0_param(target, objectCopy, parameterType == -1 ? V_ASN1_UNDEF : parameterType, copiedValue,
+                                     buffer.assumingMemoryBound(to: UInt8.self), keyLength) == 1
+        else {
+            CRYPTO_free(buffer, nil, 0)
+            throw OpenSSL.error(.internalFailure, "cannot set the public key")
+        }
     }
 
     private static func add(_ ext: CertificateExtension, to x509: OpaquePointer, context: inout X509V3_CTX) throws {

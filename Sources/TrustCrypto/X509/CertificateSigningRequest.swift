@@ -1,9 +1,17 @@
 import Foundation
 internal import COpenSSL
 
+/// Owns one `X509_REQ`. SM2 requests get the standard distinguishing ID once, at construction, so the common
+/// case verifies without copying the request.
 final class X509RequestHandle: @unchecked Sendable {
     let pointer: OpaquePointer
-    init(takingOwnership pointer: OpaquePointer) { self.pointer = pointer }
+    init(takingOwnership pointer: OpaquePointer) {
+        self.pointer = pointer
+        if let key = X509_REQ_get0_pubkey(pointer), EVP_PKEY_is_a(key, "SM2") == 1, let id = SM2IDSupport.makeID() {
+            X509_REQ_set0_distinguishing_id(pointer, id)
+        }
+        ERR_clear_error()
+    }
     deinit { X509_REQ_free(pointer) }
 }
 
@@ -51,7 +59,7 @@ public struct CertificateSigningRequest: Sendable {
             guard let key = X509_REQ_get0_pubkey(handle.pointer) else {
                 throw OpenSSL.error(.unsupportedAlgorithm, "CSR public key is not supported")
             }
-            return try PublicKey(spkiDER: try OpenSSL.i2d { i2d_PUBKEY(key, $0) })
+            return PublicKey(try EVPKey(sharing: key))
         }
     }
 
@@ -61,13 +69,14 @@ public struct CertificateSigningRequest: Sendable {
         OpenSSL.clearErrors()
         defer { ERR_clear_error() }
         guard let key = X509_REQ_get0_pubkey(handle.pointer) else { return false }
-        // Work on a copy: the ID is stored in the request object, and this value is shared.
+        if sm2ID == .default || EVP_PKEY_is_a(key, "SM2") != 1 {
+            return X509_REQ_verify(handle.pointer, key) == 1  // the default ID was set at construction
+        }
+        // Another ID: work on a copy, since the ID is stored in the (shared) request object.
         guard let copy = X509_REQ_dup(handle.pointer) else { return false }
         defer { X509_REQ_free(copy) }
-        if EVP_PKEY_is_a(key, "SM2") == 1 {
-            guard let id = SM2IDSupport.makeID(sm2ID) else { return false }
-            X509_REQ_set0_distinguishing_id(copy, id)
-        }
+        guard let id = SM2IDSupport.makeID(sm2ID) else { return false }
+        X509_REQ_set0_distinguishing_id(copy, id)
         return X509_REQ_verify(copy, key) == 1
     }
 

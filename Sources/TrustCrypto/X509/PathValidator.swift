@@ -27,13 +27,13 @@ public struct PathValidator: Sendable {
         defer { ERR_clear_error() }
         guard let store = X509_STORE_new() else { return .invalid(reason: "out of memory", code: -1, depth: -1) }
         defer { X509_STORE_free(store) }
-        for anchor in trustAnchors { X509_STORE_add_cert(store, anchor.handle.pointer) }  // takes a reference
+        for anchor in trustAnchors { X509_STORE_add_cert(store, anchor.handle.keyed) }  // takes a reference
         guard let untrusted = trustd_sk_X509_new_null() else { return .invalid(reason: "out of memory", code: -1, depth: -1) }
         defer { trustd_sk_X509_free(untrusted) }  // borrowed pointers: free the stack only
-        for certificate in intermediates { _ = trustd_sk_X509_push(untrusted, certificate.handle.pointer) }
+        for certificate in intermediates { _ = trustd_sk_X509_push(untrusted, certificate.handle.keyed) }
         guard let context = X509_STORE_CTX_new() else { return .invalid(reason: "out of memory", code: -1, depth: -1) }
         defer { X509_STORE_CTX_free(context) }
-        guard X509_STORE_CTX_init(context, store, leaf.handle.pointer, untrusted) == 1 else {
+        guard X509_STORE_CTX_init(context, store, leaf.handle.keyed, untrusted) == 1 else {
             return .invalid(reason: "cannot initialise validation", code: -1, depth: -1)
         }
         X509_STORE_CTX_set_time(context, 0, time_t(time.timeIntervalSince1970))

@@ -40,6 +40,11 @@ def verify(pub_xy: str, tbs: bytes, signature: bytes) -> bool:
     return bool(client(pub_xy).verify("%064x%064x" % (r, s), e))
 
 
+def hexserial(value: int) -> str:
+    text = "%x" % value
+    return "0" + text if len(text) % 2 else text  # whole bytes, as trustd prints serials
+
+
 def load(path):
     with open(path, "rb") as handle:
         return handle.read()
@@ -54,7 +59,7 @@ def main() -> int:
         sigalg = cert["signature_algorithm"]["algorithm"].dotted
         ok = sigalg == SM2_WITH_SM3 and tbs["signature"]["algorithm"].dotted == SM2_WITH_SM3 and \
             verify(public_xy(issuer), tbs.dump(), cert["signature_value"].native)
-        out = {"ok": ok, "sigalg": sigalg, "serial": "%x" % tbs["serial_number"].native,
+        out = {"ok": ok, "sigalg": sigalg, "serial": hexserial(tbs["serial_number"].native),
                "subject": tbs["subject"].human_friendly, "issuer": tbs["issuer"].human_friendly,
                "extensions": sorted(e["extn_id"].dotted for e in tbs["extensions"])}
     elif kind == "crl":
@@ -69,7 +74,7 @@ def main() -> int:
             for ext in entry["crl_entry_extensions"]:
                 if ext["extn_id"].native == "crl_reason":
                     reason = ext["extn_value"].native
-            revoked.append(["%x" % entry["user_certificate"].native, reason])
+            revoked.append([hexserial(entry["user_certificate"].native), reason])
         number = None
         for ext in tbs["crl_extensions"]:
             if ext["extn_id"].native == "crl_number":
@@ -83,7 +88,7 @@ def main() -> int:
         tbs = basic["tbs_response_data"]
         ok = basic["signature_algorithm"]["algorithm"].dotted == SM2_WITH_SM3 and \
             verify(public_xy(signer), tbs.dump(), basic["signature"].native)
-        responses = [["%x" % r["cert_id"]["serial_number"].native, r["cert_status"].name] for r in tbs["responses"]]
+        responses = [[hexserial(r["cert_id"]["serial_number"].native), r["cert_status"].name] for r in tbs["responses"]]
         nonce = None
         for ext in tbs["response_extensions"]:
             if ext["extn_id"].native == "nonce":

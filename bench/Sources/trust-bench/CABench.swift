@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import TrustCrypto
+import TrustModel
+import TrustServices
+import TrustStore
+
+struct CABench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ca",
+        abstract: "CA benchmarks: issuance committed with its audit record vs the raw sign rate, 1M-entry CRL, revoke cost, OCSP cache."
+    )
+
+    @Option(help: "Seconds per issuance measurement.")
+    var seconds: Int = 5
+
+    @Option(help: "Revoked entries for the large-CRL measurement.")
+    var crlEntries: Int = 1_000_000
+
+    @Option(help: "Policies directory.")
+    var policies = "policies"
+
+    func run() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        print("trust-bench ca: data in \(root), \(OpenSSLVersion.text)")
+        let appliance = try DataDirectory(root).initialize(policiesFrom: policies, configuration: CAConfiguration(), actor: "bench")
+        let ca = appliance.ca
+
+        // 1. Issuance from CSR, committed durably (synchronous=FULL) with its audit record, one thread.
+        print("\nissuance (one thread; CSR check + build + sign + durable commit with audit record):")
+        for (caName, speedName, speedField) in [("rsa-issuing", "rsa2048", 3), ("sm2-issuing", "sm2", 4)] {
+            let csrs = try (0..<64).map { index in
+                try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "bench\(index).example.cn"]), key: try PrivateKey.generate(.p256),
+                                                   subjectAlternativeNames: [.dns("bench\(index).example.cn")])
+            }
+            var count = 0
+            let start = Date()
+            while Date().timeIntervalSince(start) < Double(seconds) {
+                _ = try ca.issue(csr: csrs[count % csrs.count], profile: "tls-server", ca: caName, actor: "bench")
+                count += 1
+            }
+            let rate = Double(count) / Date().timeIntervalSince(start)
+            let raw = try opensslSignRate(speedName, field: speedField)
+            print(String(format: "  %@, 1 thread: %.0f certs/s; openssl speed %@ sign %.0f/s; ratio %.2f", caName, rate, speedName, raw, rate / raw))
+
+            // Two threads against `openssl speed -multi 2` (both cores).
+            let counter = Counter()
+            let twoStart = Date()
+            DispatchQueue.concurrentPerform(iterations: 2) { worker in
+                var index = worker
+                while Date().timeIntervalSince(twoStart) < Double(seconds) {
+                    if (try? ca.issue(csr: csrs[index % csrs.count], profile: "tls-server", ca: caName, actor: "bench")) != nil { counter.add() }
+                    index += 2
+                }
+            }
+            let twoRate = Double(counter.value) / Date().timeIntervalSince(twoStart)
+            let rawTwo = try opensslSignRate(speedName, field: speedField, multi: 2)
+            print(String(format: "  %@, 2 threads: %.0f certs/s; openssl speed -multi 2 %@ sign %.0f/s; ratio %.2f",
+                         caName, twoRate, speedName, rawTwo, twoRate / rawTwo))
+        }
+
+        // 2. Revoke cost with few revoked entries.
+        let sample = try (0..<20).map { index in
+            try ca.issue(csr: try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "r\(index).example.cn"]),
+                                                                 key: try PrivateKey.generate(.p256), subjectAlternativeNames: [.dns("r\(index).example.cn")]),
+                         profile: "tls-server", ca: "rsa-issuing", actor: "bench").record.serial
+        }
+        let smallRevoke = try timeRevokes(ca, Array(sample[0..<10]))
+
+        // 3. A CRL with `crlEntries` revoked certificates (synthetic rows inserted in bulk).
+        print("\nlarge CRL:")
+        let insertStart = Date()
+        try insertSyntheticRevoked(appliance.store, count: crlEntries, issuer: "rsa-issuing")
+        print(String(format: "  inserted %d revoked rows in %.1f s (setup)", crlEntries, Date().timeIntervalSince(insertStart)))
+        let largeRevoke = try timeRevokes(ca, Array(sample[10..<20]))
+        let crlStart = Date()
+        let crl = try ca.generateCRL(ca: "rsa-issuing", actor: "bench")
+        let crlSeconds = Date().timeIntervalSince(crlStart)
+        print(String(format: "  full CRL with %d entries built, signed and stored in %.2f s (%.1f MB)", crlEntries + 10, crlSeconds,
+                     Double(crl.der.count) / 1e6))
+        print(String(format: "  revoke: %.2f ms each with 10 revoked, %.2f ms each with %d revoked (ratio %.2f)",
+                     smallRevoke * 1000, largeRevoke * 1000, crlEntries, largeRevoke / smallRevoke))
+
+        // 4. OCSP from the pre-signed cache (engine level: parse request, look up, return bytes).
+        print("\nOCSP (engine level, one thread):")
+        let record = try ca.certificate(serial: sample[0])
+        let issuer = try ca.chain(of: "rsa-issuing")[0]
+        let request = try OCSPRequest.make(for: [try Certificate(der: Array(record.der))], issuer: issuer)
+        _ = ca.ocsp.respond(request.der)
+        var count = 0
+        let start = Date()
+        while Date().timeIntervalSince(start) < Double(seconds) {
+            for _ in 0..<100 { _ = ca.ocsp.respond(request.der) }
+            count += 100
+        }
+        print(String(format: "  cached responses: %.0f/s", Double(count) / Date().timeIntervalSince(start)))
+        let nonceRequest = try OCSPRequest.make(for: [try Certificate(der: Array(record.der))], issuer: issuer, nonce: SecureRandom.bytes(16))
+        count = 0
+        let signedStart = Date()
+        while Date().timeIntervalSince(signedStart) < Double(seconds) {
+            _ = ca.ocsp.respond(nonceRequest.der)
+            count += 1
+        }
+        print(String(format: "  freshly signed (nonce) responses: %.0f/s", Double(count) / Date().timeIntervalSince(signedStart)))
+    }
+
+    func timeRevokes(_ ca: CertificateAuthority, _ serials: [String]) throws -> Double {
+        let start = Date()
+        for serial in serials { try ca.revoke(serial: serial, reason: .keyCompromise, actor: "bench") }
+        return Date().timeIntervalSince(start) / Double(serials.count)
+    }
+
+    func insertSyntheticRevoked(_ store: TrustStore, count: Int, issuer: String) throws {
+        let now = Date()
+        var inserted = 0
+        while inserted < count {
+            let batch = min(50_000, count - inserted)
+            try store.write { tx in
+                for _ in 0..<batch {
+                    let serial = Hex.encode(CertificateBuilder.randomSerialNumber())
+                    try tx.insert(CertificateRecord(serial: serial, issuer: issuer, subject: "CN=synthetic", profile: "tls-server",
+                                                    notBefore: now, notAfter: now.addingTimeInterval(86400), status: .revoked,
+                                                    revokedAt: now, revocationReason: 1, statusChangedAt: now, der: Data(),
+                                                    fingerprint: serial, issuedAt: now))
+                }
+            }
+            inserted += batch
+        }
+    }
+
+    func opensslSignRate(_ algorithm: String, field: Int, multi: Int = 1) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "speed", "-seconds", "3", "-mr"] + (multi > 1 ? ["-multi", String(multi)] : []) + [algorithm]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // With -multi the per-process lines are "+F…" too, and the summed result comes last.
+        var last = Double.nan
+        for line in output.split(separator: "\n") where line.hasPrefix("+F") {
+            let fields = line.split(separator: ":")
+            if fields.count > field, let value = Double(fields[field]) { last = value }
+        }
+        return last
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
