@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "trustd",
             dependencies: [
-                "TrustCrypto", "KeyCustody", "CardReader",
+                "TrustCrypto", "KeyCustody", "CardReader", "TrustModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

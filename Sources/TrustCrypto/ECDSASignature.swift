@@ -51,15 +51,7 @@ public enum ECDSASignature {
             throw CryptoError(.invalidSignatureEncoding, "DER signature is empty or too long")
         }
         OpenSSL.clearErrors()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let signature = d2i_ECDSA_SIG(nil, &cursor, buffer.count)
-            if let signature, cursor != buffer.baseAddress! + buffer.count {
-                ECDSA_SIG_free(signature)
-                return nil
-            }
-            return signature
-        }
+        let parsed = OpenSSL.d2iExact(der, { d2i_ECDSA_SIG(nil, $0, $1) }, free: ECDSA_SIG_free)
         guard let parsed else {
             ERR_clear_error()
             throw CryptoError(.invalidSignatureEncoding, "signature is not a DER SEQUENCE of two INTEGERs")

@@ -56,6 +56,22 @@ enum OpenSSL {
         return data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 
+    /// Decodes `der` with one of OpenSSL's `d2i_*` functions and insists the structure spans every byte: trailing
+    /// bytes after a valid structure are rejected (and the object freed), so nothing can be smuggled behind it.
+    static func d2iExact(_ der: [UInt8], _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> OpaquePointer?,
+                         free: (OpaquePointer) -> Void) -> OpaquePointer? {
+        der.withUnsafeBufferPointer { buffer in
+            guard let start = buffer.baseAddress else { return nil }
+            var cursor: UnsafePointer<UInt8>? = start
+            guard let object = decode(&cursor, buffer.count) else { return nil }
+            guard cursor == start + buffer.count else {
+                free(object)
+                return nil
+            }
+            return object
+        }
+    }
+
     /// Serialises with one `i2d_*` call that lets OpenSSL allocate the output: for large objects (CRLs) and for
     /// `i2d_re_*`, which re-encode on every call, this halves the work compared with a length query first.
     static func i2dOnce(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) throws -> [UInt8] {

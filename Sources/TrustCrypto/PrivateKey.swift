@@ -73,15 +73,7 @@ public struct PrivateKey: Sendable {
     public init(der: [UInt8]) throws {
         guard !der.isEmpty else { throw CryptoError.malformed("private key DER is empty") }
         OpenSSL.clearErrors()
-        let loaded: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let key = d2i_AutoPrivateKey(nil, &cursor, buffer.count)
-            if let key, cursor != buffer.baseAddress! + buffer.count {
-                EVP_PKEY_free(key)
-                return nil
-            }
-            return key
-        }
+        let loaded = OpenSSL.d2iExact(der, { d2i_AutoPrivateKey(nil, $0, $1) }, free: EVP_PKEY_free)
         guard let loaded else {
             throw OpenSSL.error(.malformedInput, "cannot decode private key DER (truncated, trailing bytes or not a key)")
         }

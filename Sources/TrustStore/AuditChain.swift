@@ -1,5 +1,6 @@
 import Foundation
 import TrustCrypto
+import TrustModel
 
 /// What one audit entry says (before it is chained).
 public struct AuditEntry: Sendable, Hashable {
@@ -52,25 +53,7 @@ public enum AuditChain {
 
     /// Deterministic JSON for the details: keys sorted, strings escaped per RFC 8259, no whitespace.
     static func json(_ details: [String: String]) -> String {
-        "{" + details.keys.sorted().map { "\(quote($0)):\(quote(details[$0]!))" }.joined(separator: ",") + "}"
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        "{" + details.keys.sorted().map { "\(JSONText.quote($0)):\(JSONText.quote(details[$0]!))" }.joined(separator: ",") + "}"
     }
 
     /// `2026-11-21T21:34:45.541Z` (UTC, milliseconds).

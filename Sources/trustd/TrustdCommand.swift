@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import TrustCrypto
+import TrustModel
 
 /// `trustd`: the trust-services daemon. The HTTP server lands with the server issue; today the binary offers the
 /// crypto self-test that the daemon will run before serving.
@@ -35,25 +35,11 @@ struct SelfTestCommand: ParsableCommand {
         let checks = SelfTest.run()
         for check in checks {
             if json {
-                print("{\"check\":\"\(check.name)\",\"passed\":\(check.passed),\"detail\":\(jsonString(check.detail))}")
+                print("{\"check\":\"\(check.name)\",\"passed\":\(check.passed),\"detail\":\(JSONText.quote(check.detail))}")
             } else {
                 print("\(check.passed ? "ok  " : "FAIL") \(check.name)\(check.passed ? "" : ": \(check.detail)")")
             }
         }
         guard checks.allSatisfy(\.passed) else { throw ExitCode.failure }
     }
-}
-
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }

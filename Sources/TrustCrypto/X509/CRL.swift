@@ -70,15 +70,7 @@ public struct CertificateRevocationList: Sendable {
     public init(der: [UInt8]) throws {
         guard !der.isEmpty else { throw CryptoError.malformed("CRL is empty") }
         OpenSSL.clearErrors()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let crl = d2i_X509_CRL(nil, &cursor, buffer.count)
-            if let crl, cursor != buffer.baseAddress! + buffer.count {
-                X509_CRL_free(crl)
-                return nil
-            }
-            return crl
-        }
+        let parsed = OpenSSL.d2iExact(der, { d2i_X509_CRL(nil, $0, $1) }, free: X509_CRL_free)
         guard let parsed else { throw OpenSSL.error(.malformedInput, "cannot decode CRL DER") }
         self.handle = X509CRLHandle(takingOwnership: parsed)
         self.der = der

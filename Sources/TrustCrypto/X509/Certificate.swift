@@ -127,15 +127,7 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     public init(der: [UInt8]) throws {
         guard !der.isEmpty else { throw CryptoError.malformed("certificate DER is empty") }
         OpenSSL.clearErrors()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let x509 = d2i_X509(nil, &cursor, buffer.count)
-            if let x509, cursor != buffer.baseAddress! + buffer.count {
-                X509_free(x509)
-                return nil
-            }
-            return x509
-        }
+        let parsed = OpenSSL.d2iExact(der, { d2i_X509(nil, $0, $1) }, free: X509_free)
         guard let parsed else { throw OpenSSL.error(.malformedInput, "cannot decode certificate DER (truncated, trailing bytes or not a certificate)") }
         self.handle = X509Handle(takingOwnership: parsed)
         self.der = der

@@ -27,15 +27,7 @@ public struct CertificateSigningRequest: Sendable {
         guard !der.isEmpty else { throw CryptoError.malformed("CSR is empty") }
         guard der.count <= Self.maxSize else { throw CryptoError.malformed("CSR is larger than \(Self.maxSize) bytes") }
         OpenSSL.clearErrors()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let request = d2i_X509_REQ(nil, &cursor, buffer.count)
-            if let request, cursor != buffer.baseAddress! + buffer.count {
-                X509_REQ_free(request)
-                return nil
-            }
-            return request
-        }
+        let parsed = OpenSSL.d2iExact(der, { d2i_X509_REQ(nil, $0, $1) }, free: X509_REQ_free)
         guard let parsed else { throw OpenSSL.error(.malformedInput, "cannot decode CSR DER (truncated, trailing bytes or not a PKCS#10 request)") }
         self.handle = X509RequestHandle(takingOwnership: parsed)
         self.der = der

@@ -35,15 +35,7 @@ public struct OCSPRequest: Sendable {
         guard !der.isEmpty else { throw CryptoError.malformed("OCSP request is empty") }
         guard der.count <= Self.maxSize else { throw CryptoError.malformed("OCSP request is larger than \(Self.maxSize) bytes") }
         OpenSSL.clearErrors()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            let request = d2i_OCSP_REQUEST(nil, &cursor, buffer.count)
-            if let request, cursor != buffer.baseAddress! + buffer.count {
-                OCSP_REQUEST_free(request)
-                return nil
-            }
-            return request
-        }
+        let parsed = OpenSSL.d2iExact(der, { d2i_OCSP_REQUEST(nil, $0, $1) }, free: OCSP_REQUEST_free)
         guard let parsed else { throw OpenSSL.error(.malformedInput, "cannot decode OCSP request") }
         self.handle = OCSPRequestHandle(takingOwnership: parsed)
         self.der = der

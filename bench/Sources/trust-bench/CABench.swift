@@ -129,23 +129,14 @@ struct CABench: ParsableCommand {
         }
     }
 
+    /// Sign operations per second from `openssl speed -mr` (`field` is the sign column of the algorithm's line).
     func opensslSignRate(_ algorithm: String, field: Int, multi: Int = 1) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "speed", "-seconds", "3", "-mr"] + (multi > 1 ? ["-multi", String(multi)] : []) + [algorithm]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        // With -multi the per-process lines are "+F…" too, and the summed result comes last.
-        var last = Double.nan
-        for line in output.split(separator: "\n") where line.hasPrefix("+F") {
+        let command = ["openssl", "speed", "-seconds", "3", "-mr"] + (multi > 1 ? ["-multi", String(multi)] : []) + [algorithm]
+        // With -multi the summed result is the last "+F" line.
+        return try OpenSSLSpeed.lines(command).compactMap { line -> Double? in
             let fields = line.split(separator: ":")
-            if fields.count > field, let value = Double(fields[field]) { last = value }
-        }
-        return last
+            return fields.count > field ? Double(fields[field]) : nil
+        }.last ?? .nan
     }
 }
 

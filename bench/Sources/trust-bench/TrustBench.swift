@@ -62,17 +62,8 @@ struct CryptoBench: ParsableCommand {
 
     /// `openssl speed -mr` on the same core: `+F2:…:bits:sign/s:verify/s` (RSA), `+F4` (ECDSA), `+F7` (SM2).
     func opensslSpeed(_ algorithm: String) throws -> [String: Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["taskset", "-c", "\(cpu)", "openssl", "speed", "-seconds", "\(seconds)", "-mr", algorithm]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
         var rates: [String: Double] = [:]
-        for line in output.split(separator: "\n") where line.hasPrefix("+F") {
+        for line in try OpenSSLSpeed.lines(["taskset", "-c", "\(cpu)", "openssl", "speed", "-seconds", "\(seconds)", "-mr", algorithm]) {
             let fields = line.split(separator: ":").map(String.init)
             switch fields[0] {
             case "+F2" where fields[2] == "2048":
@@ -139,6 +130,22 @@ func rerunPinned(_ cpu: Int) throws -> Int32 {
     try process.run()
     process.waitUntilExit()
     return process.terminationStatus
+}
+
+/// Runs `openssl speed` (or any command) and returns its machine-readable `+F…` result lines.
+enum OpenSSLSpeed {
+    static func lines(_ command: [String]) throws -> [Substring] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output.split(separator: "\n").filter { $0.hasPrefix("+F") }
+    }
 }
 
 enum OpenSSLVersion {
