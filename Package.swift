@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
         // MARK: C libraries
@@ -47,11 +48,21 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "TrustServer",
+            dependencies: [
+                "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "trustd",
             dependencies: [
-                "TrustCrypto", "KeyCustody", "CardReader", "TrustModel",
+                "TrustCrypto", "KeyCustody", "CardReader", "TrustModel", "TrustServer", "TrustServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +88,13 @@ let package = Package(
         .testTarget(name: "KeyCustodyTests", dependencies: ["KeyCustody", "TrustCrypto", "TestSupport"]),
         .testTarget(name: "CardReaderTests", dependencies: ["CardReader", "TestSupport"]),
         .testTarget(name: "TrustModelTests", dependencies: ["TrustModel"]),
+        .testTarget(
+            name: "TrustServerTests",
+            dependencies: ["TrustServer", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport",
+                           .product(name: "Yams", package: "Yams"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(
             name: "TrustServicesTests",
             dependencies: ["TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport",

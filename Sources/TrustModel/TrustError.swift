@@ -12,6 +12,8 @@ public struct TrustError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notFound = Code("not_found")
         /// The object is in a state that forbids the operation (revoking twice, …).
         public static let conflict = Code("conflict")
+        /// No valid credentials (missing, unknown, expired or revoked token).
+        public static let unauthenticated = Code("unauthenticated")
         /// The caller may not do this.
         public static let forbidden = Code("forbidden")
         /// Something the appliance depends on failed (key custody, storage).

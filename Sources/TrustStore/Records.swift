@@ -182,3 +182,51 @@ struct SettingRecord: Codable, FetchableRecord, PersistableRecord {
     var key: String
     var value: String
 }
+
+/// A principal: name and comma-separated roles.
+public struct PrincipalRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
+    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    public static let databaseTableName = "principal"
+
+    public var id: String
+    public var name: String
+    public var roles: String
+    public var createdAt: Date
+
+    public init(id: String, name: String, roles: String, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.roles = roles
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, roles, createdAt = "created_at" }
+}
+
+/// A bearer token, stored only as the SHA-256 of its value.
+public struct TokenRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
+    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    public static let databaseTableName = "token"
+
+    public var id: String
+    public var principalID: String
+    public var hash: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var revokedAt: Date?
+
+    public init(id: String, principalID: String, hash: String, createdAt: Date, expiresAt: Date, revokedAt: Date? = nil) {
+        self.id = id
+        self.principalID = principalID
+        self.hash = hash
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, principalID = "principal_id", hash, createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at"
+    }
+}

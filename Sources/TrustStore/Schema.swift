@@ -66,6 +66,22 @@ enum Schema {
                 t.column("signature", .blob).notNull()
             }
         }
+        migrator.registerMigration("v2-principals-tokens") { db in
+            try db.create(table: "principal") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull().unique()
+                t.column("roles", .text).notNull()
+                t.column("created_at", .double).notNull()
+            }
+            try db.create(table: "token") { t in
+                t.primaryKey("id", .text)
+                t.column("principal_id", .text).notNull().references("principal")
+                t.column("hash", .text).notNull().unique()
+                t.column("created_at", .double).notNull()
+                t.column("expires_at", .double).notNull()
+                t.column("revoked_at", .double)
+            }
+        }
         return migrator
     }
 }

@@ -94,6 +94,17 @@ public struct StoreReader {
             """, arguments: [issuer, issuer, number])
     }
 
+    // MARK: Principals and tokens
+    public func principal(id: String) throws -> PrincipalRecord? { try PrincipalRecord.fetchOne(db, key: id) }
+    public func principal(name: String) throws -> PrincipalRecord? {
+        try PrincipalRecord.filter(Column("name") == name).fetchOne(db)
+    }
+    public func principals() throws -> [PrincipalRecord] { try PrincipalRecord.order(Column("name")).fetchAll(db) }
+    public func token(hash: String) throws -> TokenRecord? {
+        try TokenRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM token WHERE hash = ?"), arguments: [hash])
+    }
+    public func token(id: String) throws -> TokenRecord? { try TokenRecord.fetchOne(db, key: id) }
+
     // MARK: CRLs
     public func latestCRL(issuer: String, delta: Bool = false) throws -> CRLRecord? {
         try CRLRecord.filter(Column("issuer") == issuer && (delta ? Column("delta_base") != nil : Column("delta_base") == nil))
@@ -182,6 +193,9 @@ public struct StoreTransaction {
     public func update(_ certificate: CertificateRecord) throws { try certificate.update(db) }
     public func insert(_ crl: CRLRecord) throws { try crl.insert(db) }
     public func insert(_ checkpoint: AuditCheckpointRecord) throws { try checkpoint.insert(db) }
+    public func insert(_ principal: PrincipalRecord) throws { try principal.insert(db) }
+    public func insert(_ token: TokenRecord) throws { try token.insert(db) }
+    public func update(_ token: TokenRecord) throws { try token.update(db) }
 
     /// Appends an audit record chained to the current head, inside this transaction.
     @discardableResult

@@ -5,16 +5,18 @@ import TrustModel
 /// `trustd`: the trust-services daemon. The HTTP server lands with the server issue; today the binary offers the
 /// crypto self-test that the daemon will run before serving.
 @main
-struct TrustdCommand: ParsableCommand {
+struct TrustdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trustd",
         abstract: "trustd — PKI and trust-services appliance (CA, electronic seals, signing, real-name levels).",
         discussion: """
-            The HTTP daemon (`trustd --data DIR --listen HOST:PORT`) arrives with the server work; until then \
-            this binary runs the crypto self-test that the daemon runs before it serves.
+            `trustd --data DIR --listen HOST:PORT` runs the daemon (the default command). With an empty DIR it \
+            initialises a working default — SQLite, software key store with a generated KEK, SM2 and RSA \
+            hierarchies, policies copied from --policies — and writes a bootstrap admin token to DIR/admin.token (0600).
             """,
         version: TrustdVersion.string,
-        subcommands: [SelfTestCommand.self]
+        subcommands: [ServeCommand.self, SelfTestCommand.self],
+        defaultSubcommand: ServeCommand.self
     )
 }
 

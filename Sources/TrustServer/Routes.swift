@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import TrustModel
+import TrustServices
+
+/// Who may call a route.
+public enum RouteAccess: Sendable, Hashable {
+    /// Anyone, without credentials (health, CA certificates, CRLs, OCSP, the API document).
+    case `public`
+    /// Authenticated principals holding at least one of these roles.
+    case roles(Set<Role>)
+
+    func allows(_ principal: Principal?) -> Bool {
+        switch self {
+        case .public: true
+        case .roles(let roles): principal.map { !$0.roles.isDisjoint(with: roles) } ?? false
+        }
+    }
+}
+
+/// One API route: method, path pattern (Hummingbird syntax, `{name}` for parameters) and access.
+public struct RouteSpec: Sendable, Hashable {
+    public let method: HTTPRequest.Method
+    public let path: String
+    public let access: RouteAccess
+
+    public init(_ method: HTTPRequest.Method, _ path: String, _ access: RouteAccess) {
+        self.method = method
+        self.path = path
+        self.access = access
+    }
+}
+
+/// The route table: every route the server registers, with the roles it needs. Tests generate their
+/// authorisation matrix from it, so a new route cannot be added without being checked.
+public enum RouteTable {
+    static let officers: Set<Role> = [.caOfficer, .admin]
+    static let readers: Set<Role> = [.caOfficer, .auditor, .admin]
+    static let auditors: Set<Role> = [.auditor, .admin]
+    static let anyone: Set<Role> = Set(Role.allCases)
+
+    public static let routes: [RouteSpec] = [
+        RouteSpec(.get, "/healthz", .public),
+        RouteSpec(.get, "/openapi.yaml", .public),
+        RouteSpec(.get, "/v1/cas", .roles(anyone)),
+        RouteSpec(.get, "/v1/cas/{ca}/certificate", .public),
+        RouteSpec(.get, "/v1/cas/{ca}/crl", .public),
+        RouteSpec(.post, "/v1/certificates", .roles(officers)),
+        RouteSpec(.get, "/v1/certificates/{serial}", .roles(readers)),
+        RouteSpec(.post, "/v1/certificates/{serial}/revoke", .roles(officers)),
+        RouteSpec(.post, "/ocsp", .public),
+        RouteSpec(.get, "/ocsp/{request}", .public),
+        RouteSpec(.get, "/v1/audit", .roles(auditors)),
+        RouteSpec(.post, "/v1/audit/verify", .roles(auditors)),
+        RouteSpec(.get, "/v1/principals", .roles([.admin])),
+        RouteSpec(.post, "/v1/principals", .roles([.admin])),
+        RouteSpec(.post, "/v1/principals/{id}/tokens", .roles([.admin])),
+        RouteSpec(.post, "/v1/tokens/{id}/revoke", .roles([.admin])),
+    ]
+}

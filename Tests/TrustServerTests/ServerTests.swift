@@ -1,0 +1,244 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TestSupport
+import TrustCrypto
+import TrustModel
+import TrustServer
+import TrustServices
+import TrustStore
+import Yams
+
+/// A live server on an initialised data directory, with one principal (and token) per role.
+final class ServerFixture: @unchecked Sendable {
+    let dir: TemporaryDirectory
+    let api: TrustAPI
+    var tokens: [Role: String] = [:]
+    var adminToken: String
+
+    init() throws {
+        dir = try TemporaryDirectory("trustd-server")
+        let appliance = try DataDirectory(dir.file("data")).initialize(
+            policiesFrom: TestPaths.packageRoot.appendingPathComponent("policies").path, configuration: CAConfiguration(), actor: "test")
+        api = TrustAPI(appliance: appliance)
+        try api.access.bootstrapAdmin(tokenPath: dir.file("data/admin.token"))
+        adminToken = String(decoding: try dir.read("data/admin.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        for role in Role.allCases {
+            let principal = try api.access.createPrincipal(name: "p-\(role.rawValue)", roles: [role], actor: "test")
+            tokens[role] = try api.access.issueToken(principalID: principal.id, actor: "test").token
+        }
+    }
+
+    var application: some ApplicationProtocol { Application(router: buildRouter(api)) }
+
+    func auditCount() throws -> Int { try api.appliance.store.read { try $0.auditCount() } }
+}
+
+func bearer(_ token: String?) -> HTTPFields {
+    var headers = HTTPFields()
+    if let token { headers[.authorization] = "Bearer \(token)" }
+    return headers
+}
+
+func jsonHeaders(_ token: String?) -> HTTPFields {
+    var headers = bearer(token)
+    headers[.contentType] = "application/json"
+    return headers
+}
+
+@Suite struct EndToEndHTTPTests {
+    @Test func issueRevokePublishAndAnswerOCSPOverRealHTTP() async throws {
+        let fixture = try ServerFixture()
+        let key = try PrivateKey.generate(.p256)
+        let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "svc.example.gov.cn"]), key: key,
+                                                     subjectAlternativeNames: [.dns("svc.example.gov.cn")])
+        let officer = fixture.tokens[.caOfficer]!
+        try await fixture.application.test(.live) { client in
+            let body = try JSONSerialization.data(withJSONObject: ["ca": "rsa-issuing", "profile": "tls-server", "csr": csr.pem])
+            let issued = try await client.execute(uri: "/v1/certificates", method: .post, headers: jsonHeaders(officer), body: ByteBuffer(bytes: body))
+            #expect(issued.status == .created, "\(String(buffer: issued.body))")
+            let object = try JSONSerialization.jsonObject(with: Data(buffer: issued.body)) as! [String: Any]
+            let serial = object["serial"] as! String
+            let chain = try (object["chain"] as! [String]).map { try Certificate(pem: $0) }
+            let certificate = try Certificate(pem: object["certificate"] as! String)
+
+            let revoke = try await client.execute(uri: "/v1/certificates/\(serial)/revoke", method: .post, headers: jsonHeaders(officer),
+                                                  body: ByteBuffer(string: #"{"reason":"keyCompromise"}"#))
+            #expect(revoke.status == .ok)
+            let again = try await client.execute(uri: "/v1/certificates/\(serial)/revoke", method: .post, headers: jsonHeaders(officer),
+                                                 body: ByteBuffer(string: #"{"reason":"keyCompromise"}"#))
+            #expect(again.status == .conflict)
+            #expect(String(buffer: again.body).contains(#""code":"conflict""#))
+
+            let crl = try await client.execute(uri: "/v1/cas/rsa-issuing/crl", method: .get)
+            #expect(crl.headers[.contentType] == "application/pkix-crl")
+            let parsed = try CertificateRevocationList(der: Array(buffer: crl.body))
+            #expect(parsed.isSigned(by: try chain[0].publicKey))
+            #expect(parsed.entries.contains { Hex.encode($0.serialNumber) == serial })
+
+            let dir = try TemporaryDirectory()
+            let request = try OCSPRequest.make(for: [certificate], issuer: chain[0], nonce: SecureRandom.bytes(16))
+            var ocspHeaders = HTTPFields()
+            ocspHeaders[.contentType] = "application/ocsp-request"
+            let posted = try await client.execute(uri: "/ocsp", method: .post, headers: ocspHeaders, body: ByteBuffer(bytes: request.der))
+            #expect(posted.headers[.contentType] == "application/ocsp-response")
+            try dir.write("chain.pem", chain.map(\.pem).joined())
+            try dir.write("req.der", request.der)
+            try dir.write("resp.der", Array(buffer: posted.body))
+            let check = try Subprocess.run("openssl", ["ocsp", "-respin", dir.file("resp.der"), "-reqin", dir.file("req.der"),
+                                                       "-CAfile", dir.file("chain.pem"), "-resp_text"])
+            #expect((check.stdout + check.stderr).contains("Response verify OK"), "\(check.stderr)")
+            #expect(check.stdout.contains("Cert Status: revoked") && check.stdout.contains("keyCompromise"))
+
+            // RFC 5019 GET, with cache headers.
+            let plain = try OCSPRequest.make(for: [certificate], issuer: chain[0])
+            let path = Data(plain.der).base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let got = try await client.execute(uri: "/ocsp/\(path)", method: .get)
+            #expect(got.status == .ok)
+            #expect(got.headers[.cacheControl]?.contains("max-age=") == true)
+            #expect(try OCSPResponse(der: Array(buffer: got.body)).isSigned(by: try chain[0].publicKey) == false, "signed by the delegated signer, not the CA")
+        }
+    }
+}
+
+@Suite struct AuthorizationMatrixTests {
+    /// Every route × every role, and no token / expired / revoked / malformed token, generated from the route table.
+    @Test func everyRouteAnswersEveryCallerAsThePolicySays() async throws {
+        let fixture = try ServerFixture()
+        let expiredPrincipal = try fixture.api.access.principals().first { $0.name == "admin" }!
+        let expired = try AccessService(store: fixture.api.appliance.store, clock: { Date(timeIntervalSinceNow: -400 * 86400) })
+            .issueToken(principalID: expiredPrincipal.id, lifetime: 86400, actor: "test").token
+        let revoked = try fixture.api.access.issueToken(principalID: expiredPrincipal.id, actor: "test")
+        try fixture.api.access.revokeToken(id: revoked.id, actor: "test")
+        try await fixture.application.test(.live) { client in
+            for route in RouteTable.routes {
+                let uri = route.path.replacingOccurrences(of: "{ca}", with: "rsa-issuing").replacingOccurrences(of: "{serial}", with: "0badc0de")
+                    .replacingOccurrences(of: "{id}", with: "00").replacingOccurrences(of: "{request}", with: "AAAA")
+                let method = route.method
+                func call(_ token: String?) async throws -> HTTPResponse.Status {
+                    let response = try await client.execute(uri: uri, method: method, headers: jsonHeaders(token), body: ByteBuffer(string: "{}"))
+                    return response.status
+                }
+                let callers: [(String, String?)] = Role.allCases.map { ($0.rawValue, fixture.tokens[$0]) }
+                for (name, token) in callers {
+                    let status = try await call(token)
+                    let allowed = route.access.allowsRole(Role(rawValue: name)!)
+                    if allowed {
+                        #expect(status != .unauthorized && status != .forbidden, "\(route.method) \(route.path) as \(name): \(status)")
+                    } else {
+                        #expect(status == .forbidden, "\(route.method) \(route.path) as \(name): \(status)")
+                    }
+                    #expect(status.code < 500, "\(route.method) \(route.path) as \(name): \(status)")
+                }
+                for (name, token) in [("no token", nil), ("expired", expired), ("revoked", revoked.token), ("malformed", "tdt_x")] as [(String, String?)] {
+                    let status = try await call(token)
+                    if route.access == .public && token == nil {
+                        #expect(status != .unauthorized && status != .forbidden)
+                    } else {
+                        #expect(status == .unauthorized, "\(route.method) \(route.path) with \(name): \(status)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension RouteAccess {
+    func allowsRole(_ role: Role) -> Bool {
+        switch self {
+        case .public: true
+        case .roles(let roles): roles.contains(role)
+        }
+    }
+}
+
+@Suite struct BadInputTests {
+    @Test func malformedOversizedAndWrongTypedRequestsGet4xxAndWriteNothing() async throws {
+        let fixture = try ServerFixture()
+        let admin = fixture.adminToken
+        let before = try fixture.auditCount()
+        try await fixture.application.test(.live) { client in
+            let cases: [(String, HTTPRequest.Method, HTTPFields, ByteBuffer, HTTPResponse.Status)] = [
+                ("/v1/certificates", .post, jsonHeaders(admin), ByteBuffer(), .badRequest),
+                ("/v1/certificates", .post, jsonHeaders(admin), ByteBuffer(string: "{"), .badRequest),
+                ("/v1/certificates", .post, jsonHeaders(admin), ByteBuffer(string: #"{"ca":1,"profile":"tls-server","csr":"x"}"#), .badRequest),
+                ("/v1/certificates", .post, jsonHeaders(admin), ByteBuffer(string: #"{"ca":"rsa-issuing","profile":"tls-server","csr":"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}"#), .badRequest),
+                ("/v1/certificates", .post, jsonHeaders(admin), ByteBuffer(repeating: UInt8(ascii: "a"), count: 2 << 20), .contentTooLarge),
+                ("/v1/certificates", .post, bearer(admin), ByteBuffer(string: "{}"), .unsupportedMediaType),
+                ("/v1/certificates/zz/revoke", .post, jsonHeaders(admin), ByteBuffer(string: #"{"reason":"keyCompromise"}"#), .badRequest),
+                ("/v1/certificates/0badc0de/revoke", .post, jsonHeaders(admin), ByteBuffer(string: #"{"reason":"bored"}"#), .badRequest),
+                ("/v1/certificates/0badc0de/revoke", .post, jsonHeaders(admin), ByteBuffer(string: #"{"reason":"keyCompromise"}"#), .notFound),
+                ("/v1/certificates/0badc0de", .get, bearer(admin), ByteBuffer(), .notFound),
+                ("/v1/cas/nope/crl", .get, bearer(nil), ByteBuffer(), .notFound),
+                ("/ocsp/%%%not-base64", .get, bearer(nil), ByteBuffer(), .badRequest),
+                ("/v1/principals", .post, jsonHeaders(admin), ByteBuffer(string: #"{"name":"x","roles":["wizard"]}"#), .badRequest),
+                ("/v1/principals", .post, jsonHeaders(admin), ByteBuffer(string: #"{"name":"../../x","roles":["admin"]}"#), .badRequest),
+                ("/v1/principals/00/tokens", .post, jsonHeaders(admin), ByteBuffer(string: #"{"lifetimeDays":"soon"}"#), .badRequest),
+                ("/v1/audit?limit=100000", .get, bearer(admin), ByteBuffer(), .badRequest),
+            ]
+            for (uri, method, headers, body, expected) in cases {
+                let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
+                #expect(response.status == expected, "\(method) \(uri): \(response.status) \(String(buffer: response.body))")
+                #expect(String(buffer: response.body).contains(#""error":{"code""#), "\(method) \(uri) answers the JSON error shape")
+            }
+            // Malformed OCSP bodies get an OCSP malformedRequest, not an HTTP error.
+            var ocsp = HTTPFields()
+            ocsp[.contentType] = "application/ocsp-request"
+            let garbage = try await client.execute(uri: "/ocsp", method: .post, headers: ocsp, body: ByteBuffer(bytes: SecureRandom.bytes(64)))
+            #expect(try OCSPResponse(der: Array(buffer: garbage.body)).status == 1)
+            // The server is still up.
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+        #expect(try fixture.auditCount() == before, "no bad request wrote anything")
+    }
+}
+
+@Suite struct OpenAPITests {
+    @Test func everyRegisteredRouteIsDocumentedAndViceVersa() throws {
+        let document = try #require(try Yams.load(yaml: OpenAPIDocument.yaml) as? [String: Any])
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = try #require(document["paths"] as? [String: Any])
+        var documented: Set<String> = []
+        for (path, value) in paths {
+            for method in (value as? [String: Any] ?? [:]).keys where ["get", "post", "put", "delete", "patch"].contains(method) {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        let registered = Set(RouteTable.routes.map { "\($0.method.rawValue) \($0.path)" })
+        #expect(documented == registered, "only documented: \(documented.subtracting(registered)); only registered: \(registered.subtracting(documented))")
+    }
+
+    @Test func theDocumentIsServed() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application.test(.router) { client in
+            let response = try await client.execute(uri: "/openapi.yaml", method: .get)
+            #expect(response.status == .ok && String(buffer: response.body).hasPrefix("openapi: 3.1.0"))
+        }
+    }
+}
+
+@Suite struct RestartTests {
+    @Test func aRestartOnTheSameDirectoryKeepsEverythingAndTheAuditChainVerifies() async throws {
+        let fixture = try ServerFixture()
+        let officer = fixture.tokens[.caOfficer]!
+        let key = try PrivateKey.generate(.sm2)
+        let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["C": "CN", "O": "Bureau", "CN": "Bureau Seal"]), key: key)
+        let serial: String = try await fixture.application.test(.live) { client in
+            let body = try JSONSerialization.data(withJSONObject: ["ca": "sm2-issuing", "profile": "seal", "csr": csr.pem,
+                                                                   "identity": ["organization-code": "91350100M000100Y43"]])
+            let issued = try await client.execute(uri: "/v1/certificates", method: .post, headers: jsonHeaders(officer), body: ByteBuffer(bytes: body))
+            #expect(issued.status == .created, "\(String(buffer: issued.body))")
+            return (try JSONSerialization.jsonObject(with: Data(buffer: issued.body)) as! [String: Any])["serial"] as! String
+        }
+        // "Restart": open the same directory afresh, as a new trustd process does.
+        let reopened = TrustAPI(appliance: try DataDirectory(fixture.dir.file("data")).open())
+        #expect(try !reopened.access.bootstrapAdmin(tokenPath: fixture.dir.file("data/admin.token2")), "no second bootstrap")
+        try await Application(router: buildRouter(reopened)).test(.live) { client in
+            let shown = try await client.execute(uri: "/v1/certificates/\(serial)", method: .get, headers: bearer(officer))
+            #expect(shown.status == .ok && String(buffer: shown.body).contains(#""profile":"seal""#))
+            let verify = try await client.execute(uri: "/v1/audit/verify", method: .post, headers: bearer(fixture.adminToken))
+            #expect(String(buffer: verify.body).contains(#""intact":true"#), "\(String(buffer: verify.body))")
+        }
+    }
+}
