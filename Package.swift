@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: C libraries
@@ -53,6 +54,7 @@ let package = Package(
             dependencies: [
                 "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("openapi.yaml")]
         ),
@@ -63,6 +65,7 @@ let package = Package(
             dependencies: [
                 "TrustCrypto", "KeyCustody", "CardReader", "TrustModel", "TrustServer", "TrustServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,6 +95,7 @@ let package = Package(
             name: "TrustServerTests",
             dependencies: ["TrustServer", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport",
                            .product(name: "Yams", package: "Yams"),
+                           .product(name: "Logging", package: "swift-log"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),

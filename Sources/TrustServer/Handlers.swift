@@ -19,6 +19,7 @@ public struct TrustAPI: Sendable {
 /// Builds the router: error mapping, bearer authentication, then every route of ``RouteTable`` with its role check.
 public func buildRouter(_ api: TrustAPI) -> Router<TrustRequestContext> {
     let router = Router(context: TrustRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: BearerAuthMiddleware(access: api.access))
     let handlers = Handlers(api: api)

@@ -1,10 +1,21 @@
 import Hummingbird
+import Synchronization
 import TrustModel
+
+/// What the request log needs to learn from inner layers (the principal is set after the log middleware runs).
+public final class RequestNotes: Sendable {
+    private let principalName = Mutex<String?>(nil)
+    public var principal: String? { principalName.withLock { $0 } }
+    func record(principal: String) { principalName.withLock { $0 = principal } }
+}
 
 /// Per-request data: Hummingbird's core context plus the authenticated principal (set by ``BearerAuthMiddleware``).
 public struct TrustRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public var principal: Principal?
+    public var principal: Principal? {
+        didSet { if let principal { notes.record(principal: principal.name) } }
+    }
+    public let notes = RequestNotes()
 
     public init(source: Source) {
         self.coreContext = .init(source: source)

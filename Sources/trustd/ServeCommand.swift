@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Logging
 import TrustCrypto
 import TrustModel
 import TrustServer
@@ -52,8 +53,10 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 say("trustd: admin token: \(tokenPath)")
             }
+            LoggingSystem.bootstrap(JSONLogHandler.init)
             let app = Application(router: buildRouter(api),
-                                  configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trustd"))
+                                  configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trustd"),
+                                  logger: Logger(label: "trustd"))
             say("trustd: listening on http://\(listen)")
             try await app.runService()
         } catch let error as TrustError {

@@ -9,6 +9,7 @@ import TrustServer
 import TrustServices
 import TrustStore
 import Yams
+import Logging
 
 /// A live server on an initialised data directory, with one principal (and token) per role.
 final class ServerFixture: @unchecked Sendable {
@@ -240,5 +241,34 @@ extension RouteAccess {
             let verify = try await client.execute(uri: "/v1/audit/verify", method: .post, headers: bearer(fixture.adminToken))
             #expect(String(buffer: verify.body).contains(#""intact":true"#), "\(String(buffer: verify.body))")
         }
+    }
+}
+
+@Suite struct RequestLogTests {
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [String] = []
+        func add(_ line: String) { lock.withLock { stored.append(line) } }
+        var all: [String] { lock.withLock { stored } }
+    }
+
+    @Test func everyRequestIsLoggedAsOneJSONLineWithoutSecrets() async throws {
+        let fixture = try ServerFixture()
+        let lines = Lines()
+        let logger = Logger(label: "trustd-test") { JSONLogHandler(label: $0) { lines.add($0) } }
+        let app = Application(router: buildRouter(fixture.api), logger: logger)
+        let token = fixture.tokens[.auditor]!
+        try await app.test(.router) { client in
+            _ = try await client.execute(uri: "/v1/audit?limit=5", method: .get, headers: bearer(token))
+            _ = try await client.execute(uri: "/v1/certificates", method: .post, headers: jsonHeaders(token), body: ByteBuffer(string: "{}"))
+        }
+        let requests = lines.all.filter { $0.contains(#""message":"request""#) }
+        #expect(requests.count == 2, "\(lines.all)")
+        let first = try #require(requests.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: String])
+        #expect(object["principal"] == "p-auditor" && object["status"] == "200" && object["route"] == "/v1/audit")
+        #expect(object["request_id"]?.isEmpty == false && object["latency_ms"] != nil)
+        #expect(requests.last?.contains(#""status":"403""#) == true)
+        #expect(!lines.all.joined().contains(token), "tokens never reach the log")
     }
 }
