@@ -34,7 +34,14 @@ public final class OCSPResponder: Sendable {
         var authorities: [String: Authority] = [:]
         /// serial → hash OID → response.
         var cache: [String: [String: Cached]] = [:]
+        /// Exact bytes of cacheable requests (one CertID, no nonce) → (serial, response): hits skip DER parsing.
+        var byRequest: [[UInt8]: (serial: String, response: Cached)] = [:]
+        /// serial → the request byte strings cached for it (for invalidation).
+        var requestsBySerial: [String: [[UInt8]]] = [:]
     }
+
+    /// Bound on the exact-bytes cache (clients vary in how they encode requests).
+    static let maxCachedRequests = 200_000
 
     private let state = Mutex(State())
 
@@ -48,23 +55,34 @@ public final class OCSPResponder: Sendable {
     /// Answers a DER OCSP request with a DER OCSP response. Never throws: malformed requests get
     /// `malformedRequest`, requests about certificates of no trustd CA get `unauthorized`, failures `internalError`.
     public func respond(_ der: [UInt8]) -> [UInt8] {
+        let now = clock()
+        if let hit = state.withLock({ $0.byRequest[der] }),
+           hit.response.nextUpdate.timeIntervalSince(now) > configuration.ocspRefreshMargin {
+            return hit.response.der
+        }
         guard let request = try? OCSPRequest(der: der) else { return OCSPResponseBuilder.error(.malformedRequest) }
         do {
             let ids = request.certificateIDs
             let owners = try ids.map { try authority(for: $0) }
             let named = Set(owners.compactMap { $0?.name })
             guard let owner = owners.compactMap({ $0 }).first, named.count == 1 else { return OCSPResponseBuilder.error(.unauthorized) }
-            let now = clock()
             if ids.count == 1, request.nonce == nil {
                 let id = ids[0]
                 let serial = Hex.encode(id.serialNumber)
-                if let cached = state.withLock({ $0.cache[serial]?[id.hashAlgorithmOID] }),
-                   cached.nextUpdate.timeIntervalSince(now) > configuration.ocspRefreshMargin {
-                    return cached.der
+                var cached = state.withLock({ $0.cache[serial]?[id.hashAlgorithmOID] })
+                if cached == nil || cached!.nextUpdate.timeIntervalSince(now) <= configuration.ocspRefreshMargin {
+                    let response = try sign([single(id, owner: owners[0], now: now)], by: owner, nonce: nil)
+                    cached = Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime))
+                    state.withLock { $0.cache[serial, default: [:]][id.hashAlgorithmOID] = cached }
                 }
-                let response = try sign([single(id, owner: owners[0], now: now)], by: owner, nonce: nil)
-                state.withLock { $0.cache[serial, default: [:]][id.hashAlgorithmOID] = Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)) }
-                return response
+                let entry = cached!
+                state.withLock { state in
+                    guard state.byRequest.count < Self.maxCachedRequests else { return }
+                    if state.byRequest.updateValue((serial, entry), forKey: der) == nil {
+                        state.requestsBySerial[serial, default: []].append(der)
+                    }
+                }
+                return entry.der
             }
             let singles = try zip(ids, owners).map { try single($0.0, owner: $0.1, now: now) }
             return try sign(singles, by: owner, nonce: request.nonce)
@@ -75,7 +93,10 @@ public final class OCSPResponder: Sendable {
 
     /// Drops cached responses for `serial` (called right after its status changes).
     public func invalidate(serial: String) {
-        _ = state.withLock { $0.cache.removeValue(forKey: serial) }
+        state.withLock { state in
+            state.cache.removeValue(forKey: serial)
+            for request in state.requestsBySerial.removeValue(forKey: serial) ?? [] { state.byRequest.removeValue(forKey: request) }
+        }
     }
 
     /// Pre-signs SHA-1 and SHA-256 responses for every certificate of `ca` (start-up warm-up and benchmarks).

@@ -53,12 +53,18 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 say("trustd: admin token: \(tokenPath)")
             }
-            LoggingSystem.bootstrap(JSONLogHandler.init)
+            let level = ProcessInfo.processInfo.environment["TRUSTD_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             let app = Application(router: buildRouter(api),
                                   configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trustd"),
                                   logger: Logger(label: "trustd"))
             say("trustd: listening on http://\(listen)")
             try await app.runService()
+            LogWriter.standardError.flush()
         } catch let error as TrustError {
             FileHandle.standardError.write(Data("trustd: \(error)\n".utf8))
             throw ExitCode(1)
