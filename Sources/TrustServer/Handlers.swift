@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Prometheus
 import TrustCrypto
 import TrustModel
 import TrustServices
@@ -9,10 +10,14 @@ import TrustStore
 public struct TrustAPI: Sendable {
     public let appliance: Appliance
     public let access: AccessService
+    /// Where `/metrics` reads from. trustd also bootstraps swift-metrics with it, so Hummingbird's request
+    /// counters and durations land here too.
+    public let metrics: PrometheusCollectorRegistry
 
-    public init(appliance: Appliance) {
+    public init(appliance: Appliance, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.appliance = appliance
         self.access = AccessService(store: appliance.store)
+        self.metrics = metrics
     }
 }
 
@@ -20,6 +25,7 @@ public struct TrustAPI: Sendable {
 public func buildRouter(_ api: TrustAPI) -> Router<TrustRequestContext> {
     let router = Router(context: TrustRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: BearerAuthMiddleware(access: api.access))
     let handlers = Handlers(api: api)
@@ -48,6 +54,17 @@ struct Handlers: Sendable {
         case (.get, "/healthz"): return { _, _ in json(["status": "ok"]) }
         case (.get, "/openapi.yaml"): return { _, _ in
             text(OpenAPIDocument.yaml, contentType: "application/yaml") }
+        case (.get, "/metrics"): return { _, _ in
+            // Domain gauges are read when scraped, so the request path carries no extra work.
+            let (certificates, revoked, audit) = try api.appliance.store.read { reader in
+                (try reader.certificateCount(), try reader.revokedCount(), try reader.auditCount())
+            }
+            api.metrics.makeGauge(name: "trustd_certificates", help: "Certificates issued by trustd's CAs").set(to: Double(certificates))
+            api.metrics.makeGauge(name: "trustd_certificates_revoked", help: "Revoked or held certificates").set(to: Double(revoked))
+            api.metrics.makeGauge(name: "trustd_audit_records", help: "Records in the audit log").set(to: Double(audit))
+            api.metrics.makeGauge(name: "trustd_ocsp_cached_responses", help: "Pre-signed OCSP responses in the cache")
+                .set(to: Double(ca.ocsp.cachedResponseCount))
+            return text(api.metrics.emitToString(), contentType: "text/plain; version=0.0.4") }
         case (.get, "/v1/cas"): return { _, _ in try json(CAList(cas: ca.list().map(CAView.init))) }
         case (.get, "/v1/cas/{ca}/certificate"): return { request, context in
             let certificate = try ca.chain(of: try parameter(context, "ca"))[0]

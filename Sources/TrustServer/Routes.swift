@@ -42,6 +42,7 @@ public enum RouteTable {
     public static let routes: [RouteSpec] = [
         RouteSpec(.get, "/healthz", .public),
         RouteSpec(.get, "/openapi.yaml", .public),
+        RouteSpec(.get, "/metrics", .public),
         RouteSpec(.get, "/v1/cas", .roles(anyone)),
         RouteSpec(.get, "/v1/cas/{ca}/certificate", .public),
         RouteSpec(.get, "/v1/cas/{ca}/crl", .public),

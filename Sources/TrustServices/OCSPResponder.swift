@@ -91,6 +91,9 @@ public final class OCSPResponder: Sendable {
         }
     }
 
+    /// How many pre-signed responses are cached (for metrics).
+    public var cachedResponseCount: Int { state.withLock { $0.cache.values.reduce(0) { $0 + $1.count } } }
+
     /// Drops cached responses for `serial` (called right after its status changes).
     public func invalidate(serial: String) {
         state.withLock { state in

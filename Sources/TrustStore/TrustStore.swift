@@ -73,6 +73,10 @@ public struct StoreReader {
 
     public func certificateCount() throws -> Int { try CertificateRecord.fetchCount(db) }
 
+    public func revokedCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM certificate WHERE status IN ('revoked', 'hold')") ?? 0
+    }
+
     /// Calls `body` for every revoked or on-hold certificate of `issuer`: serial (hex), revocation time in whole
     /// seconds since 1970 (what a CRL carries), and reason code. Streams rows without building records.
     public func forEachRevoked(issuer: String, _ body: (String, Int64, Int?) throws -> Void) throws {

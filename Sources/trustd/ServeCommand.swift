@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import TrustCrypto
 import TrustModel
 import TrustServer
@@ -46,7 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
                                          actor: "system:init")
             }
             let appliance = try directory.open()
-            let api = TrustAPI(appliance: appliance)
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            let api = TrustAPI(appliance: appliance, metrics: registry)
             let tokenPath = "\(directory.path)/admin.token"
             if try api.access.bootstrapAdmin(tokenPath: tokenPath) {
                 say("trustd: bootstrap admin token written to \(tokenPath) (mode 0600)")

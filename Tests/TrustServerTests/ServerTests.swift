@@ -244,6 +244,21 @@ extension RouteAccess {
     }
 }
 
+@Suite struct MetricsTests {
+    @Test func metricsAreServedInPrometheusTextFormat() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application.test(.router) { client in
+            let response = try await client.execute(uri: "/metrics", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let body = String(buffer: response.body)
+            #expect(body.contains("# TYPE trustd_certificates gauge"))
+            #expect(body.contains("trustd_audit_records "))
+            #expect(body.contains("trustd_ocsp_cached_responses 0"))
+        }
+    }
+}
+
 @Suite struct RequestLogTests {
     final class Lines: @unchecked Sendable {
         private let lock = NSLock()
