@@ -65,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let app = Application(router: buildRouter(api),
                                   configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trustd"),
+                                  services: [MaintenanceService(api: api)],
                                   logger: Logger(label: "trustd"))
             say("trustd: listening on http://\(listen)")
             try await app.runService()

@@ -287,3 +287,16 @@ extension RouteAccess {
         #expect(!lines.all.joined().contains(token), "tokens never reach the log")
     }
 }
+
+@Suite struct MaintenanceTests {
+    @Test func ticksCheckpointTheAuditLogWhenDueAndTheChainStaysIntact() throws {
+        let fixture = try ServerFixture()
+        let maintenance = MaintenanceService(api: fixture.api)
+        let before = try fixture.api.appliance.store.read { try $0.auditCheckpoints().count }
+        maintenance.tick(hourly: false)  // fewer than 1,000 new records: nothing
+        #expect(try fixture.api.appliance.store.read { try $0.auditCheckpoints().count } == before)
+        maintenance.tick(hourly: true)   // hourly: anything new is checkpointed
+        #expect(try fixture.api.appliance.store.read { try $0.auditCheckpoints().count } == before + 1)
+        #expect(try fixture.api.appliance.audit.verify().isIntact)
+    }
+}
