@@ -59,11 +59,10 @@ struct Handlers: Sendable {
             let (certificates, revoked, audit) = try api.appliance.store.read { reader in
                 (try reader.certificateCount(), try reader.revokedCount(), try reader.auditCount())
             }
-            api.metrics.makeGauge(name: "trustd_certificates", help: "Certificates issued by trustd's CAs").set(to: Double(certificates))
-            api.metrics.makeGauge(name: "trustd_certificates_revoked", help: "Revoked or held certificates").set(to: Double(revoked))
-            api.metrics.makeGauge(name: "trustd_audit_records", help: "Records in the audit log").set(to: Double(audit))
-            api.metrics.makeGauge(name: "trustd_ocsp_cached_responses", help: "Pre-signed OCSP responses in the cache")
-                .set(to: Double(ca.ocsp.cachedResponseCount))
+            gauge("certificates", "Certificates issued by trustd's CAs").set(to: Double(certificates))
+            gauge("certificates_revoked", "Revoked or held certificates").set(to: Double(revoked))
+            gauge("audit_records", "Records in the audit log").set(to: Double(audit))
+            gauge("ocsp_cached_responses", "Pre-signed OCSP responses in the cache").set(to: Double(ca.ocsp.cachedResponseCount))
             return text(api.metrics.emitToString(), contentType: "text/plain; version=0.0.4") }
         case (.get, "/v1/cas"): return { _, _ in try json(CAList(cas: ca.list().map(CAView.init))) }
         case (.get, "/v1/cas/{ca}/certificate"): return { request, context in
@@ -148,6 +147,13 @@ struct Handlers: Sendable {
 }
 
 // MARK: - Helpers
+
+extension Handlers {
+    /// A `trustd_<name>` gauge in the API's registry (the registry returns the same gauge for the same name).
+    func gauge(_ name: String, _ help: String) -> Gauge {
+        api.metrics.makeGauge(descriptor: MetricNameDescriptor(namespace: "trustd", metricName: name, unitName: "", helpText: help))
+    }
+}
 
 func actor(_ context: TrustRequestContext) -> String { context.principal?.auditName ?? "anonymous" }
 
