@@ -70,6 +70,18 @@ import TestSupport
         #expect(throws: KeyCustodyError(.keyNotFound, "")) { try store.destroy(made[1]) }
     }
 
+    @Test func theLoginSurvivesFailedOperations() throws {
+        let (store, _) = try store(Self.uniqueLabel("login"))
+        let info = try store.generate(.p256, label: "k")
+        // Several failures in a row, each of which used to close the (only) session and so log the token out.
+        for _ in 0..<3 {
+            #expect(throws: KeyCustodyError(.keyNotFound, "")) { try store.sign([1], with: KeyID.random()) }
+        }
+        let signature = try store.sign([1, 2, 3], with: info.id)
+        #expect(try store.publicKey(info.id).isValidSignature(signature, for: [1, 2, 3]))
+        #expect(try store.generate(.rsa2048, label: "after errors").type == .rsa2048)
+    }
+
     @Test func sm2IsRefusedWithoutAVendorMechanism() throws {
         let (store, _) = try store(Self.uniqueLabel("nosm2"))
         do {

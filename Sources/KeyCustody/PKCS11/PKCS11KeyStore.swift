@@ -53,6 +53,9 @@ public final class PKCS11KeyStore: KeyStore {
             self.slot = slot
             self.mechanisms = mechanisms
             idle.withLock { $0.append(session) }
+        } catch let failure as PKCS11Failure {
+            module.release()
+            throw failure.error
         } catch {
             module.release()
             throw error
@@ -87,19 +90,35 @@ public final class PKCS11KeyStore: KeyStore {
 
     private func withSession<R>(_ body: (CK_SESSION_HANDLE) throws -> R) throws -> R {
         var session = idle.withLock { $0.popLast() } ?? 0
-        if session == 0 {
-            try module.check(module.functions.C_OpenSession!(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nil, nil, &session),
-                             "opening a session")
-        }
+        if session == 0 { session = try openLoggedInSession() }
         do {
             let result = try body(session)
             idle.withLock { $0.append(session) }
             return result
         } catch {
-            // A session whose operation failed half-way may hold an active operation; do not reuse it.
-            _ = module.functions.C_CloseSession!(session)
+            // A failed PKCS#11 call ends its operation (and FindObjectsFinal runs in a defer), so the session stays
+            // usable; closing it could close the last one, which logs the whole application out.
+            if let failure = error as? PKCS11Failure {
+                _ = module.functions.C_CloseSession!(session)
+                throw failure.error
+            }
+            idle.withLock { $0.append(session) }
             throw error
         }
+    }
+
+    /// Opens a session and logs in (the login is per application; an already-logged-in answer is fine).
+    private func openLoggedInSession() throws -> CK_SESSION_HANDLE {
+        var session: CK_SESSION_HANDLE = 0
+        try module.check(module.functions.C_OpenSession!(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nil, nil, &session), "opening a session")
+        var pin = try configuration.readPIN()
+        defer { Memory.wipe(&pin) }
+        let rv = pin.withUnsafeMutableBufferPointer { module.functions.C_Login!(session, CKU_USER, $0.baseAddress, CK_ULONG($0.count)) }
+        guard rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN else {
+            _ = module.functions.C_CloseSession!(session)
+            throw PKCS11Module.error(rv, "logging in to token '\(configuration.tokenLabel)'")
+        }
+        return session
     }
 
     private func find(_ session: CK_SESSION_HANDLE, _ attributes: [PKCS11Attribute], max: Int = 1024) throws -> [CK_OBJECT_HANDLE] {

@@ -77,6 +77,9 @@ final class PKCS11Module: @unchecked Sendable {
     /// Throws unless `rv` is `CKR_OK`, mapping the common failures to precise codes.
     func check(_ rv: CK_RV, _ operation: String) throws {
         guard rv != CKR_OK else { return }
+        if rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT {
+            throw PKCS11Failure(error: Self.error(rv, operation))
+        }
         throw Self.error(rv, operation)
     }
 
@@ -109,6 +112,12 @@ final class PKCS11Module: @unchecked Sendable {
         ]
         return names[rv] ?? "CKR 0x\(String(rv, radix: 16))"
     }
+}
+
+/// A failure after which the session cannot be used again (invalid/closed session, token gone). Internal:
+/// ``PKCS11KeyStore`` closes the session and throws the wrapped ``KeyCustodyError``.
+struct PKCS11Failure: Error {
+    let error: KeyCustodyError
 }
 
 // MARK: - Attribute templates
