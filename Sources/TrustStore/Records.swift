@@ -4,8 +4,8 @@ import GRDB
 /// A certification authority trustd operates.
 public struct CARecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     /// Times are stored as seconds since 1970 (REAL): no date-string formatting or parsing per row.
-    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
-    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .timeIntervalSince1970 }
     public static let databaseTableName = "ca"
 
     public var name: String
@@ -54,8 +54,8 @@ public enum CertificateStatus: String, Codable, Sendable, Hashable, DatabaseValu
 /// A certificate issued by one of trustd's CAs.
 public struct CertificateRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     /// Times are stored as seconds since 1970 (REAL): no date-string formatting or parsing per row.
-    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
-    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .timeIntervalSince1970 }
     public static let databaseTableName = "certificate"
 
     /// Serial number, lower-case hex without leading zeros.
@@ -103,8 +103,8 @@ public struct CertificateRecord: Codable, Sendable, Hashable, FetchableRecord, P
 /// A CRL trustd has published.
 public struct CRLRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     /// Times are stored as seconds since 1970 (REAL): no date-string formatting or parsing per row.
-    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
-    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .timeIntervalSince1970 }
     public static let databaseTableName = "crl"
 
     public var issuer: String
@@ -185,8 +185,8 @@ struct SettingRecord: Codable, FetchableRecord, PersistableRecord {
 
 /// A principal: name and comma-separated roles.
 public struct PrincipalRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
-    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .timeIntervalSince1970 }
     public static let databaseTableName = "principal"
 
     public var id: String
@@ -206,8 +206,8 @@ public struct PrincipalRecord: Codable, Sendable, Hashable, FetchableRecord, Per
 
 /// A bearer token, stored only as the SHA-256 of its value.
 public struct TokenRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
-    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .timeIntervalSince1970 }
     public static let databaseTableName = "token"
 
     public var id: String
@@ -228,5 +228,31 @@ public struct TokenRecord: Codable, Sendable, Hashable, FetchableRecord, Persist
 
     enum CodingKeys: String, CodingKey {
         case id, principalID = "principal_id", hash, createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at"
+    }
+}
+
+/// A client certificate bound to a principal for mutual TLS. `serial` and `issuer` name the certificate in trustd's
+/// registry, so its revocation status is checked on every use.
+public struct PrincipalCertificateRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .timeIntervalSince1970 }
+    public static let databaseTableName = "principal_certificate"
+
+    public var fingerprint: String
+    public var principalID: String
+    public var serial: String
+    public var issuer: String
+    public var createdAt: Date
+
+    public init(fingerprint: String, principalID: String, serial: String, issuer: String, createdAt: Date) {
+        self.fingerprint = fingerprint
+        self.principalID = principalID
+        self.serial = serial
+        self.issuer = issuer
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case fingerprint, principalID = "principal_id", serial, issuer, createdAt = "created_at"
     }
 }

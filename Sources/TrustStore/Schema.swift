@@ -82,6 +82,37 @@ enum Schema {
                 t.column("revoked_at", .double)
             }
         }
+        migrator.registerMigration("v3-client-certificates") { db in
+            // Mutual TLS: a client certificate (by SHA-256 fingerprint of its DER) authenticates one principal.
+            try db.create(table: "principal_certificate") { t in
+                t.primaryKey("fingerprint", .text)
+                t.column("principal_id", .text).notNull().references("principal")
+                t.column("serial", .text).notNull()
+                t.column("issuer", .text).notNull()
+                t.column("created_at", .double).notNull()
+            }
+            try db.create(index: "principal_certificate_principal", on: "principal_certificate", columns: ["principal_id"])
+        }
+        migrator.registerMigration("v4-real-dates") { db in
+            // Earlier builds wrote dates of updated rows as text (GRDB 7 reads the per-column strategy function, not
+            // a static property). Every date is seconds since 1970 (REAL), so comparisons in SQL and the CAST used
+            // for CRL entries see one type.
+            let columns: [String: [String]] = [
+                "ca": ["created_at"],
+                "certificate": ["not_before", "not_after", "revoked_at", "status_changed_at", "issued_at"],
+                "crl": ["this_update", "next_update"],
+                "principal": ["created_at"],
+                "token": ["created_at", "expires_at", "revoked_at"],
+                "principal_certificate": ["created_at"],
+            ]
+            for (table, names) in columns.sorted(by: { $0.key < $1.key }) {
+                for name in names {
+                    try db.execute(sql: """
+                        UPDATE \(table) SET \(name) = (julianday(\(name)) - 2440587.5) * 86400.0 WHERE typeof(\(name)) = 'text'
+                        """)
+                }
+            }
+        }
         return migrator
     }
 }

@@ -108,6 +108,12 @@ public struct StoreReader {
         try TokenRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM token WHERE hash = ?"), arguments: [hash])
     }
     public func token(id: String) throws -> TokenRecord? { try TokenRecord.fetchOne(db, key: id) }
+    public func clientCertificate(fingerprint: String) throws -> PrincipalCertificateRecord? {
+        try PrincipalCertificateRecord.fetchOne(db, key: fingerprint)
+    }
+    public func clientCertificates(principalID: String) throws -> [PrincipalCertificateRecord] {
+        try PrincipalCertificateRecord.filter(Column("principal_id") == principalID).order(Column("fingerprint")).fetchAll(db)
+    }
 
     // MARK: CRLs
     public func latestCRL(issuer: String, delta: Bool = false) throws -> CRLRecord? {
@@ -200,6 +206,7 @@ public struct StoreTransaction {
     public func insert(_ principal: PrincipalRecord) throws { try principal.insert(db) }
     public func insert(_ token: TokenRecord) throws { try token.insert(db) }
     public func update(_ token: TokenRecord) throws { try token.update(db) }
+    public func insert(_ binding: PrincipalCertificateRecord) throws { try binding.insert(db) }
 
     /// Appends an audit record chained to the current head, inside this transaction.
     @discardableResult

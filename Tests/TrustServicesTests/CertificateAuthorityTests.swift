@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import KeyCustody
 import TestSupport
@@ -257,6 +258,26 @@ import TrustStore
 }
 
 @Suite struct CRLTests {
+    /// Regression: updated rows once stored their dates as text, and full CRLs then said "revoked in 1970".
+    @Test func fullCRLEntriesCarryTheRevocationTimeAndEveryDateIsStoredAsSeconds() throws {
+        let fixture = try CAFixture()
+        let (issued, _) = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: DistinguishedName(["CN": "d.example.cn"]),
+                                            sans: [.dns("d.example.cn")])
+        let before = Date()
+        _ = try fixture.ca.revoke(serial: issued.record.serial, reason: .keyCompromise, actor: "t")
+        let record = try fixture.ca.generateCRL(ca: "rsa-issuing", actor: "t")
+        let entry = try #require(try CertificateRevocationList(der: Array(record.der)).entries.first)
+        #expect(abs(entry.revocationDate.timeIntervalSince(before)) < 5, "\(entry.revocationDate)")
+        let queue = try DatabaseQueue(path: fixture.databasePath)
+        let types = try queue.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT typeof(revoked_at) || ',' || typeof(status_changed_at) || ',' || typeof(not_after) FROM certificate
+                WHERE status = 'revoked' UNION SELECT DISTINCT typeof(this_update) FROM crl
+                """)
+        }
+        #expect(Set(types) == ["real,real,real", "real"], "\(types)")
+    }
+
     @Test func deltaCRLsListChangesSinceTheBaseIncludingReleasedHolds() throws {
         var now = Date()
         let clock = LockedClock(now)
