@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C libraries
@@ -40,6 +43,8 @@ let package = Package(
         ),
         .target(name: "CardReader", dependencies: ["CPCSCLite"]),
         .target(name: "TrustModel"),
+        // The JSON shapes of the HTTP API, shared by the server and trustctl.
+        .target(name: "APIContract"),
         .target(
             name: "TrustStore",
             dependencies: ["TrustModel", "TrustCrypto", "KeyCustody", .product(name: "GRDB", package: "GRDB.swift")]
@@ -55,8 +60,10 @@ let package = Package(
         .target(
             name: "TrustServer",
             dependencies: [
-                "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody",
+                "APIContract", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,6 +77,9 @@ let package = Package(
             dependencies: [
                 "TrustCrypto", "KeyCustody", "CardReader", "TrustModel", "TrustServer", "TrustServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -79,8 +89,12 @@ let package = Package(
         .executableTarget(
             name: "trustctl",
             dependencies: [
-                "TrustCrypto", "KeyCustody", "CardReader", "TrustModel", "TrustStore", "TrustServices",
+                "APIContract", "TrustCrypto", "KeyCustody", "CardReader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -100,11 +114,15 @@ let package = Package(
         .testTarget(name: "TrustModelTests", dependencies: ["TrustModel"]),
         .testTarget(
             name: "TrustServerTests",
-            dependencies: ["TrustServer", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport",
+            dependencies: ["APIContract", "TrustServer", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport",
                            .product(name: "Yams", package: "Yams"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HummingbirdTesting", package: "hummingbird")]
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HummingbirdTLS", package: "hummingbird"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "TrustServicesTests",

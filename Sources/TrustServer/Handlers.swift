@@ -1,3 +1,4 @@
+import APIContract
 import Foundation
 import Hummingbird
 import Prometheus
@@ -22,12 +23,12 @@ public struct TrustAPI: Sendable {
 }
 
 /// Builds the router: error mapping, bearer authentication, then every route of ``RouteTable`` with its role check.
-public func buildRouter(_ api: TrustAPI) -> Router<TrustRequestContext> {
+public func buildRouter(_ api: TrustAPI, clientCertificates: Bool = false) -> Router<TrustRequestContext> {
     let router = Router(context: TrustRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: BearerAuthMiddleware(access: api.access))
+    router.add(middleware: AuthenticationMiddleware(access: api.access, clientCertificates: clientCertificates))
     let handlers = Handlers(api: api)
     for spec in RouteTable.routes {
         let handler = handlers.handler(for: spec)
@@ -74,6 +75,13 @@ struct Handlers: Sendable {
         case (.get, "/v1/cas/{ca}/crl"): return { _, context in
             let crl = try ca.currentCRL(ca: try parameter(context, "ca"))
             return binary(Array(crl.der), contentType: "application/pkix-crl") }
+        case (.post, "/v1/cas/{ca}/crl"): return { request, context in
+            let name = try parameter(context, "ca")
+            let delta = request.uri.queryParameters["delta"].map { $0 == "true" } ?? false
+            let record = try ca.generateCRL(ca: name, delta: delta, actor: actor(context))
+            let entries = (try? CertificateRevocationList(der: Array(record.der)).entries.count) ?? 0
+            return try json(CRLView(ca: name, number: record.number, thisUpdate: UTCTime.iso8601(record.thisUpdate),
+                                    nextUpdate: UTCTime.iso8601(record.nextUpdate), entries: entries), status: .created) }
         case (.post, "/v1/certificates"): return { request, context in
             let body = try await decode(IssueRequest.self, request, context)
             let csr = try CertificateSigningRequest(pem: body.csr)
@@ -123,7 +131,11 @@ struct Handlers: Sendable {
             let report = try api.appliance.audit.verify()
             return try json(AuditVerifyResponse(intact: report.isIntact, records: report.records, checkpoints: report.checkpoints,
                                                 brokenSeq: report.firstBroken?.seq, reason: report.firstBroken?.reason)) }
-        case (.get, "/v1/principals"): return { _, _ in try json(PrincipalList(principals: try api.access.principals().map(PrincipalView.init))) }
+        case (.post, "/v1/audit/checkpoints"): return { _, context in
+            let made = try api.appliance.audit.checkpoint(actor: actor(context))
+            return try json(CheckpointResponse(created: made != nil, seq: made?.seq, time: made?.time), status: made == nil ? .ok : .created) }
+        case (.get, "/v1/principals"): return { _, _ in
+            try json(PrincipalList(principals: try api.access.principals().map { try view($0) })) }
         case (.post, "/v1/principals"): return { request, context in
             let body = try await decode(PrincipalRequest.self, request, context)
             var roles: Set<Role> = []
@@ -131,7 +143,12 @@ struct Handlers: Sendable {
                 guard let role = Role(rawValue: name) else { throw TrustError.invalid("unknown role '\(name)'") }
                 roles.insert(role)
             }
-            return try json(PrincipalView(try api.access.createPrincipal(name: body.name, roles: roles, actor: actor(context))), status: .created) }
+            return try json(try view(try api.access.createPrincipal(name: body.name, roles: roles, actor: actor(context))), status: .created) }
+        case (.post, "/v1/principals/{id}/certificates"): return { request, context in
+            let body = try await decode(ClientCertificateRequest.self, request, context)
+            let certificate = try Certificate(pem: body.certificate)
+            return try json(try view(try api.access.bindClientCertificate(principalID: try hexParameter(context, "id"), certificate: certificate,
+                                                                         actor: actor(context))), status: .created) }
         case (.post, "/v1/principals/{id}/tokens"): return { request, context in
             let body = try await decodeOptional(TokenRequest.self, request, context) ?? TokenRequest(lifetimeDays: nil)
             let lifetime = TimeInterval(body.lifetimeDays ?? 90) * 86400
@@ -149,6 +166,10 @@ struct Handlers: Sendable {
 // MARK: - Helpers
 
 extension Handlers {
+    func view(_ principal: Principal) throws -> PrincipalView {
+        PrincipalView(principal, clientCertificates: try api.access.clientCertificates(principalID: principal.id))
+    }
+
     /// A `trustd_<name>` gauge in the API's registry (the registry returns the same gauge for the same name).
     func gauge(_ name: String, _ help: String) -> Gauge {
         api.metrics.makeGauge(descriptor: MetricNameDescriptor(namespace: "trustd", metricName: name, unitName: "", helpText: help))

@@ -46,6 +46,7 @@ public enum RouteTable {
         RouteSpec(.get, "/v1/cas", .roles(anyone)),
         RouteSpec(.get, "/v1/cas/{ca}/certificate", .public),
         RouteSpec(.get, "/v1/cas/{ca}/crl", .public),
+        RouteSpec(.post, "/v1/cas/{ca}/crl", .roles(officers)),
         RouteSpec(.post, "/v1/certificates", .roles(officers)),
         RouteSpec(.get, "/v1/certificates/{serial}", .roles(readers)),
         RouteSpec(.post, "/v1/certificates/{serial}/revoke", .roles(officers)),
@@ -53,9 +54,11 @@ public enum RouteTable {
         RouteSpec(.get, "/ocsp/{request}", .public),
         RouteSpec(.get, "/v1/audit", .roles(auditors)),
         RouteSpec(.post, "/v1/audit/verify", .roles(auditors)),
+        RouteSpec(.post, "/v1/audit/checkpoints", .roles(auditors)),
         RouteSpec(.get, "/v1/principals", .roles([.admin])),
         RouteSpec(.post, "/v1/principals", .roles([.admin])),
         RouteSpec(.post, "/v1/principals/{id}/tokens", .roles([.admin])),
+        RouteSpec(.post, "/v1/principals/{id}/certificates", .roles([.admin])),
         RouteSpec(.post, "/v1/tokens/{id}/revoke", .roles([.admin])),
     ]
 }

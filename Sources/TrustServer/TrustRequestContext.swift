@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Synchronization
 import TrustModel
 
@@ -16,10 +17,13 @@ public struct TrustRequestContext: RequestContext {
         didSet { if let principal { notes.record(principal: principal.name) } }
     }
     public let notes = RequestNotes()
+    /// The connection (for its TLS client certificate); `nil` in router-only tests.
+    public let channel: (any Channel)?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.channel = source.channel
     }
 
     /// Bodies larger than this are refused with 413 before any handler runs.

@@ -85,6 +85,56 @@ public struct AccessService: Sendable {
         return try principal(id: record.principalID)
     }
 
+    // MARK: Mutual TLS
+
+    /// Binds a client certificate issued by one of trustd's CAs under the `tls-client` profile to a principal, so
+    /// that a TLS handshake with it authenticates the principal. The certificate must be valid in trustd's registry.
+    public func bindClientCertificate(principalID: String, certificate: Certificate, actor: String) throws -> Principal {
+        let now = clock()
+        let fingerprint = certificate.fingerprint
+        try store.write { tx in
+            guard try tx.reader.principal(id: principalID) != nil else { throw TrustError.notFound("no principal \(principalID)") }
+            guard let record = try tx.reader.certificate(serial: certificate.serialHex), record.fingerprint == fingerprint else {
+                throw TrustError.invalid("the certificate was not issued by trustd's CAs")
+            }
+            guard record.profile == "tls-client" else {
+                throw TrustError.invalid("client certificates must be issued under the tls-client profile, this one is \(record.profile)")
+            }
+            guard record.status == .valid, record.notAfter > now else {
+                throw TrustError.conflict("certificate \(record.serial) is \(record.notAfter > now ? record.status.rawValue : "expired")")
+            }
+            if let existing = try tx.reader.clientCertificate(fingerprint: fingerprint) {
+                throw TrustError.conflict("the certificate is already bound to principal \(existing.principalID)")
+            }
+            try tx.insert(PrincipalCertificateRecord(fingerprint: fingerprint, principalID: principalID, serial: record.serial,
+                                                     issuer: record.issuer, createdAt: now))
+            try tx.appendAudit(AuditEntry(actor: actor, action: "principal.bind-certificate", object: "principal:\(principalID)",
+                                          details: ["serial": record.serial, "ca": record.issuer, "fingerprint": fingerprint]), at: now)
+        }
+        return try principal(id: principalID)
+    }
+
+    /// The principal a verified TLS client certificate (DER) is bound to. The TLS layer has already checked the
+    /// chain to one of trustd's CAs; here the binding, the registry status (revocation) and the validity are checked.
+    public func authenticate(clientCertificate der: [UInt8]) throws -> Principal {
+        let fingerprint = Hex.encode(Digest.hash(.sha256, der))
+        let (binding, record) = try store.read { reader -> (PrincipalCertificateRecord?, CertificateRecord?) in
+            guard let binding = try reader.clientCertificate(fingerprint: fingerprint) else { return (nil, nil) }
+            return (binding, try reader.certificate(serial: binding.serial))
+        }
+        guard let binding, let record else {
+            throw TrustError(.unauthenticated, "the client certificate is not bound to a principal")
+        }
+        guard record.status == .valid else { throw TrustError(.unauthenticated, "the client certificate is \(record.status.rawValue)") }
+        guard record.notAfter > clock() else { throw TrustError(.unauthenticated, "the client certificate has expired") }
+        return try principal(id: binding.principalID)
+    }
+
+    /// Fingerprints of the client certificates bound to a principal.
+    public func clientCertificates(principalID: String) throws -> [String] {
+        try store.read { try $0.clientCertificates(principalID: principalID) }.map(\.fingerprint)
+    }
+
     /// On an installation without principals: creates `admin` with the admin role and writes its token to `path`
     /// (mode 0600, never overwriting). Returns `true` if it did.
     @discardableResult

@@ -204,24 +204,38 @@ public final class CertificateAuthority: Sendable {
     public func issue(csr: CertificateSigningRequest, profile profileName: String, ca caName: String,
                       identity: [CertificateProfile.IdentityExtension: String] = [:], validityDays: Int? = nil,
                       actor: String) throws -> IssuedCertificate {
-        let profile = try profiles.profile(profileName)
-        let ca = try loadCA(caName)
-        guard profile.issuedBy == ca.record.role else {
-            throw TrustError.invalid("profile \(profile.name) is issued by a \(profile.issuedBy) CA, and \(caName) is a \(ca.record.role) CA")
-        }
         guard csr.verifySignature() else {
             throw TrustError.invalid("the CSR's signature does not verify (proof of possession failed)")
         }
         let publicKey: PublicKey
         do { publicKey = try csr.publicKey } catch { throw TrustError.invalid("the CSR's key is not supported: \(error)") }
-        let subject = csr.subject
-        let sans = csr.requestedSubjectAlternativeNames
-        let validated = try profile.check(subject: subject.attributes.map { ($0.type, $0.value) },
-                                          subjectAltNames: sans.map(Self.kind),
-                                          keyType: publicKey.type.rawValue, identity: identity)
         for oid in csr.requestedExtensionOIDs where oid != "2.5.29.17" {
             throw TrustError.invalid("the CSR requests extension \(oid); trustd sets extensions from the profile only")
         }
+        return try issue(subject: csr.subject, subjectAlternativeNames: csr.requestedSubjectAlternativeNames, publicKey: publicKey,
+                         request: csr, profile: profileName, ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+    }
+
+    /// Issues a certificate for a key held in trustd's own key custody (no CSR: possession is custody's), e.g. the
+    /// TLS server certificate of the daemon. Same profile rules and audit as CSR issuance.
+    public func issue(publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName],
+                      profile profileName: String, ca caName: String, validityDays: Int? = nil, actor: String) throws -> IssuedCertificate {
+        try issue(subject: subject, subjectAlternativeNames: subjectAlternativeNames, publicKey: publicKey, request: nil,
+                  profile: profileName, ca: caName, identity: [:], validityDays: validityDays, actor: actor)
+    }
+
+    private func issue(subject: DistinguishedName, subjectAlternativeNames sans: [GeneralName], publicKey: PublicKey,
+                       request csr: CertificateSigningRequest?, profile profileName: String, ca caName: String,
+                       identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?,
+                       actor: String) throws -> IssuedCertificate {
+        let profile = try profiles.profile(profileName)
+        let ca = try loadCA(caName)
+        guard profile.issuedBy == ca.record.role else {
+            throw TrustError.invalid("profile \(profile.name) is issued by a \(profile.issuedBy) CA, and \(caName) is a \(ca.record.role) CA")
+        }
+        let validated = try profile.check(subject: subject.attributes.map { ($0.type, $0.value) },
+                                          subjectAltNames: sans.map(Self.kind),
+                                          keyType: publicKey.type.rawValue, identity: identity)
         if let validityDays, !(1...profile.validityDays).contains(validityDays) {
             throw TrustError.invalid("validityDays must be 1 to \(profile.validityDays) for profile \(profile.name)")
         }

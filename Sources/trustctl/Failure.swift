@@ -3,7 +3,6 @@ import CardReader
 import Foundation
 import KeyCustody
 import TrustCrypto
-import TrustModel
 
 /// Exit codes scripts can rely on (sysexits.h values); documented in `trustctl --help` and the README.
 enum TrustctlExit {
@@ -29,16 +28,19 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         throw fail(error.description, code: code)
     } catch let error as CryptoError {
         throw fail(error.description, code: TrustctlExit.dataError)
-    } catch let error as TrustError {
-        let code: Int32 = switch error.code {
-        case .invalidRequest: TrustctlExit.dataError
-        case .notFound: TrustctlExit.notFound
-        case .conflict: TrustctlExit.conflict
-        case .forbidden: TrustctlExit.permission
-        case .unavailable: TrustctlExit.unavailable
-        default: TrustctlExit.failure
-        }
-        throw fail(error.description, code: code)
+    }
+}
+
+/// The async form for commands that call trustd: server errors map to exit codes by HTTP status.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CallFailure {
+        throw fail(error.message, code: error.exitCode)
+    } catch let error as CryptoError {
+        throw fail(error.description, code: TrustctlExit.dataError)
     }
 }
 

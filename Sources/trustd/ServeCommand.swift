@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import TrustCrypto
 import TrustModel
@@ -13,39 +15,109 @@ import TrustServices
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the trustd HTTP daemon (SIGTERM/SIGINT shut it down gracefully)."
+        abstract: "Run the trustd HTTP daemon (SIGTERM/SIGINT shut it down gracefully).",
+        discussion: "Port 0 picks a free port; the line `trustd: listening on URL` names the one in use."
     )
 
-    @Option(name: .long, help: "Data directory; initialised on first start when empty or missing.")
-    var data: String = "trustd-data"
+    @Option(name: .long, help: "YAML configuration file (data, listen, policies, logLevel, tls); options below override it.")
+    var config: String?
 
-    @Option(name: .long, help: "HOST:PORT to listen on. Only loopback addresses until TLS is configured.")
-    var listen: String = "127.0.0.1:8443"
+    @Option(name: .long, help: "Data directory; initialised on first start when empty or missing. (default: trustd-data)")
+    var data: String?
 
-    @Option(name: .long, help: "Policies directory copied into a new data directory.")
-    var policies: String = "policies"
+    @Option(name: .long, help: "HOST:PORT to listen on. Non-loopback addresses need --tls. (default: 127.0.0.1:8443)")
+    var listen: String?
 
-    func validate() throws {
-        _ = try ListenAddress(listen)
+    @Option(name: .long, help: "Policies directory copied into a new data directory. (default: policies)")
+    var policies: String?
+
+    @Flag(name: .long, help: "Serve HTTPS with a server certificate from trustd's own CA (key in key custody).")
+    var tls = false
+
+    @Option(name: .long, help: "CA issuing the TLS server certificate: an RSA or ECDSA issuing CA. (default: rsa-issuing)")
+    var tlsCA: String?
+
+    @Option(name: .long, help: "DNS name or IP address for the TLS server certificate; repeatable. (default: the listen host)")
+    var tlsName: [String] = []
+
+    @Option(name: .long, help: "Client certificates (mutual TLS): none, optional or required. (default: none)")
+    var clientCertificates: String?
+
+    struct Settings {
+        var data = "trustd-data", listen = "127.0.0.1:8443", policies = "policies", logLevel = Logger.Level.info
+        var tls = false, tlsCA = "rsa-issuing", tlsNames: [String] = [], clientCertificates = ClientCertificatePolicy.none
     }
 
-    func run() async throws {
-        let address = try ListenAddress(listen)
-        guard address.isLoopback else {
-            // Tokens and CSRs must not cross a network in clear; TLS arrives with the server work still open.
-            throw ValidationError("refusing to listen on \(address.host) without TLS; use a loopback address (127.0.0.1, ::1, localhost)")
+    /// The file's values, then the command line's, then checks that need them all.
+    func settings() throws -> Settings {
+        var settings = Settings()
+        if let config {
+            let file = try DaemonConfiguration.load(config)
+            if let value = file.data { settings.data = value }
+            if let value = file.listen { settings.listen = value }
+            if let value = file.policies { settings.policies = value }
+            if let value = file.logLevel {
+                guard let level = Logger.Level(rawValue: value) else { throw ValidationError("\(config): logLevel must be trace, debug, info, notice, warning, error or critical") }
+                settings.logLevel = level
+            }
+            if let tls = file.tls {
+                settings.tls = tls.enabled ?? true
+                if let value = tls.ca { settings.tlsCA = value }
+                if let value = tls.names { settings.tlsNames = value }
+                if let value = tls.clientCertificates {
+                    guard let policy = ClientCertificatePolicy(rawValue: value) else {
+                        throw ValidationError("\(config): tls.clientCertificates must be none, optional or required")
+                    }
+                    settings.clientCertificates = policy
+                }
+            }
         }
+        if let data { settings.data = data }
+        if let listen { settings.listen = listen }
+        if let policies { settings.policies = policies }
+        if tls { settings.tls = true }
+        if let tlsCA { settings.tlsCA = tlsCA }
+        if !tlsName.isEmpty { settings.tlsNames = tlsName }
+        if let clientCertificates {
+            guard let policy = ClientCertificatePolicy(rawValue: clientCertificates) else {
+                throw ValidationError("--client-certificates must be none, optional or required")
+            }
+            settings.clientCertificates = policy
+        }
+        if let value = ProcessInfo.processInfo.environment["TRUSTD_LOG_LEVEL"], let level = Logger.Level(rawValue: value) {
+            settings.logLevel = level
+        }
+        let address = try ListenAddress(settings.listen)
+        guard settings.tls || address.isLoopback else {
+            // Tokens and CSRs must not cross a network in clear.
+            throw ValidationError("refusing to listen on \(address.host) without TLS; add --tls (or tls: in --config) or use a loopback address")
+        }
+        guard settings.clientCertificates == .none || settings.tls else {
+            throw ValidationError("client certificates need TLS (--tls)")
+        }
+        if settings.tlsNames.isEmpty {
+            settings.tlsNames = address.isLoopback ? ["127.0.0.1", "::1"] : [address.host]
+        }
+        return settings
+    }
+
+    func validate() throws { _ = try settings() }
+
+    func run() async throws {
+        let settings = try settings()
+        let address = try ListenAddress(settings.listen)
         let failed = SelfTest.run().filter { !$0.passed }
         guard failed.isEmpty else {
             for check in failed { FileHandle.standardError.write(Data("trustd: self-test \(check.name) failed: \(check.detail)\n".utf8)) }
             throw ExitCode(70)
         }
-        let directory = DataDirectory(data)
+        let directory = DataDirectory(settings.data)
+        let scheme = settings.tls ? "https" : "http"
         do {
             if !directory.isInitialized {
                 say("trustd: initialising \(directory.path) (SM2 and RSA hierarchies, keys in the software key store)")
-                try directory.initialize(policiesFrom: policies, configuration: CAConfiguration(baseURL: "http://\(listen)"),
-                                         actor: "system:init")
+                try directory.initialize(policiesFrom: settings.policies,
+                                         configuration: CAConfiguration(baseURL: "\(scheme)://\(address.urlAuthority)"), actor: "system:init")
             }
             let appliance = try directory.open()
             let registry = PrometheusCollectorRegistry()
@@ -57,18 +129,39 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 say("trustd: admin token: \(tokenPath)")
             }
-            let level = ProcessInfo.processInfo.environment["TRUSTD_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            let level = settings.logLevel
             LoggingSystem.bootstrap { label in
                 var handler = JSONLogHandler(label: label)
                 handler.logLevel = level
                 return handler
             }
-            let app = Application(router: buildRouter(api),
-                                  configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trustd"),
-                                  services: [MaintenanceService(api: api)],
-                                  logger: Logger(label: "trustd"))
-            say("trustd: listening on http://\(listen)")
-            try await app.runService()
+            let router = buildRouter(api, clientCertificates: settings.clientCertificates != .none)
+            let serverConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "trustd")
+            let onRunning: @Sendable (any Channel) async -> Void = { channel in
+                let port = channel.localAddress?.port ?? address.port
+                say("trustd: listening on \(scheme)://\(ListenAddress(host: address.host, port: port).urlAuthority)")
+            }
+            let logger = Logger(label: "trustd")
+            if settings.tls {
+                let identity = try ServerIdentity.ensure(ca: appliance.ca, caName: settings.tlsCA, names: settings.tlsNames, actor: "system:tls")
+                say("trustd: TLS server certificate \(identity.certificate.serialHex) from \(settings.tlsCA) for \(settings.tlsNames.joined(separator: ", "))"
+                    + (identity.issued ? " (issued now)" : ""))
+                // The root a client needs to trust (public); trustctl --ca-file / curl --cacert take it.
+                let rootPath = "\(directory.path)/tls-root.pem"
+                try? Data(identity.chain[identity.chain.count - 1].pem.utf8).write(to: URL(fileURLWithPath: rootPath), options: .atomic)
+                say("trustd: clients trust \(rootPath) (trustctl --ca-file, curl --cacert)")
+                let clientCAs = try appliance.ca.list().filter { $0.algorithm != "sm2" }.map(\.certificate)
+                let tlsConfiguration = try TLSSetup.configuration(identity: identity, keys: appliance.keys,
+                                                                  clientCertificates: settings.clientCertificates, clientCAs: clientCAs)
+                let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
+                                      configuration: serverConfiguration, services: [MaintenanceService(api: api)],
+                                      onServerRunning: onRunning, logger: logger)
+                try await app.runService()
+            } else {
+                let app = Application(router: router, configuration: serverConfiguration, services: [MaintenanceService(api: api)],
+                                      onServerRunning: onRunning, logger: logger)
+                try await app.runService()
+            }
             LogWriter.standardError.flush()
         } catch let error as TrustError {
             FileHandle.standardError.write(Data("trustd: \(error)\n".utf8))
@@ -81,6 +174,11 @@ struct ServeCommand: AsyncParsableCommand {
 struct ListenAddress {
     let host: String
     let port: Int
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
 
     init(_ text: String) throws {
         let hostPart: Substring, portPart: Substring
@@ -101,6 +199,7 @@ struct ListenAddress {
     }
 
     var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+    var urlAuthority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// Writes one line to standard output at once (unbuffered), so operators and scripts see it as it happens.

@@ -141,3 +141,66 @@ extension String {
     /// Lower-case hex of the string's UTF-8 bytes.
     public var utf8Hex: String { utf8.map { String(format: "%02x", $0) }.joined() }
 }
+
+/// A long-running child (e.g. the trustd daemon): started, watched line by line on stdout, stopped with a signal.
+public final class BackgroundProcess: @unchecked Sendable {
+    public let process = Process()
+    private let output = LockedBox("")
+    private let errors = LockedBox("")
+
+    public init(_ executable: String, _ arguments: [String], directory: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        stdout.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.value += String(decoding: data, as: UTF8.self) }
+        }
+        stderr.fileHandleForReading.readabilityHandler = { [errors] handle in
+            let data = handle.availableData
+            if !data.isEmpty { errors.value += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    public var stdout: String { output.value }
+    public var stderr: String { errors.value }
+
+    /// Waits until stdout has a line matching `pattern` (a regular expression) and returns the first capture group
+    /// (or the whole match). Throws when the process exits first or after `timeout` seconds.
+    public func waitForLine(_ pattern: String, timeout: TimeInterval = 60) throws -> String {
+        let expression = try NSRegularExpression(pattern: pattern)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let text = stdout
+            if let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let range = match.numberOfRanges > 1 ? match.range(at: 1) : match.range
+                return String(text[Range(range, in: text)!])
+            }
+            if !process.isRunning {
+                throw TestSupportError("process exited (\(process.terminationStatus)) before printing /\(pattern)/: \(stdout)\(stderr)")
+            }
+            usleep(20_000)
+        }
+        throw TestSupportError("timed out waiting for /\(pattern)/: \(stdout)\(stderr)")
+    }
+
+    /// Sends `signal` and waits for the exit; returns the exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}

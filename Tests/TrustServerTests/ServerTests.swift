@@ -10,6 +10,9 @@ import TrustServices
 import TrustStore
 import Yams
 import Logging
+import AsyncHTTPClient
+import HummingbirdTLS
+import NIOSSL
 
 /// A live server on an initialised data directory, with one principal (and token) per role.
 final class ServerFixture: @unchecked Sendable {
@@ -114,8 +117,7 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
         try fixture.api.access.revokeToken(id: revoked.id, actor: "test")
         try await fixture.application.test(.live) { client in
             for route in RouteTable.routes {
-                let uri = route.path.replacingOccurrences(of: "{ca}", with: "rsa-issuing").replacingOccurrences(of: "{serial}", with: "0badc0de")
-                    .replacingOccurrences(of: "{id}", with: "00").replacingOccurrences(of: "{request}", with: "AAAA")
+                let uri = route.samplePath
                 let method = route.method
                 func call(_ token: String?) async throws -> HTTPResponse.Status {
                     let response = try await client.execute(uri: uri, method: method, headers: jsonHeaders(token), body: ByteBuffer(string: "{}"))
@@ -142,6 +144,98 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
                 }
             }
         }
+    }
+}
+
+@Suite struct MutualTLSMatrixTests {
+    /// Every route × a client certificate bound to each role, an unbound one, a revoked one and one from a CA trustd
+    /// does not know: the bound certificates get what their role allows, the others 401 (or no handshake at all).
+    @Test func everyRouteAnswersEveryClientCertificateAsThePolicySays() async throws {
+        let fixture = try ServerFixture()
+        let ca = fixture.api.appliance.ca
+        let identity = try ServerIdentity.ensure(ca: ca, caName: "rsa-issuing", names: ["127.0.0.1"], actor: "test")
+        let clientCAs = try ca.list().filter { $0.algorithm != "sm2" }.map(\.certificate)
+        let tls = try TLSSetup.configuration(identity: identity, keys: fixture.api.appliance.keys, clientCertificates: .optional,
+                                             clientCAs: clientCAs)
+        let app = Application(router: buildRouter(fixture.api, clientCertificates: true), server: try .tls(.http1(), tlsConfiguration: tls))
+
+        func clientCertificate(_ name: String) throws -> (Certificate, PrivateKey) {
+            let key = try PrivateKey.generate(.p256)
+            let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["CN": name]), key: key)
+            return (try ca.issue(csr: csr, profile: "tls-client", ca: "rsa-issuing", actor: "test").certificate, key)
+        }
+        var callers: [(name: String, role: Role?, certificate: Certificate, key: PrivateKey)] = []
+        let principals = try fixture.api.access.principals()
+        for role in Role.allCases {
+            let (certificate, key) = try clientCertificate("mtls-\(role.rawValue)")
+            let principal = principals.first { $0.name == "p-\(role.rawValue)" }!
+            _ = try fixture.api.access.bindClientCertificate(principalID: principal.id, certificate: certificate, actor: "test")
+            callers.append((role.rawValue, role, certificate, key))
+        }
+        let unbound = try clientCertificate("mtls-unbound")
+        callers.append(("unbound", nil, unbound.0, unbound.1))
+        let revoked = try clientCertificate("mtls-revoked")
+        _ = try fixture.api.access.bindClientCertificate(principalID: principals.first { $0.name == "admin" }!.id, certificate: revoked.0, actor: "test")
+        _ = try ca.revoke(serial: revoked.0.serialHex, reason: .keyCompromise, actor: "test")
+        callers.append(("revoked", nil, revoked.0, revoked.1))
+        let rogueKey = try PrivateKey.generate(.p256)
+        let rogue = try CertificateBuilder.issue(CertificateTemplate(serialNumber: CertificateBuilder.randomSerialNumber(),
+            subject: DistinguishedName(["CN": "mtls-admin"]), notBefore: Date(), notAfter: Date(timeIntervalSinceNow: 86400),
+            publicKey: rogueKey.publicKey, extensions: [.basicConstraints(ca: false, pathLength: nil)]), issuer: nil,
+            signer: try PrivateKeySigner(rogueKey))
+
+        let everyCaller = callers
+        try await app.test(.ahc(.https)) { testClient in
+            let port = try #require(testClient.port)
+            func client(_ certificate: Certificate, _ key: PrivateKey) throws -> HTTPClient {
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.trustRoots = .certificates([try NIOSSLCertificate(bytes: identity.chain.last!.der, format: .der)])
+                configuration.certificateChain = [.certificate(try NIOSSLCertificate(bytes: certificate.der, format: .der))]
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(try key.pkcs8PEM().utf8), format: .pem))
+                return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: configuration))
+            }
+            func call(_ http: HTTPClient, _ route: RouteSpec) async throws -> Int {
+                var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)" + route.samplePath)
+                request.method = .init(rawValue: route.method.rawValue)
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: "{}"))
+                let response = try await http.execute(request, timeout: .seconds(30))
+                _ = try await response.body.collect(upTo: 1 << 24)
+                return Int(response.status.code)
+            }
+            for caller in everyCaller {
+                let http = try client(caller.certificate, caller.key)
+                for route in RouteTable.routes {
+                    let status = try await call(http, route)
+                    let label = "\(route.method) \(route.path) with the \(caller.name) certificate: \(status)"
+                    if let role = caller.role {
+                        if route.access.allowsRole(role) {
+                            #expect(status != 401 && status != 403 && status < 500, "\(label)")
+                        } else {
+                            #expect(status == 403, "\(label)")
+                        }
+                    } else {
+                        #expect(status == 401, "\(label)")
+                    }
+                }
+                try await http.shutdown()
+            }
+            let http = try client(rogue, rogueKey)
+            for route in RouteTable.routes {
+                await #expect(throws: (any Error).self, "\(route.method) \(route.path) with an unknown CA's certificate") {
+                    _ = try await call(http, route)
+                }
+            }
+            try await http.shutdown()
+        }
+    }
+}
+
+extension RouteSpec {
+    /// The path with sample parameters filled in.
+    var samplePath: String {
+        path.replacingOccurrences(of: "{ca}", with: "rsa-issuing").replacingOccurrences(of: "{serial}", with: "0badc0de")
+            .replacingOccurrences(of: "{id}", with: "00").replacingOccurrences(of: "{request}", with: "AAAA")
     }
 }
 
@@ -208,6 +302,19 @@ extension RouteAccess {
         }
         let registered = Set(RouteTable.routes.map { "\($0.method.rawValue) \($0.path)" })
         #expect(documented == registered, "only documented: \(documented.subtracting(registered)); only registered: \(registered.subtracting(documented))")
+        // The roles each operation documents (x-roles) are the roles the route table enforces.
+        for route in RouteTable.routes {
+            let operation = (paths[route.path] as? [String: Any])?[route.method.rawValue.lowercased()] as? [String: Any]
+            let documentedRoles = operation?["x-roles"]
+            switch route.access {
+            case .public: #expect(documentedRoles as? String == "public", "\(route.method) \(route.path)")
+            case .roles(let roles):
+                // `[any]` documents "every authenticated principal".
+                let names = Set(documentedRoles as? [String] ?? [])
+                let expected = names == ["any"] ? Set(Role.allCases.map(\.rawValue)) : names
+                #expect(expected == Set(roles.map(\.rawValue)), "\(route.method) \(route.path): \(String(describing: documentedRoles))")
+            }
+        }
     }
 
     @Test func theDocumentIsServed() async throws {

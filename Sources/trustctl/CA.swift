@@ -1,0 +1,57 @@
+import APIContract
+import ArgumentParser
+import Foundation
+
+extension TrustctlCommand {
+    struct CA: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ca", abstract: "Certification authorities (the daemon creates the SM2 and RSA hierarchies on first start).",
+            subcommands: [List.self, Show.self])
+    }
+}
+
+extension TrustctlCommand.CA {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the CAs.")
+
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let list = try await server.client().get(CAList.self, "/v1/cas")
+                if output.json { return try printJSON(list) }
+                printTable(list.cas.map { [$0.name, $0.role, $0.algorithm, $0.parent ?? "-", $0.notAfter, $0.subject] },
+                           header: ["NAME", "ROLE", "ALG", "PARENT", "NOT AFTER", "SUBJECT"])
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a CA's certificate (PEM), or its chain up to the root.")
+
+        @OptionGroup var server: ServerOptions
+
+        @Argument(help: "CA name, e.g. sm2-issuing.")
+        var name: String
+
+        @Flag(help: "Print the chain up to the root.")
+        var chain = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let cas = try await server.client().get(CAList.self, "/v1/cas").cas
+                var next: String? = name
+                var pems: [String] = []
+                while let current = next, pems.count < 8 {
+                    guard let ca = cas.first(where: { $0.name == current }) else {
+                        throw CallFailure(message: "no CA named \(current)", exitCode: TrustctlExit.notFound)
+                    }
+                    pems.append(ca.certificate)
+                    next = chain ? ca.parent : nil
+                }
+                print(pems.joined(), terminator: "")
+            }
+        }
+    }
+}

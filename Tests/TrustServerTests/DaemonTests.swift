@@ -1,0 +1,171 @@
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+import TrustCrypto
+
+/// The built `trustd` daemon and `trustctl`, run as an operator would: TLS with mutual TLS from a --config file on an
+/// ephemeral port, the README walk-through through trustctl, checked by the openssl command line.
+@Suite(.serialized) struct DaemonAndTrustctlTests {
+    struct Daemon {
+        let process: BackgroundProcess
+        let url: String
+        let dir: TemporaryDirectory
+        var data: String { dir.file("data") }
+
+        func trustctl(_ arguments: [String], token: Bool = true) throws -> ProcessResult {
+            var environment = ["TRUSTCTL_SERVER": url, "TRUSTCTL_CA_FILE": dir.file("data/tls-root.pem")]
+            environment["TRUSTCTL_TOKEN_FILE"] = token ? dir.file("data/admin.token") : dir.file("missing.token")
+            return try Subprocess.run(try TestPaths.builtProduct("trustctl"), arguments, environment: environment)
+        }
+    }
+
+    static func startDaemon(in dir: TemporaryDirectory, config: String) throws -> Daemon {
+        try dir.write("trustd.yaml", config)
+        let process = try BackgroundProcess(try TestPaths.builtProduct("trustd"), ["--config", dir.file("trustd.yaml")])
+        let url = try process.waitForLine(#"listening on (https?://\S+)"#)
+        return Daemon(process: process, url: url, dir: dir)
+    }
+
+    static func tlsConfig(_ dir: TemporaryDirectory) -> String {
+        """
+        data: \(dir.file("data"))
+        listen: 127.0.0.1:0
+        policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
+        tls:
+          ca: rsa-issuing
+          clientCertificates: optional
+        """
+    }
+
+    @Test func theReadmeWalkThroughOverTLSWithTrustctl() throws {
+        let dir = try TemporaryDirectory("trustd-daemon")
+        let daemon = try Self.startDaemon(in: dir, config: Self.tlsConfig(dir))
+        defer { daemon.process.stop() }
+        #expect(daemon.url.hasPrefix("https://127.0.0.1:"))
+        let tokenMode = try FileManager.default.attributesOfItem(atPath: dir.file("data/admin.token"))[.posixPermissions] as? Int
+        #expect(tokenMode == 0o600)
+
+        // The server certificate chains to trustd's RSA root, for the listen address, with the key in custody.
+        let host = daemon.url.replacingOccurrences(of: "https://", with: "")
+        let handshake = try Subprocess.run("openssl", ["s_client", "-connect", host, "-CAfile", dir.file("data/tls-root.pem"),
+                                                       "-verify_return_error", "-verify_ip", "127.0.0.1", "-brief"], input: Array("Q\n".utf8))
+        #expect((handshake.stdout + handshake.stderr).contains("Verification: OK"), "\(handshake.stderr)")
+
+        let list = try daemon.trustctl(["ca", "list", "--json"])
+        #expect(list.succeeded && list.stdout.contains("\"name\" : \"sm2-root\""), "\(list.stderr)")
+
+        // Issue from an openssl-made CSR; the chain verifies with openssl.
+        let key = dir.file("leaf.key"), csr = dir.file("leaf.csr")
+        let made = try Subprocess.run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                                  "-keyout", key, "-subj", "/CN=svc.example.gov.cn", "-addext",
+                                                  "subjectAltName=DNS:svc.example.gov.cn", "-out", csr])
+        try #require(made.succeeded, "\(made.stderr)")
+        let issued = try daemon.trustctl(["cert", "issue", "--csr", csr, "--profile", "tls-server", "--ca", "rsa-issuing",
+                                          "--out", dir.file("chain.pem")])
+        #expect(issued.succeeded, "\(issued.stderr)")
+        let serial = issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let chain = try Certificate.parseChain(pem: String(decoding: try dir.read("chain.pem"), as: UTF8.self))
+        #expect(chain.count == 3 && chain[0].serialHex == serial)
+        try dir.write("leaf.pem", chain[0].pem)
+        try dir.write("issuing.pem", chain[1].pem)
+        try dir.write("root.pem", chain[2].pem)
+        let verified = try Subprocess.run("openssl", ["verify", "-CAfile", dir.file("root.pem"), "-untrusted", dir.file("issuing.pem"), dir.file("leaf.pem")])
+        #expect(verified.stdout.contains("OK"), "\(verified.stderr)")
+
+        // Exit codes scripts rely on.
+        let refused = try daemon.trustctl(["cert", "issue", "--csr", csr, "--profile", "seal", "--ca", "sm2-issuing"])
+        #expect(refused.status == 65 && refused.stderr.contains("does not allow p256 keys"), "\(refused.stderr)")
+        let shown = try daemon.trustctl(["cert", "show", serial, "--json"])
+        #expect(shown.stdout.contains("\"status\" : \"valid\""), "\(shown.stderr)")
+        #expect(try daemon.trustctl(["cert", "revoke", serial, "--reason", "keyCompromise"]).succeeded)
+        #expect(try daemon.trustctl(["cert", "revoke", serial, "--reason", "keyCompromise"]).status == 4)
+        #expect(try daemon.trustctl(["cert", "revoke", "0badc0de"]).status == 3)
+        #expect(try daemon.trustctl(["cert", "revoke", serial, "--reason", "bored"]).status == 64)
+        #expect(try daemon.trustctl(["cert", "show", serial], token: false).status == 77, "no token file")
+
+        // CRL: generated now, downloaded, verified by openssl; and fetched without a token.
+        let crl = try daemon.trustctl(["crl", "generate", "--ca", "rsa-issuing", "--out", dir.file("crl.der")])
+        #expect(crl.succeeded && crl.stdout.contains("1 entries"), "\(crl.stdout)\(crl.stderr)")
+        let crlCheck = try Subprocess.run("openssl", ["crl", "-inform", "DER", "-in", dir.file("crl.der"), "-CAfile", dir.file("issuing.pem"), "-noout", "-text"])
+        #expect((crlCheck.stdout + crlCheck.stderr).contains("verify OK") && crlCheck.stdout.uppercased().contains(serial.uppercased()))
+        #expect(try daemon.trustctl(["crl", "fetch", "--ca", "rsa-issuing", "--out", dir.file("crl2.der")], token: false).succeeded)
+
+        // OCSP over https, checked by openssl ocsp.
+        let ocsp = try Subprocess.run("openssl", ["ocsp", "-issuer", dir.file("issuing.pem"), "-cert", dir.file("leaf.pem"),
+                                                  "-reqout", dir.file("req.der"), "-no_nonce"])
+        _ = ocsp
+        let curl = try Subprocess.run("curl", ["-s", "--cacert", dir.file("data/tls-root.pem"), "-H", "Content-Type: application/ocsp-request",
+                                               "--data-binary", "@\(dir.file("req.der"))", "-o", dir.file("resp.der"), "\(daemon.url)/ocsp"])
+        #expect(curl.succeeded, "\(curl.stderr)")
+        try dir.write("ca-chain.pem", chain[1].pem + chain[2].pem)
+        let answer = try Subprocess.run("openssl", ["ocsp", "-respin", dir.file("resp.der"), "-CAfile", dir.file("ca-chain.pem"), "-resp_text"])
+        #expect((answer.stdout + answer.stderr).contains("Response verify OK") && answer.stdout.contains("Cert Status: revoked"), "\(answer.stdout)\(answer.stderr)")
+
+        // Principals, tokens written 0600, and a client certificate for mutual TLS.
+        let id = try daemon.trustctl(["principal", "create", "--name", "platform-a", "--role", "auditor"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(id.count == 32)
+        #expect(try daemon.trustctl(["principal", "create", "--name", "platform-a", "--role", "auditor"]).status == 4)
+        let tokenOut = try daemon.trustctl(["principal", "token", id, "--out", dir.file("auditor.token")])
+        #expect(tokenOut.succeeded && !tokenOut.stdout.contains("tdt_"), "the token goes to the file only")
+        #expect(try FileManager.default.attributesOfItem(atPath: dir.file("auditor.token"))[.posixPermissions] as? Int == 0o600)
+
+        let clientKey = dir.file("client.key"), clientCSR = dir.file("client.csr")
+        try #require(try Subprocess.run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                                    "-keyout", clientKey, "-subj", "/CN=platform-a", "-out", clientCSR]).succeeded)
+        let clientIssued = try daemon.trustctl(["cert", "issue", "--csr", clientCSR, "--profile", "tls-client", "--ca", "rsa-issuing",
+                                                "--out", dir.file("client.pem")])
+        #expect(clientIssued.succeeded, "\(clientIssued.stderr)")
+        let clientSerial = clientIssued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let mtls = ["--client-cert", dir.file("client.pem"), "--client-key", clientKey]
+        #expect(try daemon.trustctl(["audit", "verify"] + mtls).status == 77, "not bound yet")
+        #expect(try daemon.trustctl(["principal", "bind-certificate", id, "--certificate", dir.file("leaf.pem")]).status == 65,
+                "a tls-server certificate is not a client certificate")
+        #expect(try daemon.trustctl(["principal", "bind-certificate", id, "--certificate", dir.file("client.pem")]).succeeded)
+        let viaTLS = try daemon.trustctl(["audit", "verify"] + mtls)
+        #expect(viaTLS.succeeded && viaTLS.stdout.hasPrefix("intact:"), "\(viaTLS.stdout)\(viaTLS.stderr)")
+        #expect(try daemon.trustctl(["principal", "list"] + mtls).status == 77, "an auditor is not an admin")
+
+        // A certificate from a CA trustd does not know: the handshake is refused (exit 69).
+        try #require(try Subprocess.run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                                    "-keyout", dir.file("rogue.key"), "-subj", "/CN=platform-a", "-out", dir.file("rogue.pem")]).succeeded)
+        #expect(try daemon.trustctl(["audit", "verify", "--client-cert", dir.file("rogue.pem"), "--client-key", dir.file("rogue.key")]).status == 69)
+        // Revoking the client certificate ends its access at once.
+        #expect(try daemon.trustctl(["cert", "revoke", clientSerial, "--reason", "keyCompromise"]).succeeded)
+        let afterRevoke = try daemon.trustctl(["audit", "verify"] + mtls)
+        #expect(afterRevoke.status == 77 && afterRevoke.stderr.contains("revoked"), "\(afterRevoke.stderr)")
+
+        #expect(try daemon.trustctl(["audit", "checkpoint"]).succeeded)
+        let audit = try daemon.trustctl(["audit", "list", "--limit", "1000"])
+        #expect(audit.stdout.contains("principal.bind-certificate") && audit.stdout.contains("crl.generate"), "\(audit.stdout)")
+
+        // SIGTERM: graceful shutdown, exit 0. Then tamper with the database: audit verify names the record, exit 1.
+        #expect(daemon.process.stop() == 0, "\(daemon.process.stderr)")
+        #expect(try daemon.trustctl(["ca", "list"]).status == 69, "trustd is down")
+        let queue = try DatabaseQueue(path: dir.file("data/trustd.sqlite"))
+        try queue.write { try $0.execute(sql: "UPDATE audit_log SET outcome = 'failure' WHERE seq = 7") }
+        try queue.close()
+        let restarted = try Self.startDaemon(in: dir, config: Self.tlsConfig(dir))
+        defer { restarted.process.stop() }
+        #expect(restarted.process.stdout.contains("admin token: ") && !restarted.process.stdout.contains("issued now"),
+                "a restart reuses the admin token and the TLS certificate: \(restarted.process.stdout)")
+        let broken = try restarted.trustctl(["audit", "verify", "--json"])
+        #expect(broken.status == 1 && broken.stdout.contains("\"brokenSeq\" : 7"), "\(broken.stdout)\(broken.stderr)")
+    }
+
+    @Test func unsafeOrBrokenStartsAreRefusedWithAClearMessage() throws {
+        let dir = try TemporaryDirectory("trustd-refuse")
+        let trustd = try TestPaths.builtProduct("trustd")
+        let open = try Subprocess.run(trustd, ["--data", dir.file("data"), "--listen", "0.0.0.0:0"])
+        #expect(open.status == 64 && open.stderr.contains("without TLS"), "\(open.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("data")), "nothing is created for a refused start")
+        let mtlsWithoutTLS = try Subprocess.run(trustd, ["--data", dir.file("data"), "--client-certificates", "required"])
+        #expect(mtlsWithoutTLS.status == 64 && mtlsWithoutTLS.stderr.contains("need TLS"))
+        try dir.write("bad.yaml", "listen: [1, 2]\n")
+        let badConfig = try Subprocess.run(trustd, ["--config", dir.file("bad.yaml")])
+        #expect(badConfig.status == 64 && badConfig.stderr.contains("listen"), "\(badConfig.stderr)")
+        let completion = try Subprocess.run(try TestPaths.builtProduct("trustctl"), ["--generate-completion-script", "bash"])
+        #expect(completion.succeeded && completion.stdout.contains("principal") && completion.stdout.contains("bind-certificate"))
+    }
+}
