@@ -12,6 +12,17 @@ public enum SecureRandom {
         precondition(ok == 1, "RAND_bytes failed: \(OpenSSL.drainErrors())")
         return out
     }
+
+    /// A uniform random integer in `0..<upperBound` (rejection sampling, no modulo bias).
+    public static func uniform(_ upperBound: UInt32) -> UInt32 {
+        precondition(upperBound > 0, "empty range")
+        let limit = UInt32.max - UInt32.max % upperBound
+        while true {
+            let bytes = Self.bytes(4)
+            let value = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+            if value < limit { return value % upperBound }
+        }
+    }
 }
 
 /// Comparison whose running time does not depend on where the inputs differ.

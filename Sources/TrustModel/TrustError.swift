@@ -18,6 +18,8 @@ public struct TrustError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let forbidden = Code("forbidden")
         /// Something the appliance depends on failed (key custody, storage).
         public static let unavailable = Code("unavailable")
+        /// A verification method has no adapter configured on this installation (e.g. liveness checks).
+        public static let notConfigured = Code("not_configured")
         /// A check of stored data failed (audit chain, tampered record).
         public static let integrity = Code("integrity_failure")
     }

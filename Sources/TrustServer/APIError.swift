@@ -35,7 +35,7 @@ struct APIError: HTTPResponseError {
             case .conflict: .conflict
             case .unauthenticated: .unauthorized
             case .forbidden: .forbidden
-            case .unavailable: .serviceUnavailable
+            case .unavailable, .notConfigured: .serviceUnavailable
             default: .internalServerError
             }
             return APIError(status, error.code.name, error.message)

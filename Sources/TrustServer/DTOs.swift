@@ -37,3 +37,41 @@ extension PrincipalView {
         self.init(id: principal.id, name: principal.name, roles: principal.roles.map(\.rawValue).sorted(), clientCertificates: clientCertificates)
     }
 }
+
+extension EvidenceView {
+    init(_ evidence: Evidence, now: Date) {
+        self.init(id: evidence.id, method: evidence.method.rawValue, source: evidence.source, verifiedAt: UTCTime.iso8601(evidence.verifiedAt),
+                  passed: evidence.passed, counts: evidence.counts(at: now), expiresAt: evidence.expiresAt.map { UTCTime.iso8601($0) },
+                  reference: evidence.reference, operatorName: evidence.operatorName, revokedAt: evidence.revokedAt.map { UTCTime.iso8601($0) },
+                  revocationReason: evidence.revocationReason)
+    }
+}
+
+extension PersonView {
+    init(_ details: PersonDetails) {
+        let now = Date()
+        self.init(id: details.record.id, name: details.record.name, idNumber: details.record.idMasked, mobile: details.record.mobileMasked,
+                  level: details.assessment.level.rawValue, levelValidUntil: details.assessment.validUntil.map { UTCTime.iso8601($0) },
+                  evidence: details.evidence.map { EvidenceView($0, now: now) })
+    }
+}
+
+extension AuthorizationView {
+    init(_ record: AuthorizationRecord) {
+        let now = Date()
+        self.init(id: record.id, organizationId: record.organizationID, personId: record.personID, validFrom: UTCTime.iso8601(record.validFrom),
+                  validTo: UTCTime.iso8601(record.validTo), scope: record.scope.split(separator: ",").map(String.init),
+                  revokedAt: record.revokedAt.map { UTCTime.iso8601($0) },
+                  active: record.revokedAt == nil && record.validFrom <= now && record.validTo > now)
+    }
+}
+
+extension OrganizationView {
+    init(_ details: OrganizationDetails) {
+        let now = Date()
+        self.init(id: details.record.id, name: details.record.name, creditCode: details.record.creditCode,
+                  legalRepresentativeId: details.record.legalRepresentativeID, level: details.assessment.level.rawValue,
+                  levelValidUntil: details.assessment.validUntil.map { UTCTime.iso8601($0) },
+                  evidence: details.evidence.map { EvidenceView($0, now: now) }, authorizations: details.authorizations.map(AuthorizationView.init))
+    }
+}

@@ -38,6 +38,8 @@ public enum RouteTable {
     static let readers: Set<Role> = [.caOfficer, .auditor, .admin]
     static let auditors: Set<Role> = [.auditor, .admin]
     static let anyone: Set<Role> = Set(Role.allCases)
+    static let identityClerks: Set<Role> = [.platform, .counterOperator, .admin]
+    static let identityReaders: Set<Role> = [.platform, .counterOperator, .auditor, .admin]
 
     public static let routes: [RouteSpec] = [
         RouteSpec(.get, "/healthz", .public),
@@ -60,5 +62,16 @@ public enum RouteTable {
         RouteSpec(.post, "/v1/principals/{id}/tokens", .roles([.admin])),
         RouteSpec(.post, "/v1/principals/{id}/certificates", .roles([.admin])),
         RouteSpec(.post, "/v1/tokens/{id}/revoke", .roles([.admin])),
+        RouteSpec(.post, "/v1/persons", .roles(identityClerks)),
+        RouteSpec(.get, "/v1/persons/{id}", .roles(identityReaders)),
+        RouteSpec(.post, "/v1/persons/{id}/verifications", .roles(identityClerks)),
+        RouteSpec(.post, "/v1/organizations", .roles(identityClerks)),
+        RouteSpec(.get, "/v1/organizations/{id}", .roles(identityReaders)),
+        RouteSpec(.post, "/v1/organizations/{id}/verifications", .roles(identityClerks)),
+        RouteSpec(.post, "/v1/organizations/{id}/challenges", .roles(identityClerks)),
+        RouteSpec(.post, "/v1/organizations/{id}/authorizations", .roles([.platform, .admin])),
+        RouteSpec(.post, "/v1/authorizations/{id}/revoke", .roles([.platform, .admin])),
+        RouteSpec(.post, "/v1/evidence/{id}/revoke", .roles([.counterOperator, .admin])),
+        RouteSpec(.post, "/v1/decisions", .roles([.platform, .admin])),
     ]
 }

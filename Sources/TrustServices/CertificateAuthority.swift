@@ -298,6 +298,15 @@ public final class CertificateAuthority: Sendable {
 
     // MARK: Lookup and revocation
 
+    /// Revocation status of a certificate from trustd's own registry: `true` revoked or on hold, `false` valid,
+    /// `nil` when trustd did not issue it (same serial and fingerprint).
+    public func registryRevocationStatus(_ certificate: Certificate) throws -> Bool? {
+        guard let record = try store.read({ try $0.certificate(serial: certificate.serialHex) }), record.fingerprint == certificate.fingerprint else {
+            return nil
+        }
+        return record.status != .valid
+    }
+
     public func certificate(serial: String) throws -> CertificateRecord {
         guard let record = try store.read({ try $0.certificate(serial: Self.normalise(serial)) }) else {
             throw TrustError.notFound("no certificate with serial \(serial)")

@@ -22,6 +22,13 @@ public struct DataDirectory: Sendable {
     public var kekPath: String { "\(path)/kek" }
     public var policiesPath: String { "\(path)/policies" }
     public var profilesPath: String { "\(policiesPath)/profiles" }
+    public var assurancePolicyPath: String { "\(policiesPath)/assurance.yaml" }
+    public var identityKeyPath: String { "\(path)/identity.key" }
+    /// The default registry adapters' data (persons, organisations, real-name records), loaded at every start.
+    public var registryPath: String { "\(path)/registry.csv" }
+    public var otpOutboxPath: String { "\(path)/otp-outbox" }
+    /// Foreign CA certificates trusted for validation (other provinces' CAs).
+    public var trustedCertificatesPath: String { "\(path)/certs/trusted" }
 
     /// `true` once `initialize` has run here.
     public var isInitialized: Bool { FileManager.default.fileExists(atPath: databasePath) }
@@ -40,6 +47,7 @@ public struct DataDirectory: Sendable {
         }
         // Validate the policies before copying anything.
         _ = try ProfileCatalog.load(directory: "\(source)/profiles")
+        _ = try AssurancePolicyLoader.load("\(source)/assurance.yaml")
         if !manager.fileExists(atPath: policiesPath) {
             do { try manager.copyItem(atPath: source, toPath: policiesPath) } catch {
                 throw TrustError(.unavailable, "cannot copy policies from \(source): \(error.localizedDescription)")
@@ -81,9 +89,19 @@ public struct DataDirectory: Sendable {
         if let organization = saved.1 { configuration.organization = organization }
         if let country = saved.2 { configuration.country = country }
         let profiles = try ProfileCatalog.load(directory: profilesPath)
-        return Appliance(store: store, keys: keys,
-                         ca: CertificateAuthority(store: store, keys: keys, profiles: profiles, configuration: configuration),
-                         audit: AuditService(store: store, keys: keys))
+        guard FileManager.default.fileExists(atPath: assurancePolicyPath) else {
+            throw TrustError.invalid("\(assurancePolicyPath) is missing: copy policies/assurance.yaml into the data directory")
+        }
+        let policy = try AssurancePolicyLoader.load(assurancePolicyPath)
+        let ca = CertificateAuthority(store: store, keys: keys, profiles: profiles, configuration: configuration)
+        let secrets = try IdentitySecrets.load(path: identityKeyPath)
+        let registry = SQLiteRegistry(store: store)
+        if FileManager.default.fileExists(atPath: registryPath) { _ = try registry.load(csv: registryPath, secrets: secrets) }
+        let trusted = trustedCertificatesPath
+        let identity = IdentityService(store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),
+                                       population: registry, business: registry, realName: registry,
+                                       anchors: { try TrustAnchors.load(ca: ca, trustedDirectory: trusted) })
+        return Appliance(store: store, keys: keys, ca: ca, audit: AuditService(store: store, keys: keys), identity: identity)
     }
 }
 
@@ -93,4 +111,5 @@ public struct Appliance: Sendable {
     public let keys: any KeyStore
     public let ca: CertificateAuthority
     public let audit: AuditService
+    public let identity: IdentityService
 }

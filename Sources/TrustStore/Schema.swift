@@ -113,6 +113,90 @@ enum Schema {
                 }
             }
         }
+        migrator.registerMigration("v5-identity") { db in
+            // Natural persons: the ID number only as a keyed hash (lookup) and AES-GCM ciphertext; masks for display.
+            try db.create(table: "person") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("id_hash", .text).notNull().unique()
+                t.column("id_sealed", .blob).notNull()
+                t.column("id_masked", .text).notNull()
+                t.column("mobile_sealed", .blob).notNull()
+                t.column("mobile_masked", .text).notNull()
+                t.column("level", .text).notNull()
+                t.column("created_at", .double).notNull()
+            }
+            try db.create(table: "organization") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("credit_code", .text).notNull().unique()
+                t.column("legal_representative_id", .text).notNull().references("person")
+                t.column("level", .text).notNull()
+                t.column("created_at", .double).notNull()
+            }
+            try db.create(table: "evidence") { t in
+                t.primaryKey("id", .text)
+                t.column("subject_kind", .text).notNull()
+                t.column("subject_id", .text).notNull()
+                t.column("method", .text).notNull()
+                t.column("passed", .boolean).notNull()
+                t.column("verified_at", .double).notNull()
+                t.column("expires_at", .double)
+                t.column("source", .text).notNull()
+                t.column("reference", .text)
+                t.column("operator", .text)
+                t.column("revoked_at", .double)
+                t.column("revocation_reason", .text)
+            }
+            try db.create(index: "evidence_subject", on: "evidence", columns: ["subject_kind", "subject_id"])
+            try db.create(table: "otp") { t in
+                t.primaryKey("id", .text)
+                t.column("person_id", .text).notNull().references("person")
+                t.column("code_hash", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("expires_at", .double).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("used_at", .double)
+            }
+            try db.create(table: "challenge") { t in
+                t.primaryKey("id", .text)
+                t.column("subject_kind", .text).notNull()
+                t.column("subject_id", .text).notNull()
+                t.column("purpose", .text).notNull()
+                t.column("nonce", .blob).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("expires_at", .double).notNull()
+                t.column("used_at", .double)
+            }
+            try db.create(table: "authorization") { t in
+                t.primaryKey("id", .text)
+                t.column("organization_id", .text).notNull().references("organization")
+                t.column("person_id", .text).notNull().references("person")
+                t.column("scope", .text).notNull()
+                t.column("valid_from", .double).notNull()
+                t.column("valid_to", .double).notNull()
+                t.column("revoked_at", .double)
+                t.column("created_at", .double).notNull()
+            }
+            // Default adapters' data (stand-ins for the government services): loaded from CSV files.
+            try db.create(table: "registry_person") { t in
+                t.primaryKey("id_hash", .text)
+                t.column("name", .text).notNull()
+            }
+            try db.create(table: "registry_organization") { t in
+                t.primaryKey("credit_code", .text)
+                t.column("name", .text).notNull()
+                t.column("legal_representative_name", .text).notNull()
+                t.column("legal_representative_id_hash", .text).notNull()
+            }
+            try db.create(table: "registry_realname") { t in
+                t.column("method", .text).notNull()
+                t.column("subject_key", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("reference", .text).notNull()
+                t.primaryKey(["method", "subject_key"])
+            }
+        }
         return migrator
     }
 }

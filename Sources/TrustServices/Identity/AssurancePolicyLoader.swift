@@ -1,0 +1,91 @@
+import Foundation
+import TrustModel
+import Yams
+
+/// Loads `policies/assurance.yaml`; every problem names the file, the line and the field.
+///
+/// ```yaml
+/// advancedFreshnessMinutes: 15
+/// evidenceLifetimeDays: { sms-otp: 365, population-registry: 1095 }
+/// actions:
+///   seal.apply: { person: intermediate, organization: primary, authorization: true }
+///   sign.with-seal: { person: grant }
+/// ```
+public enum AssurancePolicyLoader {
+    public static func load(_ path: String) throws -> AssurancePolicy {
+        guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) else {
+                throw TrustError.invalid("\(path): the file is empty")
+            }
+            root = node
+        } catch let error as TrustError {
+            throw error
+        } catch {
+            throw TrustError.invalid("\(path): not valid YAML: \(error)")
+        }
+        let reader = YAMLReader(path: path)
+        guard let map = root.mapping else { throw reader.fail(root, "assurance", "the top level must be a mapping") }
+        try reader.onlyKnown(map, ["advancedFreshnessMinutes", "evidenceLifetimeDays", "actions"], in: "assurance")
+        var policy = AssurancePolicy()
+        if map["advancedFreshnessMinutes"] != nil {
+            let minutes = try reader.int(map, "advancedFreshnessMinutes", root)
+            guard (1...1440).contains(minutes) else {
+                throw reader.fail(map["advancedFreshnessMinutes"]!, "advancedFreshnessMinutes", "must be 1 to 1440")
+            }
+            policy.advancedFreshness = TimeInterval(minutes * 60)
+        }
+        if let node = map["evidenceLifetimeDays"] {
+            guard let lifetimes = node.mapping else { throw reader.fail(node, "evidenceLifetimeDays", "must be a mapping") }
+            for (key, value) in lifetimes {
+                let name = key.string ?? "?"
+                guard let method = VerificationMethod(rawValue: name), method != .liveCheck else {
+                    throw reader.fail(key, "evidenceLifetimeDays", "unknown method '\(name)' (\(VerificationMethod.allCases.filter { $0 != .liveCheck }.map(\.rawValue).joined(separator: ", ")); live-check uses advancedFreshnessMinutes)")
+                }
+                guard let days = value.int, (1...36500).contains(days) else {
+                    throw reader.fail(value, "evidenceLifetimeDays.\(name)", "must be a number of days, 1 to 36500")
+                }
+                policy.evidenceLifetime[method] = TimeInterval(days) * 86400
+            }
+        }
+        guard let actionsNode = map["actions"], let actions = actionsNode.mapping else {
+            throw reader.fail(map["actions"] ?? root, "actions", "required: a mapping of action names to requirements")
+        }
+        for (key, value) in actions {
+            let action = key.string ?? "?"
+            guard action.range(of: "^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$", options: .regularExpression) != nil else {
+                throw reader.fail(key, "actions", "'\(action)' is not an action name like seal.apply")
+            }
+            guard let fields = value.mapping else { throw reader.fail(value, "actions.\(action)", "must be a mapping") }
+            try reader.onlyKnown(fields, ["person", "organization", "authorization"], in: "actions.\(action)")
+            var requirement = AssurancePolicy.Requirement()
+            if let node = fields["person"] {
+                if node.string == "grant" {
+                    requirement.personFromGrant = true
+                } else {
+                    requirement.person = try level(node, reader, "actions.\(action).person", allowGrant: true)
+                }
+            }
+            if let node = fields["organization"] {
+                requirement.organization = try level(node, reader, "actions.\(action).organization", allowGrant: false)
+            }
+            if let node = fields["authorization"] {
+                guard let flag = node.bool else { throw reader.fail(node, "actions.\(action).authorization", "must be true or false") }
+                guard !flag || requirement.organization != nil else {
+                    throw reader.fail(node, "actions.\(action).authorization", "needs an organization level too")
+                }
+                requirement.authorization = flag
+            }
+            policy.actions[action] = requirement
+        }
+        return policy
+    }
+
+    private static func level(_ node: Node, _ reader: YAMLReader, _ field: String, allowGrant: Bool) throws -> AssuranceLevel {
+        guard let text = node.string, let level = AssuranceLevel(rawValue: text) else {
+            throw reader.fail(node, field, "must be anonymous, primary, intermediate or advanced\(allowGrant ? " (or grant)" : "")")
+        }
+        return level
+    }
+}
