@@ -154,6 +154,68 @@ import TrustCrypto
         #expect(broken.status == 1 && broken.stdout.contains("\"brokenSeq\" : 7"), "\(broken.stdout)\(broken.stderr)")
     }
 
+    @Test func realNameWalkThroughWithTrustctl() throws {
+        let dir = try TemporaryDirectory("trustd-identity")
+        // The default registry adapters read DIR/registry.csv at start (stand-ins for the government registries).
+        try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
+        try dir.write("data/registry.csv", """
+            person,110101199003071233,张三
+            organization,91350100M000100Y43,某某科技有限公司,张三,110101199003071233
+            """)
+        let daemon = try Self.startDaemon(in: dir, config: """
+            data: \(dir.file("data"))
+            listen: 127.0.0.1:0
+            policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
+            """)
+        defer { daemon.process.stop() }
+        #expect(daemon.url.hasPrefix("http://127.0.0.1:"))
+        func ctl(_ arguments: [String]) throws -> ProcessResult {
+            let result = try Subprocess.run(try TestPaths.builtProduct("trustctl"), arguments,
+                                            environment: ["TRUSTCTL_SERVER": daemon.url, "TRUSTCTL_TOKEN_FILE": dir.file("data/admin.token")])
+            return result
+        }
+        let person = try ctl(["person", "create", "--name", "张三", "--id-number", "110101199003071233", "--mobile", "13800138000"])
+        #expect(person.succeeded, "\(person.stderr)")
+        let id = person.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let badID = try ctl(["person", "create", "--name", "x", "--id-number", "110105194912310021", "--mobile", "13800138001"])
+        #expect(badID.status == 65 && badID.stderr.contains("check character"), "\(badID.stderr)")
+
+        let sent = try ctl(["person", "verify", id, "--method", "sms-otp"])
+        #expect(sent.succeeded, "\(sent.stderr)")
+        let otpID = try #require(sent.stdout.split(separator: " ").firstIndex(of: "id").map { String(sent.stdout.split(separator: " ")[$0 + 1]).trimmingCharacters(in: .punctuationCharacters) })
+        #expect(try FileManager.default.attributesOfItem(atPath: dir.file("data/otp-outbox"))[.posixPermissions] as? Int == 0o600)
+        let outbox = String(decoding: try dir.read("data/otp-outbox"), as: UTF8.self)
+        let code = String(try #require(outbox.split(separator: " ").first { $0.hasPrefix("code=") }).dropFirst(5))
+        #expect(try ctl(["person", "verify", id, "--method", "sms-otp", "--otp-id", otpID, "--code", code]).succeeded)
+        let primary = try ctl(["person", "verify", id, "--method", "population-registry", "--json"])
+        #expect(primary.succeeded && primary.stdout.contains("\"level\" : \"primary\""), "\(primary.stdout)\(primary.stderr)")
+        #expect(primary.stdout.contains("1101**********1233") && !primary.stdout.contains("110101199003071233"))
+        let live = try ctl(["person", "verify", id, "--method", "liveness"])
+        #expect(live.status == 69 && live.stderr.contains("not_configured"), "\(live.stderr)")
+
+        let org = try ctl(["org", "create", "--name", "某某科技有限公司", "--credit-code", "91350100M000100Y43", "--legal-representative", id])
+        #expect(org.succeeded, "\(org.stderr)")
+        let orgID = org.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try ctl(["org", "verify", orgID, "--method", "business-registry"]).stdout.contains("primary"))
+        // Enterprise certificate: an org-signing certificate from trustd's RSA CA naming the credit code; trustctl signs
+        // the challenge with the key locally and sends certificate and signature.
+        try #require(try Subprocess.run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                                    "-keyout", dir.file("org.key"), "-subj", "/C=CN/O=Example/CN=Example Seal Office",
+                                                    "-out", dir.file("org.csr")]).succeeded)
+        let issued = try ctl(["cert", "issue", "--csr", dir.file("org.csr"), "--profile", "org-signing", "--ca", "rsa-issuing",
+                              "--identity", "organization-code=91350100M000100Y43", "--out", dir.file("org.pem")])
+        #expect(issued.succeeded, "\(issued.stderr)")
+        let enterprise = try ctl(["org", "verify-certificate", orgID, "--certificate", dir.file("org.pem"), "--key", dir.file("org.key")])
+        #expect(enterprise.succeeded && enterprise.stdout.contains("intermediate"), "\(enterprise.stdout)\(enterprise.stderr)")
+        let authorized = try ctl(["org", "authorize", orgID, "--person", id, "--scope", "seal.apply", "--valid-to", "2099-01-01T00:00:00Z"])
+        #expect(authorized.succeeded, "\(authorized.stderr)")
+        let shown = try ctl(["org", "show", orgID])
+        #expect(shown.stdout.contains("enterprise-certificate") && shown.stdout.contains("seal.apply"), "\(shown.stdout)")
+        let audit = try ctl(["audit", "list", "--limit", "1000"])
+        #expect(audit.stdout.contains("identity.level") && audit.stdout.contains("organization.authorize"))
+        #expect(!daemon.process.stderr.contains("110101199003071233") && !daemon.process.stdout.contains("13800138000"), "no ID number or mobile in logs")
+    }
+
     @Test func unsafeOrBrokenStartsAreRefusedWithAClearMessage() throws {
         let dir = try TemporaryDirectory("trustd-refuse")
         let trustd = try TestPaths.builtProduct("trustd")
