@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // MARK: C libraries
@@ -43,6 +44,8 @@ let package = Package(
         ),
         .target(name: "CardReader", dependencies: ["CPCSCLite"]),
         .target(name: "TrustModel"),
+        // GB/T 38540 electronic seals and seal signatures (swift-asn1; signatures through TrustCrypto).
+        .target(name: "SealFormat", dependencies: ["TrustCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
         // The JSON shapes of the HTTP API, shared by the server and trustctl.
         .target(name: "APIContract"),
         .target(
@@ -112,6 +115,8 @@ let package = Package(
         .testTarget(name: "KeyCustodyTests", dependencies: ["KeyCustody", "TrustCrypto", "TestSupport"]),
         .testTarget(name: "CardReaderTests", dependencies: ["CardReader", "TestSupport"]),
         .testTarget(name: "TrustModelTests", dependencies: ["TrustModel"]),
+        .testTarget(name: "SealFormatTests", dependencies: ["SealFormat", "TrustCrypto", "TestSupport",
+                                                            .product(name: "SwiftASN1", package: "swift-asn1")]),
         .testTarget(
             name: "TrustServerTests",
             dependencies: ["APIContract", "TrustServer", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport",
