@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "TrustServices",
             dependencies: [
-                "TrustModel", "TrustStore", "TrustCrypto", "KeyCustody",
+                "TrustModel", "TrustStore", "TrustCrypto", "KeyCustody", "SealFormat",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -219,15 +219,59 @@ public final class CertificateAuthority: Sendable {
     /// Issues a certificate for a key held in trustd's own key custody (no CSR: possession is custody's), e.g. the
     /// TLS server certificate of the daemon. Same profile rules and audit as CSR issuance.
     public func issue(publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName],
-                      profile profileName: String, ca caName: String, validityDays: Int? = nil, actor: String) throws -> IssuedCertificate {
+                      profile profileName: String, ca caName: String, identity: [CertificateProfile.IdentityExtension: String] = [:],
+                      validityDays: Int? = nil, actor: String) throws -> IssuedCertificate {
         try issue(subject: subject, subjectAlternativeNames: subjectAlternativeNames, publicKey: publicKey, request: nil,
-                  profile: profileName, ca: caName, identity: [:], validityDays: validityDays, actor: actor)
+                  profile: profileName, ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+    }
+
+    /// A signed certificate not yet in the registry: the caller commits it inside its own transaction (e.g. a seal
+    /// being made), so the certificate and the state that names it land together.
+    public struct PendingCertificate: Sendable {
+        public let issued: IssuedCertificate
+        let audit: AuditEntry
+        let now: Date
+    }
+
+    /// Signs a certificate for a key in trustd's custody without writing it (see ``commit(_:in:)``).
+    public func prepare(publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName] = [],
+                        profile profileName: String, ca caName: String, identity: [CertificateProfile.IdentityExtension: String] = [:],
+                        validityDays: Int? = nil, actor: String) throws -> PendingCertificate {
+        try sign(subject: subject, subjectAlternativeNames: subjectAlternativeNames, publicKey: publicKey, request: nil, profile: profileName,
+                 ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+    }
+
+    /// Writes a prepared certificate and its audit record in `tx`.
+    public func commit(_ pending: PendingCertificate, in tx: StoreTransaction) throws {
+        if try tx.reader.certificate(serial: pending.issued.record.serial) != nil { throw SerialCollision() }
+        try tx.insert(pending.issued.record)
+        try tx.appendAudit(pending.audit, at: pending.now)
     }
 
     private func issue(subject: DistinguishedName, subjectAlternativeNames sans: [GeneralName], publicKey: PublicKey,
                        request csr: CertificateSigningRequest?, profile profileName: String, ca caName: String,
                        identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?,
                        actor: String) throws -> IssuedCertificate {
+        for attempt in 0..<2 {
+            let pending = try sign(subject: subject, subjectAlternativeNames: sans, publicKey: publicKey, request: csr, profile: profileName,
+                                   ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+            do {
+                try store.write { tx in
+                    try commit(pending, in: tx)
+                    try faultPoint?("issue.before-commit")
+                }
+            } catch is SerialCollision where attempt == 0 {
+                continue  // 2^-159: astronomically unlikely, but never reuse a serial.
+            }
+            return pending.issued
+        }
+        throw TrustError(.unavailable, "could not allocate a unique serial number")
+    }
+
+    private func sign(subject: DistinguishedName, subjectAlternativeNames sans: [GeneralName], publicKey: PublicKey,
+                      request csr: CertificateSigningRequest?, profile profileName: String, ca caName: String,
+                      identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?,
+                      actor: String) throws -> PendingCertificate {
         let profile = try profiles.profile(profileName)
         let ca = try loadCA(caName)
         guard profile.issuedBy == ca.record.role else {
@@ -257,32 +301,19 @@ public final class CertificateAuthority: Sendable {
             guard let value = validated[kind] else { continue }
             extensions.append(.custom(oid: kind.oid, critical: false, value: try crypto { try ASN1Value.printableString(value) }))
         }
-
-        for attempt in 0..<2 {
-            let template = CertificateTemplate(serialNumber: CertificateBuilder.randomSerialNumber(), subject: subject,
-                                               notBefore: now.addingTimeInterval(-configuration.backdate), notAfter: notAfter,
-                                               publicKey: publicKey, extensions: extensions, request: csr)
-            let certificate = try crypto { try CertificateBuilder.issue(template, issuer: ca.certificate, signer: ca.signer) }
-            let record = CertificateRecord(serial: certificate.serialHex, issuer: caName, subject: subject.description,
-                                           profile: profile.name, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
-                                           status: .valid, revokedAt: nil, revocationReason: nil, statusChangedAt: now,
-                                           der: Data(certificate.der), fingerprint: certificate.fingerprint, issuedAt: now)
-            do {
-                try store.write { tx in
-                    if try tx.reader.certificate(serial: record.serial) != nil { throw SerialCollision() }
-                    try tx.insert(record)
-                    try tx.appendAudit(AuditEntry(actor: actor, action: "certificate.issue", object: "certificate:\(record.serial)", details: [
-                        "ca": caName, "profile": profile.name, "subject": record.subject, "fingerprint": record.fingerprint,
-                        "notAfter": AuditFormat.time(record.notAfter),
-                    ]), at: now)
-                    try faultPoint?("issue.before-commit")
-                }
-            } catch is SerialCollision where attempt == 0 {
-                continue  // 2^-159: astronomically unlikely, but never reuse a serial.
-            }
-            return IssuedCertificate(record: record, certificate: certificate, chain: ca.chain)
-        }
-        throw TrustError(.unavailable, "could not allocate a unique serial number")
+        let template = CertificateTemplate(serialNumber: CertificateBuilder.randomSerialNumber(), subject: subject,
+                                           notBefore: now.addingTimeInterval(-configuration.backdate), notAfter: notAfter,
+                                           publicKey: publicKey, extensions: extensions, request: csr)
+        let certificate = try crypto { try CertificateBuilder.issue(template, issuer: ca.certificate, signer: ca.signer) }
+        let record = CertificateRecord(serial: certificate.serialHex, issuer: caName, subject: subject.description,
+                                       profile: profile.name, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
+                                       status: .valid, revokedAt: nil, revocationReason: nil, statusChangedAt: now,
+                                       der: Data(certificate.der), fingerprint: certificate.fingerprint, issuedAt: now)
+        let audit = AuditEntry(actor: actor, action: "certificate.issue", object: "certificate:\(record.serial)", details: [
+            "ca": caName, "profile": profile.name, "subject": record.subject, "fingerprint": record.fingerprint,
+            "notAfter": AuditFormat.time(record.notAfter),
+        ])
+        return PendingCertificate(issued: IssuedCertificate(record: record, certificate: certificate, chain: ca.chain), audit: audit, now: now)
     }
 
     struct SerialCollision: Error {}
@@ -328,44 +359,51 @@ public final class CertificateAuthority: Sendable {
     public func revoke(serial: String, reason: RevocationReason, actor: String) throws -> CertificateRecord {
         let normalised = Self.normalise(serial)
         guard normalised.allSatisfy(\.isHexDigit) else { throw TrustError.invalid("serial must be hexadecimal") }
-        let now = clock()
         let updated: CertificateRecord = try store.write { tx in
-            guard var record = try tx.reader.certificate(serial: normalised) else {
-                throw TrustError.notFound("no certificate with serial \(serial)")
-            }
-            let before = record.status
-            switch (record.status, reason) {
-            case (.revoked, _):
-                throw TrustError.conflict("certificate \(normalised) is already revoked")
-            case (.valid, .removeFromCRL):
-                throw TrustError.conflict("certificate \(normalised) is not on hold; removeFromCRL only releases a hold")
-            case (.hold, .certificateHold):
-                throw TrustError.conflict("certificate \(normalised) is already on hold")
-            case (.hold, .removeFromCRL):
-                record.status = .valid
-                record.revokedAt = nil
-                record.revocationReason = nil
-            case (_, .certificateHold):
-                record.status = .hold
-                record.revokedAt = now
-                record.revocationReason = reason.rawValue
-            default:
-                record.status = .revoked
-                // A hold that becomes a revocation keeps the original revocation time (RFC 5280 §5.3.1).
-                record.revokedAt = before == .hold ? (record.revokedAt ?? now) : now
-                record.revocationReason = reason.rawValue
-            }
-            record.statusChangedAt = now
-            try tx.update(record)
-            try tx.appendAudit(AuditEntry(actor: actor, action: reason == .removeFromCRL ? "certificate.release-hold" : "certificate.revoke",
-                                          object: "certificate:\(normalised)", details: [
-                                              "ca": record.issuer, "reason": reason.name, "from": before.rawValue, "to": record.status.rawValue,
-                                          ]), at: now)
-            try faultPoint?("revoke.before-commit")
+            let record = try revoke(serial: normalised, reason: reason, actor: actor, in: tx)
             return record
         }
         ocsp.invalidate(serial: normalised)
         return updated
+    }
+
+    /// Revokes inside the caller's transaction (e.g. a seal revoked with its certificate). The caller must call
+    /// `ocsp.invalidate(serial:)` after the commit.
+    public func revoke(serial: String, reason: RevocationReason, actor: String, in tx: StoreTransaction) throws -> CertificateRecord {
+        let normalised = Self.normalise(serial)
+        let now = clock()
+        guard var record = try tx.reader.certificate(serial: normalised) else {
+            throw TrustError.notFound("no certificate with serial \(serial)")
+        }
+        let before = record.status
+        switch (record.status, reason) {
+        case (.revoked, _):
+            throw TrustError.conflict("certificate \(normalised) is already revoked")
+        case (.valid, .removeFromCRL):
+            throw TrustError.conflict("certificate \(normalised) is not on hold; removeFromCRL only releases a hold")
+        case (.hold, .certificateHold):
+            throw TrustError.conflict("certificate \(normalised) is already on hold")
+        case (.hold, .removeFromCRL):
+            record.status = .valid
+            record.revokedAt = nil
+            record.revocationReason = nil
+        case (_, .certificateHold):
+            record.status = .hold
+            record.revokedAt = now
+            record.revocationReason = reason.rawValue
+        default:
+            record.status = .revoked
+            // A hold that becomes a revocation keeps the original revocation time (RFC 5280 §5.3.1).
+            record.revokedAt = before == .hold ? (record.revokedAt ?? now) : now
+            record.revocationReason = reason.rawValue
+        }
+        record.statusChangedAt = now
+        try tx.update(record)
+        try tx.appendAudit(AuditEntry(actor: actor, action: reason == .removeFromCRL ? "certificate.release-hold" : "certificate.revoke",
+                                      object: "certificate:\(normalised)", details: [
+                                          "ca": record.issuer, "reason": reason.name, "from": before.rawValue, "to": record.status.rawValue,
+                                      ]), at: now)
+        return record
     }
 
     // MARK: CRLs

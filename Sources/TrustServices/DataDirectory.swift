@@ -23,6 +23,7 @@ public struct DataDirectory: Sendable {
     public var policiesPath: String { "\(path)/policies" }
     public var profilesPath: String { "\(policiesPath)/profiles" }
     public var assurancePolicyPath: String { "\(policiesPath)/assurance.yaml" }
+    public var sealTypesPath: String { "\(policiesPath)/seal-types.yaml" }
     public var identityKeyPath: String { "\(path)/identity.key" }
     /// The default registry adapters' data (persons, organisations, real-name records), loaded at every start.
     public var registryPath: String { "\(path)/registry.csv" }
@@ -48,6 +49,7 @@ public struct DataDirectory: Sendable {
         // Validate the policies before copying anything.
         _ = try ProfileCatalog.load(directory: "\(source)/profiles")
         _ = try AssurancePolicyLoader.load("\(source)/assurance.yaml")
+        _ = try SealTypeCatalog.load("\(source)/seal-types.yaml", profiles: try ProfileCatalog.load(directory: "\(source)/profiles"))
         if !manager.fileExists(atPath: policiesPath) {
             do { try manager.copyItem(atPath: source, toPath: policiesPath) } catch {
                 throw TrustError(.unavailable, "cannot copy policies from \(source): \(error.localizedDescription)")
@@ -101,7 +103,12 @@ public struct DataDirectory: Sendable {
         let identity = IdentityService(store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),
                                        population: registry, business: registry, realName: registry,
                                        anchors: { try TrustAnchors.load(ca: ca, trustedDirectory: trusted) })
-        return Appliance(store: store, keys: keys, ca: ca, audit: AuditService(store: store, keys: keys), identity: identity)
+        for required in [sealTypesPath] where !FileManager.default.fileExists(atPath: required) {
+            throw TrustError.invalid("\(required) is missing: copy it from policies/ into the data directory")
+        }
+        let seals = SealService(store: store, ca: ca, keys: keys, identity: identity,
+                                types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles))
+        return Appliance(store: store, keys: keys, ca: ca, audit: AuditService(store: store, keys: keys), identity: identity, seals: seals)
     }
 }
 
@@ -112,4 +119,5 @@ public struct Appliance: Sendable {
     public let ca: CertificateAuthority
     public let audit: AuditService
     public let identity: IdentityService
+    public let seals: SealService
 }

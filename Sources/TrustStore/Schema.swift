@@ -197,6 +197,57 @@ enum Schema {
                 t.primaryKey(["method", "subject_key"])
             }
         }
+        migrator.registerMigration("v6-seals") { db in
+            try db.create(table: "seal") { t in
+                t.primaryKey("id", .text)
+                t.column("organization_id", .text).notNull().references("organization")
+                t.column("type", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("applicant", .text).notNull()
+                t.column("applicant_person_id", .text).notNull().references("person")
+                t.column("picture_format", .text).notNull()
+                t.column("picture", .blob).notNull()
+                t.column("width_mm", .integer).notNull()
+                t.column("height_mm", .integer).notNull()
+                t.column("key_type", .text).notNull()
+                t.column("valid_from", .double).notNull()
+                t.column("valid_to", .double).notNull()
+                t.column("es_id", .text).notNull().unique()
+                t.column("key_id", .text)
+                t.column("certificate_serial", .text)
+                t.column("eseal", .blob)
+                t.column("filing_number", .text)
+                t.column("filing_authority", .text)
+                t.column("created_at", .double).notNull()
+                t.column("updated_at", .double).notNull()
+            }
+            try db.create(table: "seal_event") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("seal_id", .text).notNull().references("seal")
+                t.column("step", .text).notNull()
+                t.column("from_state", .text)
+                t.column("to_state", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("comment", .text)
+                t.column("time", .double).notNull()
+            }
+            try db.create(index: "seal_event_seal", on: "seal_event", columns: ["seal_id"])
+            try db.create(table: "seal_grant") { t in
+                t.primaryKey("id", .text)
+                t.column("seal_id", .text).notNull().references("seal")
+                t.column("grantee_kind", .text).notNull()
+                t.column("grantee_id", .text).notNull()
+                t.column("min_level", .text).notNull()
+                t.column("valid_from", .double).notNull()
+                t.column("valid_to", .double).notNull()
+                t.column("usage_limit", .integer)
+                t.column("usage_count", .integer).notNull()
+                t.column("withdrawn_at", .double)
+                t.column("created_at", .double).notNull()
+            }
+            try db.create(index: "seal_grant_seal", on: "seal_grant", columns: ["seal_id"])
+        }
         return migrator
     }
 }

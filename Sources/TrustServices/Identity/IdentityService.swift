@@ -373,6 +373,8 @@ public final class IdentityService: Sendable {
 
     func evaluate(personID: String?, organizationID: String?, action: String, grantLevel: AssuranceLevel?) throws -> Decision {
         guard let requirement = policy.actions[action] else { return .deny("no assurance policy for action \(action)") }
+        // Times come back from SQLite as seconds since 1970 (REAL): a stored "now" can read back a few ns later, hence
+        // the 1 ms tolerance on validFrom below.
         let now = clock()
         let needed = requirement.personFromGrant ? grantLevel : requirement.person
         if requirement.personFromGrant && grantLevel == nil { return .deny("action \(action) needs the level named in a grant") }
@@ -395,7 +397,7 @@ public final class IdentityService: Sendable {
             // The legal representative acts for the organisation without a separate authorisation.
             if organization?.legalRepresentativeID != personID {
                 let grants = try store.read { try $0.authorizations(organizationID: organizationID, personID: personID) }
-                let valid = grants.filter { $0.revokedAt == nil && $0.validFrom <= now && $0.validTo > now && $0.scope.split(separator: ",").contains(Substring(action)) }
+                let valid = grants.filter { $0.revokedAt == nil && $0.validFrom <= now.addingTimeInterval(0.001) && $0.validTo > now && $0.scope.split(separator: ",").contains(Substring(action)) }
                 if valid.isEmpty {
                     let expired = grants.contains { $0.validTo <= now && $0.scope.split(separator: ",").contains(Substring(action)) }
                     return .deny(expired ? "the authorisation of person \(personID) for \(action) has expired"

@@ -1,0 +1,395 @@
+import Foundation
+import KeyCustody
+import SealFormat
+import TrustCrypto
+import TrustModel
+import TrustStore
+
+/// A seal with its history and grants.
+public struct SealDetails: Sendable {
+    public let record: SealRecord
+    public let events: [SealEventRecord]
+    public let grants: [SealGrantRecord]
+}
+
+/// What platforms ask before relying on a seal (the "状态查询" interface).
+public struct SealStatus: Sendable {
+    public let id: String
+    public let state: SealState
+    /// `valid`, `revoked`, `hold`, or `none` before the seal is made.
+    public let certificateStatus: String
+    public let validFrom: Date
+    public let validTo: Date
+    public let filingNumber: String?
+}
+
+/// The seal registry: apply → review → make → file → grant → report loss / recover → revoke → destroy.
+///
+/// Each step checks the caller's role, separation of duties and the current state (SealLifecycle), and is one
+/// transaction with its audit record and history event. Making a seal generates its key in key custody first, then
+/// commits the certificate and the signed SESeal with the state; a failure destroys the fresh key. Revoking revokes
+/// the seal certificate in the same transaction; report-loss puts it on hold, recover releases the hold.
+public final class SealService: Sendable {
+    public let store: TrustStore
+    public let ca: CertificateAuthority
+    public let keys: any KeyStore
+    public let identity: IdentityService
+    public let types: SealTypeCatalog
+    public let vendorID: String
+    let clock: @Sendable () -> Date
+
+    public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, types: SealTypeCatalog,
+                vendorID: String = "trustd", clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.ca = ca
+        self.keys = keys
+        self.identity = identity
+        self.types = types
+        self.vendorID = vendorID
+        self.clock = clock
+    }
+
+    public struct Picture: Sendable {
+        public let format: String
+        public let data: [UInt8]
+        public let widthMM: Int
+        public let heightMM: Int
+        public init(format: String, data: [UInt8], widthMM: Int, heightMM: Int) {
+            self.format = format
+            self.data = data
+            self.widthMM = widthMM
+            self.heightMM = heightMM
+        }
+    }
+
+    // MARK: Apply and review
+
+    /// A person authorised by the organisation applies for a seal of `type`.
+    public func apply(by principal: Principal, organizationID: String, applicantPersonID: String, type code: String, name: String,
+                      picture: Picture, validTo: Date?, keyType: String?) throws -> SealDetails {
+        try require(principal, .apply)
+        let type = try types.type(code)
+        let name = try IdentityService.checkName(name)
+        try type.checkPicture(format: picture.format, data: picture.data, widthMM: picture.widthMM, heightMM: picture.heightMM)
+        let keyType = keyType ?? type.keyTypes[0]
+        guard type.keyTypes.contains(keyType) else {
+            throw TrustError.invalid("key type \(keyType) is not allowed for \(code) seals (\(type.keyTypes.joined(separator: ", ")))")
+        }
+        let now = clock()
+        let end = validTo ?? now.addingTimeInterval(TimeInterval(type.validityDays) * 86400)
+        guard end > now, end <= now.addingTimeInterval(TimeInterval(type.validityDays) * 86400 + 60) else {
+            throw TrustError.invalid("validTo must be in the future and at most \(type.validityDays) days away for \(code) seals")
+        }
+        // The policy's seal.apply rule, then the type's own levels.
+        if case .deny(let reason) = try identity.decide(principal: principal, personID: applicantPersonID, organizationID: organizationID,
+                                                        action: "seal.apply", resource: "organization:\(organizationID)") {
+            throw TrustError(.forbidden, reason)
+        }
+        let personLevel = try identity.person(id: applicantPersonID).assessment.level
+        let orgLevel = try identity.organization(id: organizationID).assessment.level
+        if personLevel < type.applicantLevel || orgLevel < type.organizationLevel {
+            let reason = "\(code) seals need the applicant at \(type.applicantLevel.rawValue) and the organisation at \(type.organizationLevel.rawValue)"
+                + " (they are at \(personLevel.rawValue) and \(orgLevel.rawValue))"
+            _ = try identity.decide(principal: principal, personID: applicantPersonID, organizationID: organizationID, action: "seal.apply.\(code)",
+                                    resource: "organization:\(organizationID)")
+            throw TrustError(.forbidden, reason)
+        }
+        let id = Hex.encode(SecureRandom.bytes(16))
+        let record = SealRecord(id: id, organizationID: organizationID, type: code, name: name, state: SealState.applied.rawValue,
+                                applicant: principal.auditName, applicantPersonID: applicantPersonID, pictureFormat: picture.format.lowercased(),
+                                picture: Data(picture.data), widthMM: picture.widthMM, heightMM: picture.heightMM, keyType: keyType,
+                                validFrom: now, validTo: end, esID: "TD" + Hex.encode(SecureRandom.bytes(8)).uppercased(), createdAt: now)
+        try store.write { tx in
+            try tx.insertRecord(record)
+            try event(tx, record, .apply, from: nil, to: .applied, principal: principal, comment: nil, at: now,
+                      details: ["organization": organizationID, "type": code, "applicant": applicantPersonID])
+        }
+        return try details(id: id)
+    }
+
+    /// Approve or reject an application; the reviewer must not be the applicant.
+    public func review(by principal: Principal, id: String, approve: Bool, comment: String?) throws -> SealDetails {
+        let step: SealStep = approve ? .approve : .reject
+        try require(principal, step)
+        return try move(id, step, by: principal, comment: comment) { record, _ in
+            guard record.applicant != principal.auditName else {
+                throw TrustError(.forbidden, "separation of duties: the applicant cannot review their own application")
+            }
+            return [:]
+        }
+    }
+
+    // MARK: Make
+
+    /// Generates the seal key in custody, issues the seal certificate and builds the SESeal signed by trustd's seal
+    /// maker (profile `seal-maker`).
+    public func make(by principal: Principal, id: String) throws -> SealDetails {
+        try require(principal, .make)
+        let current = try load(id)
+        try check(current, .make)
+        guard principal.auditName != current.applicant else {
+            throw TrustError(.forbidden, "separation of duties: the applicant cannot make their own seal")
+        }
+        let type = try types.type(current.type)
+        let organization = try identity.organization(id: current.organizationID).record
+        guard let keyType = KeyType(name: current.keyType) else { throw TrustError.invalid("unknown key type \(current.keyType)") }
+        let maker = try makerIdentity()
+        let keyInfo = try custody { try keys.generate(keyType, label: "seal \(current.esID)") }
+        do {
+            let publicKey = try custody { try keys.publicKey(keyInfo.id) }
+            let now = clock()
+            let days = max(1, Int((current.validTo.timeIntervalSince(now) / 86400).rounded(.up)))
+            let pending = try ca.prepare(publicKey: publicKey, subject: DistinguishedName(["C": "CN", "O": organization.name, "CN": current.name]),
+                                         profile: type.profile, ca: type.ca, identity: [.organizationCode: organization.creditCode],
+                                         validityDays: min(days, try ca.profiles.profile(type.profile).validityDays), actor: principal.auditName)
+            let certificate = pending.issued.certificate
+            let info = SealInfo(header: SealHeader(vendorID: vendorID), esID: current.esID,
+                                property: SealProperty(type: type.typeCode, name: current.name, certificateList: .certificates([certificate.der]),
+                                                       createDate: now, validStart: current.validFrom, validEnd: min(current.validTo, certificate.notAfter)),
+                                picture: SealPicture(type: current.pictureFormat.uppercased(), data: Array(current.picture),
+                                                     widthMM: current.widthMM, heightMM: current.heightMM))
+            let makerKey = maker.keyID
+            let seal = try ElectronicSeal.make(info: info, makerCertificate: maker.certificate.der, signatureAlgorithm: SealAlgorithm.sm2WithSM3) { bytes in
+                try custody { try keys.sign(bytes, with: makerKey, algorithm: .sm2(id: .default)) }
+            }
+            guard seal.makerSignatureProblem() == nil else { throw TrustError(.integrity, "the made seal does not verify") }
+            try store.write { tx in
+                guard var record = try tx.reader.seal(id: id) else { throw TrustError.notFound("no seal \(id)") }
+                try check(record, .make)
+                try ca.commit(pending, in: tx)
+                record.keyID = keyInfo.id.rawValue
+                record.certificateSerial = certificate.serialHex
+                record.eseal = Data(seal.der)
+                record.state = SealState.made.rawValue
+                record.updatedAt = now
+                try tx.save(record)
+                try event(tx, record, .make, from: .approved, to: .made, principal: principal, comment: nil, at: now,
+                          details: ["certificate": certificate.serialHex, "key": keyInfo.id.rawValue, "esID": current.esID])
+            }
+        } catch {
+            // Nothing names the fresh key: destroy it rather than leave an orphan in custody.
+            try? keys.destroy(keyInfo.id)
+            throw error
+        }
+        return try details(id: id)
+    }
+
+    /// trustd's seal maker (制章者): an SM2 key in custody with a `seal-maker` certificate from the SM2 issuing CA,
+    /// made on first use and reused.
+    func makerIdentity() throws -> (keyID: KeyID, certificate: Certificate) {
+        let saved = try store.read { reader in (try reader.setting("seal.maker_key_id"), try reader.setting("seal.maker_serial")) }
+        if let keyText = saved.0, let serial = saved.1, let keyID = try? KeyID(keyText), let record = try? ca.certificate(serial: serial),
+           record.status == .valid, record.notAfter > clock().addingTimeInterval(86400) {
+            return (keyID, try Certificate(der: Array(record.der)))
+        }
+        let key = try custody { try keys.generate(.sm2, label: "seal maker") }
+        do {
+            let issued = try ca.issue(publicKey: try custody { try keys.publicKey(key.id) },
+                                      subject: DistinguishedName(["C": "CN", "O": ca.configuration.organization, "CN": "\(ca.configuration.organization) Seal Maker"]),
+                                      subjectAlternativeNames: [], profile: "seal-maker", ca: "sm2-issuing", actor: "system:seal-maker")
+            try store.write { tx in
+                try tx.setSetting("seal.maker_key_id", key.id.rawValue)
+                try tx.setSetting("seal.maker_serial", issued.record.serial)
+            }
+            return (key.id, issued.certificate)
+        } catch {
+            try? keys.destroy(key.id)
+            throw error
+        }
+    }
+
+    // MARK: File and grant
+
+    public func file(by principal: Principal, id: String, filingNumber: String, authority: String) throws -> SealDetails {
+        try require(principal, .file)
+        let number = try IdentityService.checkName(filingNumber), authority = try IdentityService.checkName(authority)
+        return try move(id, .file, by: principal, comment: nil) { record, _ in
+            record.filingNumber = number
+            record.filingAuthority = authority
+            return ["filingNumber": number, "authority": authority]
+        }
+    }
+
+    public enum Grantee: Sendable, Hashable {
+        case person(String)
+        case principal(String)
+        var kind: String { if case .person = self { "person" } else { "principal" } }
+        var id: String { switch self { case .person(let id), .principal(let id): id } }
+    }
+
+    /// Authorises a signer (a person with a minimum level, or a platform principal) for a filed or active seal.
+    public func grant(by principal: Principal, id: String, to grantee: Grantee, minimumLevel: AssuranceLevel, validFrom: Date?, validTo: Date,
+                      usageLimit: Int?) throws -> SealGrantRecord {
+        try require(principal, .grant)
+        let now = clock()
+        let from = validFrom ?? now
+        guard validTo > from, validTo > now else { throw TrustError.invalid("validTo must be after validFrom and in the future") }
+        if let usageLimit, usageLimit < 1 { throw TrustError.invalid("usageLimit must be at least 1") }
+        switch grantee {
+        case .person(let personID): _ = try identity.person(id: personID)
+        case .principal(let principalID): _ = try AccessService(store: store).principal(id: principalID)
+        }
+        let current = try load(id)
+        if case .deny(let reason) = try identity.decide(principal: principal, personID: nil, organizationID: current.organizationID,
+                                                        action: "seal.grant", resource: "seal:\(id)") {
+            throw TrustError(.forbidden, reason)
+        }
+        let grant = SealGrantRecord(id: Hex.encode(SecureRandom.bytes(16)), sealID: id, granteeKind: grantee.kind, granteeID: grantee.id,
+                                    minLevel: minimumLevel.rawValue, validFrom: from, validTo: min(validTo, current.validTo),
+                                    usageLimit: usageLimit, createdAt: now)
+        _ = try move(id, .grant, by: principal, comment: nil) { _, tx in
+            try tx.insertRecord(grant)
+            return ["grant": grant.id, "grantee": "\(grantee.kind):\(grantee.id)", "minLevel": minimumLevel.rawValue,
+                    "validTo": UTCTime.iso8601(grant.validTo), "usageLimit": usageLimit.map(String.init) ?? "-"]
+        }
+        return grant
+    }
+
+    public func withdraw(by principal: Principal, id: String, grantID: String) throws -> SealDetails {
+        try require(principal, .withdraw)
+        return try move(id, .withdraw, by: principal, comment: nil) { _, tx in
+            guard var grant = try tx.reader.sealGrant(id: grantID), grant.sealID == id else { throw TrustError.notFound("no grant \(grantID) on seal \(id)") }
+            guard grant.withdrawnAt == nil else { throw TrustError.conflict("grant \(grantID) is already withdrawn") }
+            grant.withdrawnAt = clock()
+            try tx.save(grant)
+            return ["grant": grantID]
+        }
+    }
+
+    // MARK: Loss, recovery, revocation, destruction
+
+    public func reportLoss(by principal: Principal, id: String, comment: String?) throws -> SealDetails {
+        try require(principal, .reportLoss)
+        var serial: String? = nil
+        let result = try move(id, .reportLoss, by: principal, comment: comment) { record, tx in
+            serial = record.certificateSerial
+            if let certificate = record.certificateSerial {
+                _ = try ca.revoke(serial: certificate, reason: .certificateHold, actor: principal.auditName, in: tx)
+            }
+            return [:]
+        }
+        serial.map { ca.ocsp.invalidate(serial: $0) }
+        return result
+    }
+
+    public func recover(by principal: Principal, id: String, comment: String?) throws -> SealDetails {
+        try require(principal, .recover)
+        var serial: String? = nil
+        let result = try move(id, .recover, by: principal, comment: comment) { record, tx in
+            serial = record.certificateSerial
+            if let certificate = record.certificateSerial {
+                _ = try ca.revoke(serial: certificate, reason: .removeFromCRL, actor: principal.auditName, in: tx)
+            }
+            return [:]
+        }
+        serial.map { ca.ocsp.invalidate(serial: $0) }
+        return result
+    }
+
+    public func revoke(by principal: Principal, id: String, reason: RevocationReason = .cessationOfOperation, comment: String?) throws -> SealDetails {
+        try require(principal, .revoke)
+        guard ![.certificateHold, .removeFromCRL].contains(reason) else { throw TrustError.invalid("use report-loss / recover for holds") }
+        var serial: String? = nil
+        let result = try move(id, .revoke, by: principal, comment: comment) { record, tx in
+            serial = record.certificateSerial
+            if let certificate = record.certificateSerial {
+                _ = try ca.revoke(serial: certificate, reason: reason, actor: principal.auditName, in: tx)
+            }
+            return ["reason": reason.name]
+        }
+        serial.map { ca.ocsp.invalidate(serial: $0) }
+        return result
+    }
+
+    /// Destroys the seal key in custody (first, inside the transaction: if that fails nothing changes) and revokes
+    /// the certificate if it is not revoked yet.
+    public func destroy(by principal: Principal, id: String, comment: String?) throws -> SealDetails {
+        try require(principal, .destroy)
+        var serial: String? = nil
+        let result = try move(id, .destroy, by: principal, comment: comment) { record, tx in
+            if let certificate = record.certificateSerial, let status = try tx.reader.certificate(serial: certificate)?.status, status != .revoked {
+                serial = certificate
+                _ = try ca.revoke(serial: certificate, reason: .cessationOfOperation, actor: principal.auditName, in: tx)
+            }
+            if let keyText = record.keyID, let keyID = try? KeyID(keyText) {
+                do { try keys.destroy(keyID) } catch let error as KeyCustodyError where error.code == .keyNotFound {}
+            }
+            return ["key": record.keyID ?? "-"]
+        }
+        serial.map { ca.ocsp.invalidate(serial: $0) }
+        return result
+    }
+
+    // MARK: Queries
+
+    public func details(id: String) throws -> SealDetails {
+        try store.read { reader in
+            guard let record = try reader.seal(id: id) else { throw TrustError.notFound("no seal \(id)") }
+            return SealDetails(record: record, events: try reader.sealEvents(sealID: id), grants: try reader.sealGrants(sealID: id))
+        }
+    }
+
+    public func list(organizationID: String?, state: SealState?) throws -> [SealRecord] {
+        try store.read { try $0.seals(organizationID: organizationID, state: state?.rawValue) }
+    }
+
+    public func status(id: String) throws -> SealStatus {
+        let record = try load(id)
+        let certificateStatus = try record.certificateSerial.map { try ca.certificate(serial: $0).status.rawValue } ?? "none"
+        return SealStatus(id: id, state: SealState(rawValue: record.state) ?? .applied, certificateStatus: certificateStatus,
+                          validFrom: record.validFrom, validTo: record.validTo, filingNumber: record.filingNumber)
+    }
+
+    // MARK: Helpers
+
+    private func require(_ principal: Principal, _ step: SealStep) throws {
+        guard principal.roles.contains(step.role) || principal.roles.contains(.admin) && step == .destroy else {
+            throw TrustError(.forbidden, "\(step.rawValue) needs the \(step.role.rawValue) role")
+        }
+    }
+
+    private func load(_ id: String) throws -> SealRecord {
+        guard let record = try store.read({ try $0.seal(id: id) }) else { throw TrustError.notFound("no seal \(id)") }
+        return record
+    }
+
+    private func check(_ record: SealRecord, _ step: SealStep) throws {
+        let state = SealState(rawValue: record.state) ?? .applied
+        guard SealLifecycle.next(state, step) != nil else {
+            let allowed = SealLifecycle.allowed(from: state).map(\.rawValue)
+            throw TrustError.conflict("seal \(record.id) is \(state.rawValue); \(step.rawValue) is not possible"
+                                      + (allowed.isEmpty ? "" : " (possible: \(allowed.joined(separator: ", ")))"))
+        }
+    }
+
+    /// One lifecycle step in one transaction: state check, `body` (may change the record, write more), new state,
+    /// history event and audit record.
+    private func move(_ id: String, _ step: SealStep, by principal: Principal, comment: String?,
+                      _ body: (inout SealRecord, StoreTransaction) throws -> [String: String]) throws -> SealDetails {
+        if let comment, comment.count > 1000 { throw TrustError.invalid("comment is longer than 1000 characters") }
+        let now = clock()
+        try store.write { tx in
+            guard var record = try tx.reader.seal(id: id) else { throw TrustError.notFound("no seal \(id)") }
+            try check(record, step)
+            let from = SealState(rawValue: record.state) ?? .applied
+            let to = SealLifecycle.next(from, step)!
+            let details = try body(&record, tx)
+            record.state = to.rawValue
+            record.updatedAt = now
+            try tx.save(record)
+            try event(tx, record, step, from: from, to: to, principal: principal, comment: comment, at: now, details: details)
+        }
+        return try details(id: id)
+    }
+
+    private func event(_ tx: StoreTransaction, _ record: SealRecord, _ step: SealStep, from: SealState?, to: SealState, principal: Principal,
+                       comment: String?, at now: Date, details: [String: String]) throws {
+        try tx.insertRecord(SealEventRecord(sealID: record.id, step: step.rawValue, fromState: from?.rawValue, toState: to.rawValue,
+                                            actor: principal.auditName, comment: comment, time: now))
+        var audit = details
+        audit["from"] = from?.rawValue ?? "-"
+        audit["to"] = to.rawValue
+        if let comment { audit["comment"] = comment }
+        try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "seal.\(step.rawValue)", object: "seal:\(record.id)", details: audit), at: now)
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import KeyCustody
+import SealFormat
+import Testing
+import TestSupport
+import TrustCrypto
+import TrustModel
+import TrustServices
+import TrustStore
+
+/// A small valid PNG header + body (the type checks magic bytes and size, not the image itself).
+let samplePNG: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0x11, count: 300)
+
+/// An organisation at intermediate with an authorised applicant at intermediate, and one principal per seal role.
+final class SealFixture: @unchecked Sendable {
+    let identityFixture: IdentityFixture
+    let identity: IdentityService
+    let seals: SealService
+    let organization: String
+    let applicantPerson: String
+    let legalRepresentative: String
+
+    static func principal(_ name: String, _ roles: Set<Role>) -> Principal { Principal(id: name, name: name, roles: roles) }
+    let applicant = principal("applicant", [.sealApplicant])
+    let reviewer = principal("reviewer", [.sealReviewer])
+    let maker = principal("maker", [.sealMaker])
+    let filer = principal("filer", [.sealFiler])
+    let granter = principal("granter", [.sealGranter])
+    let revoker = principal("revoker", [.sealRevoker])
+
+    init() throws {
+        identityFixture = try IdentityFixture()
+        identity = identityFixture.service()
+        let ca = identityFixture.ca.ca
+        seals = SealService(store: identityFixture.ca.store, ca: ca, keys: identityFixture.ca.keys, identity: identity,
+                            types: try SealTypeCatalog.load(TestPaths.packageRoot.appendingPathComponent("policies/seal-types.yaml").path,
+                                                            profiles: ca.profiles),
+                            clock: { [clock = identityFixture.clock] in clock.now })
+        legalRepresentative = try identity.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
+                                                          mobile: IdentityFixture.zhang.mobile, actor: "t").record.id
+        applicantPerson = try identity.registerPerson(name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id,
+                                                      mobile: IdentityFixture.li.mobile, actor: "t").record.id
+        organization = try identity.registerOrganization(name: "某某科技有限公司", creditCode: IdentityFixture.code,
+                                                         legalRepresentativeID: legalRepresentative, actor: "t").record.id
+        try identityFixture.makePrimary(identity, legalRepresentative)
+        try identityFixture.makePrimary(identity, applicantPerson)
+        _ = try identity.verifyRealName(personID: applicantPerson, actor: "t")
+        _ = try identity.verifyBusinessRegistry(organizationID: organization, actor: "t")
+        _ = try identity.verifyTaxAccount(organizationID: organization, actor: "t")
+        _ = try identity.authorize(organizationID: organization, personID: applicantPerson, scope: ["seal.apply"], validFrom: nil,
+                                   validTo: identityFixture.clock.now.addingTimeInterval(30 * 86400), actor: "t")
+    }
+
+    func apply(type: String = "official", picture: SealService.Picture? = nil) throws -> SealDetails {
+        try seals.apply(by: applicant, organizationID: organization, applicantPersonID: applicantPerson, type: type, name: "某某科技有限公司公章",
+                        picture: picture ?? SealService.Picture(format: "png", data: samplePNG, widthMM: 40, heightMM: 40), validTo: nil, keyType: nil)
+    }
+}
+
+@Suite struct SealLifecycleTests {
+    @Test func aSealGoesFromApplicationToDestructionWithSeparationOfDutiesAndAudit() throws {
+        let fixture = try SealFixture()
+        let seals = fixture.seals
+        let applied = try fixture.apply()
+        #expect(applied.record.state == "applied" && applied.events.map(\.step) == ["apply"])
+        let id = applied.record.id
+
+        // Wrong steps for the state: 409 with the current state; wrong roles: 403.
+        #expect { _ = try seals.make(by: fixture.maker, id: id) } throws: { ($0 as? TrustError)?.code == .conflict && "\($0)".contains("is applied") }
+        #expect(throws: TrustError(.forbidden, "")) { _ = try seals.make(by: fixture.filer, id: id) }
+        // Separation of duties: an applicant who is also a reviewer cannot approve their own application.
+        let both = SealFixture.principal("applicant", [.sealApplicant, .sealReviewer])
+        #expect { _ = try seals.review(by: both, id: id, approve: true, comment: nil) } throws: { "\($0)".contains("separation of duties") }
+        #expect(try seals.review(by: fixture.reviewer, id: id, approve: true, comment: "picture and name checked").record.state == "approved")
+
+        let keysBefore = try fixture.identityFixture.ca.keys.list().count
+        let made = try seals.make(by: fixture.maker, id: id)
+        #expect(made.record.state == "made")
+        #expect(try fixture.identityFixture.ca.keys.list().count == keysBefore + 2, "the seal key and the seal maker's key")
+        let seal = try ElectronicSeal(der: Array(try #require(made.record.eseal)))
+        #expect(seal.makerSignatureProblem() == nil && seal.info.esID == made.record.esID && seal.info.property.type == 1)
+        #expect(seal.info.header.vendorID == "trustd" && seal.info.picture.data == samplePNG && seal.info.picture.widthMM == 40)
+        let certificate = try fixture.identityFixture.ca.ca.certificate(serial: try #require(made.record.certificateSerial))
+        #expect(certificate.profile == "seal" && certificate.subject.contains("某某科技有限公司公章"))
+        guard case .certificates(let listed) = seal.info.property.certificateList else { Issue.record("no certificate list"); return }
+        #expect(listed == [Array(certificate.der)])
+        #expect(try seal.maker().subject.description.contains("Seal Maker"))
+
+        #expect(throws: TrustError.conflict("")) {
+            _ = try seals.grant(by: fixture.granter, id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate, validFrom: nil,
+                                validTo: Date().addingTimeInterval(86400), usageLimit: nil)
+        }
+        let filed = try seals.file(by: fixture.filer, id: id, filingNumber: "闽公备 2026-0001", authority: "福州市公安局")
+        #expect(filed.record.state == "filed" && filed.record.filingNumber == "闽公备 2026-0001")
+        let grant = try seals.grant(by: fixture.granter, id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate, validFrom: nil,
+                                    validTo: fixture.identityFixture.clock.now.addingTimeInterval(86400), usageLimit: 10)
+        #expect(try seals.details(id: id).record.state == "active" && grant.usageLimit == 10)
+        var status = try seals.status(id: id)
+        #expect(status.state == .active && status.certificateStatus == "valid" && status.filingNumber == "闽公备 2026-0001")
+
+        // Report loss: suspended, certificate on hold; recover: back, hold released.
+        _ = try seals.reportLoss(by: fixture.revoker, id: id, comment: "USB key lost")
+        status = try seals.status(id: id)
+        #expect(status.state == .suspended && status.certificateStatus == "hold")
+        #expect(throws: TrustError(.forbidden, "")) { _ = try seals.recover(by: fixture.revoker, id: id, comment: nil) }
+        _ = try seals.recover(by: fixture.reviewer, id: id, comment: "found")
+        #expect(try seals.status(id: id).certificateStatus == "valid")
+        _ = try seals.withdraw(by: fixture.granter, id: id, grantID: grant.id)
+        #expect(try seals.details(id: id).grants.first?.withdrawnAt != nil)
+
+        // Revoke: the certificate in the same transaction; terminal for signing; destroy removes the key.
+        _ = try seals.revoke(by: fixture.revoker, id: id, comment: "organisation dissolved")
+        status = try seals.status(id: id)
+        #expect(status.state == .revoked && status.certificateStatus == "revoked")
+        #expect(throws: TrustError.conflict("")) { _ = try seals.revoke(by: fixture.revoker, id: id, comment: nil) }
+        #expect(throws: TrustError.conflict("")) { _ = try seals.recover(by: fixture.reviewer, id: id, comment: nil) }
+        let keyID = try KeyID(try #require(made.record.keyID))
+        _ = try seals.destroy(by: fixture.revoker, id: id, comment: nil)
+        #expect(throws: KeyCustodyError.self) { _ = try fixture.identityFixture.ca.keys.info(keyID) }
+        let final = try seals.details(id: id)
+        #expect(final.record.state == "destroyed")
+        #expect(final.events.map(\.step) == ["apply", "approve", "make", "file", "grant", "report-loss", "recover", "withdraw", "revoke", "destroy"])
+        let actions = try fixture.identityFixture.auditActions()
+        #expect(actions.contains("seal.make") && actions.contains("seal.destroy") && actions.contains("certificate.revoke"))
+        #expect(try AuditService(store: fixture.identityFixture.ca.store, keys: fixture.identityFixture.ca.keys).verify().isIntact)
+    }
+
+    @Test func applicationsCheckPicturesLevelsAndAuthorisation() throws {
+        let fixture = try SealFixture()
+        let jpegAsPNG = SealService.Picture(format: "png", data: [0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 0, count: 50), widthMM: 40, heightMM: 40)
+        #expect { _ = try fixture.apply(picture: jpegAsPNG) } throws: { "\($0)".contains("not a png image") }
+        #expect { _ = try fixture.apply(picture: SealService.Picture(format: "png", data: samplePNG, widthMM: 90, heightMM: 40)) } throws: {
+            "\($0)".contains("38–45 mm")
+        }
+        #expect { _ = try fixture.apply(picture: SealService.Picture(format: "bmp", data: samplePNG, widthMM: 40, heightMM: 40)) } throws: {
+            "\($0)".contains("not allowed")
+        }
+        #expect { _ = try fixture.apply(type: "rubber-duck") } throws: { "\($0)".contains("unknown seal type") }
+        // The legal representative is only primary: official seals need the applicant at intermediate.
+        #expect { _ = try fixture.seals.apply(by: fixture.applicant, organizationID: fixture.organization, applicantPersonID: fixture.legalRepresentative,
+                                             type: "official", name: "x", picture: SealService.Picture(format: "png", data: samplePNG, widthMM: 40, heightMM: 40),
+                                             validTo: nil, keyType: nil) } throws: {
+            ($0 as? TrustError)?.code == .forbidden && "\($0)".contains("needs intermediate")
+        }
+        // Nothing was written for the refused applications.
+        #expect(try fixture.seals.list(organizationID: fixture.organization, state: nil).isEmpty)
+        #expect(try fixture.apply().record.state == "applied")
+    }
+}
