@@ -75,3 +75,26 @@ extension OrganizationView {
                   evidence: details.evidence.map { EvidenceView($0, now: now) }, authorizations: details.authorizations.map(AuthorizationView.init))
     }
 }
+
+extension SealView {
+    init(_ details: SealDetails) {
+        let record = details.record
+        self.init(id: record.id, organizationId: record.organizationID, type: record.type, name: record.name, state: record.state, esId: record.esID,
+                  applicant: record.applicant, applicantId: record.applicantPersonID, keyType: record.keyType,
+                  validFrom: UTCTime.iso8601(record.validFrom), validTo: UTCTime.iso8601(record.validTo),
+                  certificateSerial: record.certificateSerial, filingNumber: record.filingNumber, filingAuthority: record.filingAuthority,
+                  nextSteps: SealLifecycle.allowed(from: SealState(rawValue: record.state) ?? .applied).map(\.rawValue),
+                  history: details.events.map {
+                      SealEventView(step: $0.step, to: $0.toState, actor: $0.actor, time: UTCTime.iso8601($0.time), from: $0.fromState, comment: $0.comment)
+                  },
+                  grants: details.grants.map(SealGrantView.init))
+    }
+}
+
+extension SealGrantView {
+    init(_ grant: SealGrantRecord) {
+        self.init(id: grant.id, granteeKind: grant.granteeKind, granteeId: grant.granteeID, minLevel: grant.minLevel,
+                  validFrom: UTCTime.iso8601(grant.validFrom), validTo: UTCTime.iso8601(grant.validTo), usageLimit: grant.usageLimit,
+                  usageCount: grant.usageCount, withdrawnAt: grant.withdrawnAt.map { UTCTime.iso8601($0) })
+    }
+}

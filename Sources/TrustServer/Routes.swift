@@ -40,6 +40,8 @@ public enum RouteTable {
     static let anyone: Set<Role> = Set(Role.allCases)
     static let identityClerks: Set<Role> = [.platform, .counterOperator, .admin]
     static let identityReaders: Set<Role> = [.platform, .counterOperator, .auditor, .admin]
+    static let sealReaders: Set<Role> = [.platform, .sealApplicant, .sealReviewer, .sealMaker, .sealFiler, .sealGranter, .sealRevoker,
+                                         .auditor, .admin]
 
     public static let routes: [RouteSpec] = [
         RouteSpec(.get, "/healthz", .public),
@@ -73,5 +75,20 @@ public enum RouteTable {
         RouteSpec(.post, "/v1/authorizations/{id}/revoke", .roles([.platform, .admin])),
         RouteSpec(.post, "/v1/evidence/{id}/revoke", .roles([.counterOperator, .admin])),
         RouteSpec(.post, "/v1/decisions", .roles([.platform, .admin])),
+        RouteSpec(.post, "/v1/seals", .roles([.sealApplicant])),
+        RouteSpec(.get, "/v1/seals", .roles(sealReaders)),
+        RouteSpec(.get, "/v1/seals/{id}", .roles(sealReaders)),
+        RouteSpec(.get, "/v1/seals/{id}/status", .roles(sealReaders)),
+        RouteSpec(.get, "/v1/seals/{id}/eseal", .roles(sealReaders)),
+        RouteSpec(.get, "/v1/seals/{id}/picture", .roles(sealReaders)),
+        RouteSpec(.post, "/v1/seals/{id}/review", .roles([.sealReviewer])),
+        RouteSpec(.post, "/v1/seals/{id}/make", .roles([.sealMaker])),
+        RouteSpec(.post, "/v1/seals/{id}/file", .roles([.sealFiler])),
+        RouteSpec(.post, "/v1/seals/{id}/grants", .roles([.sealGranter])),
+        RouteSpec(.post, "/v1/seals/{id}/grants/{grant}/withdraw", .roles([.sealGranter])),
+        RouteSpec(.post, "/v1/seals/{id}/report-loss", .roles([.sealRevoker])),
+        RouteSpec(.post, "/v1/seals/{id}/recover", .roles([.sealReviewer])),
+        RouteSpec(.post, "/v1/seals/{id}/revoke", .roles([.sealRevoker])),
+        RouteSpec(.post, "/v1/seals/{id}/destroy", .roles([.sealRevoker])),
     ]
 }

@@ -361,6 +361,7 @@ public final class CertificateAuthority: Sendable {
         guard normalised.allSatisfy(\.isHexDigit) else { throw TrustError.invalid("serial must be hexadecimal") }
         let updated: CertificateRecord = try store.write { tx in
             let record = try revoke(serial: normalised, reason: reason, actor: actor, in: tx)
+            try faultPoint?("revoke.before-commit")
             return record
         }
         ocsp.invalidate(serial: normalised)

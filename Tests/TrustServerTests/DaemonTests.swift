@@ -216,6 +216,81 @@ import TrustCrypto
         #expect(!daemon.process.stderr.contains("110101199003071233") && !daemon.process.stdout.contains("13800138000"), "no ID number or mobile in logs")
     }
 
+    @Test func aSealLifecycleWithTrustctlAndOneTokenPerRole() throws {
+        let dir = try TemporaryDirectory("trustd-seals")
+        try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
+        try dir.write("data/registry.csv", """
+            person,110101199003071233,张三
+            bank-card,110101199003071233,张三,bank:1
+            organization,91350100M000100Y43,某某科技有限公司,张三,110101199003071233
+            tax-account,91350100M000100Y43,某某科技有限公司,tax:1
+            """)
+        let daemon = try Self.startDaemon(in: dir, config: """
+            data: \(dir.file("data"))
+            listen: 127.0.0.1:0
+            policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
+            """)
+        defer { daemon.process.stop() }
+        func ctl(_ arguments: [String], as token: String = "data/admin.token") throws -> ProcessResult {
+            try Subprocess.run(try TestPaths.builtProduct("trustctl"), arguments,
+                               environment: ["TRUSTCTL_SERVER": daemon.url, "TRUSTCTL_TOKEN_FILE": dir.file(token)])
+        }
+        func out(_ result: ProcessResult) -> String { result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+        for role in ["seal-applicant", "seal-reviewer", "seal-maker", "seal-filer", "seal-granter", "seal-revoker"] {
+            let id = out(try ctl(["principal", "create", "--name", role, "--role", role]))
+            #expect(try ctl(["principal", "token", id, "--out", dir.file("\(role).token")]).succeeded)
+        }
+        // The legal representative at intermediate, the organisation at intermediate.
+        let person = out(try ctl(["person", "create", "--name", "张三", "--id-number", "110101199003071233", "--mobile", "13800138000"]))
+        let sent = try ctl(["person", "verify", person, "--method", "sms-otp", "--json"])
+        let otp = try #require((try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])?["otpId"] as? String)
+        let outbox = String(decoding: try dir.read("data/otp-outbox"), as: UTF8.self)
+        let code = String(try #require(outbox.split(separator: " ").first { $0.hasPrefix("code=") }).dropFirst(5))
+        #expect(try ctl(["person", "verify", person, "--method", "sms-otp", "--otp-id", otp, "--code", code]).succeeded)
+        #expect(try ctl(["person", "verify", person, "--method", "population-registry"]).succeeded)
+        #expect(try ctl(["person", "verify", person, "--method", "bank-card"]).stdout.contains("intermediate"))
+        let org = out(try ctl(["org", "create", "--name", "某某科技有限公司", "--credit-code", "91350100M000100Y43", "--legal-representative", person]))
+        #expect(try ctl(["org", "verify", org, "--method", "business-registry"]).succeeded)
+        #expect(try ctl(["org", "verify", org, "--method", "tax-account"]).stdout.contains("intermediate"))
+
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 100)
+        try dir.write("seal.png", png)
+        let applied = try ctl(["seal", "apply", "--organization", org, "--applicant", person, "--type", "official", "--name", "某某科技有限公司公章",
+                               "--picture", dir.file("seal.png"), "--width-mm", "40", "--height-mm", "40"], as: "seal-applicant.token")
+        #expect(applied.succeeded, "\(applied.stderr)")
+        let seal = out(applied)
+        #expect(try ctl(["seal", "review", seal, "--approve"], as: "seal-applicant.token").status == 77, "an applicant is not a reviewer")
+        #expect(try ctl(["seal", "make", seal], as: "seal-maker.token").status == 4, "not approved yet")
+        #expect(try ctl(["seal", "review", seal, "--approve", "--comment", "ok"], as: "seal-reviewer.token").succeeded)
+        let made = try ctl(["seal", "make", seal], as: "seal-maker.token")
+        #expect(made.succeeded && made.stdout.contains("made"), "\(made.stderr)")
+        #expect(try ctl(["seal", "file", seal, "--number", "闽公备 2026-0001", "--authority", "福州市公安局"], as: "seal-filer.token").succeeded)
+        let grant = try ctl(["seal", "grant", seal, "--person", person, "--min-level", "intermediate", "--valid-to", "2099-01-01T00:00:00Z",
+                             "--usage-limit", "100"], as: "seal-granter.token")
+        #expect(grant.succeeded, "\(grant.stderr)")
+        #expect(out(try ctl(["seal", "status", seal])).hasPrefix("active (certificate valid)"))
+
+        // The exported SESeal verifies with asn1crypto + gmssl.
+        let exported = try ctl(["seal", "export", seal, "--out", dir.file("seal.der")])
+        #expect(exported.succeeded, "\(exported.stderr)")
+        #expect(try dir.read("seal.png") == png)
+        let check = try Subprocess.run(try TestPaths.python, [TestPaths.pythonScript("ses_check.py"), "seal", dir.file("seal.der")])
+        #expect(check.stdout.contains("\"maker_ok\": true") && check.stdout.contains("某某科技有限公司公章"), "\(check.stdout)\(check.stderr)")
+
+        #expect(out(try ctl(["seal", "report-loss", seal, "--comment", "lost"], as: "seal-revoker.token")).contains("suspended"))
+        #expect(out(try ctl(["seal", "status", seal])).hasPrefix("suspended (certificate hold)"))
+        #expect(try ctl(["seal", "recover", seal], as: "seal-reviewer.token").succeeded)
+        #expect(try ctl(["seal", "revoke", seal, "--reason", "keyCompromise"], as: "seal-revoker.token").succeeded)
+        #expect(out(try ctl(["seal", "status", seal])).hasPrefix("revoked (certificate revoked)"))
+        #expect(try ctl(["seal", "recover", seal], as: "seal-reviewer.token").status == 4, "revoked is final")
+        #expect(try ctl(["seal", "destroy", seal], as: "seal-revoker.token").succeeded)
+        let shown = try ctl(["seal", "show", seal])
+        for step in ["apply", "approve", "make", "file", "grant", "report-loss", "recover", "revoke", "destroy"] {
+            #expect(shown.stdout.contains(step), "history shows \(step)")
+        }
+        #expect(try ctl(["audit", "verify"]).succeeded)
+    }
+
     @Test func unsafeOrBrokenStartsAreRefusedWithAClearMessage() throws {
         let dir = try TemporaryDirectory("trustd-refuse")
         let trustd = try TestPaths.builtProduct("trustd")

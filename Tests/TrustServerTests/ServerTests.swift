@@ -236,6 +236,7 @@ extension RouteSpec {
     var samplePath: String {
         path.replacingOccurrences(of: "{ca}", with: "rsa-issuing").replacingOccurrences(of: "{serial}", with: "0badc0de")
             .replacingOccurrences(of: "{id}", with: "00").replacingOccurrences(of: "{request}", with: "AAAA")
+            .replacingOccurrences(of: "{grant}", with: "00")
     }
 }
 
