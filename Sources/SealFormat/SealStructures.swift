@@ -162,18 +162,28 @@ enum Wire {
         do { return try ASN1ObjectIdentifier(berEncoded: node).description } catch { throw fail("\(field) is not an OBJECT IDENTIFIER") }
     }
 
+    /// GeneralizedTime (v4) or UTCTime (GM/T 0031 v1).
     static func time(_ node: ASN1Node?, _ field: String) throws -> Date {
         guard let node else { throw fail("\(field) is missing") }
-        let value: GeneralizedTime
-        do { value = try GeneralizedTime(berEncoded: node) } catch { throw fail("\(field) is not a GeneralizedTime") }
         var components = DateComponents()
         components.timeZone = TimeZone(identifier: "UTC")
-        (components.year, components.month, components.day) = (value.year, value.month, value.day)
-        (components.hour, components.minute, components.second) = (value.hours, value.minutes, value.seconds)
+        var fraction = 0.0
+        if node.identifier == .utcTime {
+            let value: UTCTime
+            do { value = try UTCTime(berEncoded: node) } catch { throw fail("\(field) is not a valid UTCTime") }
+            (components.year, components.month, components.day) = (value.year, value.month, value.day)
+            (components.hour, components.minute, components.second) = (value.hours, value.minutes, value.seconds)
+        } else {
+            let value: GeneralizedTime
+            do { value = try GeneralizedTime(berEncoded: node) } catch { throw fail("\(field) is not a GeneralizedTime") }
+            (components.year, components.month, components.day) = (value.year, value.month, value.day)
+            (components.hour, components.minute, components.second) = (value.hours, value.minutes, value.seconds)
+            fraction = value.fractionalSeconds
+        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         guard let date = calendar.date(from: components) else { throw fail("\(field) is not a valid time") }
-        return date.addingTimeInterval(value.fractionalSeconds)
+        return date.addingTimeInterval(fraction)
     }
 
     static func generalizedTime(_ date: Date) throws -> GeneralizedTime {
@@ -191,14 +201,20 @@ enum Wire {
         }
     }
 
-    static func property(_ node: ASN1Node) throws -> SealProperty {
+    /// v4, or GM/T 0031 v1 (`legacy`: no certListType, UTCTime; a vendor's non-standard non-SEQUENCE certList is
+    /// read as empty, as ofdrw does).
+    static func property(_ node: ASN1Node, legacy: Bool = false) throws -> SealProperty {
         try BER.sequence(node, identifier: .sequence) { nodes in
             let type = try integer(&nodes, "property.type")
             guard let nameNode = nodes.next() else { throw fail("property.name is missing") }
             let name: String
             do { name = String(try ASN1UTF8String(berEncoded: nameNode)) } catch { throw fail("property.name is not a UTF8String") }
-            let listType = try integer(&nodes, "property.certListType")
+            let listType = legacy ? 1 : try integer(&nodes, "property.certListType")
             guard let listNode = nodes.next() else { throw fail("property.certList is missing") }
+            if legacy && listNode.identifier != .sequence {
+                return SealProperty(type: type, name: name, certificateList: .certificates([]), createDate: try time(nodes.next(), "property.createDate"),
+                                    validStart: try time(nodes.next(), "property.validStart"), validEnd: try time(nodes.next(), "property.validEnd"))
+            }
             let list: SealCertificateList
             switch listType {
             case 1:
@@ -269,7 +285,7 @@ enum Wire {
         return items.allSatisfy { $0.identifier == .sequence }
     }
 
-    static func sealInfo(_ node: ASN1Node) throws -> SealInfo {
+    static func sealInfo(_ node: ASN1Node, legacy: Bool = false) throws -> SealInfo {
         try BER.sequence(node, identifier: .sequence) { nodes in
             guard let headerNode = nodes.next(), let idNode = nodes.next(), let propertyNode = nodes.next(), let pictureNode = nodes.next() else {
                 throw fail("SES_SealInfo needs header, esID, property and picture")
@@ -277,8 +293,8 @@ enum Wire {
             let esID: String
             do { esID = String(try ASN1IA5String(berEncoded: idNode)) } catch { throw fail("esID is not an IA5String") }
             let extensions = try nodes.next().map(extensions)
-            return SealInfo(header: try header(headerNode), esID: esID, property: try property(propertyNode), picture: try picture(pictureNode),
-                            extensions: extensions)
+            return SealInfo(header: try header(headerNode), esID: esID, property: try property(propertyNode, legacy: legacy),
+                            picture: try picture(pictureNode), extensions: extensions)
         }
     }
 

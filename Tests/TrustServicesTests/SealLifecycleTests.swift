@@ -28,14 +28,14 @@ final class SealFixture: @unchecked Sendable {
     let granter = principal("granter", [.sealGranter])
     let revoker = principal("revoker", [.sealRevoker])
 
-    init() throws {
+    init(faultPoint: (@Sendable (String) throws -> Void)? = nil) throws {
         identityFixture = try IdentityFixture()
         identity = identityFixture.service()
         let ca = identityFixture.ca.ca
         seals = SealService(store: identityFixture.ca.store, ca: ca, keys: identityFixture.ca.keys, identity: identity,
                             types: try SealTypeCatalog.load(TestPaths.packageRoot.appendingPathComponent("policies/seal-types.yaml").path,
                                                             profiles: ca.profiles),
-                            clock: { [clock = identityFixture.clock] in clock.now })
+                            clock: { [clock = identityFixture.clock] in clock.now }, faultPoint: faultPoint)
         legalRepresentative = try identity.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
                                                           mobile: IdentityFixture.zhang.mobile, actor: "t").record.id
         applicantPerson = try identity.registerPerson(name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id,
@@ -146,4 +146,77 @@ final class SealFixture: @unchecked Sendable {
         #expect(try fixture.seals.list(organizationID: fixture.organization, state: nil).isEmpty)
         #expect(try fixture.apply().record.state == "applied")
     }
+
+    /// Every step from every state: the allowed ones are exactly the lifecycle's, all others answer 409 naming the
+    /// state and change nothing.
+    @Test func everyForbiddenTransitionIsAConflictAndChangesNothing() throws {
+        let fixture = try SealFixture()
+        let seals = fixture.seals
+        let officer = SealFixture.principal("officer", [.sealReviewer, .sealMaker, .sealFiler, .sealGranter, .sealRevoker])
+        let until = fixture.identityFixture.clock.now.addingTimeInterval(86400)
+        func sealIn(_ state: SealState) throws -> String {
+            let id = try fixture.apply().record.id
+            let path: [SealState: [SealStep]] = [
+                .applied: [], .approved: [.approve], .rejected: [.reject], .made: [.approve, .make], .filed: [.approve, .make, .file],
+                .active: [.approve, .make, .file, .grant], .suspended: [.approve, .make, .file, .grant, .reportLoss],
+                .revoked: [.approve, .make, .file, .grant, .revoke], .destroyed: [.approve, .make, .file, .grant, .revoke, .destroy],
+            ]
+            for step in path[state]! { try perform(step, id) }
+            #expect(try seals.details(id: id).record.state == state.rawValue)
+            return id
+        }
+        func perform(_ step: SealStep, _ id: String) throws {
+            switch step {
+            case .apply: _ = try fixture.apply()
+            case .approve: _ = try seals.review(by: officer, id: id, approve: true, comment: nil)
+            case .reject: _ = try seals.review(by: officer, id: id, approve: false, comment: nil)
+            case .make: _ = try seals.make(by: officer, id: id)
+            case .file: _ = try seals.file(by: officer, id: id, filingNumber: "F-1", authority: "A")
+            case .grant: _ = try seals.grant(by: officer, id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate,
+                                             validFrom: nil, validTo: until, usageLimit: nil)
+            case .withdraw: _ = try seals.withdraw(by: officer, id: id, grantID: "00")
+            case .reportLoss: _ = try seals.reportLoss(by: officer, id: id, comment: nil)
+            case .recover: _ = try seals.recover(by: officer, id: id, comment: nil)
+            case .revoke: _ = try seals.revoke(by: officer, id: id, comment: nil)
+            case .destroy: _ = try seals.destroy(by: officer, id: id, comment: nil)
+            }
+        }
+        for state in SealState.allCases {
+            let id = try sealIn(state)
+            for step in SealStep.allCases where step != .apply && SealLifecycle.next(state, step) == nil {
+                let before = try seals.details(id: id)
+                #expect(throws: TrustError.self, "\(step.rawValue) from \(state.rawValue)") { try perform(step, id) }
+                do { try perform(step, id) } catch let error as TrustError {
+                    #expect(error.code == .conflict && error.message.contains("is \(state.rawValue)"), "\(step.rawValue) from \(state.rawValue): \(error)")
+                }
+                let after = try seals.details(id: id)
+                #expect(after.record == before.record && after.events.count == before.events.count)
+            }
+        }
+        #expect(SealLifecycle.allowed(from: .active).map(\.rawValue) == ["grant", "withdraw", "report-loss", "revoke", "destroy"])
+        #expect(SealLifecycle.allowed(from: .destroyed).isEmpty && SealLifecycle.allowed(from: .rejected).isEmpty)
+    }
+
+    /// A crash just before the make transaction commits: the seal stays approved, no certificate is registered and
+    /// the fresh seal key is gone from custody; a second make then succeeds.
+    @Test func anInterruptedMakeLeavesNoCertificateAndNoOrphanKey() throws {
+        struct Crash: Error {}
+        let armed = LockedClock(Date())  // reused as a flag holder: distantFuture = armed
+        armed.now = .distantFuture
+        let fixture = try SealFixture(faultPoint: { point in if point == "seal.make.before-commit" && armed.now == .distantFuture { throw Crash() } })
+        let id = try fixture.apply().record.id
+        _ = try fixture.seals.review(by: fixture.reviewer, id: id, approve: true, comment: nil)
+        let keysBefore = try fixture.identityFixture.ca.keys.list().count
+        let certificatesBefore = try fixture.identityFixture.ca.store.read { try $0.certificateCount() }
+        #expect(throws: Crash.self) { _ = try fixture.seals.make(by: fixture.maker, id: id) }
+        #expect(try fixture.seals.details(id: id).record.state == "approved")
+        // Only the seal maker's own key (made once, before the seal's) remains new in custody.
+        #expect(try fixture.identityFixture.ca.keys.list().filter { $0.label.hasPrefix("seal TD") }.isEmpty)
+        #expect(try fixture.identityFixture.ca.keys.list().count == keysBefore + 1)
+        #expect(try fixture.identityFixture.ca.store.read { try $0.certificateCount() } == certificatesBefore + 1, "the maker's certificate only")
+        armed.now = Date()
+        #expect(try fixture.seals.make(by: fixture.maker, id: id).record.state == "made")
+        #expect(try AuditService(store: fixture.identityFixture.ca.store, keys: fixture.identityFixture.ca.keys).verify().isIntact)
+    }
 }
+

@@ -37,9 +37,13 @@ public final class SealService: Sendable {
     public let types: SealTypeCatalog
     public let vendorID: String
     let clock: @Sendable () -> Date
+    /// Called at named points inside transactions ("seal.make.before-commit"); tests throw there to simulate a crash.
+    let faultPoint: (@Sendable (String) throws -> Void)?
 
     public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, types: SealTypeCatalog,
-                vendorID: String = "trustd", clock: @escaping @Sendable () -> Date = { Date() }) {
+                vendorID: String = "trustd", clock: @escaping @Sendable () -> Date = { Date() },
+                faultPoint: (@Sendable (String) throws -> Void)? = nil) {
+        self.faultPoint = faultPoint
         self.store = store
         self.ca = ca
         self.keys = keys
@@ -165,6 +169,7 @@ public final class SealService: Sendable {
                 try tx.save(record)
                 try event(tx, record, .make, from: .approved, to: .made, principal: principal, comment: nil, at: now,
                           details: ["certificate": certificate.serialHex, "key": keyInfo.id.rawValue, "esID": current.esID])
+                try faultPoint?("seal.make.before-commit")
             }
         } catch {
             // Nothing names the fresh key: destroy it rather than leave an orphan in custody.
