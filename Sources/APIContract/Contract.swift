@@ -400,10 +400,12 @@ public struct SealPictureBody: Codable, Sendable {
 }
 
 public struct SealApplyRequest: Codable, Sendable {
-    public let organizationId, applicantId, type, name: String
+    public let organizationId, type, name: String
+    /// The applying person; default the organisation's legal representative.
+    public let applicantId: String?
     public let picture: SealPictureBody
     public let validTo, keyType: String?
-    public init(organizationId: String, applicantId: String, type: String, name: String, picture: SealPictureBody, validTo: String? = nil,
+    public init(organizationId: String, applicantId: String?, type: String, name: String, picture: SealPictureBody, validTo: String? = nil,
                 keyType: String? = nil) {
         self.organizationId = organizationId
         self.applicantId = applicantId

@@ -17,7 +17,8 @@ extension Handlers {
             guard let data = Data(base64Encoded: body.picture.data) else {
                 throw APIError(.badRequest, "malformed_base64", "picture.data is not base64")
             }
-            let seal = try seals.apply(by: try principal(context), organizationID: body.organizationId, applicantPersonID: body.applicantId,
+            let applicant = try body.applicantId ?? api.appliance.identity.organization(id: body.organizationId).record.legalRepresentativeID
+            let seal = try seals.apply(by: try principal(context), organizationID: body.organizationId, applicantPersonID: applicant,
                                        type: body.type, name: body.name,
                                        picture: SealService.Picture(format: body.picture.format, data: Array(data), widthMM: body.picture.widthMm,
                                                                     heightMM: body.picture.heightMm),

@@ -59,7 +59,7 @@ extension TrustctlCommand.Seal {
         @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
         @Option(name: .long, help: "Organisation id.") var organization: String
-        @Option(name: .long, help: "The applying person's id (authorised by the organisation).") var applicant: String
+        @Option(name: .long, help: "The applying person's id, authorised by the organisation (default: its legal representative).") var applicant: String?
         @Option(name: .long, help: "Seal type (policies/seal-types.yaml), e.g. official, contract.") var type: String
         @Option(name: .long, help: "Seal name, e.g. 某某科技有限公司合同专用章.") var name: String
         @Option(name: .long, help: "Picture file (PNG, JPEG or GIF).") var picture: String
