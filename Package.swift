@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "TrustModel"),
         // GB/T 38540 electronic seals and seal signatures (swift-asn1; signatures through TrustCrypto).
         .target(name: "SealFormat", dependencies: ["TrustCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        // CMS SignedData (PKCS#7 and GM/T 0010) and RFC 3161 structures (swift-asn1): OpenSSL 3.0 cannot sign them with SM2.
+        .target(name: "CMSFormat", dependencies: [.product(name: "SwiftASN1", package: "swift-asn1")]),
         // The JSON shapes of the HTTP API, shared by the server and trustctl.
         .target(name: "APIContract"),
         .target(
@@ -55,8 +57,9 @@ let package = Package(
         .target(
             name: "TrustServices",
             dependencies: [
-                "TrustModel", "TrustStore", "TrustCrypto", "KeyCustody", "SealFormat",
+                "TrustModel", "TrustStore", "TrustCrypto", "KeyCustody", "SealFormat", "CMSFormat",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
 
@@ -131,8 +134,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TrustServicesTests",
-            dependencies: ["TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport", "SealFormat", "CMSFormat",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,144 @@
+import CMSFormat
+import Foundation
+import KeyCustody
+import SwiftASN1
+import TrustCrypto
+import TrustModel
+import TrustStore
+
+/// RFC 3161 time-stamping with an SM2 and an RSA time-stamping unit. Each has a key in key custody and a `tsa`
+/// certificate (critical EKU timeStamping) from trustd's SM2 or RSA issuing CA, made on first use and reused.
+/// OpenSSL 3.0 cannot sign SM2 timestamps, so TSTInfo and SignedData are built with swift-asn1 (CMSFormat) and signed
+/// by key custody, for both algorithms alike.
+///
+/// A bad request is answered with a `rejection` TimeStampResp and the RFC 3161 failure bit (badDataFormat, badAlg,
+/// unacceptedPolicy, unacceptedExtension), never an exception. Serial numbers are 127-bit random, so unique without
+/// a database write on this hot path.
+public final class TimestampAuthority: Sendable {
+    public enum Unit: String, Sendable, CaseIterable {
+        case sm2, rsa
+        var ca: String { self == .sm2 ? "sm2-issuing" : "rsa-issuing" }
+        var keyType: KeyType { self == .sm2 ? .sm2 : .rsa2048 }
+    }
+
+    /// ETSI EN 319 421 baseline time-stamp policy (`0.4.0.2023.1.1`).
+    public static let defaultPolicy: ASN1ObjectIdentifier = [0, 4, 0, 2023, 1, 1]
+    public static let accuracySeconds = 1
+
+    public let ca: CertificateAuthority
+    public let keys: any KeyStore
+    public let policy: ASN1ObjectIdentifier
+    let clock: @Sendable () -> Date
+    private let identities = LockedIdentities()
+
+    public init(ca: CertificateAuthority, keys: any KeyStore, policy: ASN1ObjectIdentifier = TimestampAuthority.defaultPolicy,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.ca = ca
+        self.keys = keys
+        self.policy = policy
+        self.clock = clock
+    }
+
+    public struct Identity: Sendable {
+        public let keyID: KeyID
+        public let certificate: Certificate
+        /// The TSA certificate, its issuing CA and root.
+        public let chain: [Certificate]
+    }
+
+    /// A granted timestamp: the whole TimeStampResp, and what it says.
+    public struct Granted: Sendable {
+        public let response: [UInt8]
+        public let serialNumber: [UInt8]
+        public let time: Date
+    }
+
+    /// Answers a DER TimeStampReq with a DER TimeStampResp (granted or rejection).
+    public func respond(to requestDER: [UInt8], unit: Unit) throws -> [UInt8] {
+        let request: TimeStampRequest
+        do { request = try TimeStampRequest(der: requestDER) } catch {
+            return try TimeStampResponse.rejected(.badDataFormat, "\(error)")
+        }
+        return try respond(to: request, unit: unit).response
+    }
+
+    /// Grants or rejects a parsed request. `Granted.response` is a rejection when the request is refused.
+    public func respond(to request: TimeStampRequest, unit: Unit) throws -> Granted {
+        let lengths: [ASN1ObjectIdentifier: Int] = [CMSObjectID.sm3: 32, CMSObjectID.sha256: 32, [2, 16, 840, 1, 101, 3, 4, 2, 2]: 48,
+                                                    [2, 16, 840, 1, 101, 3, 4, 2, 3]: 64]
+        func rejection(_ failure: TimeStampFailure, _ text: String) throws -> Granted {
+            Granted(response: try TimeStampResponse.rejected(failure, text), serialNumber: [], time: clock())
+        }
+        guard let length = lengths[request.hashAlgorithm] else { return try rejection(.badAlg, "hash algorithm \(request.hashAlgorithm) is not accepted (SM3, SHA-256/384/512)") }
+        guard request.hashedMessage.count == length else { return try rejection(.badDataFormat, "the hashed message has \(request.hashedMessage.count) bytes, expected \(length)") }
+        if let asked = request.policy, asked != policy { return try rejection(.unacceptedPolicy, "policy \(asked) is not offered (\(policy))") }
+        if request.hasExtensions { return try rejection(.unacceptedExtension, "request extensions are not supported") }
+
+        let identity = try self.identity(unit)
+        let now = clock()
+        var serial = SecureRandom.bytes(16)
+        serial[0] &= 0x7f
+        if serial[0] == 0 { serial[0] = 1 }
+        let tstInfo = try TimeStampResponse.tstInfo(request: request, policy: policy, serialNumber: serial, time: now,
+                                                    accuracySeconds: Self.accuracySeconds)
+        let digest: DigestAlgorithm = unit == .sm2 ? .sm3 : .sha256
+        let certificateHash = Digest.hash(digest, identity.certificate.der)
+        let algorithm: SignatureAlgorithm = unit == .sm2 ? .sm2(id: .default) : .rsaPKCS1v15(.sha256)
+        let keys = keys, keyID = identity.keyID
+        let token = try SignedDataBuilder.build(
+            flavor: .pkcs7, contentType: CMSObjectID.tstInfo, content: tstInfo, detached: false, contentDigest: Digest.hash(digest, tstInfo),
+            algorithms: unit == .sm2 ? .sm2(.pkcs7) : .rsaSHA256, signerCertificate: identity.certificate.der,
+            includeCertificates: request.certReq, signingTime: now,
+            extraAttributes: [try TimeStampResponse.signingCertificateV2(certificateHash: certificateHash,
+                                                                         hashAlgorithm: unit == .sm2 ? CMSObjectID.sm3 : CMSObjectID.sha256)],
+            sign: { bytes in try custody { try keys.sign(bytes, with: keyID, algorithm: algorithm) } })
+        return Granted(response: try TimeStampResponse.granted(token: token), serialNumber: serial, time: now)
+    }
+
+    /// The unit's key and certificate, made on first use (one transaction for the certificate, settings after).
+    public func identity(_ unit: Unit) throws -> Identity {
+        if let cached = identities.get(unit) { return cached }
+        // One creator at a time, so two first requests cannot make two TSA keys.
+        return try identities.creating { try makeIdentity(unit) }
+    }
+
+    private func makeIdentity(_ unit: Unit) throws -> Identity {
+        if let cached = identities.get(unit) { return cached }
+        let keyName = "tsa.\(unit.rawValue).key_id", serialName = "tsa.\(unit.rawValue).serial"
+        let saved = try ca.store.read { reader in (try reader.setting(keyName), try reader.setting(serialName)) }
+        if let keyText = saved.0, let serial = saved.1, let keyID = try? KeyID(keyText), let record = try? ca.certificate(serial: serial),
+           record.status == .valid, record.notAfter > clock().addingTimeInterval(86400) {
+            let identity = Identity(keyID: keyID, certificate: try Certificate(der: Array(record.der)),
+                                    chain: [try Certificate(der: Array(record.der))] + (try ca.chain(of: unit.ca)))
+            identities.set(unit, identity)
+            return identity
+        }
+        let key = try custody { try keys.generate(unit.keyType, label: "tsa \(unit.rawValue)") }
+        do {
+            let issued = try ca.issue(publicKey: try custody { try keys.publicKey(key.id) },
+                                      subject: DistinguishedName(["C": "CN", "O": ca.configuration.organization,
+                                                                  "CN": "\(ca.configuration.organization) \(unit.rawValue.uppercased()) TSA"]),
+                                      subjectAlternativeNames: [], profile: "tsa", ca: unit.ca, actor: "system:tsa")
+            try ca.store.write { tx in
+                try tx.setSetting(keyName, key.id.rawValue)
+                try tx.setSetting(serialName, issued.record.serial)
+            }
+            let identity = Identity(keyID: key.id, certificate: issued.certificate, chain: [issued.certificate] + issued.chain)
+            identities.set(unit, identity)
+            return identity
+        } catch {
+            try? keys.destroy(key.id)
+            throw error
+        }
+    }
+}
+
+/// The TSA identities once loaded (read on every request, so cached).
+final class LockedIdentities: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [TimestampAuthority.Unit: TimestampAuthority.Identity] = [:]
+    private let creation = NSLock()
+    func creating<T>(_ body: () throws -> T) rethrows -> T { try creation.withLock(body) }
+    func get(_ unit: TimestampAuthority.Unit) -> TimestampAuthority.Identity? { lock.withLock { values[unit] } }
+    func set(_ unit: TimestampAuthority.Unit, _ identity: TimestampAuthority.Identity) { lock.withLock { values[unit] = identity } }
+}
