@@ -66,7 +66,8 @@ let package = Package(
         .target(
             name: "TrustServer",
             dependencies: [
-                "APIContract", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody",
+                "APIContract", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "CMSFormat",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -541,3 +541,38 @@ public struct SealStepRequest: Codable, Sendable {
         self.reason = reason
     }
 }
+
+// MARK: - Timestamps
+
+/// `POST /v1/timestamp`: time-stamp a digest (hex) with the SM2 or RSA unit.
+public struct TimestampRequestBody: Codable, Sendable {
+    public let digest: String
+    /// `sm3` (default for the SM2 unit), `sha256` (default for RSA), `sha384`, `sha512`.
+    public let hashAlgorithm: String?
+    /// `sm2` (default) or `rsa`.
+    public let tsa: String?
+    /// Hex, at most 32 bytes.
+    public let nonce: String?
+    public let certReq: Bool?
+    public init(digest: String, hashAlgorithm: String? = nil, tsa: String? = nil, nonce: String? = nil, certReq: Bool? = nil) {
+        self.digest = digest
+        self.hashAlgorithm = hashAlgorithm
+        self.tsa = tsa
+        self.nonce = nonce
+        self.certReq = certReq
+    }
+}
+
+public struct TimestampView: Codable, Sendable {
+    public let status: String
+    /// Base64 of the TimeStampResp (DER); its token is the RFC 3161 TimeStampToken.
+    public let response: String
+    public let serialNumber: String?
+    public let genTime: String?
+    public init(status: String, response: String, serialNumber: String?, genTime: String?) {
+        self.status = status
+        self.response = response
+        self.serialNumber = serialNumber
+        self.genTime = genTime
+    }
+}

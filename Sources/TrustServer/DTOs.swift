@@ -98,3 +98,6 @@ extension SealGrantView {
                   usageCount: grant.usageCount, withdrawnAt: grant.withdrawnAt.map { UTCTime.iso8601($0) })
     }
 }
+
+/// RFC 3339 UTC time as the API writes it (for files that also import SwiftASN1, whose `UTCTime` shadows ours).
+func iso8601(_ date: Date) -> String { UTCTime.iso8601(date) }

@@ -75,6 +75,8 @@ public enum RouteTable {
         RouteSpec(.post, "/v1/authorizations/{id}/revoke", .roles([.platform, .admin])),
         RouteSpec(.post, "/v1/evidence/{id}/revoke", .roles([.counterOperator, .admin])),
         RouteSpec(.post, "/v1/decisions", .roles([.platform, .admin])),
+        RouteSpec(.post, "/tsa", .roles([.platform, .admin])),
+        RouteSpec(.post, "/v1/timestamp", .roles([.platform, .admin])),
         RouteSpec(.post, "/v1/seals", .roles([.sealApplicant])),
         RouteSpec(.get, "/v1/seals", .roles(sealReaders)),
         RouteSpec(.get, "/v1/seals/{id}", .roles(sealReaders)),

@@ -108,7 +108,8 @@ public struct DataDirectory: Sendable {
         }
         let seals = SealService(store: store, ca: ca, keys: keys, identity: identity,
                                 types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles))
-        return Appliance(store: store, keys: keys, ca: ca, audit: AuditService(store: store, keys: keys), identity: identity, seals: seals)
+        return Appliance(store: store, keys: keys, ca: ca, audit: AuditService(store: store, keys: keys), identity: identity, seals: seals,
+                         timestamps: TimestampAuthority(ca: ca, keys: keys))
     }
 }
 
@@ -120,4 +121,5 @@ public struct Appliance: Sendable {
     public let audit: AuditService
     public let identity: IdentityService
     public let seals: SealService
+    public let timestamps: TimestampAuthority
 }

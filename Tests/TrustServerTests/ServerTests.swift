@@ -408,3 +408,37 @@ extension RouteAccess {
         #expect(try fixture.api.appliance.audit.verify().isIntact)
     }
 }
+
+@Suite struct TimestampHTTPTests {
+    @Test func rsaOverTSAAndSM2OverJSONVerifyIndependently() async throws {
+        let fixture = try ServerFixture()
+        let platform = fixture.tokens[.platform]!
+        let dir = try TemporaryDirectory()
+        try dir.write("doc.txt", "a document")
+        try #require(try Subprocess.run("openssl", ["ts", "-query", "-data", dir.file("doc.txt"), "-sha256", "-cert", "-out", dir.file("q.der")]).succeeded)
+        try await fixture.application.test(.live) { client in
+            var headers = bearer(platform)
+            headers[.contentType] = "application/timestamp-query"
+            let reply = try await client.execute(uri: "/tsa", method: .post, headers: headers, body: ByteBuffer(bytes: try dir.read("q.der")))
+            #expect(reply.status == .ok && reply.headers[.contentType] == "application/timestamp-reply")
+            try dir.write("r.der", Array(buffer: reply.body))
+            let chain = try fixture.api.appliance.ca.chain(of: "rsa-issuing")
+            try dir.write("ca.pem", chain.map(\.pem).joined())
+            let verified = try Subprocess.run("openssl", ["ts", "-verify", "-data", dir.file("doc.txt"), "-in", dir.file("r.der"), "-CAfile", dir.file("ca.pem")])
+            #expect(verified.stdout.contains("Verification: OK"), "\(verified.stdout)\(verified.stderr)")
+            #expect(try await client.execute(uri: "/tsa", method: .post, headers: bearer(platform), body: ByteBuffer(string: "x")).status == .unsupportedMediaType)
+
+            let digest = Digest.hash(.sm3, Array("a document".utf8))
+            let body = #"{"digest":"\#(Hex.encode(digest))","nonce":"0102030405060708"}"#
+            let answer = try await client.execute(uri: "/v1/timestamp", method: .post, headers: jsonHeaders(platform), body: ByteBuffer(string: body))
+            #expect(answer.status == .ok, "\(String(buffer: answer.body))")
+            let object = try JSONSerialization.jsonObject(with: Data(buffer: answer.body)) as! [String: Any]
+            try dir.write("sm2.der", Array(try #require(Data(base64Encoded: object["response"] as! String))))
+            try dir.write("tsa.der", try fixture.api.appliance.timestamps.identity(.sm2).certificate.der)
+            let check = try Subprocess.run(try TestPaths.python, [TestPaths.pythonScript("tsp_check.py"), dir.file("sm2.der"), Hex.encode(digest), dir.file("tsa.der")])
+            #expect(check.stdout.contains("\"signature_ok\": true") && check.stdout.contains("\"nonce\": 72623859790382856"), "\(check.stdout)\(check.stderr)")
+            let short = try await client.execute(uri: "/v1/timestamp", method: .post, headers: jsonHeaders(platform), body: ByteBuffer(string: #"{"digest":"0102"}"#))
+            #expect(short.status == .badRequest)
+        }
+    }
+}
