@@ -576,3 +576,37 @@ public struct TimestampView: Codable, Sendable {
         self.genTime = genTime
     }
 }
+
+// MARK: - Signing
+
+/// `POST /v1/sign` (DESIGN §4): `{"sealId","signer","format","data":B64|"digest":HEX,"propertyInfo"?,"timestamp"?}`.
+public struct SignRequestBody: Codable, Sendable {
+    public let sealId, keyId, signer: String?
+    public let format: String
+    public let data, digest, propertyInfo: String?
+    public let timestamp: Bool?
+    public init(sealId: String?, keyId: String? = nil, signer: String?, format: String, data: String? = nil, digest: String? = nil,
+                propertyInfo: String? = nil, timestamp: Bool? = nil) {
+        self.sealId = sealId
+        self.keyId = keyId
+        self.signer = signer
+        self.format = format
+        self.data = data
+        self.digest = digest
+        self.propertyInfo = propertyInfo
+        self.timestamp = timestamp
+    }
+}
+
+public struct SignResponse: Codable, Sendable {
+    public let format: String
+    /// Base64 of the signature (raw) or of the DER SES_Signature (ses).
+    public let signature: String
+    /// The signing certificate (PEM).
+    public let certificate: String
+    public init(format: String, signature: String, certificate: String) {
+        self.format = format
+        self.signature = signature
+        self.certificate = certificate
+    }
+}

@@ -158,7 +158,8 @@ struct Handlers: Sendable {
             try api.access.revokeToken(id: try hexParameter(context, "id"), actor: actor(context))
             return json(["status": "revoked"]) }
         default:
-            if let handler = identityHandler(for: spec) ?? sealHandler(for: spec) ?? timestampHandler(for: spec) { return handler }
+            if let handler = identityHandler(for: spec) ?? sealHandler(for: spec) ?? timestampHandler(for: spec)
+                ?? signingHandler(for: spec) { return handler }
             preconditionFailure("route \(spec.method) \(spec.path) has no handler")
         }
     }

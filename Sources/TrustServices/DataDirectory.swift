@@ -108,8 +108,10 @@ public struct DataDirectory: Sendable {
         }
         let seals = SealService(store: store, ca: ca, keys: keys, identity: identity,
                                 types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles))
+        let timestamps = TimestampAuthority(ca: ca, keys: keys)
         return Appliance(store: store, keys: keys, ca: ca, audit: AuditService(store: store, keys: keys), identity: identity, seals: seals,
-                         timestamps: TimestampAuthority(ca: ca, keys: keys))
+                         timestamps: timestamps,
+                         signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps))
     }
 }
 
@@ -122,4 +124,5 @@ public struct Appliance: Sendable {
     public let identity: IdentityService
     public let seals: SealService
     public let timestamps: TimestampAuthority
+    public let signing: SigningService
 }

@@ -236,8 +236,10 @@ import TrustCrypto
                                environment: ["TRUSTCTL_SERVER": daemon.url, "TRUSTCTL_TOKEN_FILE": dir.file(token)])
         }
         func out(_ result: ProcessResult) -> String { result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
-        for role in ["seal-applicant", "seal-reviewer", "seal-maker", "seal-filer", "seal-granter", "seal-revoker"] {
+        var principals: [String: String] = [:]
+        for role in ["seal-applicant", "seal-reviewer", "seal-maker", "seal-filer", "seal-granter", "seal-revoker", "platform"] {
             let id = out(try ctl(["principal", "create", "--name", role, "--role", role]))
+            principals[role] = id
             #expect(try ctl(["principal", "token", id, "--out", dir.file("\(role).token")]).succeeded)
         }
         // The legal representative at intermediate, the organisation at intermediate.
@@ -269,6 +271,20 @@ import TrustCrypto
                              "--usage-limit", "100"], as: "seal-granter.token")
         #expect(grant.succeeded, "\(grant.stderr)")
         #expect(out(try ctl(["seal", "status", seal])).hasPrefix("active (certificate valid)"))
+
+        // A platform with its own grant signs a document (SES, time-stamped); gmssl + asn1crypto verify it.
+        #expect(try ctl(["seal", "grant", seal, "--principal", principals["platform"]!, "--valid-to", "2099-01-01T00:00:00Z"],
+                        as: "seal-granter.token").succeeded)
+        try dir.write("doc.bin", "审批结果 No. 1")
+        let signBody = #"{"sealId":"\#(seal)","format":"ses","timestamp":true,"data":"\#(Data("审批结果 No. 1".utf8).base64EncodedString())"}"#
+        let signed = try Subprocess.run("curl", ["-sf", "-H", "Authorization: Bearer \(String(decoding: try dir.read("platform.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))",
+                                                 "-H", "Content-Type: application/json", "-d", signBody, "\(daemon.url)/v1/sign"])
+        #expect(signed.succeeded, "\(signed.stdout)\(signed.stderr)")
+        let signature = try #require((try JSONSerialization.jsonObject(with: Data(signed.stdout.utf8)) as? [String: Any])?["signature"] as? String)
+        try dir.write("sig.der", Array(try #require(Data(base64Encoded: signature))))
+        let sesCheck = try Subprocess.run(try TestPaths.python, [TestPaths.pythonScript("ses_check.py"), "signature", dir.file("sig.der"), dir.file("doc.bin")])
+        #expect(sesCheck.stdout.contains("\"signer_ok\": true") && sesCheck.stdout.contains("\"hash_ok\": true") && !sesCheck.stdout.contains("\"timestamp\": null"),
+                "\(sesCheck.stdout)\(sesCheck.stderr)")
 
         // The exported SESeal verifies with asn1crypto + gmssl.
         let exported = try ctl(["seal", "export", seal, "--out", dir.file("seal.der")])

@@ -1,0 +1,39 @@
+import APIContract
+import Foundation
+import Hummingbird
+import TrustCrypto
+import TrustModel
+import TrustServices
+
+/// `POST /v1/sign`: a platform signs a document (or digest) with a seal it, or the named signer, holds a grant for.
+extension Handlers {
+    func signingHandler(for spec: RouteSpec) -> Handler? {
+        guard spec.method == .post, spec.path == "/v1/sign" else { return nil }
+        return { request, context in
+            let body = try await decode(SignRequestBody.self, request, context)
+            guard body.keyId == nil else {
+                throw TrustError.invalid("signing with a personal or organisation key (keyId) is not available on this version; use sealId")
+            }
+            guard let sealID = body.sealId else { throw TrustError.invalid("sealId is required") }
+            guard let format = SigningService.Format(rawValue: body.format) else {
+                throw TrustError.invalid("format must be \(SigningService.Format.allCases.map(\.rawValue).joined(separator: " or ")) on this version")
+            }
+            var data: [UInt8]? = nil, digest: [UInt8]? = nil
+            if let text = body.data {
+                guard let decoded = Data(base64Encoded: text) else { throw APIError(.badRequest, "malformed_base64", "data is not base64") }
+                data = Array(decoded)
+            }
+            if let text = body.digest {
+                guard let decoded = Hex.decode(text.lowercased()), !decoded.isEmpty, decoded.count <= 64 else {
+                    throw TrustError.invalid("digest must be 1 to 64 bytes of hex")
+                }
+                digest = decoded
+            }
+            let result = try api.appliance.signing.sign(by: try principal(context), SigningService.Request(
+                sealID: sealID, signerPersonID: body.signer, format: format, data: data, digest: digest, propertyInfo: body.propertyInfo,
+                timestamp: body.timestamp ?? false))
+            return try json(SignResponse(format: result.format.rawValue, signature: Data(result.signature).base64EncodedString(),
+                                         certificate: result.certificate.pem))
+        }
+    }
+}
