@@ -77,6 +77,7 @@ public enum RouteTable {
         RouteSpec(.post, "/v1/decisions", .roles([.platform, .admin])),
         RouteSpec(.post, "/tsa", .roles([.platform, .admin])),
         RouteSpec(.post, "/v1/sign", .roles([.platform])),
+        RouteSpec(.post, "/v1/verify", .roles([.platform, .auditor, .admin])),
         RouteSpec(.post, "/v1/timestamp", .roles([.platform, .admin])),
         RouteSpec(.post, "/v1/seals", .roles([.sealApplicant])),
         RouteSpec(.get, "/v1/seals", .roles(sealReaders)),

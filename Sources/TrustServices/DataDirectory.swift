@@ -111,7 +111,8 @@ public struct DataDirectory: Sendable {
         let timestamps = TimestampAuthority(ca: ca, keys: keys)
         return Appliance(store: store, keys: keys, ca: ca, audit: AuditService(store: store, keys: keys), identity: identity, seals: seals,
                          timestamps: timestamps,
-                         signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps))
+                         signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
+                         verifier: SealVerifier(store: store, ca: ca, anchors: { try TrustAnchors.load(ca: ca, trustedDirectory: trusted) }))
     }
 }
 
@@ -125,4 +126,5 @@ public struct Appliance: Sendable {
     public let seals: SealService
     public let timestamps: TimestampAuthority
     public let signing: SigningService
+    public let verifier: SealVerifier
 }

@@ -127,3 +127,7 @@ extension StoreReader {
     }
     public func sealGrant(id: String) throws -> SealGrantRecord? { try SealGrantRecord.fetchOne(db, key: id) }
 }
+
+extension StoreReader {
+    public func seal(esID: String) throws -> SealRecord? { try SealRecord.filter(Column("es_id") == esID).fetchOne(db) }
+}

@@ -285,6 +285,14 @@ import TrustCrypto
         let sesCheck = try Subprocess.run(try TestPaths.python, [TestPaths.pythonScript("ses_check.py"), "signature", dir.file("sig.der"), dir.file("doc.bin")])
         #expect(sesCheck.stdout.contains("\"signer_ok\": true") && sesCheck.stdout.contains("\"hash_ok\": true") && !sesCheck.stdout.contains("\"timestamp\": null"),
                 "\(sesCheck.stdout)\(sesCheck.stderr)")
+        let platformToken = String(decoding: try dir.read("platform.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let verifyBody = #"{"signature":"\#(signature)","data":"\#(Data("审批结果 No. 1".utf8).base64EncodedString())"}"#
+        let verified = try Subprocess.run("curl", ["-sf", "-H", "Authorization: Bearer \(platformToken)", "-H", "Content-Type: application/json",
+                                                   "-d", verifyBody, "\(daemon.url)/v1/verify"])
+        #expect(verified.stdout.contains(#""indication":"TOTAL_PASSED""#) && verified.stdout.contains(#""timeSource":"timestamp""#), "\(verified.stdout)")
+        let page = try Subprocess.run("curl", ["-sf", "-H", "Authorization: Bearer \(platformToken)", "-H", "Content-Type: application/json",
+                                               "-d", verifyBody, "\(daemon.url)/v1/verify?format=html"])
+        #expect(page.stdout.contains("<h1>TOTAL_PASSED") && page.stdout.contains("seal-maker"))
 
         // The exported SESeal verifies with asn1crypto + gmssl.
         let exported = try ctl(["seal", "export", seal, "--out", dir.file("seal.der")])

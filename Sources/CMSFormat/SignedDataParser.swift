@@ -1,0 +1,137 @@
+import Foundation
+import SwiftASN1
+
+/// A parsed CMS SignedData (`ContentInfo`) with one signer: what a verifier needs, with the signed attributes as the
+/// bytes the signature covers (re-tagged as SET OF, RFC 5652 §5.4).
+public struct ParsedSignedData: Sendable {
+    public let contentType: ASN1ObjectIdentifier
+    public let content: [UInt8]?
+    public let certificates: [[UInt8]]
+    public let digestAlgorithm: ASN1ObjectIdentifier
+    public let signatureAlgorithm: ASN1ObjectIdentifier
+    /// The DER of the signed attributes as a SET OF: the bytes the signature covers.
+    public let signedAttributes: [UInt8]
+    public let messageDigest: [UInt8]?
+    public let signature: [UInt8]
+
+    public static let maxSize = 1 << 20
+
+    public init(der bytes: [UInt8]) throws {
+        guard !bytes.isEmpty, bytes.count <= Self.maxSize else { throw CMSFormatError("a SignedData must be 1 to \(Self.maxSize) bytes") }
+        do {
+            let root = try BER.parse(bytes)
+            let signedNode: ASN1Node = try BER.sequence(root, identifier: .sequence) { nodes in
+                guard let type = nodes.next(), let wrapper = nodes.next() else { throw CMSFormatError("ContentInfo is incomplete") }
+                let oid = try ASN1ObjectIdentifier(berEncoded: type)
+                guard oid == CMSObjectID.signedData || oid == CMSObjectID.gmSignedData else { throw CMSFormatError("not a SignedData (\(oid))") }
+                guard case .constructed(let inner) = wrapper.content, let node = Array(inner).first else { throw CMSFormatError("SignedData is missing") }
+                return node
+            }
+            var parsed: (ASN1ObjectIdentifier, [UInt8]?, [[UInt8]], ASN1ObjectIdentifier, ASN1ObjectIdentifier, [UInt8], [UInt8]?, [UInt8])? = nil
+            try BER.sequence(signedNode, identifier: .sequence) { nodes in
+                _ = nodes.next()  // version
+                _ = nodes.next()  // digestAlgorithms
+                guard let encap = nodes.next() else { throw CMSFormatError("encapContentInfo is missing") }
+                let (type, content) = try BER.sequence(encap, identifier: .sequence) { fields -> (ASN1ObjectIdentifier, [UInt8]?) in
+                    guard let typeNode = fields.next() else { throw CMSFormatError("eContentType is missing") }
+                    var content: [UInt8]? = nil
+                    if let wrapped = fields.next(), case .constructed(let inner) = wrapped.content, let octets = Array(inner).first {
+                        content = Array(try ASN1OctetString(berEncoded: octets).bytes)
+                    }
+                    return (try ASN1ObjectIdentifier(berEncoded: typeNode), content)
+                }
+                var next = nodes.next()
+                var certificates: [[UInt8]] = []
+                if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
+                    if case .constructed(let items) = node.content { certificates = items.map { Array($0.encodedBytes) } }
+                    next = nodes.next()
+                }
+                if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific) { next = nodes.next() }
+                guard let signerInfos = next, case .constructed(let signers) = signerInfos.content, let signer = Array(signers).first else {
+                    throw CMSFormatError("no SignerInfo")
+                }
+                try BER.sequence(signer, identifier: .sequence) { fields in
+                    _ = fields.next()  // version
+                    _ = fields.next()  // sid
+                    guard let digestNode = fields.next(), let attributesNode = fields.next(),
+                          attributesNode.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific),
+                          let signatureAlgorithmNode = fields.next(), let signatureNode = fields.next()
+                    else { throw CMSFormatError("SignerInfo needs signed attributes") }
+                    let digest = try algorithmOID(digestNode)
+                    let signatureAlgorithm = try algorithmOID(signatureAlgorithmNode)
+                    var messageDigest: [UInt8]? = nil
+                    if case .constructed(let attributes) = attributesNode.content {
+                        for attribute in attributes {
+                            try BER.sequence(attribute, identifier: .sequence) { parts in
+                                guard let oidNode = parts.next() else { throw CMSFormatError("an attribute has no type") }
+                                let oid = try ASN1ObjectIdentifier(berEncoded: oidNode)
+                                if oid == CMSObjectID.messageDigestAttribute, let set = parts.next(), case .constructed(let values) = set.content,
+                                   let value = Array(values).first {
+                                    messageDigest = Array(try ASN1OctetString(berEncoded: value).bytes)
+                                }
+                                while parts.next() != nil {}
+                            }
+                        }
+                    }
+                    var signed = Array(attributesNode.encodedBytes)
+                    signed[0] = 0x31
+                    while fields.next() != nil {}  // unsigned attributes
+                    parsed = (type, content, certificates, digest, signatureAlgorithm, signed, messageDigest,
+                              Array(try ASN1OctetString(berEncoded: signatureNode).bytes))
+                }
+                while nodes.next() != nil {}
+            }
+            guard let parsed else { throw CMSFormatError("SignedData is empty") }
+            (contentType, content, certificates, digestAlgorithm, signatureAlgorithm, signedAttributes, messageDigest, signature) = parsed
+        } catch let error as CMSFormatError {
+            throw error
+        } catch {
+            throw CMSFormatError("not a CMS SignedData: \(error)")
+        }
+    }
+}
+
+/// The parts of an RFC 3161 TSTInfo a verifier checks.
+public struct ParsedTSTInfo: Sendable {
+    public let hashAlgorithm: ASN1ObjectIdentifier
+    public let hashedMessage: [UInt8]
+    public let genTime: Date
+
+    public init(der bytes: [UInt8]) throws {
+        do {
+            let root = try BER.parse(bytes)
+            (hashAlgorithm, hashedMessage, genTime) = try BER.sequence(root, identifier: .sequence) { nodes in
+                _ = nodes.next()  // version
+                _ = nodes.next()  // policy
+                guard let imprint = nodes.next() else { throw CMSFormatError("messageImprint is missing") }
+                let (algorithm, hash) = try BER.sequence(imprint, identifier: .sequence) { fields -> (ASN1ObjectIdentifier, [UInt8]) in
+                    guard let algorithmNode = fields.next(), let hashNode = fields.next() else { throw CMSFormatError("messageImprint is incomplete") }
+                    return (try algorithmOID(algorithmNode), Array(try ASN1OctetString(berEncoded: hashNode).bytes))
+                }
+                _ = nodes.next()  // serialNumber
+                guard let timeNode = nodes.next() else { throw CMSFormatError("genTime is missing") }
+                let time = try GeneralizedTime(berEncoded: timeNode)
+                while nodes.next() != nil {}
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = TimeZone(identifier: "UTC")!
+                let base = calendar.date(from: DateComponents(year: time.year, month: time.month, day: time.day, hour: time.hours,
+                                                              minute: time.minutes, second: time.seconds)) ?? .distantPast
+                return (algorithm, hash, base.addingTimeInterval(time.fractionalSeconds))
+            }
+        } catch let error as CMSFormatError {
+            throw error
+        } catch {
+            throw CMSFormatError("not a TSTInfo: \(error)")
+        }
+    }
+}
+
+/// The OID of an AlgorithmIdentifier (parameters ignored).
+func algorithmOID(_ node: ASN1Node) throws -> ASN1ObjectIdentifier {
+    try BER.sequence(node, identifier: .sequence) { parts in
+        guard let oidNode = parts.next() else { throw CMSFormatError("an AlgorithmIdentifier has no OID") }
+        let oid = try ASN1ObjectIdentifier(berEncoded: oidNode)
+        while parts.next() != nil {}
+        return oid
+    }
+}

@@ -1,0 +1,210 @@
+import CMSFormat
+import Foundation
+import SealFormat
+import TrustCrypto
+import TrustModel
+import TrustStore
+
+/// Verifies GB/T 38540 seal signatures (v4, and GM/T 0031 v1) and bare seals, and explains the verdict as a
+/// ``ValidationReport``. Order (gm-standards.md §4.6): signer signature over TBS_Sign → document hash → timestamp →
+/// signer certificate (chain to trustd's CAs or `certs/trusted/`, validity at the signing time, revocation, key usage)
+/// → signer in the seal's certList → seal maker signature → seal validity window → seal status in trustd's registry.
+public struct SealVerifier: Sendable {
+    public let store: TrustStore
+    public let ca: CertificateAuthority
+    let anchors: @Sendable () throws -> TrustAnchors
+
+    public init(store: TrustStore, ca: CertificateAuthority, anchors: @escaping @Sendable () throws -> TrustAnchors) {
+        self.store = store
+        self.ca = ca
+        self.anchors = anchors
+    }
+
+    public static let maxSize = SealSignature.maxSize
+
+    /// `data` or `digest` (SM3 of the document) checks the document hash; with neither that check is indeterminate.
+    public func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> ValidationReport {
+        if let signature = try? SealSignature(der: bytes) {
+            return verifySignature(signature, data: data, digest: digest)
+        }
+        if let legacy = try? LegacySealSignature(der: bytes) {
+            return verifyLegacy(legacy, data: data, digest: digest)
+        }
+        if let seal = try? AnySeal(der: bytes) {
+            var checks = [ValidationReport.Check("format", .passed, "a bare \(seal.version) SESeal (no document signature)")]
+            checks += sealChecks(info: seal.info, makerProblem: seal.makerSignatureProblem(), at: Date(), signerCertificate: nil)
+            return ValidationReport(format: "eseal", checks: checks, sealName: seal.info.property.name, sealID: seal.info.esID)
+        }
+        var reason = ""
+        do { _ = try SealSignature(der: bytes) } catch { reason = "\(error)" }
+        return ValidationReport(format: "unknown", checks: [ValidationReport.Check(
+            "format", .failed, "not a GB/T 38540 or GM/T 0031 seal signature or seal: \(reason)", subIndication: "FORMAT_FAILURE")])
+    }
+
+    func verifySignature(_ signature: SealSignature, data: [UInt8]?, digest: [UInt8]?) -> ValidationReport {
+        var checks = [ValidationReport.Check("format", .passed, "GB/T 38540 SES_Signature v\(signature.version)")]
+        checks.append(signature.signerSignatureProblem().map { ValidationReport.Check("signature", .failed, $0, subIndication: "SIG_CRYPTO_FAILURE") }
+                      ?? ValidationReport.Check("signature", .passed, "the signer's signature over TBS_Sign verifies"))
+        checks.append(hashCheck(signature.dataHash, data: data, digest: digest))
+        var time = signature.signingTime
+        var source = "claimed"
+        if let token = signature.timeStamp {
+            let (check, stamped) = timestampCheck(token, over: signature.signature)
+            checks.append(check)
+            if let stamped { time = stamped; source = "timestamp" }
+        } else {
+            checks.append(ValidationReport.Check("timestamp", .info, "no timestamp: the signing time \(UTCTime.iso8601(time)) is the signer's claim"))
+        }
+        checks += certificateChecks(signature.signerCertificate, at: time, proven: source == "timestamp")
+        checks.append(signature.signerIsListedInSeal ? ValidationReport.Check("seal-cert-list", .passed, "the signer certificate is in the seal's certList")
+                      : ValidationReport.Check("seal-cert-list", .failed, "the signer certificate is not in the seal's certList", subIndication: "NOT_IN_SEAL"))
+        checks += sealChecks(info: signature.seal.info, makerProblem: signature.seal.makerSignatureProblem(), at: time,
+                             signerCertificate: signature.signerCertificate, proven: source == "timestamp")
+        let subject = (try? Certificate(der: signature.signerCertificate))?.subject.description
+        return ValidationReport(format: "ses", checks: checks, signer: subject, sealName: signature.seal.info.property.name,
+                                sealID: signature.seal.info.esID, signingTime: time, timeSource: source)
+    }
+
+    func verifyLegacy(_ signature: LegacySealSignature, data: [UInt8]?, digest: [UInt8]?) -> ValidationReport {
+        var checks = [ValidationReport.Check("format", .passed, "GM/T 0031-2014 SES_Signature (v1)")]
+        checks.append(signature.signerSignatureProblem().map { ValidationReport.Check("signature", .failed, $0, subIndication: "SIG_CRYPTO_FAILURE") }
+                      ?? ValidationReport.Check("signature", .passed, "the signer's signature over TBS_Sign verifies"))
+        checks.append(hashCheck(signature.dataHash, data: data, digest: digest))
+        checks.append(ValidationReport.Check("timestamp", .indeterminate, "v1 timeInfo is a free-form string; the signing time cannot be established",
+                                             subIndication: "NO_POE"))
+        checks += certificateChecks(signature.signerCertificate, at: Date(), proven: false)
+        checks.append(signature.signerIsListedInSeal ? ValidationReport.Check("seal-cert-list", .passed, "the signer certificate is in the seal's certList")
+                      : ValidationReport.Check("seal-cert-list", .failed, "the signer certificate is not in the seal's certList", subIndication: "NOT_IN_SEAL"))
+        checks += sealChecks(info: signature.seal.info, makerProblem: signature.seal.makerSignatureProblem(), at: Date(),
+                             signerCertificate: signature.signerCertificate)
+        return ValidationReport(format: "ses-v1", checks: checks, signer: (try? Certificate(der: signature.signerCertificate))?.subject.description,
+                                sealName: signature.seal.info.property.name, sealID: signature.seal.info.esID)
+    }
+
+    func hashCheck(_ signed: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> ValidationReport.Check {
+        guard let actual = data.map({ Digest.hash(.sm3, $0) }) ?? digest else {
+            return ValidationReport.Check("document", .indeterminate, "no document or digest given to compare with dataHash", subIndication: "SIGNED_DATA_NOT_FOUND")
+        }
+        return actual == signed ? ValidationReport.Check("document", .passed, "SM3 of the document equals dataHash")
+            : ValidationReport.Check("document", .failed, "the document does not match the signed dataHash", subIndication: "HASH_FAILURE")
+    }
+
+    /// The RFC 3161 token over the signature value: CMS signature, messageDigest, imprint = SM3 or SHA-256 of the value,
+    /// TSA certificate chain. Returns the proven time when valid.
+    func timestampCheck(_ token: [UInt8], over value: [UInt8]) -> (ValidationReport.Check, Date?) {
+        func fail(_ detail: String) -> (ValidationReport.Check, Date?) {
+            (ValidationReport.Check("timestamp", .failed, detail, subIndication: "TIMESTAMP_FAILURE"), nil)
+        }
+        guard let signed = try? ParsedSignedData(der: token), signed.contentType == CMSObjectID.tstInfo, let content = signed.content,
+              let info = try? ParsedTSTInfo(der: content) else { return fail("the timestamp token is not an RFC 3161 TimeStampToken") }
+        let algorithm: DigestAlgorithm? = info.hashAlgorithm == CMSObjectID.sm3 ? .sm3 : info.hashAlgorithm == CMSObjectID.sha256 ? .sha256 : nil
+        guard let algorithm, Digest.hash(algorithm, value) == info.hashedMessage else { return fail("the timestamp is not over this signature value") }
+        let contentDigest: DigestAlgorithm = signed.digestAlgorithm == CMSObjectID.sm3 ? .sm3 : .sha256
+        guard signed.messageDigest == Digest.hash(contentDigest, content) else { return fail("the token's messageDigest does not match its TSTInfo") }
+        guard let tsaDER = signed.certificates.first, let tsa = try? Certificate(der: tsaDER) else {
+            return fail("the token carries no TSA certificate (request certReq)")
+        }
+        let signatureAlgorithm: SignatureAlgorithm = signed.signatureAlgorithm == CMSObjectID.sm2WithSM3 || signed.signatureAlgorithm == CMSObjectID.sm2Sign
+            ? .sm2(id: .default) : .rsaPKCS1v15(contentDigest)
+        guard let key = try? tsa.publicKey, (try? key.isValidSignature(signed.signature, for: signed.signedAttributes, algorithm: signatureAlgorithm)) == true else {
+            return fail("the TSA's signature does not verify")
+        }
+        guard tsa.extendedKeyUsage == ["1.3.6.1.5.5.7.3.8"] else { return fail("the TSA certificate is not for time-stamping only") }
+        guard let anchors = try? anchors(), anchors.validate(tsa, at: info.genTime).isValid else {
+            return fail("the TSA certificate does not chain to a trusted CA")
+        }
+        return (ValidationReport.Check("timestamp", .passed, "RFC 3161 token from \(tsa.subject) at \(UTCTime.iso8601(info.genTime))"), info.genTime)
+    }
+
+    func certificateChecks(_ der: [UInt8], at time: Date, proven: Bool) -> [ValidationReport.Check] {
+        guard let certificate = try? Certificate(der: der) else {
+            return [ValidationReport.Check("certificate", .failed, "the signer certificate does not parse", subIndication: "FORMAT_FAILURE")]
+        }
+        var checks: [ValidationReport.Check] = []
+        let outcome = (try? anchors())?.validate(certificate, at: min(time, certificate.notAfter)) ?? .invalid(reason: "no trust anchors", code: 0, depth: 0)
+        switch outcome {
+        case .valid(let chain):
+            checks.append(ValidationReport.Check("chain", .passed, "chains to \(chain.last?.subject.description ?? "a trust anchor")"))
+        case .invalid(let reason, _, _):
+            checks.append(ValidationReport.Check("chain", .failed, "does not chain to a trusted CA: \(reason)", subIndication: "NO_CERTIFICATE_CHAIN_FOUND"))
+        }
+        if certificate.notBefore <= time && time <= certificate.notAfter {
+            checks.append(ValidationReport.Check("validity", .passed, "valid at the \(proven ? "time-stamped" : "claimed") signing time"))
+        } else {
+            checks.append(ValidationReport.Check("validity", .failed, "not valid at the signing time (\(UTCTime.iso8601(certificate.notBefore)) – \(UTCTime.iso8601(certificate.notAfter)))",
+                                                 subIndication: "OUT_OF_BOUNDS_NO_POE"))
+        }
+        // Revocation: trustd's own registry for its certificates; foreign CAs have no CRL source configured yet.
+        if let record = try? store.read({ try $0.certificate(serial: certificate.serialHex) }), record.fingerprint == certificate.fingerprint {
+            switch record.status {
+            case .valid:
+                checks.append(ValidationReport.Check("revocation", .passed, "not revoked (trustd's registry)"))
+            case .revoked, .hold:
+                let at = record.revokedAt ?? record.statusChangedAt
+                if at <= time {
+                    checks.append(ValidationReport.Check("revocation", .failed, "\(record.status.rawValue) since \(UTCTime.iso8601(at)), before the signing time",
+                                                         subIndication: "REVOKED"))
+                } else if proven {
+                    checks.append(ValidationReport.Check("revocation", .passed, "\(record.status.rawValue) at \(UTCTime.iso8601(at)), after the time-stamped signing time"))
+                } else {
+                    checks.append(ValidationReport.Check("revocation", .indeterminate, "\(record.status.rawValue) at \(UTCTime.iso8601(at)); without a timestamp the earlier signing time is only claimed",
+                                                         subIndication: "REVOKED_NO_POE"))
+                }
+            }
+        } else {
+            checks.append(ValidationReport.Check("revocation", .indeterminate, "issued by a foreign CA; no revocation source for it",
+                                                 subIndication: "TRY_LATER"))
+        }
+        let usage = certificate.keyUsage
+        if usage.map({ $0.contains(.digitalSignature) || $0.contains(.nonRepudiation) }) ?? true {
+            checks.append(ValidationReport.Check("key-usage", .passed, "digitalSignature/nonRepudiation"))
+        } else {
+            checks.append(ValidationReport.Check("key-usage", .failed, "the certificate is not for signatures", subIndication: "CHAIN_CONSTRAINTS_FAILURE"))
+        }
+        return checks
+    }
+
+    func sealChecks(info: SealInfo, makerProblem: String?, at time: Date, signerCertificate: [UInt8]?, proven: Bool = false) -> [ValidationReport.Check] {
+        var checks: [ValidationReport.Check] = []
+        checks.append(makerProblem.map { ValidationReport.Check("seal-maker", .failed, $0, subIndication: "SIG_CRYPTO_FAILURE") }
+                      ?? ValidationReport.Check("seal-maker", .passed, "the seal maker's signature over SES_SealInfo verifies"))
+        let property = info.property
+        if property.validStart <= time && time <= property.validEnd {
+            checks.append(ValidationReport.Check("seal-validity", .passed, "the seal is within \(UTCTime.iso8601(property.validStart)) – \(UTCTime.iso8601(property.validEnd))"))
+        } else {
+            checks.append(ValidationReport.Check("seal-validity", .failed, "the seal is not valid at the signing time (\(UTCTime.iso8601(property.validStart)) – \(UTCTime.iso8601(property.validEnd)))",
+                                                 subIndication: "EXPIRED"))
+        }
+        if let record = try? store.read({ try $0.seal(esID: info.esID) }) {
+            let state = SealState(rawValue: record.state) ?? .applied
+            switch state {
+            case .active:
+                checks.append(ValidationReport.Check("seal-status", .passed, "seal \(record.id) is active in trustd's registry"))
+            case .suspended:
+                checks.append(ValidationReport.Check("seal-status", .indeterminate, "seal \(record.id) is reported lost (suspended)", subIndication: "TRY_LATER"))
+            case .revoked, .destroyed:
+                let revokedAt = (try? store.read { try $0.sealEvents(sealID: record.id) })?.first { $0.step == "revoke" || $0.step == "destroy" }?.time
+                if let revokedAt, revokedAt > time, proven {
+                    checks.append(ValidationReport.Check("seal-status", .passed, "seal \(record.id) was \(state.rawValue) at \(UTCTime.iso8601(revokedAt)), after the time-stamped signing time"))
+                } else {
+                    checks.append(ValidationReport.Check("seal-status", .failed, "seal \(record.id) is \(state.rawValue) in trustd's registry", subIndication: "REVOKED"))
+                }
+            default:
+                checks.append(ValidationReport.Check("seal-status", .failed, "seal \(record.id) is \(state.rawValue) and has never been issued for signing",
+                                                     subIndication: "NOT_YET_VALID"))
+            }
+        } else {
+            checks.append(ValidationReport.Check("seal-status", .info, "the seal \(info.esID) was not made by trustd"))
+        }
+        return checks
+    }
+}
+
+extension AnySeal {
+    var version: String {
+        switch self {
+        case .v4: "GB/T 38540 v4"
+        case .v1: "GM/T 0031-2014 v1"
+        }
+    }
+}
