@@ -12,6 +12,8 @@ enum TrustctlExit {
     static let dataError: Int32 = 65
     static let unavailable: Int32 = 69
     static let ioError: Int32 = 74
+    /// `trustctl verify`: the report is INDETERMINATE (EX_TEMPFAIL: more information or a later try may decide it).
+    static let indeterminate: Int32 = 75
     static let permission: Int32 = 77
 }
 

@@ -293,6 +293,16 @@ import TrustCrypto
         let page = try Subprocess.run("curl", ["-sf", "-H", "Authorization: Bearer \(platformToken)", "-H", "Content-Type: application/json",
                                                "-d", verifyBody, "\(daemon.url)/v1/verify?format=html"])
         #expect(page.stdout.contains("<h1>TOTAL_PASSED") && page.stdout.contains("seal-maker"))
+        // The same through trustctl sign / verify; a changed document fails with exit 1.
+        #expect(try ctl(["sign", "--seal", seal, "--in", dir.file("doc.bin"), "--out", dir.file("sig2.der"), "--timestamp"], as: "platform.token").succeeded)
+        let ctlVerified = try ctl(["verify", "--signature", dir.file("sig2.der"), "--data", dir.file("doc.bin"), "--html", dir.file("report.html")],
+                                  as: "platform.token")
+        #expect(ctlVerified.succeeded && ctlVerified.stdout.hasPrefix("TOTAL_PASSED"), "\(ctlVerified.stdout)\(ctlVerified.stderr)")
+        #expect(String(decoding: try dir.read("report.html"), as: UTF8.self).contains("<h1>TOTAL_PASSED"))
+        try dir.write("changed.bin", "审批结果 No. 2")
+        let changed = try ctl(["verify", "--signature", dir.file("sig2.der"), "--data", dir.file("changed.bin")], as: "platform.token")
+        #expect(changed.status == 1 && changed.stdout.contains("HASH_FAILURE"), "\(changed.stdout)")
+        #expect(try ctl(["verify", "--signature", dir.file("sig2.der")], as: "platform.token").status == 75, "no document: indeterminate")
 
         // The exported SESeal verifies with asn1crypto + gmssl.
         let exported = try ctl(["seal", "export", seal, "--out", dir.file("seal.der")])

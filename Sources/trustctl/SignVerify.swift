@@ -1,0 +1,73 @@
+import APIContract
+import ArgumentParser
+import Foundation
+
+extension TrustctlCommand {
+    struct Sign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a file with a seal (as a platform holding a grant, or for a granted signer person).",
+            discussion: "Writes the signature: the DER SES_Signature for --format ses, the raw signature bytes for raw.")
+
+        @OptionGroup var server: ServerOptions
+        @Option(name: .long, help: "Seal id.") var seal: String
+        @Option(name: .long, help: "Person id of the signer (checked against the seal's grants and levels).") var signer: String?
+        @Option(name: .long, help: "raw or ses.") var format = "ses"
+        @Option(name: .customLong("in"), help: "The document to sign.") var input: String
+        @Option(name: .long, help: "Where to write the signature.") var out: String
+        @Option(name: .long, help: "ses: propertyInfo (e.g. the signature's path in an OFD).") var propertyInfo: String?
+        @Flag(name: .long, help: "ses: add an RFC 3161 timestamp over the signature value.") var timestamp = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let document = try readFile(input)
+                let answer = try await server.client().post(SignResponse.self, "/v1/sign", SignRequestBody(
+                    sealId: seal, signer: signer, format: format, data: Data(document).base64EncodedString(), propertyInfo: propertyInfo,
+                    timestamp: timestamp))
+                guard let bytes = Data(base64Encoded: answer.signature) else {
+                    throw CallFailure(message: "trustd answered a malformed signature", exitCode: TrustctlExit.failure)
+                }
+                try writeFile(out, Array(bytes))
+                print("\(out): \(answer.format) signature, \(bytes.count) bytes")
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a seal signature (or a bare SESeal) and print trustd's validation report.",
+            discussion: "Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 75 INDETERMINATE (plus the usual ones for errors).")
+
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var output: OutputOptions
+        @Option(name: .long, help: "The signature file (DER).") var signature: String
+        @Option(name: .long, help: "The signed document, to check the document hash.") var data: String?
+        @Option(name: .long, help: "Also write the report as an HTML page here.") var html: String?
+
+        func run() async throws {
+            var indication = "TOTAL_PASSED"
+            try await reportingErrors {
+                let body = VerifyRequestBody(signature: Data(try readFile(signature)).base64EncodedString(),
+                                             data: try data.map { Data(try readFile($0)).base64EncodedString() })
+                let client = try server.client()
+                let report = try await client.post(ValidationReportView.self, "/v1/verify", body)
+                indication = report.indication
+                if let html {
+                    let page = try await client.call(.POST, "/v1/verify?format=html", body: Array(try JSONEncoder().encode(body)), accept: "text/html")
+                    try writeFile(html, page.body)
+                }
+                if output.json { return try printJSON(report) }
+                print("\(report.indication)\(report.subIndication.map { " / \($0)" } ?? "")  format \(report.format)"
+                      + (report.signingTime.map { ", signed \($0) (\(report.timeSource ?? "-"))" } ?? ""))
+                if let signer = report.signer { print("signer \(signer)") }
+                if let seal = report.seal { print("seal   \(seal.name ?? "-") (\(seal.esId ?? "-"))") }
+                print("")
+                printTable(report.checks.map { [$0.name, $0.status, $0.detail] }, header: ["CHECK", "STATUS", "DETAIL"])
+            }
+            switch indication {
+            case "TOTAL_PASSED": return
+            case "INDETERMINATE": throw ExitCode(TrustctlExit.indeterminate)
+            default: throw ExitCode(TrustctlExit.failure)
+            }
+        }
+    }
+}
