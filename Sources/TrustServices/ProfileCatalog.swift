@@ -47,20 +47,8 @@ public struct ProfileCatalog: Sendable {
 
     /// Loads one profile file.
     public static func loadFile(_ path: String) throws -> CertificateProfile {
-        guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) else {
-                throw TrustError.invalid("\(path): the file is empty")
-            }
-            root = node
-        } catch let error as TrustError {
-            throw error
-        } catch {
-            throw TrustError.invalid("\(path): not valid YAML: \(error)")
-        }
         let reader = YAMLReader(path: path)
-        guard let map = root.mapping else { throw reader.fail(root, "profile", "the top level must be a mapping") }
+        let (root, map) = try reader.loadMapping(field: "profile")
         try reader.onlyKnown(map, ["name", "description", "issuedBy", "keyTypes", "validityDays", "ca", "pathLength", "keyUsage",
                                    "extendedKeyUsage", "extendedKeyUsageCritical", "ocspNoCheck", "subject", "subjectAltNames",
                                    "identityExtensions"], in: "profile")
@@ -156,6 +144,24 @@ public struct ProfileCatalog: Sendable {
 /// Typed reads from a Yams node tree with errors that point at `file:line` and the field.
 struct YAMLReader {
     let path: String
+
+    /// Reads and parses the file; its top level must be a mapping (`field` names it in the error).
+    func loadMapping(field: String) throws -> (root: Node, map: Node.Mapping) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) else {
+                throw TrustError.invalid("\(path): the file is empty")
+            }
+            root = node
+        } catch let error as TrustError {
+            throw error
+        } catch {
+            throw TrustError.invalid("\(path): not valid YAML: \(error)")
+        }
+        guard let map = root.mapping else { throw fail(root, field, "the top level must be a mapping") }
+        return (root, map)
+    }
 
     func fail(_ node: Node, _ field: String, _ problem: String) -> TrustError {
         let line = node.mark.map { ":\($0.line)" } ?? ""

@@ -13,20 +13,8 @@ import Yams
 /// ```
 public enum AssurancePolicyLoader {
     public static func load(_ path: String) throws -> AssurancePolicy {
-        guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) else {
-                throw TrustError.invalid("\(path): the file is empty")
-            }
-            root = node
-        } catch let error as TrustError {
-            throw error
-        } catch {
-            throw TrustError.invalid("\(path): not valid YAML: \(error)")
-        }
         let reader = YAMLReader(path: path)
-        guard let map = root.mapping else { throw reader.fail(root, "assurance", "the top level must be a mapping") }
+        let (root, map) = try reader.loadMapping(field: "assurance")
         try reader.onlyKnown(map, ["advancedFreshnessMinutes", "evidenceLifetimeDays", "actions"], in: "assurance")
         var policy = AssurancePolicy()
         if map["advancedFreshnessMinutes"] != nil {

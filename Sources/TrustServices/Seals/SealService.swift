@@ -265,42 +265,31 @@ public final class SealService: Sendable {
 
     public func reportLoss(by principal: Principal, id: String, comment: String?) throws -> SealDetails {
         try require(principal, .reportLoss)
-        var serial: String? = nil
-        let result = try move(id, .reportLoss, by: principal, comment: comment) { record, tx in
-            serial = record.certificateSerial
-            if let certificate = record.certificateSerial {
-                _ = try ca.revoke(serial: certificate, reason: .certificateHold, actor: principal.auditName, in: tx)
-            }
-            return [:]
-        }
-        serial.map { ca.ocsp.invalidate(serial: $0) }
-        return result
+        return try moveWithCertificate(id, .reportLoss, reason: .certificateHold, by: principal, comment: comment, details: [:])
     }
 
     public func recover(by principal: Principal, id: String, comment: String?) throws -> SealDetails {
         try require(principal, .recover)
-        var serial: String? = nil
-        let result = try move(id, .recover, by: principal, comment: comment) { record, tx in
-            serial = record.certificateSerial
-            if let certificate = record.certificateSerial {
-                _ = try ca.revoke(serial: certificate, reason: .removeFromCRL, actor: principal.auditName, in: tx)
-            }
-            return [:]
-        }
-        serial.map { ca.ocsp.invalidate(serial: $0) }
-        return result
+        return try moveWithCertificate(id, .recover, reason: .removeFromCRL, by: principal, comment: comment, details: [:])
     }
 
     public func revoke(by principal: Principal, id: String, reason: RevocationReason = .cessationOfOperation, comment: String?) throws -> SealDetails {
         try require(principal, .revoke)
         guard ![.certificateHold, .removeFromCRL].contains(reason) else { throw TrustError.invalid("use report-loss / recover for holds") }
+        return try moveWithCertificate(id, .revoke, reason: reason, by: principal, comment: comment, details: ["reason": reason.name])
+    }
+
+    /// A lifecycle step that changes the seal certificate's status in the same transaction (hold, release, revoke),
+    /// then drops the certificate's cached OCSP answers.
+    private func moveWithCertificate(_ id: String, _ step: SealStep, reason: RevocationReason, by principal: Principal, comment: String?,
+                                     details: [String: String]) throws -> SealDetails {
         var serial: String? = nil
-        let result = try move(id, .revoke, by: principal, comment: comment) { record, tx in
+        let result = try move(id, step, by: principal, comment: comment) { record, tx in
             serial = record.certificateSerial
             if let certificate = record.certificateSerial {
                 _ = try ca.revoke(serial: certificate, reason: reason, actor: principal.auditName, in: tx)
             }
-            return ["reason": reason.name]
+            return details
         }
         serial.map { ca.ocsp.invalidate(serial: $0) }
         return result

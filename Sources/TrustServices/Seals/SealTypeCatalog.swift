@@ -15,18 +15,8 @@ public struct SealTypeCatalog: Sendable {
     }
 
     public static func load(_ path: String, profiles: ProfileCatalog) throws -> SealTypeCatalog {
-        guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) else { throw TrustError.invalid("\(path): the file is empty") }
-            root = node
-        } catch let error as TrustError {
-            throw error
-        } catch {
-            throw TrustError.invalid("\(path): not valid YAML: \(error)")
-        }
         let reader = YAMLReader(path: path)
-        guard let map = root.mapping else { throw reader.fail(root, "seal-types", "the top level must be a mapping") }
+        let (root, map) = try reader.loadMapping(field: "seal-types")
         try reader.onlyKnown(map, ["types"], in: "seal-types")
         guard let typesNode = map["types"], let entries = typesNode.mapping, !entries.isEmpty else {
             throw reader.fail(map["types"] ?? root, "types", "required: a mapping of seal type codes")
