@@ -68,8 +68,9 @@ struct SealFixture {
 
         // Any change to the signed SES_SealInfo breaks the maker signature.
         var tampered = seal.der
-        let at = try #require(tampered.indices.first { tampered[$0] == 0x42 })
-        tampered[at] = 0x43
+        // Inside the picture bytes (a 0x42 elsewhere may be a length byte, and changing it breaks the structure).
+        let picture = try #require(tampered.firstRange(of: fixture.picture))
+        tampered[picture.upperBound - 1] = 0x43
         #expect(try ElectronicSeal(der: tampered).makerSignatureProblem() == "the seal maker signature does not verify")
         // A signature by another key.
         let forged = try ElectronicSeal.make(info: fixture.info(), makerCertificate: fixture.maker.der, signatureAlgorithm: SealAlgorithm.sm2WithSM3) {
