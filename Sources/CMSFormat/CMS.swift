@@ -12,6 +12,8 @@ public enum CMSObjectID {
     public static let messageDigestAttribute: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 4]
     public static let signingTimeAttribute: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 5]
     public static let signingCertificateV2: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 16, 2, 47]
+    /// id-aa-signatureTimeStampToken (RFC 3161 appendix A): an unsigned attribute holding a token over the signature.
+    public static let signatureTimeStampToken: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 16, 2, 14]
     public static let sm3: ASN1ObjectIdentifier = [1, 2, 156, 10197, 1, 401]
     public static let sha256: ASN1ObjectIdentifier = [2, 16, 840, 1, 101, 3, 4, 2, 1]
     public static let sha1: ASN1ObjectIdentifier = [1, 3, 14, 3, 2, 26]
@@ -20,6 +22,13 @@ public enum CMSObjectID {
     public static let rsaEncryption: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 1]
     public static let sha256WithRSA: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 11]
     public static let ecdsaWithSHA256: ASN1ObjectIdentifier = [1, 2, 840, 10045, 4, 3, 2]
+    public static let ecPublicKey: ASN1ObjectIdentifier = [1, 2, 840, 10045, 2, 1]
+    public static let ecdsaWithSHA384: ASN1ObjectIdentifier = [1, 2, 840, 10045, 4, 3, 3]
+    public static let ecdsaWithSHA512: ASN1ObjectIdentifier = [1, 2, 840, 10045, 4, 3, 4]
+    public static let sha384: ASN1ObjectIdentifier = [2, 16, 840, 1, 101, 3, 4, 2, 2]
+    public static let sha512: ASN1ObjectIdentifier = [2, 16, 840, 1, 101, 3, 4, 2, 3]
+    public static let sha384WithRSA: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 12]
+    public static let sha512WithRSA: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 13]
 }
 
 /// A problem with CMS or timestamp bytes.
@@ -72,7 +81,8 @@ public enum SignedDataBuilder {
     public static func build(flavor: CMSFlavor, contentType: ASN1ObjectIdentifier, content: [UInt8], detached: Bool, contentDigest: [UInt8],
                              algorithms: CMSSignerAlgorithms, signerCertificate: [UInt8], extraCertificates: [[UInt8]] = [],
                              includeCertificates: Bool = true, signingTime: Date?, extraAttributes: [CMSAttribute] = [],
-                             sign: ([UInt8]) throws -> [UInt8]) throws -> [UInt8] {
+                             sign: ([UInt8]) throws -> [UInt8],
+                             unsignedAttributes: (([UInt8]) throws -> [CMSAttribute])? = nil) throws -> [UInt8] {
         let (issuer, serial) = try issuerAndSerial(signerCertificate)
         var attributes: [CMSAttribute] = [
             CMSAttribute(type: CMSObjectID.contentTypeAttribute, valueDER: try der { try $0.serialize(contentType) }),
@@ -94,13 +104,21 @@ public enum SignedDataBuilder {
         let attributeContent = encodedAttributes.flatMap { $0 }
         let toSign = header(0x31, attributeContent.count) + attributeContent
         let signature = try sign(toSign)
+        let unsigned = try unsignedAttributes?(signature) ?? []
+        let unsignedContent = try unsigned.map { attribute in
+            try der { coder in
+                try coder.appendConstructedNode(identifier: .sequence) { coder in
+                    try coder.serialize(attribute.type)
+                    coder.appendConstructedNode(identifier: .set) { $0.serializeRawBytes(attribute.valueDER) }
+                }
+            }
+        }.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { $0 }
 
         let signedData = try der { coder in
             try coder.appendConstructedNode(identifier: .sequence) { coder in
                 try coder.serialize(contentType == flavor.dataType ? 1 : 3)
-                coder.appendConstructedNode(identifier: .set) { coder in
-                    coder.serializeRawBytes((try? algorithmIdentifier(algorithms.digest)) ?? [])
-                }
+                let digestAlgorithm = try algorithmIdentifier(algorithms.digest)
+                coder.appendConstructedNode(identifier: .set) { $0.serializeRawBytes(digestAlgorithm) }
                 try coder.appendConstructedNode(identifier: .sequence) { coder in
                     try coder.serialize(contentType)
                     if !detached {
@@ -115,9 +133,9 @@ public enum SignedDataBuilder {
                         for certificate in extraCertificates { coder.serializeRawBytes(certificate) }
                     }
                 }
-                coder.appendConstructedNode(identifier: .set) { coder in
+                try coder.appendConstructedNode(identifier: .set) { coder in
                     // SignerInfo
-                    try? coder.appendConstructedNode(identifier: .sequence) { coder in
+                    try coder.appendConstructedNode(identifier: .sequence) { coder in
                         try coder.serialize(1)
                         coder.appendConstructedNode(identifier: .sequence) { coder in
                             coder.serializeRawBytes(issuer)
@@ -127,6 +145,7 @@ public enum SignedDataBuilder {
                         coder.serializeRawBytes(header(0xA0, attributeContent.count) + attributeContent)
                         coder.serializeRawBytes(try algorithmIdentifier(algorithms.signature, nullParameters: algorithms.signature == CMSObjectID.rsaEncryption))
                         try coder.serialize(ASN1OctetString(contentBytes: signature[...]))
+                        if !unsignedContent.isEmpty { coder.serializeRawBytes(header(0xA1, unsignedContent.count) + unsignedContent) }
                     }
                 }
             }
@@ -140,7 +159,7 @@ public enum SignedDataBuilder {
     }
 
     /// The issuer Name (as encoded) and serial INTEGER (as encoded) of a DER certificate.
-    static func issuerAndSerial(_ certificate: [UInt8]) throws -> (issuer: [UInt8], serial: [UInt8]) {
+    public static func issuerAndSerial(_ certificate: [UInt8]) throws -> (issuer: [UInt8], serial: [UInt8]) {
         do {
             let root = try DER.parse(certificate)
             return try DER.sequence(root, identifier: .sequence) { nodes in

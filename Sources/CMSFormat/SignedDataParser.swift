@@ -4,6 +4,9 @@ import SwiftASN1
 /// A parsed CMS SignedData (`ContentInfo`) with one signer: what a verifier needs, with the signed attributes as the
 /// bytes the signature covers (re-tagged as SET OF, RFC 5652 §5.4).
 public struct ParsedSignedData: Sendable {
+    public typealias ObjectID = ASN1ObjectIdentifier
+    /// PKCS#7 or GM/T 0010, from the ContentInfo's type.
+    public let flavor: CMSFlavor
     public let contentType: ASN1ObjectIdentifier
     public let content: [UInt8]?
     public let certificates: [[UInt8]]
@@ -12,7 +15,14 @@ public struct ParsedSignedData: Sendable {
     /// The DER of the signed attributes as a SET OF: the bytes the signature covers.
     public let signedAttributes: [UInt8]
     public let messageDigest: [UInt8]?
+    /// The signingTime attribute, when present (the signer's claim).
+    public let signingTime: Date?
     public let signature: [UInt8]
+    /// The signer's `issuerAndSerialNumber`: the issuer Name and the serial INTEGER, as encoded.
+    public let signerIssuer: [UInt8]?
+    public let signerSerial: [UInt8]?
+    /// An RFC 3161 token over the signature value (unsigned attribute id-aa-signatureTimeStampToken).
+    public let signatureTimeStampToken: [UInt8]?
 
     public static let maxSize = 1 << 20
 
@@ -20,14 +30,16 @@ public struct ParsedSignedData: Sendable {
         guard !bytes.isEmpty, bytes.count <= Self.maxSize else { throw CMSFormatError("a SignedData must be 1 to \(Self.maxSize) bytes") }
         do {
             let root = try BER.parse(bytes)
-            let signedNode: ASN1Node = try BER.sequence(root, identifier: .sequence) { nodes in
+            let (outer, signedNode): (ASN1ObjectIdentifier, ASN1Node) = try BER.sequence(root, identifier: .sequence) { nodes in
                 guard let type = nodes.next(), let wrapper = nodes.next() else { throw CMSFormatError("ContentInfo is incomplete") }
                 let oid = try ASN1ObjectIdentifier(berEncoded: type)
                 guard oid == CMSObjectID.signedData || oid == CMSObjectID.gmSignedData else { throw CMSFormatError("not a SignedData (\(oid))") }
                 guard case .constructed(let inner) = wrapper.content, let node = Array(inner).first else { throw CMSFormatError("SignedData is missing") }
-                return node
+                return (oid, node)
             }
+            flavor = outer == CMSObjectID.gmSignedData ? .gmt0010 : .pkcs7
             var parsed: (ASN1ObjectIdentifier, [UInt8]?, [[UInt8]], ASN1ObjectIdentifier, ASN1ObjectIdentifier, [UInt8], [UInt8]?, [UInt8])? = nil
+            var time: Date? = nil, issuer: [UInt8]? = nil, serial: [UInt8]? = nil, token: [UInt8]? = nil
             try BER.sequence(signedNode, identifier: .sequence) { nodes in
                 _ = nodes.next()  // version
                 _ = nodes.next()  // digestAlgorithms
@@ -52,7 +64,10 @@ public struct ParsedSignedData: Sendable {
                 }
                 try BER.sequence(signer, identifier: .sequence) { fields in
                     _ = fields.next()  // version
-                    _ = fields.next()  // sid
+                    if let sid = fields.next(), sid.identifier == .sequence, case .constructed(let parts) = sid.content {
+                        let items = Array(parts)
+                        if items.count == 2 { (issuer, serial) = (Array(items[0].encodedBytes), Array(items[1].encodedBytes)) }
+                    }
                     guard let digestNode = fields.next(), let attributesNode = fields.next(),
                           attributesNode.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific),
                           let signatureAlgorithmNode = fields.next(), let signatureNode = fields.next()
@@ -68,6 +83,9 @@ public struct ParsedSignedData: Sendable {
                                 if oid == CMSObjectID.messageDigestAttribute, let set = parts.next(), case .constructed(let values) = set.content,
                                    let value = Array(values).first {
                                     messageDigest = Array(try ASN1OctetString(berEncoded: value).bytes)
+                                } else if oid == CMSObjectID.signingTimeAttribute, let set = parts.next(), case .constructed(let values) = set.content,
+                                          let value = Array(values).first {
+                                    time = try cmsTime(value)
                                 }
                                 while parts.next() != nil {}
                             }
@@ -75,7 +93,20 @@ public struct ParsedSignedData: Sendable {
                     }
                     var signed = Array(attributesNode.encodedBytes)
                     signed[0] = 0x31
-                    while fields.next() != nil {}  // unsigned attributes
+                    if let unsigned = fields.next(), unsigned.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific),
+                       case .constructed(let attributes) = unsigned.content {
+                        for attribute in attributes {
+                            try BER.sequence(attribute, identifier: .sequence) { parts in
+                                guard let oidNode = parts.next() else { throw CMSFormatError("an attribute has no type") }
+                                if try ASN1ObjectIdentifier(berEncoded: oidNode) == CMSObjectID.signatureTimeStampToken, let set = parts.next(),
+                                   case .constructed(let values) = set.content, let value = Array(values).first {
+                                    token = Array(value.encodedBytes)
+                                }
+                                while parts.next() != nil {}
+                            }
+                        }
+                    }
+                    while fields.next() != nil {}
                     parsed = (type, content, certificates, digest, signatureAlgorithm, signed, messageDigest,
                               Array(try ASN1OctetString(berEncoded: signatureNode).bytes))
                 }
@@ -83,6 +114,7 @@ public struct ParsedSignedData: Sendable {
             }
             guard let parsed else { throw CMSFormatError("SignedData is empty") }
             (contentType, content, certificates, digestAlgorithm, signatureAlgorithm, signedAttributes, messageDigest, signature) = parsed
+            (signingTime, signerIssuer, signerSerial, signatureTimeStampToken) = (time, issuer, serial, token)
         } catch let error as CMSFormatError {
             throw error
         } catch {
@@ -124,6 +156,21 @@ public struct ParsedTSTInfo: Sendable {
             throw CMSFormatError("not a TSTInfo: \(error)")
         }
     }
+}
+
+/// A CMS `Time` (UTCTime or GeneralizedTime) as a Date.
+func cmsTime(_ node: ASN1Node) throws -> Date {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    if node.identifier == UTCTime.defaultIdentifier {
+        let time = try UTCTime(berEncoded: node)
+        return calendar.date(from: DateComponents(year: time.year, month: time.month, day: time.day, hour: time.hours, minute: time.minutes,
+                                                  second: time.seconds)) ?? .distantPast
+    }
+    let time = try GeneralizedTime(berEncoded: node)
+    let base = calendar.date(from: DateComponents(year: time.year, month: time.month, day: time.day, hour: time.hours, minute: time.minutes,
+                                                  second: time.seconds)) ?? .distantPast
+    return base.addingTimeInterval(time.fractionalSeconds)
 }
 
 /// The OID of an AlgorithmIdentifier (parameters ignored).

@@ -11,12 +11,14 @@ extension Handlers {
         guard spec.method == .post, spec.path == "/v1/sign" else { return nil }
         return { request, context in
             let body = try await decode(SignRequestBody.self, request, context)
-            guard body.keyId == nil else {
-                throw TrustError.invalid("signing with a personal or organisation key (keyId) is not available on this version; use sealId")
+            let credential: SigningService.Credential
+            switch (body.sealId, body.keyId) {
+            case (let seal?, nil): credential = .seal(seal)
+            case (nil, let key?): credential = .key(key)
+            default: throw TrustError.invalid("give exactly one of sealId or keyId")
             }
-            guard let sealID = body.sealId else { throw TrustError.invalid("sealId is required") }
             guard let format = SigningService.Format(rawValue: body.format) else {
-                throw TrustError.invalid("format must be \(SigningService.Format.allCases.map(\.rawValue).joined(separator: " or ")) on this version")
+                throw TrustError.invalid("format must be one of \(SigningService.Format.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             var data: [UInt8]? = nil, digest: [UInt8]? = nil
             if let text = body.data {
@@ -30,7 +32,7 @@ extension Handlers {
                 digest = decoded
             }
             let result = try api.appliance.signing.sign(by: try principal(context), SigningService.Request(
-                sealID: sealID, signerPersonID: body.signer, format: format, data: data, digest: digest, propertyInfo: body.propertyInfo,
+                credential: credential, signerPersonID: body.signer, format: format, data: data, digest: digest, propertyInfo: body.propertyInfo,
                 timestamp: body.timestamp ?? false))
             return try json(SignResponse(format: result.format.rawValue, signature: Data(result.signature).base64EncodedString(),
                                          certificate: result.certificate.pem))

@@ -20,7 +20,7 @@ extension Handlers {
                 data = Array(decoded)
             }
             if let text = body.digest {
-                guard let decoded = Hex.decode(text.lowercased()), decoded.count == 32 else { throw TrustError.invalid("digest must be the 32-byte SM3 hash in hex") }
+                guard let decoded = Hex.decode(text.lowercased()), [32, 48, 64].contains(decoded.count) else { throw TrustError.invalid("digest must be a 32-, 48- or 64-byte hash in hex") }
                 digest = decoded
             }
             guard data == nil || digest == nil else { throw TrustError.invalid("give data or digest, not both") }

@@ -30,6 +30,8 @@ public struct DataDirectory: Sendable {
     public var otpOutboxPath: String { "\(path)/otp-outbox" }
     /// Foreign CA certificates trusted for validation (other provinces' CAs).
     public var trustedCertificatesPath: String { "\(path)/certs/trusted" }
+    /// CRLs of those foreign CAs (DER or PEM), refreshed by the operator; trustd's own CAs need none.
+    public var foreignCRLsPath: String { "\(path)/certs/crls" }
 
     /// `true` once `initialize` has run here.
     public var isInitialized: Bool { FileManager.default.fileExists(atPath: databasePath) }
@@ -99,10 +101,11 @@ public struct DataDirectory: Sendable {
         let secrets = try IdentitySecrets.load(path: identityKeyPath)
         let registry = SQLiteRegistry(store: store)
         if FileManager.default.fileExists(atPath: registryPath) { _ = try registry.load(csv: registryPath, secrets: secrets) }
-        let trusted = trustedCertificatesPath
+        let trusted = trustedCertificatesPath, foreignCRLs = foreignCRLsPath
+        let anchors = TrustAnchorSource { try TrustAnchors.load(ca: ca, trustedDirectory: trusted, crlDirectory: foreignCRLs) }
         let identity = IdentityService(store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),
                                        population: registry, business: registry, realName: registry,
-                                       anchors: { try TrustAnchors.load(ca: ca, trustedDirectory: trusted) })
+                                       anchors: { try anchors.current() })
         for required in [sealTypesPath] where !FileManager.default.fileExists(atPath: required) {
             throw TrustError.invalid("\(required) is missing: copy it from policies/ into the data directory")
         }
@@ -112,7 +115,8 @@ public struct DataDirectory: Sendable {
         return Appliance(store: store, keys: keys, ca: ca, audit: AuditService(store: store, keys: keys), identity: identity, seals: seals,
                          timestamps: timestamps,
                          signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
-                         verifier: SealVerifier(store: store, ca: ca, anchors: { try TrustAnchors.load(ca: ca, trustedDirectory: trusted) }))
+                         signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
+                         verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors)
     }
 }
 
@@ -126,5 +130,7 @@ public struct Appliance: Sendable {
     public let seals: SealService
     public let timestamps: TimestampAuthority
     public let signing: SigningService
-    public let verifier: SealVerifier
+    public let signingKeys: SigningKeyService
+    public let verifier: SignatureVerifier
+    public let anchors: TrustAnchorSource
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TrustCrypto
 import TrustModel
 
@@ -8,15 +9,19 @@ public struct TrustAnchors: Sendable {
     public let roots: [Certificate]
     /// trustd's own CA certificates below the roots, offered as intermediates.
     public let intermediates: [Certificate]
+    /// CRLs of foreign CAs (`certs/crls/`); each is used only once its signature verifies with the issuer certificate
+    /// of the chain being validated.
+    public let crls: [CertificateRevocationList]
 
-    public init(roots: [Certificate], intermediates: [Certificate] = []) {
+    public init(roots: [Certificate], intermediates: [Certificate] = [], crls: [CertificateRevocationList] = []) {
         self.roots = roots
         self.intermediates = intermediates
+        self.crls = crls
     }
 
     /// Own CAs from the store plus every certificate in `*.pem`/`*.crt` files under `directory` (if it exists).
     /// A file that is not a certificate, or a certificate that is not a CA, stops loading with the file named.
-    public static func load(ca: CertificateAuthority, trustedDirectory directory: String?) throws -> TrustAnchors {
+    public static func load(ca: CertificateAuthority, trustedDirectory directory: String?, crlDirectory: String? = nil) throws -> TrustAnchors {
         let own = try ca.list()
         var roots = own.filter { $0.role == "root" }.map(\.certificate)
         let intermediates = own.filter { $0.role != "root" }.map(\.certificate)
@@ -36,11 +41,68 @@ public struct TrustAnchors: Sendable {
                 }
             }
         }
-        return TrustAnchors(roots: roots, intermediates: intermediates)
+        var crls: [CertificateRevocationList] = []
+        if let crlDirectory, let names = try? FileManager.default.contentsOfDirectory(atPath: crlDirectory) {
+            for name in names.sorted() where name.hasSuffix(".crl") || name.hasSuffix(".pem") {
+                let path = "\(crlDirectory)/\(name)"
+                guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
+                let crl: CertificateRevocationList
+                do {
+                    crl = try Self.crl(Array(data))
+                } catch {
+                    throw TrustError.invalid("\(path): not a DER or PEM CRL (\(error))")
+                }
+                crls.append(crl)
+            }
+        }
+        return TrustAnchors(roots: roots, intermediates: intermediates, crls: crls)
+    }
+
+    static func crl(_ bytes: [UInt8]) throws -> CertificateRevocationList {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard text.hasPrefix("-----BEGIN X509 CRL-----") else { return try CertificateRevocationList(der: bytes) }
+        let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        guard let der = Data(base64Encoded: body) else { throw TrustError.invalid("bad base64") }
+        return try CertificateRevocationList(der: Array(der))
+    }
+
+    /// What the loaded CRLs say about a certificate from a foreign CA, using only CRLs that `issuer` (the next certificate
+    /// in its validated chain) signed: `nil` when there is none.
+    public func crlStatus(of certificate: Certificate, issuer: Certificate) -> (crl: CertificateRevocationList, revoked: RevokedEntry?)? {
+        guard let issuerKey = try? issuer.publicKey else { return nil }
+        let candidates = crls.filter { $0.issuer == certificate.issuer && $0.isSigned(by: issuerKey) }
+        guard let newest = candidates.max(by: { $0.thisUpdate < $1.thisUpdate }) else { return nil }
+        func trimmed(_ bytes: [UInt8]) -> ArraySlice<UInt8> { bytes.drop { $0 == 0 } }
+        let serial = trimmed(certificate.serialNumber)
+        return (newest, newest.entries.first { trimmed($0.serialNumber) == serial })
     }
 
     /// Validates `certificate` at `time` to one of the anchors; `intermediates` add to trustd's own.
     public func validate(_ certificate: Certificate, intermediates extra: [Certificate] = [], at time: Date = Date()) -> PathValidator.Outcome {
         PathValidator(trustAnchors: roots).validate(certificate, intermediates: intermediates + extra, at: time)
     }
+}
+
+/// The trust anchors and foreign CRLs, loaded once and reloaded at most every `interval` seconds, so verification
+/// does not read the directories on every request. A load failure is thrown, and the next call tries again.
+public final class TrustAnchorSource: Sendable {
+    private let load: @Sendable () throws -> TrustAnchors
+    private let interval: TimeInterval
+    private let cached = Mutex<(anchors: TrustAnchors, at: Date)?>(nil)
+
+    public init(interval: TimeInterval = 30, load: @escaping @Sendable () throws -> TrustAnchors) {
+        self.interval = interval
+        self.load = load
+    }
+
+    public func current() throws -> TrustAnchors {
+        let now = Date()
+        if let hit = cached.withLock({ $0 }), now.timeIntervalSince(hit.at) < interval { return hit.anchors }
+        let fresh = try load()
+        cached.withLock { $0 = (fresh, now) }
+        return fresh
+    }
+
+    /// Forget the cached set (after adding a CA, or in tests after changing the directories).
+    public func invalidate() { cached.withLock { $0 = nil } }
 }

@@ -248,6 +248,23 @@ enum Schema {
             }
             try db.create(index: "seal_grant_seal", on: "seal_grant", columns: ["seal_id"])
         }
+        migrator.registerMigration("v7-signing-keys") { db in
+            // Personal and organisation signing keys (POST /v1/keys): the key lives in custody, the certificate in `certificate`.
+            try db.create(table: "signing_key") { t in
+                t.primaryKey("id", .text)
+                t.column("owner_kind", .text).notNull()
+                t.column("person_id", .text).notNull().references("person")
+                t.column("organization_id", .text).references("organization")
+                t.column("principal_id", .text).notNull()
+                t.column("key_id", .text).notNull()
+                t.column("key_type", .text).notNull()
+                t.column("certificate_serial", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("revoked_at", .double)
+            }
+            try db.create(index: "signing_key_person", on: "signing_key", columns: ["person_id"])
+        }
         return migrator
     }
 }

@@ -131,3 +131,53 @@ extension StoreReader {
 extension StoreReader {
     public func seal(esID: String) throws -> SealRecord? { try SealRecord.filter(Column("es_id") == esID).fetchOne(db) }
 }
+
+/// A personal or organisation signing key (`POST /v1/keys`): the key in custody, its certificate, who owns it and which
+/// platform principal may sign with it. `personID` is the owner (person keys) or the person who holds the key for the
+/// organisation (organisation keys).
+public struct SigningKeyRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .timeIntervalSince1970 }
+    public static let databaseTableName = "signing_key"
+
+    public var id, ownerKind, personID: String
+    public var organizationID: String?
+    public var principalID, keyID, keyType, certificateSerial, state: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+
+    public init(id: String, ownerKind: String, personID: String, organizationID: String?, principalID: String, keyID: String, keyType: String,
+                certificateSerial: String, createdAt: Date) {
+        self.id = id
+        self.ownerKind = ownerKind
+        self.personID = personID
+        self.organizationID = organizationID
+        self.principalID = principalID
+        self.keyID = keyID
+        self.keyType = keyType
+        self.certificateSerial = certificateSerial
+        self.state = "active"
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, ownerKind = "owner_kind", personID = "person_id", organizationID = "organization_id", principalID = "principal_id"
+        case keyID = "key_id", keyType = "key_type", certificateSerial = "certificate_serial", state, createdAt = "created_at", revokedAt = "revoked_at"
+    }
+}
+
+extension StoreReader {
+    public func signingKey(id: String) throws -> SigningKeyRecord? { try SigningKeyRecord.fetchOne(db, key: id) }
+    public func signingKeys(personID: String) throws -> [SigningKeyRecord] {
+        try SigningKeyRecord.filter(Column("person_id") == personID).order(Column("created_at")).fetchAll(db)
+    }
+}
+
+extension StoreTransaction {
+    /// Counts one signature against a seal grant; `false` when the grant's usage limit is reached (nothing changes).
+    public func countGrantUse(_ id: String) throws -> Bool {
+        try db.execute(sql: "UPDATE seal_grant SET usage_count = usage_count + 1 WHERE id = ? AND (usage_limit IS NULL OR usage_count < usage_limit)",
+                       arguments: [id])
+        return db.changesCount == 1
+    }
+}

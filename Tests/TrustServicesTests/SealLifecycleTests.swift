@@ -51,9 +51,9 @@ final class SealFixture: @unchecked Sendable {
                                    validTo: identityFixture.clock.now.addingTimeInterval(30 * 86400), actor: "t")
     }
 
-    func apply(type: String = "official", picture: SealService.Picture? = nil) throws -> SealDetails {
+    func apply(type: String = "official", picture: SealService.Picture? = nil, keyType: String? = nil) throws -> SealDetails {
         try seals.apply(by: applicant, organizationID: organization, applicantPersonID: applicantPerson, type: type, name: "某某科技有限公司公章",
-                        picture: picture ?? SealService.Picture(format: "png", data: samplePNG, widthMM: 40, heightMM: 40), validTo: nil, keyType: nil)
+                        picture: picture ?? SealService.Picture(format: "png", data: samplePNG, widthMM: 40, heightMM: 40), validTo: nil, keyType: keyType)
     }
 }
 

@@ -15,13 +15,13 @@ final class SigningFixture: @unchecked Sendable {
     let grantID: String
     let platform = Principal(id: "platform-1", name: "platform-1", roles: [.platform])
 
-    init(usageLimit: Int? = nil, minimumLevel: AssuranceLevel = .intermediate) throws {
+    init(usageLimit: Int? = nil, minimumLevel: AssuranceLevel = .intermediate, type: String = "official", keyType: String? = nil) throws {
         seals = try SealFixture()
         let ca = seals.identityFixture.ca
         let timestamps = TimestampAuthority(ca: ca.ca, keys: ca.keys)
         signing = SigningService(store: ca.store, ca: ca.ca, keys: ca.keys, identity: seals.identity, timestamps: timestamps,
                                  clock: { [clock = seals.identityFixture.clock] in clock.now })
-        sealID = try seals.apply().record.id
+        sealID = try seals.apply(type: type, keyType: keyType).record.id
         _ = try seals.seals.review(by: seals.reviewer, id: sealID, approve: true, comment: nil)
         _ = try seals.seals.make(by: seals.maker, id: sealID)
         _ = try seals.seals.file(by: seals.filer, id: sealID, filingNumber: "F-1", authority: "A")

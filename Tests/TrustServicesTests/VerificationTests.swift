@@ -9,9 +9,9 @@ import TrustServices
 import TrustStore
 
 extension SigningFixture {
-    var verifier: SealVerifier {
+    var verifier: SignatureVerifier {
         let ca = seals.identityFixture.ca
-        return SealVerifier(store: ca.store, ca: ca.ca, anchors: { [authority = ca.ca] in try TrustAnchors.load(ca: authority, trustedDirectory: nil) })
+        return SignatureVerifier(store: ca.store, ca: ca.ca, anchors: { [authority = ca.ca] in try TrustAnchors.load(ca: authority, trustedDirectory: nil) })
     }
 
     /// A SES_Signature made directly with the seal's key (to place the claimed time where the service would refuse).

@@ -8,6 +8,10 @@ enum CMSTimestampRequest {
         TimeStampRequest(hashAlgorithm: CMSObjectID.sm3, hashedMessage: digest, certReq: true)
     }
 
+    static func sha256(_ digest: [UInt8]) -> TimeStampRequest {
+        TimeStampRequest(hashAlgorithm: CMSObjectID.sha256, hashedMessage: digest, certReq: true)
+    }
+
     /// The TimeStampToken (ContentInfo) inside a granted TimeStampResp.
     static func token(of response: [UInt8]) throws -> [UInt8] {
         let root = try DER.parse(response)

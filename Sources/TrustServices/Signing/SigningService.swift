@@ -1,37 +1,54 @@
+import CMSFormat
 import Foundation
 import KeyCustody
 import SealFormat
+import Synchronization
 import TrustCrypto
 import TrustModel
 import TrustStore
 
-/// Signs documents for platforms with a seal: checks that the caller may use the seal (a grant to the named signer
-/// person at the grant's level — fresh enough for `advanced` — or a grant to the calling platform principal), that the
-/// seal is active and within its validity, and that its certificate is valid; then signs in key custody. Every
-/// decision, allow or deny, is one audit record; an allowed signature also counts against the grant's usage limit in
-/// the same transaction.
+/// Signs documents for platforms with a seal or a signing key.
+///
+/// Seal: the caller may use the seal through a grant to the named signer person at the grant's level (fresh enough
+/// for `advanced`) or a grant to the calling platform principal; the seal is active and within its validity; its
+/// certificate is valid. Key: the calling platform created the key, the owner (or for organisation keys the holder)
+/// is the named signer and meets `sign.with-key`/`sign.with-org-key`; the key's certificate is valid. Then the
+/// signature is made in key custody. Every decision, allow or deny, is one audit record; an allowed seal signature also
+/// counts against the grant's usage limit in the same transaction.
 public final class SigningService: Sendable {
     public enum Format: String, Sendable, CaseIterable {
         /// A signature over the data (or over the precomputed digest: for SM2 that is `e = SM3(Z‖M)`).
         case raw
-        /// GB/T 38540 `SES_Signature` over SM3 of the document.
+        /// Detached RFC 5652 SignedData with PKCS#7 OIDs (SM2: `sm2-with-sm3`, SM3).
+        case cms
+        /// The same with GM/T 0010 OIDs (`1.2.156.10197.6.1.4.2.x`, signature `SM2-1`).
+        case gmt0010
+        /// GB/T 38540 `SES_Signature` over SM3 of the document (seals only).
         case ses
     }
 
+    public enum Credential: Sendable, Hashable {
+        case seal(String)
+        case key(String)
+        var object: String { switch self { case .seal(let id): "seal:\(id)"; case .key(let id): "signing-key:\(id)" } }
+    }
+
     public struct Request: Sendable {
-        public let sealID: String
-        /// The person signing (checked against the seal's person grants and levels); `nil` = the calling platform
-        /// signs as itself under a principal grant.
+        public let credential: Credential
+        /// The person signing (checked against the seal's person grants and levels, or the key's owner); `nil` = the
+        /// calling platform signs as itself under a principal grant (seals only).
         public let signerPersonID: String?
         public let format: Format
         public let data: [UInt8]?
+        /// The digest of the document: for `raw` what the algorithm signs, for `cms`/`gmt0010` the messageDigest
+        /// (SM3 for SM2 keys, SHA-256 otherwise), for `ses` the SM3 hash.
         public let digest: [UInt8]?
         public let propertyInfo: String?
         public let timestamp: Bool
 
-        public init(sealID: String, signerPersonID: String?, format: Format, data: [UInt8]?, digest: [UInt8]?, propertyInfo: String? = nil,
+        public init(credential: Credential, signerPersonID: String?, format: Format, data: [UInt8]?, digest: [UInt8]?, propertyInfo: String? = nil,
                     timestamp: Bool = false) {
-            self.sealID = sealID
+            self.credential = credential
             self.signerPersonID = signerPersonID
             self.format = format
             self.data = data
@@ -39,13 +56,20 @@ public final class SigningService: Sendable {
             self.propertyInfo = propertyInfo
             self.timestamp = timestamp
         }
+
+        public init(sealID: String, signerPersonID: String?, format: Format, data: [UInt8]?, digest: [UInt8]?, propertyInfo: String? = nil,
+                    timestamp: Bool = false) {
+            self.init(credential: .seal(sealID), signerPersonID: signerPersonID, format: format, data: data, digest: digest,
+                      propertyInfo: propertyInfo, timestamp: timestamp)
+        }
     }
 
     public struct Result: Sendable {
         public let format: Format
         public let signature: [UInt8]
         public let certificate: Certificate
-        public let grantID: String
+        /// The seal grant used (seals), or nil (keys).
+        public let grantID: String?
     }
 
     public static let maxDataSize = 32 << 20
@@ -56,6 +80,8 @@ public final class SigningService: Sendable {
     public let identity: IdentityService
     public let timestamps: TimestampAuthority
     let clock: @Sendable () -> Date
+    /// Parsed seals and certificates by the bytes stored for them, so the hot path does not decode them per request.
+    private let parsed = Mutex<ParsedCache>(ParsedCache())
 
     public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, timestamps: TimestampAuthority,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -67,84 +93,136 @@ public final class SigningService: Sendable {
         self.clock = clock
     }
 
+    /// What a signature is made with, once the checks passed.
+    struct Signer {
+        let keyID: KeyID
+        let certificate: Certificate
+        let certificateRecord: CertificateRecord
+        let seal: ElectronicSeal?
+        let grant: SealGrantRecord?
+    }
+
     public func sign(by principal: Principal, _ request: Request) throws -> Result {
         guard (request.data == nil) != (request.digest == nil) else { throw TrustError.invalid("give exactly one of data or digest") }
         if let data = request.data, data.count > Self.maxDataSize { throw TrustError.invalid("data is larger than \(Self.maxDataSize) bytes") }
         if let property = request.propertyInfo, property.count > 512 || !property.allSatisfy(\.isASCII) {
             throw TrustError.invalid("propertyInfo must be at most 512 ASCII characters")
         }
+        if case .key = request.credential, request.format == .ses {
+            throw TrustError.invalid("ses signatures are made with a seal (sealId), not a signing key")
+        }
         let now = clock()
-        guard let seal = try store.read({ try $0.seal(id: request.sealID) }) else { throw TrustError.notFound("no seal \(request.sealID)") }
-        let decision = try check(principal: principal, seal: seal, request: request, at: now)
-        guard case .success(let grant) = decision else {
-            if case .failure(let denial) = decision {
-                try audit(principal, seal, request, outcome: "denied", details: ["reason": denial.message], at: now)
-                throw denial
+        let decision: Swift.Result<Signer, TrustError>
+        switch request.credential {
+        case .seal(let id): decision = try checkSeal(id, principal: principal, request: request, at: now)
+        case .key(let id): decision = try checkKey(id, principal: principal, request: request, at: now)
+        }
+        let signer: Signer
+        switch decision {
+        case .failure(let denial):
+            try audit(principal, request, outcome: "denied", details: ["reason": denial.message], at: now)
+            throw denial
+        case .success(let allowed): signer = allowed
+        }
+        let signature = try makeSignature(request, with: signer, at: now)
+        let digestHex = Hex.encode(request.data.map { Digest.hash(.sm3, $0) } ?? request.digest!)
+        try store.write { tx in
+            if let grant = signer.grant {
+                guard try tx.countGrantUse(grant.id) else {
+                    throw TrustError(.forbidden, "grant \(grant.id) has used its \(grant.usageLimit ?? 0) signatures")
+                }
             }
-            throw TrustError(.forbidden, "denied")
+            var details = ["signer": request.signerPersonID ?? principal.auditName, "format": request.format.rawValue,
+                           "documentDigest": digestHex, "timestamp": request.timestamp ? "yes" : "no",
+                           "certificate": signer.certificateRecord.serial]
+            if let grant = signer.grant { details["grant"] = grant.id }
+            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: auditAction(request), object: request.credential.object, details: details),
+                               at: now)
         }
-        guard let serial = seal.certificateSerial, let keyText = seal.keyID, let keyID = try? KeyID(keyText), let esealDER = seal.eseal else {
-            throw TrustError.conflict("seal \(seal.id) has no key or certificate")
-        }
-        let certificate = try Certificate(der: Array(try ca.certificate(serial: serial).der))
-        let keyType = try certificate.publicKey.type
+        return Result(format: request.format, signature: signature, certificate: signer.certificate, grantID: signer.grant?.id)
+    }
+
+    private func makeSignature(_ request: Request, with signer: Signer, at now: Date) throws -> [UInt8] {
+        let keyType = try signer.certificate.publicKey.type
         let algorithm = keyType.defaultSignatureAlgorithm
-        let signature: [UInt8]
+        let keys = keys, keyID = signer.keyID
+        let sign: ([UInt8]) throws -> [UInt8] = { bytes in try custody { try keys.sign(bytes, with: keyID, algorithm: algorithm) } }
         switch request.format {
         case .raw:
-            if let data = request.data {
-                signature = try custody { try keys.sign(data, with: keyID, algorithm: algorithm) }
-            } else {
-                signature = try custody { try keys.sign(digest: request.digest!, with: keyID, algorithm: algorithm) }
+            if let data = request.data { return try sign(data) }
+            return try custody { try keys.sign(digest: request.digest!, with: keyID, algorithm: algorithm) }
+        case .cms, .gmt0010:
+            let flavor: CMSFlavor = request.format == .cms ? .pkcs7 : .gmt0010
+            let digestAlgorithm = algorithm.digest
+            let contentDigest = try request.data.map { Digest.hash(digestAlgorithm, $0) } ?? {
+                guard request.digest!.count == digestAlgorithm.outputLength else {
+                    throw TrustError.invalid("\(request.format.rawValue) with a \(keyType.rawValue) key needs the \(digestAlgorithm) digest of the document (\(digestAlgorithm.outputLength) bytes)")
+                }
+                return request.digest!
+            }()
+            let algorithms: CMSSignerAlgorithms = switch keyType {
+            case .sm2: .sm2(flavor)
+            case .p256: .ecdsaSHA256
+            default: .rsaSHA256
             }
+            let units = timestamps
+            let issuerChain = try issuerCertificates(of: signer.certificateRecord)
+            return try SignedDataBuilder.build(
+                flavor: flavor, contentType: flavor.dataType, content: [], detached: true, contentDigest: contentDigest, algorithms: algorithms,
+                signerCertificate: signer.certificate.der, extraCertificates: issuerChain, signingTime: now, sign: sign,
+                unsignedAttributes: request.timestamp ? { value in
+                    [CMSAttribute(type: CMSObjectID.signatureTimeStampToken, valueDER: try Self.timestampToken(units, over: value, unit: keyType == .sm2 ? .sm2 : .rsa))]
+                } : nil)
         case .ses:
+            guard let seal = signer.seal else { throw TrustError.invalid("ses signatures need a seal") }
             let hash = try request.data.map { Digest.hash(.sm3, $0) } ?? {
                 guard request.digest!.count == 32 else { throw TrustError.invalid("ses signatures need the SM3 digest of the document (32 bytes)") }
                 return request.digest!
             }()
-            let sealValue = try ElectronicSeal(der: Array(esealDER))
             let oid = keyType == .sm2 ? SealAlgorithm.sm2WithSM3 : SealAlgorithm.sha256WithRSA
             let units = timestamps
-            signature = try SealSignature.make(
-                seal: sealValue, signingTime: now, dataHash: hash, propertyInfo: request.propertyInfo ?? "", signerCertificate: certificate.der,
-                signatureAlgorithm: oid, sign: { bytes in try custody { try keys.sign(bytes, with: keyID, algorithm: algorithm) } },
-                timeStamp: request.timestamp ? { value in try Self.timestampToken(units, over: value) } : nil).der
+            return try SealSignature.make(
+                seal: seal, signingTime: now, dataHash: hash, propertyInfo: request.propertyInfo ?? "", signerCertificate: signer.certificate.der,
+                signatureAlgorithm: oid, sign: sign,
+                timeStamp: request.timestamp ? { value in try Self.timestampToken(units, over: value, unit: .sm2) } : nil).der
         }
-        let digestHex = Hex.encode(request.data.map { Digest.hash(.sm3, $0) } ?? request.digest!)
-        try store.write { tx in
-            guard var current = try tx.reader.sealGrant(id: grant.id) else { throw TrustError.conflict("grant \(grant.id) vanished") }
-            if let limit = current.usageLimit, current.usageCount >= limit { throw TrustError(.forbidden, "grant \(grant.id) has used its \(limit) signatures") }
-            current.usageCount += 1
-            try tx.save(current)
-            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "sign.seal", object: "seal:\(seal.id)", details: [
-                "grant": grant.id, "signer": request.signerPersonID ?? principal.auditName, "format": request.format.rawValue,
-                "documentDigest": digestHex, "timestamp": request.timestamp ? "yes" : "no",
-            ]), at: now)
-        }
-        return Result(format: request.format, signature: signature, certificate: certificate, grantID: grant.id)
     }
 
-    /// The RFC 3161 token (ContentInfo) from the SM2 unit over the SM3 hash of the signature value.
-    static func timestampToken(_ units: TimestampAuthority, over value: [UInt8]) throws -> [UInt8] {
-        let granted = try units.respond(to: CMSTimestampRequest.sm3(Digest.hash(.sm3, value)), unit: .sm2)
+    /// The issuing CA certificates (not the root) of one of trustd's certificates, for the CMS certificate set.
+    private func issuerCertificates(of record: CertificateRecord) throws -> [[UInt8]] {
+        try ca.chain(of: record.issuer).dropLast().map(\.der)
+    }
+
+    /// The RFC 3161 token (ContentInfo) over the signature value: SM3 imprint from the SM2 unit, SHA-256 from the RSA unit.
+    static func timestampToken(_ units: TimestampAuthority, over value: [UInt8], unit: TimestampAuthority.Unit = .sm2) throws -> [UInt8] {
+        let request = unit == .sm2 ? CMSTimestampRequest.sm3(Digest.hash(.sm3, value)) : CMSTimestampRequest.sha256(Digest.hash(.sha256, value))
+        let granted = try units.respond(to: request, unit: unit)
         return try CMSTimestampRequest.token(of: granted.response)
     }
 
-    private func check(principal: Principal, seal: SealRecord, request: Request, at now: Date) throws -> Swift.Result<SealGrantRecord, TrustError> {
+    private func auditAction(_ request: Request) -> String {
+        if case .key = request.credential { return "sign.key" }
+        return "sign.seal"
+    }
+
+    // MARK: Checks
+
+    private func checkSeal(_ sealID: String, principal: Principal, request: Request, at now: Date) throws -> Swift.Result<Signer, TrustError> {
+        let (sealRecord, allGrants, certificateRecord) = try store.read { reader in
+            let seal = try reader.seal(id: sealID)
+            return (seal, try seal.map { try reader.sealGrants(sealID: $0.id) } ?? [], try seal?.certificateSerial.flatMap { try reader.certificate(serial: $0) })
+        }
+        guard let seal = sealRecord else { throw TrustError.notFound("no seal \(sealID)") }
         let state = SealState(rawValue: seal.state) ?? .applied
         guard state.canSign else { return .failure(TrustError.conflict("seal \(seal.id) is \(state.rawValue) and cannot sign")) }
         guard seal.validFrom <= now.addingTimeInterval(0.001), now < seal.validTo else {
             return .failure(TrustError.conflict("seal \(seal.id) is outside its validity (\(UTCTime.iso8601(seal.validFrom)) – \(UTCTime.iso8601(seal.validTo)))"))
         }
-        if let serial = seal.certificateSerial {
-            let record = try ca.certificate(serial: serial)
-            guard record.status == .valid, record.notAfter > now else {
-                return .failure(TrustError.conflict("the seal certificate \(serial) is \(record.notAfter > now ? record.status.rawValue : "expired")"))
-            }
+        guard let record = certificateRecord, let keyText = seal.keyID, let keyID = try? KeyID(keyText), let esealDER = seal.eseal else {
+            return .failure(TrustError.conflict("seal \(seal.id) has no key or certificate"))
         }
-        let grants = try store.read { try $0.sealGrants(sealID: seal.id) }.filter {
-            $0.withdrawnAt == nil && $0.validFrom <= now.addingTimeInterval(0.001) && now < $0.validTo
-        }
+        if let problem = Self.certificateProblem(record, at: now) { return .failure(TrustError.conflict("the seal certificate \(problem)")) }
+        let grants = allGrants.filter { $0.withdrawnAt == nil && $0.validFrom <= now.addingTimeInterval(0.001) && now < $0.validTo }
         let candidates = grants.filter { grant in
             if let person = request.signerPersonID { return grant.granteeKind == "person" && grant.granteeID == person }
             return grant.granteeKind == "principal" && grant.granteeID == principal.id
@@ -161,16 +239,71 @@ public final class SigningService: Sendable {
                 return .failure(TrustError(.forbidden, reason))
             }
         }
-        return .success(grant)
+        let (certificate, parsedSeal) = try parsed.withLock { cache in
+            (try cache.certificate(record), try cache.seal(seal.id, der: esealDER))
+        }
+        return .success(Signer(keyID: keyID, certificate: certificate, certificateRecord: record, seal: parsedSeal, grant: grant))
     }
 
-    private func audit(_ principal: Principal, _ seal: SealRecord, _ request: Request, outcome: String, details: [String: String], at now: Date) throws {
+    private func checkKey(_ id: String, principal: Principal, request: Request, at now: Date) throws -> Swift.Result<Signer, TrustError> {
+        let (keyRecord, certificateRecord) = try store.read { reader in
+            let key = try reader.signingKey(id: id)
+            return (key, try key.flatMap { try reader.certificate(serial: $0.certificateSerial) })
+        }
+        guard let key = keyRecord, let record = certificateRecord else { throw TrustError.notFound("no signing key \(id)") }
+        // A key another platform created is not named to this one (audited as a denial, answered as not found).
+        guard key.principalID == principal.id else { return .failure(TrustError.notFound("no signing key \(id)")) }
+        guard key.state == "active", let keyID = try? KeyID(key.keyID) else { return .failure(TrustError.conflict("signing key \(id) is \(key.state)")) }
+        if let problem = Self.certificateProblem(record, at: now) { return .failure(TrustError.conflict("the key's certificate \(problem)")) }
+        guard let person = request.signerPersonID else {
+            return .failure(TrustError(.forbidden, "signing with key \(id) needs the signer (its holder, person \(key.personID))"))
+        }
+        guard person == key.personID else { return .failure(TrustError(.forbidden, "person \(person) does not hold signing key \(id)")) }
+        let action = key.organizationID == nil ? "sign.with-key" : "sign.with-org-key"
+        if case .deny(let reason) = try identity.decide(principal: principal, personID: person, organizationID: key.organizationID, action: action,
+                                                        resource: "signing-key:\(id)") {
+            return .failure(TrustError(.forbidden, reason))
+        }
+        let certificate = try parsed.withLock { try $0.certificate(record) }
+        return .success(Signer(keyID: keyID, certificate: certificate, certificateRecord: record, seal: nil, grant: nil))
+    }
+
+    static func certificateProblem(_ record: CertificateRecord, at now: Date) -> String? {
+        if record.notAfter <= now { return "\(record.serial) expired at \(UTCTime.iso8601(record.notAfter))" }
+        if record.notBefore > now.addingTimeInterval(1) { return "\(record.serial) is not valid before \(UTCTime.iso8601(record.notBefore))" }
+        if record.status != .valid { return "\(record.serial) is \(record.status.rawValue)" }
+        return nil
+    }
+
+    private func audit(_ principal: Principal, _ request: Request, outcome: String, details: [String: String], at now: Date) throws {
         var all = details
         all["signer"] = request.signerPersonID ?? principal.auditName
         all["format"] = request.format.rawValue
         try store.write { tx in
-            _ = try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "sign.seal", object: "seal:\(seal.id)", outcome: outcome, details: all),
-                                   at: now)
+            _ = try tx.appendAudit(AuditEntry(actor: principal.auditName, action: auditAction(request), object: request.credential.object,
+                                              outcome: outcome, details: all), at: now)
         }
+    }
+}
+
+/// Parsed certificates and seals keyed by the bytes they were parsed from (a changed row parses again).
+struct ParsedCache {
+    private var certificates: [String: Certificate] = [:]
+    private var seals: [String: (der: Data, seal: ElectronicSeal)] = [:]
+
+    mutating func certificate(_ record: CertificateRecord) throws -> Certificate {
+        if let hit = certificates[record.serial], hit.der.elementsEqual(record.der) { return hit }
+        let certificate = try Certificate(der: Array(record.der))
+        if certificates.count > 4096 { certificates.removeAll() }
+        certificates[record.serial] = certificate
+        return certificate
+    }
+
+    mutating func seal(_ id: String, der: Data) throws -> ElectronicSeal {
+        if let hit = seals[id], hit.der == der { return hit.seal }
+        let seal = try ElectronicSeal(der: Array(der))
+        if seals.count > 4096 { seals.removeAll() }
+        seals[id] = (der, seal)
+        return seal
     }
 }

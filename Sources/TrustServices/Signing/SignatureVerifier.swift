@@ -5,11 +5,11 @@ import TrustCrypto
 import TrustModel
 import TrustStore
 
-/// Verifies GB/T 38540 seal signatures (v4, and GM/T 0031 v1) and bare seals, and explains the verdict as a
-/// ``ValidationReport``. Order (gm-standards.md §4.6): signer signature over TBS_Sign → document hash → timestamp →
+/// Verifies CMS signatures (RFC 5652 and GM/T 0010 OIDs), GB/T 38540 seal signatures (v4, and GM/T 0031 v1) and bare
+/// seals, and explains the verdict as a ``ValidationReport``. Order (gm-standards.md §4.6): signer signature over TBS_Sign → document hash → timestamp →
 /// signer certificate (chain to trustd's CAs or `certs/trusted/`, validity at the signing time, revocation, key usage)
 /// → signer in the seal's certList → seal maker signature → seal validity window → seal status in trustd's registry.
-public struct SealVerifier: Sendable {
+public struct SignatureVerifier: Sendable {
     public let store: TrustStore
     public let ca: CertificateAuthority
     let anchors: @Sendable () throws -> TrustAnchors
@@ -24,6 +24,10 @@ public struct SealVerifier: Sendable {
 
     /// `data` or `digest` (SM3 of the document) checks the document hash; with neither that check is indeterminate.
     public func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> ValidationReport {
+        if bytes.count <= ParsedSignedData.maxSize, let signed = try? ParsedSignedData(der: bytes),
+           signed.contentType == CMSObjectID.data || signed.contentType == CMSObjectID.gmData {
+            return verifyCMS(signed, data: data, digest: digest, gm: signed.flavor == .gmt0010)
+        }
         if let signature = try? SealSignature(der: bytes) {
             return verifySignature(signature, data: data, digest: digest)
         }
@@ -81,6 +85,60 @@ public struct SealVerifier: Sendable {
                                 sealName: signature.seal.info.property.name, sealID: signature.seal.info.esID)
     }
 
+    /// A detached or attached SignedData with one signer: signature over the signed attributes, messageDigest against
+    /// the document, optional signature timestamp, then the signer certificate at the signing time.
+    func verifyCMS(_ signed: ParsedSignedData, data: [UInt8]?, digest: [UInt8]?, gm: Bool) -> ValidationReport {
+        let format = gm ? "gmt0010" : "cms"
+        var checks = [ValidationReport.Check("format", .passed, gm ? "CMS SignedData with GM/T 0010 OIDs" : "CMS SignedData (RFC 5652)")]
+        let certificates = signed.certificates.compactMap { try? Certificate(der: $0) }
+        let signer = certificates.first { certificate in
+            guard let (issuer, serial) = try? SignedDataBuilder.issuerAndSerial(certificate.der) else { return false }
+            return issuer == signed.signerIssuer && serial == signed.signerSerial
+        }
+        guard let signer else {
+            checks.append(ValidationReport.Check("certificate", .indeterminate, "the signer certificate is not in the SignedData",
+                                                 subIndication: "NO_SIGNING_CERTIFICATE_FOUND"))
+            return ValidationReport(format: format, checks: checks)
+        }
+        guard let (algorithm, digestAlgorithm) = CMSVerification.algorithms(signature: signed.signatureAlgorithm, digest: signed.digestAlgorithm) else {
+            checks.append(ValidationReport.Check("signature", .failed, "unsupported algorithms \(signed.signatureAlgorithm) / \(signed.digestAlgorithm)",
+                                                 subIndication: "CRYPTO_CONSTRAINTS_FAILURE"))
+            return ValidationReport(format: format, checks: checks, signer: signer.subject.description)
+        }
+        let verified = (try? signer.publicKey.isValidSignature(signed.signature, for: signed.signedAttributes, algorithm: algorithm)) ?? false
+        checks.append(verified ? ValidationReport.Check("signature", .passed, "the \(algorithm) signature over the signed attributes verifies")
+                      : ValidationReport.Check("signature", .failed, "the signature over the signed attributes does not verify", subIndication: "SIG_CRYPTO_FAILURE"))
+        if let expected = signed.messageDigest {
+            let document = data ?? signed.content
+            if let document {
+                checks.append(Digest.hash(digestAlgorithm, document) == expected
+                    ? ValidationReport.Check("document", .passed, "\(digestAlgorithm) of the document equals messageDigest")
+                    : ValidationReport.Check("document", .failed, "the document does not match the signed messageDigest", subIndication: "HASH_FAILURE"))
+            } else if let digest {
+                checks.append(digest == expected ? ValidationReport.Check("document", .passed, "the given digest equals messageDigest")
+                              : ValidationReport.Check("document", .failed, "the given digest does not match messageDigest", subIndication: "HASH_FAILURE"))
+            } else {
+                checks.append(ValidationReport.Check("document", .indeterminate, "detached signature: no document or digest given",
+                                                     subIndication: "SIGNED_DATA_NOT_FOUND"))
+            }
+        } else {
+            checks.append(ValidationReport.Check("document", .failed, "no messageDigest attribute", subIndication: "FORMAT_FAILURE"))
+        }
+        var time = signed.signingTime ?? Date()
+        var source = signed.signingTime == nil ? "validation" : "claimed"
+        if let token = signed.signatureTimeStampToken {
+            let (check, stamped) = timestampCheck(token, over: signed.signature)
+            checks.append(check)
+            if let stamped { time = stamped; source = "timestamp" }
+        } else if signed.signingTime == nil {
+            checks.append(ValidationReport.Check("timestamp", .info, "no signingTime and no timestamp: the certificate is checked at the validation time"))
+        } else {
+            checks.append(ValidationReport.Check("timestamp", .info, "no timestamp: the signing time \(UTCTime.iso8601(time)) is the signer's claim"))
+        }
+        checks += certificateChecks(signer.der, at: time, proven: source == "timestamp", intermediates: certificates.filter { $0.isCA })
+        return ValidationReport(format: format, checks: checks, signer: signer.subject.description, signingTime: time, timeSource: source)
+    }
+
     func hashCheck(_ signed: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> ValidationReport.Check {
         guard let actual = data.map({ Digest.hash(.sm3, $0) }) ?? digest else {
             return ValidationReport.Check("document", .indeterminate, "no document or digest given to compare with dataHash", subIndication: "SIGNED_DATA_NOT_FOUND")
@@ -116,17 +174,29 @@ public struct SealVerifier: Sendable {
         return (ValidationReport.Check("timestamp", .passed, "RFC 3161 token from \(tsa.subject) at \(UTCTime.iso8601(info.genTime))"), info.genTime)
     }
 
-    func certificateChecks(_ der: [UInt8], at time: Date, proven: Bool) -> [ValidationReport.Check] {
+    func certificateChecks(_ der: [UInt8], at time: Date, proven: Bool, intermediates: [Certificate] = []) -> [ValidationReport.Check] {
         guard let certificate = try? Certificate(der: der) else {
             return [ValidationReport.Check("certificate", .failed, "the signer certificate does not parse", subIndication: "FORMAT_FAILURE")]
         }
         var checks: [ValidationReport.Check] = []
-        let outcome = (try? anchors())?.validate(certificate, at: min(time, certificate.notAfter)) ?? .invalid(reason: "no trust anchors", code: 0, depth: 0)
+        let trust: TrustAnchors?
+        let outcome: PathValidator.Outcome
+        do {
+            let loaded = try anchors()
+            trust = loaded
+            outcome = loaded.validate(certificate, intermediates: intermediates, at: min(time, certificate.notAfter))
+        } catch {
+            trust = nil
+            outcome = .invalid(reason: "the trust anchors cannot be loaded: \(error)", code: 0, depth: 0)
+        }
+        var issuer: Certificate? = nil
         switch outcome {
         case .valid(let chain):
+            issuer = chain.count > 1 ? chain[1] : nil
             checks.append(ValidationReport.Check("chain", .passed, "chains to \(chain.last?.subject.description ?? "a trust anchor")"))
         case .invalid(let reason, _, _):
-            checks.append(ValidationReport.Check("chain", .failed, "does not chain to a trusted CA: \(reason)", subIndication: "NO_CERTIFICATE_CHAIN_FOUND"))
+            // EN 319 102-1: an unknown or broken chain leaves the signature indeterminate, not proven false.
+            checks.append(ValidationReport.Check("chain", .indeterminate, "does not chain to a trusted CA: \(reason)", subIndication: "NO_CERTIFICATE_CHAIN_FOUND"))
         }
         if certificate.notBefore <= time && time <= certificate.notAfter {
             checks.append(ValidationReport.Check("validity", .passed, "valid at the \(proven ? "time-stamped" : "claimed") signing time"))
@@ -151,9 +221,27 @@ public struct SealVerifier: Sendable {
                                                          subIndication: "REVOKED_NO_POE"))
                 }
             }
+        } else if let issuer, let (crl, entry) = trust?.crlStatus(of: certificate, issuer: issuer) {
+            let source = "CRL of \(crl.issuer) (this update \(UTCTime.iso8601(crl.thisUpdate)))"
+            if let entry {
+                if entry.revocationDate <= time {
+                    checks.append(ValidationReport.Check("revocation", .failed, "revoked at \(UTCTime.iso8601(entry.revocationDate)) (\(source)), before the signing time",
+                                                         subIndication: "REVOKED"))
+                } else if proven {
+                    checks.append(ValidationReport.Check("revocation", .passed, "revoked at \(UTCTime.iso8601(entry.revocationDate)), after the time-stamped signing time (\(source))"))
+                } else {
+                    checks.append(ValidationReport.Check("revocation", .indeterminate, "revoked at \(UTCTime.iso8601(entry.revocationDate)) (\(source)); without a timestamp the earlier signing time is only claimed",
+                                                         subIndication: "REVOKED_NO_POE"))
+                }
+            } else if let next = crl.nextUpdate, next < Date() {
+                checks.append(ValidationReport.Check("revocation", .indeterminate, "the \(source) is out of date since \(UTCTime.iso8601(next))",
+                                                     subIndication: "TRY_LATER"))
+            } else {
+                checks.append(ValidationReport.Check("revocation", .passed, "not on the \(source)"))
+            }
         } else {
-            checks.append(ValidationReport.Check("revocation", .indeterminate, "issued by a foreign CA; no revocation source for it",
-                                                 subIndication: "TRY_LATER"))
+            checks.append(ValidationReport.Check("revocation", .indeterminate,
+                                                 "issued by a foreign CA with no CRL in certs/crls/ signed by its issuer", subIndication: "TRY_LATER"))
         }
         let usage = certificate.keyUsage
         if usage.map({ $0.contains(.digitalSignature) || $0.contains(.nonRepudiation) }) ?? true {
@@ -206,5 +294,27 @@ extension AnySeal {
         case .v4: "GB/T 38540 v4"
         case .v1: "GM/T 0031-2014 v1"
         }
+    }
+}
+
+/// Algorithm mapping for CMS signer infos.
+enum CMSVerification {
+    /// The signature algorithm (SM2 always with the default ID, GM/T 0009) and digest of a SignerInfo.
+    static func algorithms(signature: ParsedSignedData.ObjectID, digest: ParsedSignedData.ObjectID) -> (SignatureAlgorithm, DigestAlgorithm)? {
+        let digests: [(ParsedSignedData.ObjectID, DigestAlgorithm)] = [
+            (CMSObjectID.sm3, .sm3), (CMSObjectID.sha256, .sha256), (CMSObjectID.sha384, .sha384), (CMSObjectID.sha512, .sha512),
+        ]
+        guard let digestAlgorithm = digests.first(where: { $0.0 == digest })?.1 else { return nil }
+        if [CMSObjectID.sm2WithSM3, CMSObjectID.sm2Sign].contains(signature) {
+            return digestAlgorithm == .sm3 ? (.sm2(id: .default), .sm3) : nil
+        }
+        guard digestAlgorithm != .sm3 else { return nil }
+        if [CMSObjectID.rsaEncryption, CMSObjectID.sha256WithRSA, CMSObjectID.sha384WithRSA, CMSObjectID.sha512WithRSA].contains(signature) {
+            return (.rsaPKCS1v15(digestAlgorithm), digestAlgorithm)
+        }
+        if [CMSObjectID.ecdsaWithSHA256, CMSObjectID.ecPublicKey, CMSObjectID.ecdsaWithSHA384, CMSObjectID.ecdsaWithSHA512].contains(signature) {
+            return (.ecdsa(digestAlgorithm), digestAlgorithm)
+        }
+        return nil
     }
 }

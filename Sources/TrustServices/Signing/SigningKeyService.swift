@@ -1,0 +1,127 @@
+import Foundation
+import KeyCustody
+import TrustCrypto
+import TrustModel
+import TrustStore
+
+/// Personal and organisation signing keys (`POST /v1/keys`): a key generated in key custody for a person, or for an
+/// organisation held by one of its people, with a certificate from profile `person-signing` (ID number in the
+/// citizen-id extension) or `org-signing` (credit code). The identity policy decides (`key.create.person`,
+/// `key.create.org`); the platform principal that asked is the only one that may sign with the key, always naming
+/// its owner (`sign.with-key`, `sign.with-org-key`). Creation is one transaction with the certificate and the audit
+/// record; the fresh key is destroyed if anything fails.
+public final class SigningKeyService: Sendable {
+    public enum Owner: Sendable, Hashable {
+        case person(String)
+        /// The organisation and the person who holds its key (legal representative or authorised).
+        case organization(String, person: String)
+    }
+
+    public struct Details: Sendable {
+        public let record: SigningKeyRecord
+        public let certificate: Certificate
+        public let certificateStatus: CertificateStatus
+    }
+
+    public let store: TrustStore
+    public let ca: CertificateAuthority
+    public let keys: any KeyStore
+    public let identity: IdentityService
+    let clock: @Sendable () -> Date
+
+    public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.ca = ca
+        self.keys = keys
+        self.identity = identity
+        self.clock = clock
+    }
+
+    /// The CA issuing a signing certificate for `keyType`: SM2 from the SM2 hierarchy, RSA and P-256 from the RSA one.
+    static func issuingCA(for keyType: KeyType) -> String { keyType == .sm2 ? "sm2-issuing" : "rsa-issuing" }
+
+    public func create(by principal: Principal, owner: Owner, keyType: KeyType) throws -> Details {
+        guard principal.roles.contains(.platform) else { throw TrustError(.forbidden, "only platform principals create signing keys") }
+        let personID: String, organizationID: String?, action: String, profile: String
+        switch owner {
+        case .person(let id): (personID, organizationID, action, profile) = (id, nil, "key.create.person", "person-signing")
+        case .organization(let id, let person): (personID, organizationID, action, profile) = (person, id, "key.create.org", "org-signing")
+        }
+        guard try ca.profiles.profile(profile).keyTypes.contains(keyType.rawValue) else {
+            throw TrustError.invalid("profile \(profile) does not allow \(keyType.rawValue) keys")
+        }
+        let person = try identity.person(id: personID).record
+        let organization = try organizationID.map { try identity.organization(id: $0).record }
+        if case .deny(let reason) = try identity.decide(principal: principal, personID: personID, organizationID: organizationID, action: action,
+                                                        resource: organizationID.map { "organization:\($0)" } ?? "person:\(personID)") {
+            throw TrustError(.forbidden, reason)
+        }
+        let subject: DistinguishedName
+        let identityFields: [CertificateProfile.IdentityExtension: String]
+        if let organization {
+            subject = DistinguishedName(["C": "CN", "O": organization.name, "CN": organization.name])
+            identityFields = [.organizationCode: organization.creditCode]
+        } else {
+            subject = DistinguishedName(["C": "CN", "CN": person.name])
+            identityFields = [.citizenID: try identity.secrets.open(person.idSealed, context: "person:\(person.id):id")]
+        }
+        let keyInfo = try custody { try keys.generate(keyType, label: "\(profile) \(organizationID ?? personID)") }
+        let id = Hex.encode(SecureRandom.bytes(16))
+        do {
+            let pending = try ca.prepare(publicKey: try custody { try keys.publicKey(keyInfo.id) }, subject: subject, profile: profile,
+                                         ca: Self.issuingCA(for: keyType), identity: identityFields, actor: principal.auditName)
+            let now = clock()
+            let record = SigningKeyRecord(id: id, ownerKind: organizationID == nil ? "person" : "organization", personID: personID,
+                                          organizationID: organizationID, principalID: principal.id, keyID: keyInfo.id.rawValue, keyType: keyType.rawValue,
+                                          certificateSerial: pending.issued.record.serial, createdAt: now)
+            try store.write { tx in
+                try ca.commit(pending, in: tx)
+                try tx.insertRecord(record)
+                try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "key.create", object: "signing-key:\(id)", details: [
+                    "owner": organizationID.map { "organization:\($0)" } ?? "person:\(personID)", "person": personID, "keyType": keyType.rawValue,
+                    "profile": profile, "certificate": record.certificateSerial,
+                ]), at: now)
+            }
+        } catch {
+            try? keys.destroy(keyInfo.id)
+            throw error
+        }
+        return try details(id: id, for: principal)
+    }
+
+    /// A key's record and certificate; platforms see only the keys they created.
+    public func details(id: String, for principal: Principal) throws -> Details {
+        let record = try load(id, for: principal)
+        let certificate = try ca.certificate(serial: record.certificateSerial)
+        return Details(record: record, certificate: try Certificate(der: Array(certificate.der)), certificateStatus: certificate.status)
+    }
+
+    /// Revokes the certificate and destroys the key in custody, in one transaction with the audit record.
+    public func revoke(id: String, reason: RevocationReason, by principal: Principal) throws -> Details {
+        let record = try load(id, for: principal)
+        guard record.state == "active" else { throw TrustError.conflict("signing key \(id) is already \(record.state)") }
+        guard let keyID = try? KeyID(record.keyID) else { throw TrustError(.integrity, "signing key \(id) names no valid custody key") }
+        let now = clock()
+        try store.write { tx in
+            guard var current = try tx.reader.signingKey(id: id), current.state == "active" else { throw TrustError.conflict("signing key \(id) changed") }
+            current.state = "revoked"
+            current.revokedAt = now
+            try tx.save(current)
+            if try tx.reader.certificate(serial: record.certificateSerial)?.status != .revoked {
+                _ = try ca.revoke(serial: record.certificateSerial, reason: reason, actor: principal.auditName, in: tx)
+            }
+            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "key.revoke", object: "signing-key:\(id)",
+                                          details: ["reason": reason.name, "certificate": record.certificateSerial]), at: now)
+            try custody { try keys.destroy(keyID) }
+        }
+        return try details(id: id, for: principal)
+    }
+
+    func load(_ id: String, for principal: Principal) throws -> SigningKeyRecord {
+        guard let record = try store.read({ try $0.signingKey(id: id) }),
+              principal.roles.contains(.admin) || principal.roles.contains(.auditor) || record.principalID == principal.id
+        else { throw TrustError.notFound("no signing key \(id)") }
+        return record
+    }
+}
