@@ -5,23 +5,31 @@ import Foundation
 extension TrustctlCommand {
     struct Sign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Sign a file with a seal (as a platform holding a grant, or for a granted signer person).",
-            discussion: "Writes the signature: the DER SES_Signature for --format ses, the raw signature bytes for raw.")
+            abstract: "Sign a file with a seal (as a platform holding a grant, or for a granted signer person) or a signing key.",
+            discussion: """
+                Writes the signature: the DER SES_Signature for --format ses, a detached DER CMS SignedData for cms (PKCS#7 OIDs) \
+                and gmt0010 (GM/T 0010 OIDs), the raw signature bytes for raw. Give exactly one of --seal and --key.
+                """)
 
         @OptionGroup var server: ServerOptions
-        @Option(name: .long, help: "Seal id.") var seal: String
-        @Option(name: .long, help: "Person id of the signer (checked against the seal's grants and levels).") var signer: String?
-        @Option(name: .long, help: "raw or ses.") var format = "ses"
+        @Option(name: .long, help: "Seal id.") var seal: String?
+        @Option(name: .long, help: "Signing key id (POST /v1/keys); --signer must be its holder.") var key: String?
+        @Option(name: .long, help: "Person id of the signer (checked against the seal's grants and levels, or the key's holder).") var signer: String?
+        @Option(name: .long, help: "raw, cms, gmt0010 or ses.") var format = "ses"
         @Option(name: .customLong("in"), help: "The document to sign.") var input: String
         @Option(name: .long, help: "Where to write the signature.") var out: String
         @Option(name: .long, help: "ses: propertyInfo (e.g. the signature's path in an OFD).") var propertyInfo: String?
-        @Flag(name: .long, help: "ses: add an RFC 3161 timestamp over the signature value.") var timestamp = false
+        @Flag(name: .long, help: "ses, cms, gmt0010: add an RFC 3161 timestamp over the signature value.") var timestamp = false
+
+        func validate() throws {
+            guard (seal == nil) != (key == nil) else { throw ValidationError("give exactly one of --seal and --key") }
+        }
 
         func run() async throws {
             try await reportingErrors {
                 let document = try readFile(input)
                 let answer = try await server.client().post(SignResponse.self, "/v1/sign", SignRequestBody(
-                    sealId: seal, signer: signer, format: format, data: Data(document).base64EncodedString(), propertyInfo: propertyInfo,
+                    sealId: seal, keyId: key, signer: signer, format: format, data: Data(document).base64EncodedString(), propertyInfo: propertyInfo,
                     timestamp: timestamp))
                 guard let bytes = Data(base64Encoded: answer.signature) else {
                     throw CallFailure(message: "trustd answered a malformed signature", exitCode: TrustctlExit.failure)
@@ -34,7 +42,7 @@ extension TrustctlCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify a seal signature (or a bare SESeal) and print trustd's validation report.",
+            abstract: "Verify a CMS, GM/T 0010 or seal signature (or a bare SESeal) and print trustd's validation report.",
             discussion: "Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 75 INDETERMINATE (plus the usual ones for errors).")
 
         @OptionGroup var server: ServerOptions

@@ -19,7 +19,7 @@ struct TrustctlCommand: AsyncParsableCommand {
             file readable by others).
             """,
         version: "0.1.0",
-        subcommands: [CA.self, Cert.self, CRL.self, Audit.self, PrincipalCommand.self, Person.self, Org.self, Seal.self, Sign.self, Verify.self, Keys.self, Counter.self]
+        subcommands: [CA.self, Cert.self, CRL.self, Audit.self, PrincipalCommand.self, Person.self, Org.self, Seal.self, Sign.self, Verify.self, SigningKey.self, Keys.self, Counter.self]
     )
 
     /// Accepted before the group too (`trustctl --server URL --token-file FILE cert show …`).

@@ -304,6 +304,25 @@ import TrustCrypto
         #expect(changed.status == 1 && changed.stdout.contains("HASH_FAILURE"), "\(changed.stdout)")
         #expect(try ctl(["verify", "--signature", dir.file("sig2.der")], as: "platform.token").status == 75, "no document: indeterminate")
 
+        // A personal RSA signing key: created by the platform for the person, a detached CMS signature that
+        // `openssl cms -verify` accepts against trustd's RSA root, and trustd's own report; another person cannot use it.
+        let key = try ctl(["signing-key", "create", "--person", person, "--key-type", "rsa2048", "--json"], as: "platform.token")
+        #expect(key.succeeded, "\(key.stderr)")
+        let keyID = try #require((try JSONSerialization.jsonObject(with: Data(key.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        #expect(try ctl(["sign", "--key", keyID, "--signer", person, "--format", "cms", "--in", dir.file("doc.bin"), "--out", dir.file("sig.p7s"),
+                         "--timestamp"], as: "platform.token").succeeded)
+        try dir.write("rsa-root.pem", out(try ctl(["ca", "show", "rsa-root"])) + "\n")
+        let openssl = try Subprocess.run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", dir.file("sig.p7s"), "-content", dir.file("doc.bin"),
+                                                     "-CAfile", dir.file("rsa-root.pem"), "-purpose", "any", "-out", "/dev/null"])
+        #expect(openssl.succeeded && openssl.stderr.contains("Verification successful"), "\(openssl.stderr)")
+        let cmsReport = try ctl(["verify", "--signature", dir.file("sig.p7s"), "--data", dir.file("doc.bin")], as: "platform.token")
+        #expect(cmsReport.succeeded && cmsReport.stdout.contains("format cms"), "\(cmsReport.stdout)")
+        #expect(try ctl(["sign", "--key", keyID, "--format", "cms", "--in", dir.file("doc.bin"), "--out", dir.file("x")], as: "platform.token").status == 77)
+        #expect(try ctl(["sign", "--key", keyID, "--seal", seal, "--in", dir.file("doc.bin"), "--out", dir.file("x")], as: "platform.token").status == 64)
+        #expect(out(try ctl(["signing-key", "revoke", keyID, "--reason", "keyCompromise"], as: "platform.token")).contains("revoked"))
+        #expect(try ctl(["sign", "--key", keyID, "--signer", person, "--format", "cms", "--in", dir.file("doc.bin"), "--out", dir.file("x")],
+                        as: "platform.token").status == 4)
+
         // The exported SESeal verifies with asn1crypto + gmssl.
         let exported = try ctl(["seal", "export", seal, "--out", dir.file("seal.der")])
         #expect(exported.succeeded, "\(exported.stderr)")
