@@ -12,6 +12,8 @@ public struct TrustAnchors: Sendable {
     /// CRLs of foreign CAs (`certs/crls/`); each is used only once its signature verifies with the issuer certificate
     /// of the chain being validated.
     public let crls: [CertificateRevocationList]
+    /// Successful validations of this anchor set, so a certificate seen again skips the CA signature checks.
+    private let memo = ChainMemo()
 
     public init(roots: [Certificate], intermediates: [Certificate] = [], crls: [CertificateRevocationList] = []) {
         self.roots = roots
@@ -78,8 +80,16 @@ public struct TrustAnchors: Sendable {
     }
 
     /// Validates `certificate` at `time` to one of the anchors; `intermediates` add to trustd's own.
+    ///
+    /// A valid chain is remembered with the window in which every certificate of it is valid; asking again for the same
+    /// certificate (and the same extra intermediates) at a time inside that window answers from memory. Invalid outcomes
+    /// are not remembered. The memory belongs to this anchor set: a reload starts empty.
     public func validate(_ certificate: Certificate, intermediates extra: [Certificate] = [], at time: Date = Date()) -> PathValidator.Outcome {
-        PathValidator(trustAnchors: roots).validate(certificate, intermediates: intermediates + extra, at: time)
+        let key = ([certificate] + extra).map(\.der)
+        if let chain = memo.chain(for: key, at: time) { return .valid(chain: chain) }
+        let outcome = PathValidator(trustAnchors: roots).validate(certificate, intermediates: intermediates + extra, at: time)
+        if case .valid(let chain) = outcome { memo.remember(chain, for: key) }
+        return outcome
     }
 }
 
@@ -105,4 +115,28 @@ public final class TrustAnchorSource: Sendable {
 
     /// Forget the cached set (after adding a CA, or in tests after changing the directories).
     public func invalidate() { cached.withLock { $0 = nil } }
+}
+
+/// Valid chains by the DER of the leaf and extra intermediates, with the window all their certificates share.
+final class ChainMemo: Sendable {
+    private struct Entry {
+        let chain: [Certificate]
+        let from: Date, until: Date
+    }
+    private let entries = Mutex<[[[UInt8]]: Entry]>([:])
+
+    func chain(for key: [[UInt8]], at time: Date) -> [Certificate]? {
+        entries.withLock { entries in
+            guard let entry = entries[key], entry.from <= time, time <= entry.until else { return nil }
+            return entry.chain
+        }
+    }
+
+    func remember(_ chain: [Certificate], for key: [[UInt8]]) {
+        let from = chain.map(\.notBefore).max() ?? .distantFuture, until = chain.map(\.notAfter).min() ?? .distantPast
+        entries.withLock { entries in
+            if entries.count >= 10_000 { entries.removeAll() }
+            entries[key] = Entry(chain: chain, from: from, until: until)
+        }
+    }
 }

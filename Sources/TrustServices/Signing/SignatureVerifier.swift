@@ -1,5 +1,6 @@
 import CMSFormat
 import Foundation
+import Synchronization
 import SealFormat
 import TrustCrypto
 import TrustModel
@@ -13,6 +14,8 @@ public struct SignatureVerifier: Sendable {
     public let store: TrustStore
     public let ca: CertificateAuthority
     let anchors: @Sendable () throws -> TrustAnchors
+    /// Seal maker signature results by the seal's bytes: the same seal arrives with every signature made with it.
+    private let makerResults = MakerSignatureMemo()
 
     public init(store: TrustStore, ca: CertificateAuthority, anchors: @escaping @Sendable () throws -> TrustAnchors) {
         self.store = store
@@ -62,7 +65,7 @@ public struct SignatureVerifier: Sendable {
         checks += certificateChecks(signature.signerCertificate, at: time, proven: source == "timestamp")
         checks.append(signature.signerIsListedInSeal ? ValidationReport.Check("seal-cert-list", .passed, "the signer certificate is in the seal's certList")
                       : ValidationReport.Check("seal-cert-list", .failed, "the signer certificate is not in the seal's certList", subIndication: "NOT_IN_SEAL"))
-        checks += sealChecks(info: signature.seal.info, makerProblem: signature.seal.makerSignatureProblem(), at: time,
+        checks += sealChecks(info: signature.seal.info, makerProblem: makerResults.problem(of: signature.seal), at: time,
                              signerCertificate: signature.signerCertificate, proven: source == "timestamp")
         let subject = (try? Certificate(der: signature.signerCertificate))?.subject.description
         return ValidationReport(format: "ses", checks: checks, signer: subject, sealName: signature.seal.info.property.name,
@@ -285,6 +288,21 @@ public struct SignatureVerifier: Sendable {
             checks.append(ValidationReport.Check("seal-status", .info, "the seal \(info.esID) was not made by trustd"))
         }
         return checks
+    }
+}
+
+/// The maker-signature verdict per seal encoding (the verdict of a byte-identical seal cannot change).
+final class MakerSignatureMemo: Sendable {
+    private let results = Mutex<[[UInt8]: String?]>([:])
+
+    func problem(of seal: ElectronicSeal) -> String? {
+        if let known = results.withLock({ $0[seal.der] }) { return known }
+        let problem = seal.makerSignatureProblem()
+        results.withLock { results in
+            if results.count >= 1024 { results.removeAll() }
+            results[seal.der] = problem
+        }
+        return problem
     }
 }
 

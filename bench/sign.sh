@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Signing and verification benchmarks for trustd (a measurement, not a test), all on this 2-core machine, wrk included:
+#   1. the raw two-core rate: `openssl speed -elapsed -multi 2` for SM2 and RSA-2048, sign and verify;
+#   2. POST /v1/sign with an SM2 seal (raw and ses) and an RSA-2048 signing key (raw), 1 KiB documents;
+#   3. POST /v1/verify of an SES signature (SM2) and of a CMS signature (RSA-2048), with the document;
+# each as req/s and p99 at 32 connections, and the ratio to the raw rate of the same run.
+# Usage: bench/sign.sh [SECONDS]   (needs wrk, jq, openssl; builds trustd and trustctl in release mode)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+swift build -c release --product trustd >/dev/null
+swift build -c release --product trustctl >/dev/null
+work=$(mktemp -d)
+port=18444
+cleanup() { [ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "raw rate: openssl speed -elapsed -seconds 3 -multi 2 (this run)"
+speed=$(openssl speed -elapsed -seconds 3 -multi 2 -mr sm2 rsa2048 2>/dev/null)
+sm2_sign=$(echo "$speed" | awk -F: '/^\+F7:/ {print $5}'); sm2_verify=$(echo "$speed" | awk -F: '/^\+F7:/ {print $6}')
+rsa_sign=$(echo "$speed" | awk -F: '/^\+F2:/ {print $4}'); rsa_verify=$(echo "$speed" | awk -F: '/^\+F2:/ {print $5}')
+# -mr prints seconds per operation for -multi; turn them into operations per second if needed.
+rate() { awk -v v="$1" 'BEGIN { if (v < 1) printf "%.0f", 1 / v; else printf "%.0f", v }'; }
+sm2_sign=$(rate "$sm2_sign"); sm2_verify=$(rate "$sm2_verify"); rsa_sign=$(rate "$rsa_sign"); rsa_verify=$(rate "$rsa_verify")
+printf "  SM2       %8s sign/s %8s verify/s\n  RSA-2048  %8s sign/s %8s verify/s\n" "$sm2_sign" "$sm2_verify" "$rsa_sign" "$rsa_verify"
+
+# A data directory with a registry entry for the signer, then trustd.
+mkdir -p "$work/data"
+cat > "$work/data/registry.csv" <<CSV
+person,110101199003071233,张三
+bank-card,110101199003071233,张三,bank:1
+organization,91350100M000100Y43,某某科技有限公司,张三,110101199003071233
+tax-account,91350100M000100Y43,某某科技有限公司,tax:1
+CSV
+TRUSTD_LOG_LEVEL=${TRUSTD_LOG_LEVEL:-warning} .build/release/trustd --data "$work/data" --listen 127.0.0.1:$port > "$work/trustd.log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+export TRUSTCTL_SERVER=http://127.0.0.1:$port
+ctl() { local token=$1; shift; TRUSTCTL_TOKEN_FILE="$work/$token" .build/release/trustctl "$@"; }
+cp "$work/data/admin.token" "$work/admin.token"
+declare -A ids
+for role in seal-applicant seal-reviewer seal-maker seal-filer seal-granter platform; do
+  ids[$role]=$(ctl admin.token principal create --name "bench-$role" --role "$role")
+  ctl admin.token principal token "${ids[$role]}" --out "$work/$role.token" >/dev/null
+done
+person=$(ctl admin.token person create --name 张三 --id-number 110101199003071233 --mobile 13800138000)
+otp=$(ctl admin.token person verify "$person" --method sms-otp --json | jq -r .otpId)
+code=$(grep -o 'code=[0-9]*' "$work/data/otp-outbox" | tail -1 | cut -d= -f2)
+ctl admin.token person verify "$person" --method sms-otp --otp-id "$otp" --code "$code" >/dev/null
+ctl admin.token person verify "$person" --method population-registry >/dev/null
+ctl admin.token person verify "$person" --method bank-card >/dev/null
+org=$(ctl admin.token org create --name 某某科技有限公司 --credit-code 91350100M000100Y43 --legal-representative "$person")
+ctl admin.token org verify "$org" --method business-registry >/dev/null
+ctl admin.token org verify "$org" --method tax-account >/dev/null
+printf '\x89PNG\r\n\x1a\n%0100d' 0 > "$work/seal.png"
+seal=$(ctl seal-applicant.token seal apply --organization "$org" --applicant "$person" --type official --name 某某科技有限公司公章 \
+  --picture "$work/seal.png" --width-mm 40 --height-mm 40)
+ctl seal-reviewer.token seal review "$seal" --approve >/dev/null
+ctl seal-maker.token seal make "$seal" >/dev/null
+ctl seal-filer.token seal file "$seal" --number BENCH-1 --authority bench >/dev/null
+ctl seal-granter.token seal grant "$seal" --principal "${ids[platform]}" --valid-to 2099-01-01T00:00:00Z >/dev/null
+key=$(ctl platform.token signing-key create --person "$person" --key-type rsa2048 --json | jq -r .id)
+
+head -c 1024 /dev/urandom > "$work/doc.bin"
+doc=$(base64 -w0 "$work/doc.bin")
+token=$(cat "$work/platform.token")
+body() { # name, JSON
+  printf '%s' "$2" > "$work/$1.json"
+  cat > "$work/$1.lua" <<LUA
+local f = io.open("$work/$1.json", "rb"); local body = f:read("*a"); f:close()
+wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+LUA
+}
+body sign-raw "{\"sealId\":\"$seal\",\"format\":\"raw\",\"data\":\"$doc\"}"
+body sign-ses "{\"sealId\":\"$seal\",\"format\":\"ses\",\"data\":\"$doc\"}"
+body sign-rsa "{\"keyId\":\"$key\",\"signer\":\"$person\",\"format\":\"raw\",\"data\":\"$doc\"}"
+ses=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d @"$work/sign-ses.json" http://127.0.0.1:$port/v1/sign | jq -r .signature)
+body sign-cms "{\"keyId\":\"$key\",\"signer\":\"$person\",\"format\":\"cms\",\"data\":\"$doc\"}"
+cms=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d @"$work/sign-cms.json" http://127.0.0.1:$port/v1/sign | jq -r .signature)
+body verify-ses "{\"signature\":\"$ses\",\"data\":\"$doc\"}"
+body verify-cms "{\"signature\":\"$cms\",\"data\":\"$doc\"}"
+for name in verify-ses verify-cms; do
+  curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d @"$work/$name.json" http://127.0.0.1:$port/v1/verify \
+    | jq -e '.indication == "TOTAL_PASSED"' >/dev/null || { echo "$name does not pass"; exit 1; }
+done
+
+run() { # name, raw rate, lua
+  local name=$1 raw=$2 script=$3
+  wrk -t2 -c32 -d2s -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}" >/dev/null 2>&1 || true   # warm-up
+  local out; out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}")
+  local rps p99 errors
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
+  printf "  %-34s %9s req/s  p99 %8s  %5s of raw %s  %s\n" "$name" "$rps" "$p99" "$(awk -v a="$rps" -v b="$raw" 'BEGIN {printf "%.2f×", a / b}')" "$raw" "$errors"
+}
+echo "trustd over HTTP: wrk -t2 -c32 -d${seconds}s --latency, 1 KiB documents, same machine"
+run "POST /v1/sign raw, SM2 seal" "$sm2_sign" sign-raw
+run "POST /v1/sign ses, SM2 seal" "$sm2_sign" sign-ses
+run "POST /v1/sign raw, RSA-2048 key" "$rsa_sign" sign-rsa
+run "POST /v1/verify ses (SM2)" "$sm2_verify" verify-ses
+run "POST /v1/verify cms (RSA-2048)" "$rsa_verify" verify-cms
+audit=$(ctl admin.token audit verify --json | jq -r '.records // .count // empty' 2>/dev/null || true)
+echo "audit chain after the run: $(ctl admin.token audit verify | head -1) ${audit:+($audit records)}"
