@@ -199,7 +199,7 @@ public struct SealSignature: Sendable {
 enum SealVerification {
     static func signatureProblem(certificate der: [UInt8], algorithm oid: String, signature: [UInt8], signed: [UInt8], who: String) -> String? {
         let certificate: Certificate
-        do { certificate = try Certificate(der: der) } catch { return "the \(who) certificate does not parse: \(error)" }
+        do { certificate = try Certificate.cached(der: der) } catch { return "the \(who) certificate does not parse: \(error)" }
         let key: PublicKey
         do { key = try certificate.publicKey } catch { return "the \(who) certificate's key is not supported: \(error)" }
         let algorithm: SignatureAlgorithm

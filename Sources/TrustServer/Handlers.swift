@@ -1,5 +1,6 @@
 import APIContract
 import Foundation
+import NIOPosix
 import Hummingbird
 import Prometheus
 import TrustCrypto
@@ -44,6 +45,20 @@ public func buildRouter(_ api: TrustAPI, clientCertificates: Bool = false) -> Ro
 }
 
 typealias Handler = @Sendable (Request, TrustRequestContext) async throws -> Response
+
+/// Threads for service calls that block: signing and verification wait on key custody, SQLite and the group commit's
+/// fsync. Running them here keeps Swift's cooperative threads (one per core) free to serve other requests.
+enum BlockingWork {
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+}
 
 /// Thin handlers: read parameters, decode a DTO, one service call, encode the answer.
 struct Handlers: Sendable {

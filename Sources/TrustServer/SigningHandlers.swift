@@ -31,9 +31,10 @@ extension Handlers {
                 }
                 digest = decoded
             }
-            let result = try api.appliance.signing.sign(by: try principal(context), SigningService.Request(
-                credential: credential, signerPersonID: body.signer, format: format, data: data, digest: digest, propertyInfo: body.propertyInfo,
-                timestamp: body.timestamp ?? false))
+            let signing = api.appliance.signing, caller = try principal(context)
+            let signRequest = SigningService.Request(credential: credential, signerPersonID: body.signer, format: format, data: data, digest: digest,
+                                                     propertyInfo: body.propertyInfo, timestamp: body.timestamp ?? false)
+            let result = try await BlockingWork.run { try signing.sign(by: caller, signRequest) }
             return try json(SignResponse(format: result.format.rawValue, signature: Data(result.signature).base64EncodedString(),
                                          certificate: result.certificate.pem))
         }

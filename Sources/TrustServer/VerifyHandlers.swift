@@ -24,7 +24,8 @@ extension Handlers {
                 digest = decoded
             }
             guard data == nil || digest == nil else { throw TrustError.invalid("give data or digest, not both") }
-            let report = api.appliance.verifier.verify(Array(signature), data: data, digest: digest)
+            let verifier = api.appliance.verifier, bytes = Array(signature), document = data, hash = digest
+            let report = try await BlockingWork.run { verifier.verify(bytes, data: document, digest: hash) }
             let view = ValidationReportView(
                 valid: report.isValid, indication: report.indication.rawValue, subIndication: report.subIndication, format: report.format,
                 signer: report.signer, seal: report.sealName.map { ValidationReportView.SealSummary(name: $0, esId: report.sealID) },

@@ -112,7 +112,9 @@ public struct SealGrantRecord: Codable, Sendable, Hashable, FetchableRecord, Per
 }
 
 extension StoreReader {
-    public func seal(id: String) throws -> SealRecord? { try SealRecord.fetchOne(db, key: id) }
+    public func seal(id: String) throws -> SealRecord? {
+        try SealRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM seal WHERE id = ?"), arguments: [id])
+    }
     public func seals(organizationID: String? = nil, state: String? = nil, limit: Int = 500) throws -> [SealRecord] {
         var request = SealRecord.all()
         if let organizationID { request = request.filter(Column("organization_id") == organizationID) }
@@ -123,13 +125,15 @@ extension StoreReader {
         try SealEventRecord.filter(Column("seal_id") == sealID).order(Column("seq")).fetchAll(db)
     }
     public func sealGrants(sealID: String) throws -> [SealGrantRecord] {
-        try SealGrantRecord.filter(Column("seal_id") == sealID).order(Column("created_at")).fetchAll(db)
+        try SealGrantRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM seal_grant WHERE seal_id = ? ORDER BY created_at"), arguments: [sealID])
     }
     public func sealGrant(id: String) throws -> SealGrantRecord? { try SealGrantRecord.fetchOne(db, key: id) }
 }
 
 extension StoreReader {
-    public func seal(esID: String) throws -> SealRecord? { try SealRecord.filter(Column("es_id") == esID).fetchOne(db) }
+    public func seal(esID: String) throws -> SealRecord? {
+        try SealRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM seal WHERE es_id = ?"), arguments: [esID])
+    }
 }
 
 /// A personal or organisation signing key (`POST /v1/keys`): the key in custody, its certificate, who owns it and which
@@ -167,7 +171,9 @@ public struct SigningKeyRecord: Codable, Sendable, Hashable, FetchableRecord, Pe
 }
 
 extension StoreReader {
-    public func signingKey(id: String) throws -> SigningKeyRecord? { try SigningKeyRecord.fetchOne(db, key: id) }
+    public func signingKey(id: String) throws -> SigningKeyRecord? {
+        try SigningKeyRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM signing_key WHERE id = ?"), arguments: [id])
+    }
     public func signingKeys(personID: String) throws -> [SigningKeyRecord] {
         try SigningKeyRecord.filter(Column("person_id") == personID).order(Column("created_at")).fetchAll(db)
     }

@@ -7,6 +7,7 @@ import TrustModel
 /// audit record are one transaction and no caller touches SQL.
 public final class TrustStore: Sendable {
     let writer: any DatabaseWriter
+    private let groupCommit = GroupCommit()
 
     /// Opens (creating and migrating) the database file at `path`.
     public init(path: String) throws {
@@ -32,6 +33,14 @@ public final class TrustStore: Sendable {
     /// Runs `body` in one write transaction: all of it commits, or (if it throws) none of it.
     public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         try translate { try writer.write { db in try body(StoreTransaction(db: db)) } }
+    }
+
+    /// Runs `body` in a write transaction shared with other concurrent callers (group commit): while one batch commits,
+    /// new callers queue; the next batch runs each body in its own savepoint and commits once, so one fsync serves
+    /// many signatures. A body that throws rolls back only its own savepoint and gets its own error; the call returns
+    /// after the commit, so what it wrote is durable. For hot paths called from many threads (signing).
+    public func writeGrouped<T>(_ body: @escaping (StoreTransaction) throws -> T) throws -> T {
+        try translate { try groupCommit.run(body, writer: writer) }
     }
 
     /// Runs `body` with a consistent read snapshot.
@@ -99,7 +108,9 @@ public struct StoreReader {
     }
 
     // MARK: Principals and tokens
-    public func principal(id: String) throws -> PrincipalRecord? { try PrincipalRecord.fetchOne(db, key: id) }
+    public func principal(id: String) throws -> PrincipalRecord? {
+        try PrincipalRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM principal WHERE id = ?"), arguments: [id])
+    }
     public func principal(name: String) throws -> PrincipalRecord? {
         try PrincipalRecord.filter(Column("name") == name).fetchOne(db)
     }
@@ -226,5 +237,64 @@ public struct StoreTransaction {
             """).execute(arguments: [record.seq, record.time, record.actor, record.action, record.object, record.outcome,
                                      record.details, record.prevHash, record.hash])
         return record
+    }
+}
+
+/// Leader/follower group commit: the first waiting caller commits everything queued so far in one transaction.
+final class GroupCommit: @unchecked Sendable {
+    private final class Item: @unchecked Sendable {
+        let work: (StoreTransaction) throws -> Void
+        var done = false
+        var error: (any Error)?
+        init(_ work: @escaping (StoreTransaction) throws -> Void) { self.work = work }
+    }
+
+    private let condition = NSCondition()
+    private var pending: [Item] = []
+    private var committing = false
+
+    func run<T>(_ body: @escaping (StoreTransaction) throws -> T, writer: any DatabaseWriter) throws -> T {
+        var result: T? = nil
+        let item = Item { tx in result = try body(tx) }
+        condition.lock()
+        pending.append(item)
+        while !item.done {
+            if committing {
+                condition.wait()
+                continue
+            }
+            committing = true
+            let batch = pending
+            pending = []
+            condition.unlock()
+            var failure: (any Error)? = nil
+            do {
+                try writer.write { db in
+                    for entry in batch {
+                        do {
+                            try db.inSavepoint {
+                                try entry.work(StoreTransaction(db: db))
+                                return .commit
+                            }
+                        } catch {
+                            entry.error = error
+                        }
+                    }
+                }
+            } catch {
+                failure = error
+            }
+            condition.lock()
+            for entry in batch {
+                if let failure, entry.error == nil { entry.error = failure }
+                entry.done = true
+            }
+            committing = false
+            condition.broadcast()
+        }
+        condition.unlock()
+        if let error = item.error { throw error }
+        guard let result else { throw TrustError(.integrity, "a grouped write produced no result") }
+        return result
     }
 }

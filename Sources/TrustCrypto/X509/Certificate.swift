@@ -133,6 +133,21 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         self.der = der
     }
 
+    /// Parses DER, or answers the certificate parsed before from the same bytes. OpenSSL 3.0 decodes a certificate's key
+    /// through its decoder framework (hundreds of microseconds, under global locks), and verification sees the same
+    /// signer, seal-maker and CA certificates over and over; a certificate is immutable, so sharing it is safe.
+    public static func cached(der: [UInt8]) throws -> Certificate {
+        if let hit = recentlyParsed.withLock({ $0[der] }) { return hit }
+        let certificate = try Certificate(der: der)
+        recentlyParsed.withLock { cache in
+            if cache.count >= 2048 { cache.removeAll() }
+            cache[der] = certificate
+        }
+        return certificate
+    }
+
+    private static let recentlyParsed = Mutex<[[UInt8]: Certificate]>([:])
+
     /// Parses the first `CERTIFICATE` block of a PEM text.
     public init(pem: String) throws {
         let all = try Certificate.parseChain(pem: pem)

@@ -67,7 +67,7 @@ public struct SignatureVerifier: Sendable {
                       : ValidationReport.Check("seal-cert-list", .failed, "the signer certificate is not in the seal's certList", subIndication: "NOT_IN_SEAL"))
         checks += sealChecks(info: signature.seal.info, makerProblem: makerResults.problem(of: signature.seal), at: time,
                              signerCertificate: signature.signerCertificate, proven: source == "timestamp")
-        let subject = (try? Certificate(der: signature.signerCertificate))?.subject.description
+        let subject = (try? Certificate.cached(der: signature.signerCertificate))?.subject.description
         return ValidationReport(format: "ses", checks: checks, signer: subject, sealName: signature.seal.info.property.name,
                                 sealID: signature.seal.info.esID, signingTime: time, timeSource: source)
     }
@@ -84,7 +84,7 @@ public struct SignatureVerifier: Sendable {
                       : ValidationReport.Check("seal-cert-list", .failed, "the signer certificate is not in the seal's certList", subIndication: "NOT_IN_SEAL"))
         checks += sealChecks(info: signature.seal.info, makerProblem: signature.seal.makerSignatureProblem(), at: Date(),
                              signerCertificate: signature.signerCertificate)
-        return ValidationReport(format: "ses-v1", checks: checks, signer: (try? Certificate(der: signature.signerCertificate))?.subject.description,
+        return ValidationReport(format: "ses-v1", checks: checks, signer: (try? Certificate.cached(der: signature.signerCertificate))?.subject.description,
                                 sealName: signature.seal.info.property.name, sealID: signature.seal.info.esID)
     }
 
@@ -93,7 +93,7 @@ public struct SignatureVerifier: Sendable {
     func verifyCMS(_ signed: ParsedSignedData, data: [UInt8]?, digest: [UInt8]?, gm: Bool) -> ValidationReport {
         let format = gm ? "gmt0010" : "cms"
         var checks = [ValidationReport.Check("format", .passed, gm ? "CMS SignedData with GM/T 0010 OIDs" : "CMS SignedData (RFC 5652)")]
-        let certificates = signed.certificates.compactMap { try? Certificate(der: $0) }
+        let certificates = signed.certificates.compactMap { try? Certificate.cached(der: $0) }
         let signer = certificates.first { certificate in
             guard let (issuer, serial) = try? SignedDataBuilder.issuerAndSerial(certificate.der) else { return false }
             return issuer == signed.signerIssuer && serial == signed.signerSerial
@@ -162,7 +162,7 @@ public struct SignatureVerifier: Sendable {
         guard let algorithm, Digest.hash(algorithm, value) == info.hashedMessage else { return fail("the timestamp is not over this signature value") }
         let contentDigest: DigestAlgorithm = signed.digestAlgorithm == CMSObjectID.sm3 ? .sm3 : .sha256
         guard signed.messageDigest == Digest.hash(contentDigest, content) else { return fail("the token's messageDigest does not match its TSTInfo") }
-        guard let tsaDER = signed.certificates.first, let tsa = try? Certificate(der: tsaDER) else {
+        guard let tsaDER = signed.certificates.first, let tsa = try? Certificate.cached(der: tsaDER) else {
             return fail("the token carries no TSA certificate (request certReq)")
         }
         let signatureAlgorithm: SignatureAlgorithm = signed.signatureAlgorithm == CMSObjectID.sm2WithSM3 || signed.signatureAlgorithm == CMSObjectID.sm2Sign
@@ -178,7 +178,7 @@ public struct SignatureVerifier: Sendable {
     }
 
     func certificateChecks(_ der: [UInt8], at time: Date, proven: Bool, intermediates: [Certificate] = []) -> [ValidationReport.Check] {
-        guard let certificate = try? Certificate(der: der) else {
+        guard let certificate = try? Certificate.cached(der: der) else {
             return [ValidationReport.Check("certificate", .failed, "the signer certificate does not parse", subIndication: "FORMAT_FAILURE")]
         }
         var checks: [ValidationReport.Check] = []
