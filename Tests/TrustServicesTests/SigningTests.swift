@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SealFormat
 import Testing
 import TestSupport
@@ -101,6 +102,24 @@ final class SigningFixture: @unchecked Sendable {
         let expiring = try SigningFixture()
         expiring.seals.identityFixture.clock.now = expiring.seals.identityFixture.clock.now.addingTimeInterval(4 * 365 * 86400)
         #expect { _ = try expiring.sign(person: expiring.seals.applicantPerson) } throws: { "\($0)".contains("outside its validity") }
+        #expect(try AuditService(store: fixture.seals.identityFixture.ca.store, keys: fixture.seals.identityFixture.ca.keys).verify().isIntact)
+    }
+
+    /// Concurrent signatures share group commits: the usage limit still holds exactly and the audit chain stays intact.
+    @Test func concurrentSignaturesRespectTheUsageLimitUnderGroupCommit() throws {
+        let fixture = try SigningFixture(usageLimit: 10)
+        let person = fixture.seals.applicantPerson
+        let outcomes = Mutex<[Bool]>([])
+        DispatchQueue.concurrentPerform(iterations: 24) { _ in
+            let signed = (try? fixture.sign(.raw, person: person)) != nil
+            outcomes.withLock { $0.append(signed) }
+        }
+        let results = outcomes.withLock { $0 }
+        #expect(results.filter { $0 }.count == 10 && results.count == 24)
+        let grant = try #require(try fixture.seals.identityFixture.ca.store.read { try $0.sealGrant(id: fixture.grantID) })
+        #expect(grant.usageCount == 10)
+        let audit = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }.filter { $0.action == "sign.seal" }
+        #expect(audit.filter { $0.outcome == "success" }.count == 10 && audit.filter { $0.outcome == "denied" }.count == 14)
         #expect(try AuditService(store: fixture.seals.identityFixture.ca.store, keys: fixture.seals.identityFixture.ca.keys).verify().isIntact)
     }
 }

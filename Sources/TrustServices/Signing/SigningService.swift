@@ -128,18 +128,26 @@ public final class SigningService: Sendable {
         let digestHex = Hex.encode(request.data.map { Digest.hash(.sm3, $0) } ?? request.digest!)
         let action = auditAction(request)
         // Group commit: concurrent signatures share one transaction (and one fsync), each in its own savepoint.
-        try store.writeGrouped { tx in
+        // A concurrent signature may have used the grant's last count since the check: that is a denial, audited too.
+        let exhausted: TrustError? = try store.writeGrouped { tx in
+            var details = ["signer": request.signerPersonID ?? principal.auditName, "format": request.format.rawValue]
             if let grant = signer.grant {
+                details["grant"] = grant.id
                 guard try tx.countGrantUse(grant.id) else {
-                    throw TrustError(.forbidden, "grant \(grant.id) has used its \(grant.usageLimit ?? 0) signatures")
+                    let denial = TrustError(.forbidden, "grant \(grant.id) has used its \(grant.usageLimit ?? 0) signatures")
+                    details["reason"] = denial.message
+                    try tx.appendAudit(AuditEntry(actor: principal.auditName, action: action, object: request.credential.object, outcome: "denied",
+                                                  details: details), at: now)
+                    return denial
                 }
             }
-            var details = ["signer": request.signerPersonID ?? principal.auditName, "format": request.format.rawValue,
-                           "documentDigest": digestHex, "timestamp": request.timestamp ? "yes" : "no",
-                           "certificate": signer.certificateRecord.serial]
-            if let grant = signer.grant { details["grant"] = grant.id }
+            details["documentDigest"] = digestHex
+            details["timestamp"] = request.timestamp ? "yes" : "no"
+            details["certificate"] = signer.certificateRecord.serial
             try tx.appendAudit(AuditEntry(actor: principal.auditName, action: action, object: request.credential.object, details: details), at: now)
+            return nil
         }
+        if let exhausted { throw exhausted }
         return Result(format: request.format, signature: signature, certificate: signer.certificate, grantID: signer.grant?.id)
     }
 
