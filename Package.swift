@@ -42,7 +42,7 @@ let package = Package(
             name: "KeyCustody",
             dependencies: ["TrustCrypto", "CPKCS11", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "CardReader", dependencies: ["CPCSCLite"]),
+        .target(name: "CardReader", dependencies: ["CPCSCLite", "TrustCrypto"]),
         .target(name: "TrustModel"),
         // GB/T 38540 electronic seals and seal signatures (swift-asn1; signatures through TrustCrypto).
         .target(name: "SealFormat", dependencies: ["TrustCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),

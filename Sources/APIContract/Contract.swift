@@ -707,3 +707,44 @@ public struct SigningKeyRevokeRequest: Codable, Sendable {
     public let reason: String?
     public init(reason: String?) { self.reason = reason }
 }
+
+// MARK: - Counter checks
+
+/// `POST /v1/counter/challenges`: `{"personId"}`.
+public struct CounterChallengeRequest: Codable, Sendable {
+    public let personId: String
+    public init(personId: String) { self.personId = personId }
+}
+
+public struct CounterChallengeResponse: Codable, Sendable {
+    public let challengeId, challenge, expiresAt: String
+    public init(challengeId: String, challenge: String, expiresAt: String) {
+        self.challengeId = challengeId
+        self.challenge = challenge
+        self.expiresAt = expiresAt
+    }
+}
+
+/// `POST /v1/counter/checks`: `{"challengeId","certificate" (base64 DER),"signature" (base64),"reader","atr","terminal"?}`.
+public struct CounterCheckRequest: Codable, Sendable {
+    public let challengeId, certificate, signature, reader, atr: String
+    public let terminal: String?
+    public init(challengeId: String, certificate: String, signature: String, reader: String, atr: String, terminal: String? = nil) {
+        self.challengeId = challengeId
+        self.certificate = certificate
+        self.signature = signature
+        self.reader = reader
+        self.atr = atr
+        self.terminal = terminal
+    }
+}
+
+public struct CounterCheckResponse: Codable, Sendable {
+    public let personId, level, evidenceId, certificateSubject: String
+    public init(personId: String, level: String, evidenceId: String, certificateSubject: String) {
+        self.personId = personId
+        self.level = level
+        self.evidenceId = evidenceId
+        self.certificateSubject = certificateSubject
+    }
+}

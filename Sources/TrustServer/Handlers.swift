@@ -174,7 +174,9 @@ struct Handlers: Sendable {
             return json(["status": "revoked"]) }
         default:
             if let handler = identityHandler(for: spec) ?? sealHandler(for: spec) ?? timestampHandler(for: spec)
-                ?? signingHandler(for: spec) ?? signingKeyHandler(for: spec) ?? verifyHandler(for: spec) { return handler }
+                ?? signingHandler(for: spec) ?? signingKeyHandler(for: spec) ?? verifyHandler(for: spec) ?? counterHandler(for: spec) {
+                return handler
+            }
             preconditionFailure("route \(spec.method) \(spec.path) has no handler")
         }
     }

@@ -78,6 +78,8 @@ public enum RouteTable {
         RouteSpec(.post, "/tsa", .roles([.platform, .admin])),
         RouteSpec(.post, "/v1/sign", .roles([.platform])),
         RouteSpec(.post, "/v1/keys", .roles([.platform])),
+        RouteSpec(.post, "/v1/counter/challenges", .roles([.counterOperator])),
+        RouteSpec(.post, "/v1/counter/checks", .roles([.counterOperator])),
         RouteSpec(.get, "/v1/keys/{id}", .roles([.platform, .auditor, .admin])),
         RouteSpec(.post, "/v1/keys/{id}/revoke", .roles([.platform, .admin])),
         RouteSpec(.post, "/v1/verify", .roles([.platform, .auditor, .admin])),

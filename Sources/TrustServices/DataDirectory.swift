@@ -32,6 +32,8 @@ public struct DataDirectory: Sendable {
     public var trustedCertificatesPath: String { "\(path)/certs/trusted" }
     /// CRLs of those foreign CAs (DER or PEM), refreshed by the operator; trustd's own CAs need none.
     public var foreignCRLsPath: String { "\(path)/certs/crls" }
+    /// CAs whose smart cards counter checks accept (card profile 1).
+    public var cardIssuersPath: String { "\(path)/certs/card-issuers" }
 
     /// `true` once `initialize` has run here.
     public var isInitialized: Bool { FileManager.default.fileExists(atPath: databasePath) }
@@ -116,7 +118,10 @@ public struct DataDirectory: Sendable {
                          timestamps: timestamps,
                          signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
                          signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
-                         verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors)
+                         verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors,
+                         counter: CounterCheckService(store: store, identity: identity, ca: ca, cardIssuers: { [cardIssuers = cardIssuersPath] in
+                             try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
+                         }))
     }
 }
 
@@ -133,4 +138,5 @@ public struct Appliance: Sendable {
     public let signingKeys: SigningKeyService
     public let verifier: SignatureVerifier
     public let anchors: TrustAnchorSource
+    public let counter: CounterCheckService
 }

@@ -27,37 +27,47 @@ public struct TrustAnchors: Sendable {
         let own = try ca.list()
         var roots = own.filter { $0.role == "root" }.map(\.certificate)
         let intermediates = own.filter { $0.role != "root" }.map(\.certificate)
-        if let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) {
-            for name in names.sorted() where name.hasSuffix(".pem") || name.hasSuffix(".crt") {
-                let path = "\(directory)/\(name)"
-                guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
-                let certificates: [Certificate]
-                do {
-                    certificates = try Certificate.parseChain(pem: String(decoding: data, as: UTF8.self))
-                } catch {
-                    throw TrustError.invalid("\(path): not a PEM certificate file (\(error))")
-                }
-                for certificate in certificates {
-                    guard certificate.isCA else { throw TrustError.invalid("\(path): \(certificate.subject) is not a CA certificate") }
-                    roots.append(certificate)
-                }
-            }
-        }
-        var crls: [CertificateRevocationList] = []
-        if let crlDirectory, let names = try? FileManager.default.contentsOfDirectory(atPath: crlDirectory) {
-            for name in names.sorted() where name.hasSuffix(".crl") || name.hasSuffix(".pem") {
-                let path = "\(crlDirectory)/\(name)"
-                guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
-                let crl: CertificateRevocationList
-                do {
-                    crl = try Self.crl(Array(data))
-                } catch {
-                    throw TrustError.invalid("\(path): not a DER or PEM CRL (\(error))")
-                }
-                crls.append(crl)
-            }
-        }
+        roots += try loadCACertificates(directory)
+        let crls = try loadCRLs(crlDirectory)
         return TrustAnchors(roots: roots, intermediates: intermediates, crls: crls)
+    }
+
+    /// Every CA certificate in the `*.pem`/`*.crt` files of `directory` (none when it is nil or absent); a file that is
+    /// not a certificate, or a certificate that is not a CA, stops loading with the file named.
+    public static func loadCACertificates(_ directory: String?) throws -> [Certificate] {
+        guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var out: [Certificate] = []
+        for name in names.sorted() where name.hasSuffix(".pem") || name.hasSuffix(".crt") {
+            let path = "\(directory)/\(name)"
+            guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
+            let certificates: [Certificate]
+            do {
+                certificates = try Certificate.parseChain(pem: String(decoding: data, as: UTF8.self))
+            } catch {
+                throw TrustError.invalid("\(path): not a PEM certificate file (\(error))")
+            }
+            for certificate in certificates {
+                guard certificate.isCA else { throw TrustError.invalid("\(path): \(certificate.subject) is not a CA certificate") }
+                out.append(certificate)
+            }
+        }
+        return out
+    }
+
+    /// Every `*.crl`/`*.pem` CRL in `directory` (none when it is nil or absent); a file that is not a CRL is named.
+    public static func loadCRLs(_ directory: String?) throws -> [CertificateRevocationList] {
+        var crls: [CertificateRevocationList] = []
+        guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        for name in names.sorted() where name.hasSuffix(".crl") || name.hasSuffix(".pem") {
+            let path = "\(directory)/\(name)"
+            guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
+            do {
+                crls.append(try Self.crl(Array(data)))
+            } catch {
+                throw TrustError.invalid("\(path): not a DER or PEM CRL (\(error))")
+            }
+        }
+        return crls
     }
 
     static func crl(_ bytes: [UInt8]) throws -> CertificateRevocationList {

@@ -26,10 +26,28 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let error as KeyCustodyError {
         throw fail(error.description, code: exitCode(error.code))
     } catch let error as PCSCError {
-        let code = [.serviceNotAvailable, .noReader].contains(error.code) ? TrustctlExit.unavailable : TrustctlExit.failure
-        throw fail(error.description, code: code)
+        throw fail(error.description, code: exitCode(error))
     } catch let error as CryptoError {
         throw fail(error.description, code: TrustctlExit.dataError)
+    }
+}
+
+/// PC/SC: no service or reader 69, no card in time 75, card removed or unresponsive 74, anything else 1.
+func exitCode(_ error: PCSCError) -> Int32 {
+    switch error.code {
+    case .serviceNotAvailable, .noReader, .unknownReader: TrustctlExit.unavailable
+    case .timeout: TrustctlExit.indeterminate
+    case .cardRemoved, .communication, .noCard: TrustctlExit.ioError
+    default: TrustctlExit.failure
+    }
+}
+
+/// Card answers: wrong or blocked PIN 77, not a trustd card or a bad certificate 65, anything else 1.
+func exitCode(_ error: CardError) -> Int32 {
+    switch error.kind {
+    case .wrongPIN, .pinBlocked, .pinNotVerified: TrustctlExit.permission
+    case .notATrustdCard, .badCertificate: TrustctlExit.dataError
+    default: TrustctlExit.failure
     }
 }
 
@@ -41,6 +59,10 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         throw error
     } catch let error as CallFailure {
         throw fail(error.message, code: error.exitCode)
+    } catch let error as PCSCError {
+        throw fail(error.description, code: exitCode(error))
+    } catch let error as CardError {
+        throw fail(error.description, code: exitCode(error))
     } catch let error as CryptoError {
         throw fail(error.description, code: TrustctlExit.dataError)
     }

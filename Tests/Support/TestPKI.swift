@@ -29,12 +29,12 @@ public struct TestPKI: Sendable {
     }
 
     /// Issues a leaf for `key` from the issuing CA.
-    public func leaf(_ key: PrivateKey, commonName: String = "leaf", extensions: [CertificateExtension]? = nil,
+    public func leaf(_ key: PrivateKey, commonName: String = "leaf", subject: DistinguishedName? = nil, extensions: [CertificateExtension]? = nil,
                      notBefore: Date = Date(timeIntervalSinceNow: -60), notAfter: Date = Date(timeIntervalSinceNow: 86400),
                      issuer: Certificate? = nil, issuerKey: PrivateKey? = nil) throws -> Certificate {
         try CertificateBuilder.issue(
             CertificateTemplate(serialNumber: CertificateBuilder.randomSerialNumber(),
-                                subject: DistinguishedName(["C": "CN", "CN": commonName]),
+                                subject: subject ?? DistinguishedName(["C": "CN", "CN": commonName]),
                                 notBefore: notBefore, notAfter: notAfter, publicKey: try key.publicKey,
                                 extensions: extensions ?? [.basicConstraints(ca: false, pathLength: nil),
                                                            .keyUsage([.digitalSignature, .nonRepudiation]),

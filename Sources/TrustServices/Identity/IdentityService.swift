@@ -413,7 +413,7 @@ public final class IdentityService: Sendable {
     private func recordAnswer(_ answer: RegistryAnswer, _ kind: SubjectKind, _ id: String, _ method: VerificationMethod, source: String,
                               actor: String) throws {
         let now = clock()
-        try store.write { tx in
+        _ = try store.write { tx in
             switch answer {
             case .confirmed(let reference):
                 try record(tx, kind, id, method, passed: true, source: source, reference: reference, actor: actor, at: now)
@@ -432,8 +432,9 @@ public final class IdentityService: Sendable {
 
     /// Inserts evidence, audits it, and audits any level change of the subject (and of organisations whose legal
     /// representative the subject is) with the evidence id — all in the caller's transaction.
-    private func record(_ tx: StoreTransaction, _ kind: SubjectKind, _ id: String, _ method: VerificationMethod, passed: Bool,
-                        source: String, reference: String?, actor: String, at now: Date, failure: String? = nil) throws {
+    @discardableResult
+    func record(_ tx: StoreTransaction, _ kind: SubjectKind, _ id: String, _ method: VerificationMethod, passed: Bool,
+                source: String, reference: String?, actor: String, at now: Date, failure: String? = nil) throws -> String {
         guard method.subjects.contains(kind) else { throw TrustError.invalid("\(method.rawValue) does not apply to a \(kind.rawValue)") }
         let before = try levels(tx.reader, kind, id, at: now)
         let evidence = EvidenceRecord(id: Hex.encode(SecureRandom.bytes(16)), subjectKind: kind.rawValue, subjectID: id, method: method.rawValue,
@@ -445,6 +446,7 @@ public final class IdentityService: Sendable {
         try tx.appendAudit(AuditEntry(actor: actor, action: "identity.verify", object: "\(kind.rawValue):\(id)",
                                       outcome: passed ? "success" : "failure", details: details), at: now)
         try auditLevelChanges(tx, before: before, kind, id, cause: evidence.id, actor: actor, at: now)
+        return evidence.id
     }
 
     /// Levels of the subject and of dependent organisations, keyed `kind:id`.
