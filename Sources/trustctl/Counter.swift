@@ -105,6 +105,7 @@ extension TrustctlCommand.Counter {
                     throw reader.map { PCSCError(.unknownReader, "no reader named \($0)") } ?? PCSCError(.noReader, "no smart-card reader is attached")
                 }
                 for state in states { print("\(timestamp()) \(state.reader): \(state.card.rawValue)\(state.atr.isEmpty ? "" : " ATR \(state.atrHex)")") }
+                fflush(nil)  // line by line, also into a pipe
                 var seen = 0
                 let deadline = timeout.map { Date().addingTimeInterval($0) }
                 while events.map({ seen < $0 }) ?? true {

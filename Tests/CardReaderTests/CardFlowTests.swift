@@ -131,4 +131,19 @@ enum SharedPCSC {
             ($0 as? PCSCError)?.code == .unknownReader
         }
     }
+
+    @Test func aWaitSeesTheCardLeaveAndArrive() async throws {
+        let (card, _, _) = try SharedPCSC.card(.p256)
+        card.insert()
+        let context = try PCSCContext()
+        _ = try await SharedPCSC.connect(context)
+        let before = try context.readerStates().filter { $0.reader == PCSCDaemon.firstReader }
+        #expect(before.first?.card == .present)
+        let started = Date()
+        let waiting = Task { try await CardReaderThread.run { try context.waitForChange(from: before, timeout: 10) } }
+        try await Task.sleep(for: .milliseconds(300))
+        card.remove()
+        let after = try await waiting.value
+        #expect(after.first?.card == .empty && Date().timeIntervalSince(started) < 5, "\(after)")
+    }
 }

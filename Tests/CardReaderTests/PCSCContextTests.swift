@@ -4,7 +4,7 @@ import CardReader
 import TestSupport
 
 /// Real pcscd, no mocks: the no-service case runs a child process pointed at a socket that does not exist, since
-/// pcsc-lite reads `PCSCLITE_CSOCK_NAME` once per process. The virtual-reader flows come with the counter issue.
+/// pcsc-lite reads `PCSCLITE_CSOCK_NAME` once per process. The virtual-reader flows are in CardFlowTests.
 @Suite struct PCSCContextTests {
     @Test func aMissingPcscdIsReportedAsServiceNotAvailable() throws {
         let dir = try TemporaryDirectory()

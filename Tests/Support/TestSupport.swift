@@ -148,9 +148,10 @@ public final class BackgroundProcess: @unchecked Sendable {
     private let output = LockedBox("")
     private let errors = LockedBox("")
 
-    public init(_ executable: String, _ arguments: [String], directory: String? = nil) throws {
+    public init(_ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String]? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout

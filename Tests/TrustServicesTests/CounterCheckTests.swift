@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import TestSupport
+import TrustCrypto
+import TrustModel
+import TrustServices
+import TrustStore
+
+/// The server side of counter checks, with the card's answer made by the card key in the test (the PC/SC path is
+/// covered by CardFlowTests and the daemon test).
+final class CounterFixture: @unchecked Sendable {
+    let identity: IdentityFixture
+    let service: IdentityService
+    let counter: CounterCheckService
+    let issuers: TemporaryDirectory
+    let crls: TemporaryDirectory
+    let issuer: TestPKI
+    let zhang: String
+    let li: String
+    let operatorPrincipal = Principal(id: "op-1", name: "counter-1", roles: [.counterOperator])
+
+    init() throws {
+        identity = try IdentityFixture()
+        service = identity.service()
+        issuers = try TemporaryDirectory()
+        crls = try TemporaryDirectory()
+        issuer = try TestPKI(.sm2, name: "Card issuer")
+        try issuers.write("card-issuer.pem", issuer.root.pem + issuer.issuing.pem)
+        let issuingKey = issuer.issuingKey, issuing = issuer.issuing
+        try crls.write("card-issuer.crl", try CRLBuilder.build(issuer: issuing, signer: try PrivateKeySigner(issuingKey), number: 1,
+                                                               thisUpdate: Date(timeIntervalSinceNow: -60), nextUpdate: Date(timeIntervalSinceNow: 86400),
+                                                               entries: []).der)
+        let directory = issuers.path, crlDirectory = crls.path
+        counter = CounterCheckService(store: identity.ca.store, identity: service, ca: identity.ca.ca, cardIssuers: {
+            try CounterCheckService.loadCardIssuers(directory: directory, crlDirectory: crlDirectory)
+        }, clock: { [clock = identity.clock] in clock.now })
+        zhang = try service.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id, mobile: IdentityFixture.zhang.mobile,
+                                           actor: "t").record.id
+        li = try service.registerPerson(name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id, mobile: IdentityFixture.li.mobile,
+                                        actor: "t").record.id
+        try identity.makePrimary(service, zhang)
+        try identity.makePrimary(service, li)
+    }
+
+    /// A card: key and certificate naming `idNumber` in serialNumber (and, for `viaExtension`, only in 1.2.156.10260.4.1.1).
+    func card(_ type: KeyType, idNumber: String = IdentityFixture.zhang.id, from pki: TestPKI? = nil, notAfter: Date = Date(timeIntervalSinceNow: 86400),
+              notBefore: Date = Date(timeIntervalSinceNow: -60)) throws -> (PrivateKey, Certificate) {
+        let key = try PrivateKey.generate(type)
+        let certificate = try (pki ?? issuer).leaf(key, subject: DistinguishedName(["C": "CN", "CN": "持卡人", "serialNumber": idNumber]),
+                                                   notBefore: notBefore, notAfter: notAfter)
+        return (key, certificate)
+    }
+
+    /// The card's answer as card profile 1 produces it (raw r‖s for SM2/P-256).
+    func answer(_ key: PrivateKey, _ challenge: [UInt8]) throws -> [UInt8] {
+        switch key.type {
+        case .sm2: try ECDSASignature.rawFromDER(try key.sign(challenge, algorithm: .sm2(id: .default)))
+        case .p256: try ECDSASignature.rawFromDER(try key.sign(challenge, algorithm: .ecdsa(.sha256)))
+        default: try key.sign(challenge, algorithm: .rsaPKCS1v15(.sha256))
+        }
+    }
+
+    func check(_ person: String, key: PrivateKey, certificate: Certificate, challenge: ChallengeRecord? = nil,
+               signOver: [UInt8]? = nil) throws -> CounterCheckService.Outcome {
+        let challenge = try challenge ?? counter.challenge(personID: person, by: operatorPrincipal)
+        return try counter.check(challengeID: challenge.id, certificateDER: certificate.der, signature: try answer(key, signOver ?? Array(challenge.nonce)),
+                                 reader: "Virtual PCD 00 00", atr: "3B 88", terminal: "counter-1", by: operatorPrincipal)
+    }
+
+    func level(_ person: String) throws -> AssuranceLevel { try service.person(id: person).assessment.level }
+
+    func failures() throws -> [AuditRecord] {
+        try identity.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }.filter { $0.action == "counter.check" && $0.outcome == "failure" }
+    }
+}
+
+@Suite struct CounterCheckTests {
+    @Test(arguments: [KeyType.sm2, .rsa2048, .p256])
+    func aCardCheckRaisesAPrimaryPersonToIntermediate(type: KeyType) throws {
+        let fixture = try CounterFixture()
+        #expect(try fixture.level(fixture.zhang) == .primary)
+        let (key, certificate) = try fixture.card(type)
+        let outcome = try fixture.check(fixture.zhang, key: key, certificate: certificate)
+        #expect(outcome.person.assessment.level == .intermediate)
+        let evidence = try #require(outcome.person.evidence.first { $0.method == .counterCard })
+        #expect(evidence.id == outcome.evidenceID && evidence.passed)
+        let audit = try fixture.identity.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
+        let record = try #require(audit.last { $0.action == "counter.check" })
+        #expect(record.outcome == "success" && record.actor.contains("counter-1") && record.details.contains("Virtual PCD 00 00"))
+        #expect(audit.contains { $0.action == "identity.level" || $0.details.contains("intermediate") })
+    }
+
+    @Test func everyRefusalIsAuditedAndLeavesTheLevel() throws {
+        let fixture = try CounterFixture()
+        let zhang = fixture.zhang
+        var refusals = 0
+        func refused(_ expected: String, _ body: () throws -> Void) {
+            #expect { try body() } throws: { "\($0)".contains(expected) }
+            refusals += 1
+            #expect((try? fixture.level(zhang)) == .primary, "\(expected): level unchanged")
+        }
+        let (key, certificate) = try fixture.card(.sm2)
+        // Someone else's card; an untrusted issuer; expired; revoked on the issuer's CRL; a signature over other bytes.
+        let (liKey, liCard) = try fixture.card(.sm2, idNumber: IdentityFixture.li.id)
+        refused("names another person") { _ = try fixture.check(zhang, key: liKey, certificate: liCard) }
+        let stranger = try TestPKI(.sm2, name: "Stranger")
+        let (strangerKey, strangerCard) = try fixture.card(.sm2, from: stranger)
+        refused("not from a trusted card issuer") { _ = try fixture.check(zhang, key: strangerKey, certificate: strangerCard) }
+        let (oldKey, oldCard) = try fixture.card(.sm2, notAfter: Date(timeIntervalSinceNow: -3600), notBefore: Date(timeIntervalSinceNow: -86400))
+        refused("expired") { _ = try fixture.check(zhang, key: oldKey, certificate: oldCard) }
+        let (revokedKey, revokedCard) = try fixture.card(.rsa2048)
+        try fixture.crls.write("card-issuer.crl", try CRLBuilder.build(
+            issuer: fixture.issuer.issuing, signer: try PrivateKeySigner(fixture.issuer.issuingKey), number: 2, thisUpdate: Date(timeIntervalSinceNow: -30),
+            nextUpdate: Date(timeIntervalSinceNow: 86400),
+            entries: [RevokedEntry(serialNumber: revokedCard.serialNumber, revocationDate: Date(timeIntervalSinceNow: -60), reason: .keyCompromise)]).der)
+        refused("revoked") { _ = try fixture.check(zhang, key: revokedKey, certificate: revokedCard) }
+        refused("does not verify") { _ = try fixture.check(zhang, key: key, certificate: certificate, signOver: Array("another challenge".utf8)) }
+        // Challenges: unknown, expired, replayed.
+        refused("no counter challenge") {
+            _ = try fixture.counter.check(challengeID: "00ff", certificateDER: certificate.der, signature: [1], reader: "r", atr: "a", terminal: nil,
+                                          by: fixture.operatorPrincipal)
+        }
+        let stale = try fixture.counter.challenge(personID: zhang, by: fixture.operatorPrincipal)
+        fixture.identity.clock.now = fixture.identity.clock.now.addingTimeInterval(121)
+        refused("expired") { _ = try fixture.check(zhang, key: key, certificate: certificate, challenge: stale) }
+        #expect(try fixture.failures().count == refusals)
+
+        // A good check, then its challenge again: replay refused, audited, nothing changes.
+        let fresh = try fixture.counter.challenge(personID: zhang, by: fixture.operatorPrincipal)
+        #expect(try fixture.check(zhang, key: key, certificate: certificate, challenge: fresh).person.assessment.level == .intermediate)
+        let evidence = try fixture.service.person(id: zhang).evidence.filter { $0.method == .counterCard }
+        #expect { _ = try fixture.check(zhang, key: key, certificate: certificate, challenge: fresh) } throws: {
+            ($0 as? TrustError)?.code == .conflict && "\($0)".contains("replay")
+        }
+        #expect(try fixture.service.person(id: zhang).evidence.filter { $0.method == .counterCard }.count == evidence.count)
+        #expect(try fixture.failures().count == refusals + 1)
+        #expect(try AuditService(store: fixture.identity.ca.store, keys: fixture.identity.ca.keys).verify().isIntact)
+    }
+}
