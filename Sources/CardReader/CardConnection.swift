@@ -163,15 +163,10 @@ extension PCSCContext {
         let milliseconds = DWORD(max(0, min(timeout, 86_400)) * 1000)
         let status = withContext { SCardGetStatusChange($0, milliseconds, &states, DWORD(states.count)) }
         guard status == 0 else { throw PCSCError.from(status: Int(status), during: "waiting for a card") }
+        // In use by another client still means a card is there: report it as present.
         return zip(known, states).map { old, state in
-            let flags = UInt32(state.dwEventState)
-            let card: ReaderState.Card =
-                flags & UInt32(SCARD_STATE_MUTE) != 0 ? .mute
-                : flags & UInt32(SCARD_STATE_PRESENT) != 0 ? .present
-                : flags & UInt32(SCARD_STATE_EMPTY) != 0 ? .empty
-                : .unknown
-            let atr = withUnsafeBytes(of: state.rgbAtr) { Array($0.prefix(Int(state.cbAtr))) }
-            return ReaderState(reader: old.reader, card: card, atr: card == .empty ? [] : atr)
+            let now = ReaderState(old.reader, state)
+            return [.inUse, .exclusive].contains(now.card) ? ReaderState(reader: now.reader, card: .present, atr: now.atr) : now
         }
     }
 

@@ -73,19 +73,24 @@ extension PCSCContext {
             if status != 0 && UInt32(truncatingIfNeeded: Int(status)) != 0x8010_000A {
                 throw PCSCError.from(status: Int(status), during: "reading reader states")
             }
-            return zip(names, states).map { name, state in
-                let flags = UInt32(state.dwEventState)
-                let card: ReaderState.Card =
-                    flags & UInt32(SCARD_STATE_MUTE) != 0 ? .mute
-                    : flags & UInt32(SCARD_STATE_EXCLUSIVE) != 0 ? .exclusive
-                    : flags & UInt32(SCARD_STATE_INUSE) != 0 ? .inUse
-                    : flags & UInt32(SCARD_STATE_PRESENT) != 0 ? .present
-                    : flags & UInt32(SCARD_STATE_EMPTY) != 0 ? .empty
-                    : .unknown
-                let atr = withUnsafeBytes(of: state.rgbAtr) { Array($0.prefix(Int(state.cbAtr))) }
-                return ReaderState(reader: name, card: card, atr: card == .empty ? [] : atr)
-            }
+            return zip(names, states).map { name, state in ReaderState(name, state) }
         }
+    }
+}
+
+extension ReaderState {
+    /// What `SCardGetStatusChange` reported for one reader.
+    init(_ reader: String, _ state: SCARD_READERSTATE) {
+        let flags = UInt32(state.dwEventState)
+        let card: Card =
+            flags & UInt32(SCARD_STATE_MUTE) != 0 ? .mute
+            : flags & UInt32(SCARD_STATE_EXCLUSIVE) != 0 ? .exclusive
+            : flags & UInt32(SCARD_STATE_INUSE) != 0 ? .inUse
+            : flags & UInt32(SCARD_STATE_PRESENT) != 0 ? .present
+            : flags & UInt32(SCARD_STATE_EMPTY) != 0 ? .empty
+            : .unknown
+        let atr = withUnsafeBytes(of: state.rgbAtr) { Array($0.prefix(Int(state.cbAtr))) }
+        self.init(reader: reader, card: card, atr: card == .empty ? [] : atr)
     }
 }
 

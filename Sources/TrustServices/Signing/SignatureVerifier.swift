@@ -207,35 +207,18 @@ public struct SignatureVerifier: Sendable {
             checks.append(ValidationReport.Check("validity", .failed, "not valid at the signing time (\(UTCTime.iso8601(certificate.notBefore)) – \(UTCTime.iso8601(certificate.notAfter)))",
                                                  subIndication: "OUT_OF_BOUNDS_NO_POE"))
         }
-        // Revocation: trustd's own registry for its certificates; foreign CAs have no CRL source configured yet.
+        // Revocation: trustd's own registry for its certificates, the issuer's CRL (certs/crls/) for foreign ones.
         if let record = try? store.read({ try $0.certificate(serial: certificate.serialHex) }), record.fingerprint == certificate.fingerprint {
-            switch record.status {
-            case .valid:
+            if record.status == .valid {
                 checks.append(ValidationReport.Check("revocation", .passed, "not revoked (trustd's registry)"))
-            case .revoked, .hold:
-                let at = record.revokedAt ?? record.statusChangedAt
-                if at <= time {
-                    checks.append(ValidationReport.Check("revocation", .failed, "\(record.status.rawValue) since \(UTCTime.iso8601(at)), before the signing time",
-                                                         subIndication: "REVOKED"))
-                } else if proven {
-                    checks.append(ValidationReport.Check("revocation", .passed, "\(record.status.rawValue) at \(UTCTime.iso8601(at)), after the time-stamped signing time"))
-                } else {
-                    checks.append(ValidationReport.Check("revocation", .indeterminate, "\(record.status.rawValue) at \(UTCTime.iso8601(at)); without a timestamp the earlier signing time is only claimed",
-                                                         subIndication: "REVOKED_NO_POE"))
-                }
+            } else {
+                checks.append(Self.revoked(record.status.rawValue, at: record.revokedAt ?? record.statusChangedAt, source: "trustd's registry",
+                                           signingTime: time, proven: proven))
             }
         } else if let issuer, let (crl, entry) = trust?.crlStatus(of: certificate, issuer: issuer) {
             let source = "CRL of \(crl.issuer) (this update \(UTCTime.iso8601(crl.thisUpdate)))"
             if let entry {
-                if entry.revocationDate <= time {
-                    checks.append(ValidationReport.Check("revocation", .failed, "revoked at \(UTCTime.iso8601(entry.revocationDate)) (\(source)), before the signing time",
-                                                         subIndication: "REVOKED"))
-                } else if proven {
-                    checks.append(ValidationReport.Check("revocation", .passed, "revoked at \(UTCTime.iso8601(entry.revocationDate)), after the time-stamped signing time (\(source))"))
-                } else {
-                    checks.append(ValidationReport.Check("revocation", .indeterminate, "revoked at \(UTCTime.iso8601(entry.revocationDate)) (\(source)); without a timestamp the earlier signing time is only claimed",
-                                                         subIndication: "REVOKED_NO_POE"))
-                }
+                checks.append(Self.revoked("revoked", at: entry.revocationDate, source: source, signingTime: time, proven: proven))
             } else if let next = crl.nextUpdate, next < Date() {
                 checks.append(ValidationReport.Check("revocation", .indeterminate, "the \(source) is out of date since \(UTCTime.iso8601(next))",
                                                      subIndication: "TRY_LATER"))
@@ -253,6 +236,18 @@ public struct SignatureVerifier: Sendable {
             checks.append(ValidationReport.Check("key-usage", .failed, "the certificate is not for signatures", subIndication: "CHAIN_CONSTRAINTS_FAILURE"))
         }
         return checks
+    }
+
+    /// A revoked (or held) certificate judged against the signing time: before it → REVOKED; after a time-stamped
+    /// signing time → passed; after a merely claimed one → REVOKED_NO_POE.
+    static func revoked(_ status: String, at revokedAt: Date, source: String, signingTime time: Date, proven: Bool) -> ValidationReport.Check {
+        let when = "\(status) at \(UTCTime.iso8601(revokedAt)) (\(source))"
+        if revokedAt <= time {
+            return ValidationReport.Check("revocation", .failed, "\(when), before the signing time", subIndication: "REVOKED")
+        }
+        if proven { return ValidationReport.Check("revocation", .passed, "\(when), after the time-stamped signing time") }
+        return ValidationReport.Check("revocation", .indeterminate, "\(when); without a timestamp the earlier signing time is only claimed",
+                                      subIndication: "REVOKED_NO_POE")
     }
 
     func sealChecks(info: SealInfo, makerProblem: String?, at time: Date, signerCertificate: [UInt8]?, proven: Bool = false) -> [ValidationReport.Check] {
