@@ -725,17 +725,20 @@ public struct CounterChallengeResponse: Codable, Sendable {
     }
 }
 
-/// `POST /v1/counter/checks`: `{"challengeId","certificate" (base64 DER),"signature" (base64),"reader","atr","terminal"?}`.
+/// `POST /v1/counter/checks`: `{"challengeId","certificate" (base64 DER),"signature" (base64),"reader","atr","terminal"?}`,
+/// or, when the card refused at the terminal, `{"challengeId","failure","reader","atr",…}` so the attempt is audited.
 public struct CounterCheckRequest: Codable, Sendable {
-    public let challengeId, certificate, signature, reader, atr: String
-    public let terminal: String?
-    public init(challengeId: String, certificate: String, signature: String, reader: String, atr: String, terminal: String? = nil) {
+    public let challengeId, reader, atr: String
+    public let certificate, signature, terminal, failure: String?
+    public init(challengeId: String, certificate: String?, signature: String?, reader: String, atr: String, terminal: String? = nil,
+                failure: String? = nil) {
         self.challengeId = challengeId
         self.certificate = certificate
         self.signature = signature
         self.reader = reader
         self.atr = atr
         self.terminal = terminal
+        self.failure = failure
     }
 }
 

@@ -35,7 +35,9 @@ public func buildRouter(_ api: TrustAPI, clientCertificates: Bool = false) -> Ro
         let handler = handlers.handler(for: spec)
         router.on(RouterPath(spec.path == "/ocsp/{request}" ? "/ocsp/**" : spec.path), method: spec.method) { request, context in
             guard spec.access.allows(context.principal) else {
-                if context.principal == nil { throw APIError(.unauthorized, "unauthenticated", "this route needs a bearer token") }
+                guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "this route needs a bearer token") }
+                let access = api.access
+                try await BlockingWork.run { try access.recordDenied(principal, method: spec.method.rawValue, route: spec.path) }
                 throw APIError(.forbidden, "forbidden", "your roles do not allow \(spec.method.rawValue) \(spec.path)")
             }
             return try await handler(request, context)

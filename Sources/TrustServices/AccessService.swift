@@ -85,6 +85,13 @@ public struct AccessService: Sendable {
         return try principal(id: record.principalID)
     }
 
+    /// Audits a request refused because the caller's roles do not allow the route (authenticated callers only).
+    public func recordDenied(_ principal: Principal, method: String, route: String) throws {
+        let entry = AuditEntry(actor: principal.auditName, action: "access.denied", object: "route:\(method) \(route)", outcome: "denied",
+                               details: ["roles": principal.roles.map(\.rawValue).sorted().joined(separator: ",")])
+        try store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: clock()) }
+    }
+
     // MARK: Mutual TLS
 
     /// Binds a client certificate issued by one of trustd's CAs under the `tls-client` profile to a principal, so

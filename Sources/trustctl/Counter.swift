@@ -67,20 +67,36 @@ extension TrustctlCommand.Counter {
                     throw CallFailure(message: "trustd answered a malformed challenge", exitCode: TrustctlExit.failure)
                 }
                 step("challenge \(challenge.challengeId), valid until \(challenge.expiresAt)")
-                let context = try await CardReaderThread.run { try PCSCContext() }
-                step("waiting for a card\(reader.map { " in \($0)" } ?? "")…")
-                let ready = try await CardReaderThread.waitForCard(in: context, reader: reader, timeout: timeout)
-                step("card in \(ready.reader), ATR \(ready.atrHex)")
-                let pinSource = pinFile
-                let answer = try await CardReaderThread.run {
-                    let connection = try CardConnection(context: context, reader: ready.reader)
-                    return try connection.counterResponse(challenge: Array(nonce), pin: { certificate in
-                        try readPIN(file: pinSource, holder: certificate.subject.description)
-                    }, progress: { step($0) })
+                var readerName = reader ?? "-", atr = "-"
+                let pinSource = pinFile, wait = timeout, wanted = reader
+                let answer: (certificate: [UInt8], signature: [UInt8])
+                do {
+                    let context = try await CardReaderThread.run { try PCSCContext() }
+                    step("waiting for a card\(wanted.map { " in \($0)" } ?? "")…")
+                    let ready = try await CardReaderThread.waitForCard(in: context, reader: wanted, timeout: wait)
+                    (readerName, atr) = (ready.reader, ready.atrHex)
+                    step("card in \(ready.reader), ATR \(ready.atrHex)")
+                    answer = try await CardReaderThread.run {
+                        let connection = try CardConnection(context: context, reader: ready.reader)
+                        return try connection.counterResponse(challenge: Array(nonce), pin: { certificate in
+                            try readPIN(file: pinSource, holder: certificate.subject.description)
+                        }, progress: { step($0) })
+                    }
+                } catch let error as CardError {
+                    // The card refused: tell trustd, so the attempt is audited and the challenge spent.
+                    _ = try? await client.post(CounterCheckResponse.self, "/v1/counter/checks", CounterCheckRequest(
+                        challengeId: challenge.challengeId, certificate: nil, signature: nil, reader: readerName, atr: atr,
+                        terminal: terminal ?? ProcessInfo.processInfo.hostName, failure: error.description))
+                    throw error
+                } catch let error as PCSCError where [.cardRemoved, .communication].contains(error.code) {
+                    _ = try? await client.post(CounterCheckResponse.self, "/v1/counter/checks", CounterCheckRequest(
+                        challengeId: challenge.challengeId, certificate: nil, signature: nil, reader: readerName, atr: atr,
+                        terminal: terminal ?? ProcessInfo.processInfo.hostName, failure: error.description))
+                    throw error
                 }
                 let result = try await client.post(CounterCheckResponse.self, "/v1/counter/checks", CounterCheckRequest(
                     challengeId: challenge.challengeId, certificate: Data(answer.certificate).base64EncodedString(),
-                    signature: Data(answer.signature).base64EncodedString(), reader: ready.reader, atr: ready.atrHex,
+                    signature: Data(answer.signature).base64EncodedString(), reader: readerName, atr: atr,
                     terminal: terminal ?? ProcessInfo.processInfo.hostName))
                 if output.json { return try printJSON(result) }
                 print("checked: person \(result.personId) is \(result.level) (evidence \(result.evidenceId), card \(result.certificateSubject))")

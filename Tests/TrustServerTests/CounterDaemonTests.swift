@@ -88,6 +88,10 @@ import TrustCrypto
         #expect(retried.succeeded, "\(retried.stderr)")
         let audit = out(try ctl(["audit", "list", "--limit", "1000", "--json"]))
         #expect(audit.contains("counter.check") && audit.contains("counter.challenge"))
+        #expect(audit.contains("at the terminal: wrong_pin"), "the refused PIN is audited")
+        #expect(audit.replacingOccurrences(of: "\\/", with: "/").contains("access.denied") && audit.replacingOccurrences(of: "\\/", with: "/")
+            .contains("POST /v1/counter/challenges"), "the platform's attempt is audited")
+
 
         // pcscd not running: a clear message and exit 69.
         let down = try ctl(check + ["--pin-file", dir.file("pin")], as: "counter-operator.token", socket: dir.file("no-such.comm"))

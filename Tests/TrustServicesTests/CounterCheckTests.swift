@@ -136,4 +136,19 @@ final class CounterFixture: @unchecked Sendable {
         #expect(try fixture.failures().count == refusals + 1)
         #expect(try AuditService(store: fixture.identity.ca.store, keys: fixture.identity.ca.keys).verify().isIntact)
     }
+
+    /// A card that refused at the terminal (wrong PIN, pulled out): the terminal reports it, the challenge is spent and
+    /// the attempt audited; the level stays.
+    @Test func failuresAtTheTerminalAreAuditedAndSpendTheChallenge() throws {
+        let fixture = try CounterFixture()
+        let challenge = try fixture.counter.challenge(personID: fixture.zhang, by: fixture.operatorPrincipal)
+        let outcome = try fixture.counter.recordTerminalFailure(challengeID: challenge.id, failure: "wrong_pin: wrong PIN, 2 tries left",
+                                                                reader: "Virtual PCD 00 00", atr: "3B", terminal: "desk", by: fixture.operatorPrincipal)
+        #expect(outcome.person.assessment.level == .primary && outcome.evidenceID == nil)
+        let failure = try #require(try fixture.failures().last)
+        #expect(failure.details.contains("at the terminal: wrong_pin") && failure.object == "person:\(fixture.zhang)")
+        let (key, certificate) = try fixture.card(.sm2)
+        #expect { _ = try fixture.check(fixture.zhang, key: key, certificate: certificate, challenge: challenge) } throws: { "\($0)".contains("replay") }
+        #expect(try fixture.level(fixture.zhang) == .primary)
+    }
 }

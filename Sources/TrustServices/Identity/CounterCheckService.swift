@@ -112,6 +112,30 @@ public struct CounterCheckService: Sendable {
         return Outcome(person: try identity.person(id: personID), evidenceID: evidenceID, certificateSubject: subject)
     }
 
+    /// The terminal's report that the card refused (wrong or blocked PIN, card pulled out, not a trustd card): the
+    /// challenge is spent and the attempt audited; the level does not change.
+    public func recordTerminalFailure(challengeID: String, failure: String, reader: String, atr: String, terminal: String?,
+                                      by principal: Principal) throws -> Outcome {
+        let now = clock()
+        let failure = String(failure.prefix(300))
+        let personID: String = try store.write { tx in
+            guard var challenge = try tx.reader.challenge(id: challengeID), challenge.purpose == Self.purpose else {
+                throw TrustError.notFound("no counter challenge \(challengeID)")
+            }
+            if challenge.usedAt == nil {
+                challenge.usedAt = now
+                try tx.save(challenge)
+            }
+            var details = ["challenge": challengeID, "reason": "at the terminal: \(failure)", "reader": String(reader.prefix(128)),
+                           "atr": String(atr.prefix(128))]
+            if let terminal { details["terminal"] = String(terminal.prefix(128)) }
+            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "counter.check", object: "person:\(challenge.subjectID)", outcome: "failure",
+                                          details: details), at: now)
+            return challenge.subjectID
+        }
+        return Outcome(person: try identity.person(id: personID), evidenceID: nil, certificateSubject: "-")
+    }
+
     /// Why the card's answer does not prove the person, or nil.
     func problem(with certificate: Certificate, signature: [UInt8], challenge: [UInt8], idNumber: String, reader: StoreReader, at now: Date) -> String? {
         if certificate.notAfter < now { return "the card certificate expired at \(UTCTime.iso8601(certificate.notAfter))" }
