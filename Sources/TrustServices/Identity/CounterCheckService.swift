@@ -156,6 +156,9 @@ public struct CounterCheckService: Sendable {
         } else {
             return "the card certificate's revocation status is unknown (no CRL of its issuer in certs/crls/)"
         }
+        if let usage = certificate.keyUsage, !usage.contains(.digitalSignature) {
+            return "the card certificate is not for signatures (key usage without digitalSignature)"
+        }
         let named = certificate.subject.attributes.filter { $0.type == "serialNumber" }.map(\.value)
         let extensionValue = certificate.extensionValue(CertificateProfile.IdentityExtension.citizenID.oid).flatMap { ASN1Value.stringValue($0.value) }
         guard named.contains(where: { $0.uppercased().hasSuffix(idNumber.uppercased()) }) || extensionValue?.uppercased() == idNumber.uppercased() else {
