@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TrustCrypto
 import TrustModel
 import TrustStore
@@ -11,6 +12,9 @@ import TrustStore
 public struct AccessService: Sendable {
     public let store: TrustStore
     let clock: @Sendable () -> Date
+    /// Recently authenticated tokens (by hash), so a busy platform does not cost two database reads per request.
+    /// Entries live 5 seconds; revoking a token through this service clears them at once.
+    private let recent = TokenCache()
 
     public static let defaultTokenLifetime: TimeInterval = 90 * 86400
 
@@ -63,6 +67,7 @@ public struct AccessService: Sendable {
 
     /// Revokes a token by id.
     public func revokeToken(id: String, actor: String) throws {
+        defer { recent.clear() }
         let now = clock()
         try store.write { tx in
             guard var record = try tx.reader.token(id: id) else { throw TrustError.notFound("no token \(id)") }
@@ -77,12 +82,20 @@ public struct AccessService: Sendable {
     public func authenticate(token: String) throws -> Principal {
         guard token.hasPrefix("tdt_"), token.utf8.count == 47 else { throw TrustError(.unauthenticated, "malformed token") }
         let presented = Self.hash(token)
-        guard let record = try store.read({ try $0.token(hash: presented) }),
-              ConstantTime.equals(Array(record.hash.utf8), Array(presented.utf8))
+        let now = clock()
+        if let hit = recent.lookup(presented, at: now) { return hit }
+        let (found, owner) = try store.read { reader -> (TokenRecord?, PrincipalRecord?) in
+            let record = try reader.token(hash: presented)
+            return (record, try record.flatMap { try reader.principal(id: $0.principalID) })
+        }
+        guard let record = found, ConstantTime.equals(Array(record.hash.utf8), Array(presented.utf8))
         else { throw TrustError(.unauthenticated, "unknown token") }
         guard record.revokedAt == nil else { throw TrustError(.unauthenticated, "token has been revoked") }
-        guard record.expiresAt > clock() else { throw TrustError(.unauthenticated, "token has expired") }
-        return try principal(id: record.principalID)
+        guard record.expiresAt > now else { throw TrustError(.unauthenticated, "token has expired") }
+        guard let owner else { throw TrustError.notFound("no principal \(record.principalID)") }
+        let principal = Self.principal(owner)
+        recent.remember(presented, principal, expiresAt: record.expiresAt, at: now)
+        return principal
     }
 
     /// Audits a request refused because the caller's roles do not allow the route (authenticated callers only).
@@ -169,4 +182,31 @@ public struct AccessService: Sendable {
     static func principal(_ record: PrincipalRecord) -> Principal {
         Principal(id: record.id, name: record.name, roles: Set(record.roles.split(separator: ",").compactMap { Role(rawValue: String($0)) }))
     }
+}
+
+/// Token hash → principal for a few seconds (see ``AccessService``).
+final class TokenCache: Sendable {
+    private struct Entry {
+        let principal: Principal
+        let expiresAt: Date
+        let cachedAt: Date
+    }
+    static let lifetime: TimeInterval = 5
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func lookup(_ hash: String, at now: Date) -> Principal? {
+        entries.withLock { entries in
+            guard let entry = entries[hash], now.timeIntervalSince(entry.cachedAt) < Self.lifetime, entry.expiresAt > now else { return nil }
+            return entry.principal
+        }
+    }
+
+    func remember(_ hash: String, _ principal: Principal, expiresAt: Date, at now: Date) {
+        entries.withLock { entries in
+            if entries.count >= 10_000 { entries.removeAll() }
+            entries[hash] = Entry(principal: principal, expiresAt: expiresAt, cachedAt: now)
+        }
+    }
+
+    func clear() { entries.withLock { $0.removeAll() } }
 }

@@ -164,3 +164,18 @@ final class Armed: @unchecked Sendable {
         #expect(throws: TrustError.self) { _ = try ProfileCatalog.load(directory: dir.path) }
     }
 }
+
+@Suite struct TokenAuthenticationTests {
+    /// Authentication remembers a token for a few seconds; revoking it through the service ends access at once.
+    @Test func aRevokedTokenStopsWorkingImmediatelyDespiteTheCache() throws {
+        let fixture = try CAFixture()
+        let access = AccessService(store: fixture.store)
+        let principal = try access.createPrincipal(name: "platform-x", roles: [.platform], actor: "test")
+        let issued = try access.issueToken(principalID: principal.id, actor: "test")
+        #expect(try access.authenticate(token: issued.token).id == principal.id)
+        #expect(try access.authenticate(token: issued.token).id == principal.id, "answered from the cache")
+        try access.revokeToken(id: issued.id, actor: "test")
+        #expect(throws: TrustError(.unauthenticated, "")) { _ = try access.authenticate(token: issued.token) }
+        #expect(throws: TrustError(.unauthenticated, "")) { _ = try access.authenticate(token: "tdt_" + String(repeating: "A", count: 43)) }
+    }
+}
