@@ -82,16 +82,11 @@ extension TrustctlCommand.Counter {
                             try readPIN(file: pinSource, holder: certificate.subject.description)
                         }, progress: { step($0) })
                     }
-                } catch let error as CardError {
-                    // The card refused: tell trustd, so the attempt is audited and the challenge spent.
+                } catch let error where error is CardError || [.cardRemoved, .communication].contains((error as? PCSCError)?.code) {
+                    // The card refused or went away: tell trustd, so the attempt is audited and the challenge spent.
                     _ = try? await client.post(CounterCheckResponse.self, "/v1/counter/checks", CounterCheckRequest(
                         challengeId: challenge.challengeId, certificate: nil, signature: nil, reader: readerName, atr: atr,
-                        terminal: terminal ?? ProcessInfo.processInfo.hostName, failure: error.description))
-                    throw error
-                } catch let error as PCSCError where [.cardRemoved, .communication].contains(error.code) {
-                    _ = try? await client.post(CounterCheckResponse.self, "/v1/counter/checks", CounterCheckRequest(
-                        challengeId: challenge.challengeId, certificate: nil, signature: nil, reader: readerName, atr: atr,
-                        terminal: terminal ?? ProcessInfo.processInfo.hostName, failure: error.description))
+                        terminal: terminal ?? ProcessInfo.processInfo.hostName, failure: "\(error)"))
                     throw error
                 }
                 let result = try await client.post(CounterCheckResponse.self, "/v1/counter/checks", CounterCheckRequest(
