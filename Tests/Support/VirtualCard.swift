@@ -248,8 +248,16 @@ public final class PCSCDaemon: @unchecked Sendable {
             """)
         process = Process()
         process.executableURL = URL(fileURLWithPath: try Subprocess.which("unshare"))
-        process.arguments = ["-m", "--propagation", "private", "sh", "-c",
-                             "mount --bind '\(directory.file("run"))' /run/pcscd && exec /usr/sbin/pcscd --foreground --apdu -c '\(directory.file("conf"))'"]
+        // pcscd ends with this stack (SIGTERM) or, if the test process dies first, within a second of it: the shell
+        // watches its parent so no pcscd outlives the tests.
+        let watched = getpid()
+        process.arguments = ["-m", "--propagation", "private", "sh", "-c", """
+            mount --bind '\(directory.file("run"))' /run/pcscd || exit 1
+            /usr/sbin/pcscd --foreground --apdu -c '\(directory.file("conf"))' & p=$!
+            trap 'kill -TERM $p; wait $p; exit 0' TERM INT
+            while kill -0 \(watched) 2>/dev/null && kill -0 $p 2>/dev/null; do sleep 1 & wait $!; done
+            kill -TERM $p 2>/dev/null; wait $p
+            """]
         let log = FileHandle(forWritingAtPath: try directory.write("pcscd.log", ""))
         process.standardOutput = log
         process.standardError = log
