@@ -80,8 +80,9 @@ public final class SigningService: Sendable {
     public let identity: IdentityService
     public let timestamps: TimestampAuthority
     let clock: @Sendable () -> Date
-    /// Parsed seals and certificates by the bytes stored for them, so the hot path does not decode them per request.
-    private let parsed = Mutex<ParsedCache>(ParsedCache())
+    /// Parsed seals by the bytes stored for them, so the hot path does not decode them per request (certificates use the
+    /// shared ``Certificate/cached(der:)``).
+    private let parsedSeals = Mutex<ParsedSeals>(ParsedSeals())
 
     public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, timestamps: TimestampAuthority,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -248,9 +249,8 @@ public final class SigningService: Sendable {
                 return .failure(TrustError(.forbidden, reason))
             }
         }
-        let (certificate, parsedSeal) = try parsed.withLock { cache in
-            (try cache.certificate(record), try cache.seal(seal.id, der: esealDER))
-        }
+        let certificate = try Certificate.cached(der: Array(record.der))
+        let parsedSeal = try parsedSeals.withLock { try $0.seal(seal.id, der: esealDER) }
         return .success(Signer(keyID: keyID, certificate: certificate, certificateRecord: record, seal: parsedSeal, grant: grant))
     }
 
@@ -273,7 +273,7 @@ public final class SigningService: Sendable {
                                                         resource: "signing-key:\(id)") {
             return .failure(TrustError(.forbidden, reason))
         }
-        let certificate = try parsed.withLock { try $0.certificate(record) }
+        let certificate = try Certificate.cached(der: Array(record.der))
         return .success(Signer(keyID: keyID, certificate: certificate, certificateRecord: record, seal: nil, grant: nil))
     }
 
@@ -293,18 +293,9 @@ public final class SigningService: Sendable {
     }
 }
 
-/// Parsed certificates and seals keyed by the bytes they were parsed from (a changed row parses again).
-struct ParsedCache {
-    private var certificates: [String: Certificate] = [:]
+/// Parsed seals keyed by seal id and the bytes they were parsed from (a changed row parses again).
+struct ParsedSeals {
     private var seals: [String: (der: Data, seal: ElectronicSeal)] = [:]
-
-    mutating func certificate(_ record: CertificateRecord) throws -> Certificate {
-        if let hit = certificates[record.serial], hit.der.elementsEqual(record.der) { return hit }
-        let certificate = try Certificate(der: Array(record.der))
-        if certificates.count > 4096 { certificates.removeAll() }
-        certificates[record.serial] = certificate
-        return certificate
-    }
 
     mutating func seal(_ id: String, der: Data) throws -> ElectronicSeal {
         if let hit = seals[id], hit.der == der { return hit.seal }
