@@ -1,3 +1,4 @@
+import BoundedCache
 import Foundation
 import Synchronization
 import TrustCrypto
@@ -186,27 +187,23 @@ public struct AccessService: Sendable {
 
 /// Token hash → principal for a few seconds (see ``AccessService``).
 final class TokenCache: Sendable {
-    private struct Entry {
+    private struct Entry: Sendable {
         let principal: Principal
         let expiresAt: Date
         let cachedAt: Date
     }
     static let lifetime: TimeInterval = 5
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = BoundedCache<String, Entry>(.init(maxEntries: 10_000, maxBytes: 8 << 20)) { hash, entry in
+        hash.utf8.count + entry.principal.name.utf8.count + 32 * entry.principal.roles.count + 128
+    }
 
     func lookup(_ hash: String, at now: Date) -> Principal? {
-        entries.withLock { entries in
-            guard let entry = entries[hash], now.timeIntervalSince(entry.cachedAt) < Self.lifetime, entry.expiresAt > now else { return nil }
-            return entry.principal
-        }
+        entries.value(forKey: hash, ifFresh: { now.timeIntervalSince($0.cachedAt) < Self.lifetime && $0.expiresAt > now })?.principal
     }
 
     func remember(_ hash: String, _ principal: Principal, expiresAt: Date, at now: Date) {
-        entries.withLock { entries in
-            if entries.count >= 10_000 { entries.removeAll() }
-            entries[hash] = Entry(principal: principal, expiresAt: expiresAt, cachedAt: now)
-        }
+        entries.insert(Entry(principal: principal, expiresAt: expiresAt, cachedAt: now), forKey: hash)
     }
 
-    func clear() { entries.withLock { $0.removeAll() } }
+    func clear() { entries.removeAll() }
 }

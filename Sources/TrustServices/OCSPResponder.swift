@@ -1,3 +1,4 @@
+import BoundedCache
 import Foundation
 import KeyCustody
 import Synchronization
@@ -9,8 +10,10 @@ import TrustStore
 ///
 /// Requests for one certificate without a nonce are answered from a cache of pre-signed responses, per serial and
 /// CertID hash algorithm, re-signed when less than the refresh margin is left before nextUpdate and dropped at once
-/// when the certificate's status changes. Requests with a nonce or several certificates are signed fresh. Each CA
-/// answers through its delegated OCSP signer.
+/// when the certificate's status changes. Only certificates trustd issued are cached: an answer about any other serial
+/// is signed fresh and forgotten, so unauthenticated requests for made-up serials cannot grow memory. Requests with a
+/// nonce or several certificates are signed fresh. Each CA answers through its delegated OCSP signer. Both caches are
+/// bounded by entries and bytes.
 public final class OCSPResponder: Sendable {
     let store: TrustStore
     let keys: any KeyStore
@@ -22,28 +25,33 @@ public final class OCSPResponder: Sendable {
         let nextUpdate: Date
     }
 
+    /// A pre-signed response is per certificate and CertID hash algorithm.
+    struct CacheKey: Sendable, Hashable {
+        let serial: String
+        let hashOID: String
+    }
+
     struct Authority: Sendable {
         let name: String
         let certificate: Certificate
         let signer: OCSPSigner
     }
 
-    struct State: Sendable {
+    struct Issuers: Sendable {
         /// (hash OID, issuerNameHash, issuerKeyHash) hex → CA name.
-        var issuers: [String: String] = [:]
+        var byHashes: [String: String] = [:]
         var authorities: [String: Authority] = [:]
-        /// serial → hash OID → response.
-        var cache: [String: [String: Cached]] = [:]
-        /// Exact bytes of cacheable requests (one CertID, no nonce) → (serial, response): hits skip DER parsing.
-        var byRequest: [[UInt8]: (serial: String, response: Cached)] = [:]
-        /// serial → the request byte strings cached for it (for invalidation).
-        var requestsBySerial: [String: [[UInt8]]] = [:]
     }
 
-    /// Bound on the exact-bytes cache (clients vary in how they encode requests).
-    static let maxCachedRequests = 200_000
-
-    private let state = Mutex(State())
+    private let issuers = Mutex(Issuers())
+    /// Pre-signed responses of trustd's own certificates.
+    private let responses = BoundedCache<CacheKey, Cached>(.init(maxEntries: 200_000, maxBytes: 256 << 20)) { key, cached in
+        key.serial.utf8.count + key.hashOID.utf8.count + cached.der.count + 64
+    }
+    /// Exact bytes of cacheable requests (one CertID, no nonce) → the response they map to: hits skip DER parsing.
+    private let byRequest = BoundedCache<[UInt8], CacheKey>(.init(maxEntries: 200_000, maxBytes: 64 << 20)) { request, key in
+        request.count + key.serial.utf8.count + key.hashOID.utf8.count + 64
+    }
 
     init(store: TrustStore, keys: any KeyStore, configuration: CAConfiguration, clock: @escaping @Sendable () -> Date) {
         self.store = store
@@ -52,14 +60,12 @@ public final class OCSPResponder: Sendable {
         self.clock = clock
     }
 
-    /// Answers a DER OCSP request with a DER OCSP response. Never throws: malformed requests get
-    /// `malformedRequest`, requests about certificates of no trustd CA get `unauthorized`, failures `internalError`.
+    /// Answers a DER OCSP request with a DER OCSP response. Never throws: malformed requests (including serials over
+    /// 20 octets) get `malformedRequest`, requests about certificates of no trustd CA get `unauthorized`, failures
+    /// `internalError`.
     public func respond(_ der: [UInt8]) -> [UInt8] {
         let now = clock()
-        if let hit = state.withLock({ $0.byRequest[der] }),
-           hit.response.nextUpdate.timeIntervalSince(now) > configuration.ocspRefreshMargin {
-            return hit.response.der
-        }
+        if let key = byRequest[der], let hit = fresh(key, at: now) { return hit.der }
         guard let request = try? OCSPRequest(der: der) else { return OCSPResponseBuilder.error(.malformedRequest) }
         do {
             let ids = request.certificateIDs
@@ -68,41 +74,42 @@ public final class OCSPResponder: Sendable {
             guard let owner = owners.compactMap({ $0 }).first, named.count == 1 else { return OCSPResponseBuilder.error(.unauthorized) }
             if ids.count == 1, request.nonce == nil {
                 let id = ids[0]
-                let serial = Hex.encode(id.serialNumber)
-                var cached = state.withLock({ $0.cache[serial]?[id.hashAlgorithmOID] })
-                if cached == nil || cached!.nextUpdate.timeIntervalSince(now) <= configuration.ocspRefreshMargin {
-                    let response = try sign([single(id, owner: owners[0], now: now)], by: owner, nonce: nil)
-                    cached = Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime))
-                    state.withLock { $0.cache[serial, default: [:]][id.hashAlgorithmOID] = cached }
+                let key = CacheKey(serial: Hex.encode(id.serialNumber), hashOID: id.hashAlgorithmOID)
+                if let hit = fresh(key, at: now) {
+                    byRequest.insert(key, forKey: der)
+                    return hit.der
                 }
-                let entry = cached!
-                state.withLock { state in
-                    guard state.byRequest.count < Self.maxCachedRequests else { return }
-                    if state.byRequest.updateValue((serial, entry), forKey: der) == nil {
-                        state.requestsBySerial[serial, default: []].append(der)
-                    }
+                let (single, issuedHere) = try single(id, owner: owner, now: now)
+                let response = try sign([single], by: owner, nonce: nil)
+                if issuedHere {
+                    responses.insert(Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)), forKey: key)
+                    byRequest.insert(key, forKey: der)
                 }
-                return entry.der
+                return response
             }
-            let singles = try zip(ids, owners).map { try single($0.0, owner: $0.1, now: now) }
+            let singles = try zip(ids, owners).map { try single($0.0, owner: $0.1, now: now).response }
             return try sign(singles, by: owner, nonce: request.nonce)
         } catch {
             return OCSPResponseBuilder.error(.internalError)
         }
     }
 
-    /// How many pre-signed responses are cached (for metrics).
-    public var cachedResponseCount: Int { state.withLock { $0.cache.values.reduce(0) { $0 + $1.count } } }
-
-    /// Drops cached responses for `serial` (called right after its status changes).
-    public func invalidate(serial: String) {
-        state.withLock { state in
-            state.cache.removeValue(forKey: serial)
-            for request in state.requestsBySerial.removeValue(forKey: serial) ?? [] { state.byRequest.removeValue(forKey: request) }
-        }
+    private func fresh(_ key: CacheKey, at now: Date) -> Cached? {
+        responses.value(forKey: key, ifFresh: { $0.nextUpdate.timeIntervalSince(now) > configuration.ocspRefreshMargin })
     }
 
-    /// Pre-signs SHA-1 and SHA-256 responses for every certificate of `ca` (start-up warm-up and benchmarks).
+    /// How many pre-signed responses are cached (for metrics).
+    public var cachedResponseCount: Int { responses.count }
+
+    /// Drops cached responses for `serial` (called right after its status changes). Request-bytes entries that
+    /// pointed at them miss from now on.
+    public func invalidate(serial: String) {
+        // Only CertIDs whose hash algorithm trustd indexes reach the cache, so this removes every entry of the serial.
+        for hash in DigestAlgorithm.allCases { responses.removeValue(forKey: CacheKey(serial: serial, hashOID: hash.oid)) }
+    }
+
+    /// Pre-signs SHA-1 and SHA-256 responses for certificates of `ca` that trustd issued (start-up warm-up and
+    /// benchmarks).
     @discardableResult
     public func preSign(ca name: String, serials: [String]) throws -> Int {
         guard let authority = try loadAuthorities()[name] else { throw TrustError.notFound("no CA named \(name)") }
@@ -112,8 +119,11 @@ public final class OCSPResponder: Sendable {
             guard let bytes = Hex.decode(serial.count % 2 == 0 ? serial : "0" + serial) else { continue }
             for hash in [DigestAlgorithm.sha1, .sha256] {
                 let id = try crypto { try OCSPResponseBuilder.certificateID(serialNumber: bytes, issuer: authority.certificate, hash: hash) }
-                let response = try sign([single(id, owner: authority, now: now)], by: authority, nonce: nil)
-                state.withLock { $0.cache[Hex.encode(id.serialNumber), default: [:]][hash.oid] = Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)) }
+                let (single, issuedHere) = try single(id, owner: authority, now: now)
+                guard issuedHere else { continue }
+                let response = try sign([single], by: authority, nonce: nil)
+                responses.insert(Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),
+                                 forKey: CacheKey(serial: Hex.encode(id.serialNumber), hashOID: hash.oid))
                 count += 1
             }
         }
@@ -124,26 +134,25 @@ public final class OCSPResponder: Sendable {
     @discardableResult
     public func refreshExpiring() -> Int {
         let now = clock()
-        let due = state.withLock { state in
-            state.cache.filter { $0.value.values.contains { $0.nextUpdate.timeIntervalSince(now) <= configuration.ocspRefreshMargin } }.map(\.key)
-        }
+        let due = Set(responses.keys { _, cached in cached.nextUpdate.timeIntervalSince(now) <= configuration.ocspRefreshMargin }.map(\.serial))
         for serial in due { invalidate(serial: serial) }
-        guard let authorities = try? loadAuthorities() else { return 0 }
         var refreshed = 0
         for serial in due {
             guard let record = try? store.read({ try $0.certificate(serial: serial) }) else { continue }
             refreshed += (try? preSign(ca: record.issuer, serials: [serial])) ?? 0
-            _ = authorities
         }
         return refreshed
     }
 
     // MARK: Internals
 
-    private func single(_ id: OCSPRequest.CertificateID, owner: Authority?, now: Date) throws -> OCSPSingleResponse {
+    /// The status of one certificate, and whether trustd issued it (only those are cached).
+    private func single(_ id: OCSPRequest.CertificateID, owner: Authority?, now: Date) throws -> (response: OCSPSingleResponse, issuedHere: Bool) {
         var status = OCSPCertificateStatus.unknown
+        var issuedHere = false
         if let owner, let record = try store.read({ try $0.certificate(serial: Hex.encode(id.serialNumber)) }),
            record.issuer == owner.name {
+            issuedHere = true
             switch record.status {
             case .valid: status = .good
             case .revoked, .hold:
@@ -151,7 +160,8 @@ public final class OCSPResponder: Sendable {
                                   reason: record.revocationReason.flatMap(RevocationReason.init(rawValue:)))
             }
         }
-        return OCSPSingleResponse(certificateID: id, status: status, thisUpdate: now, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime))
+        return (OCSPSingleResponse(certificateID: id, status: status, thisUpdate: now, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),
+                issuedHere)
     }
 
     private func sign(_ singles: [OCSPSingleResponse], by authority: Authority, nonce: [UInt8]?) throws -> [UInt8] {
@@ -160,9 +170,9 @@ public final class OCSPResponder: Sendable {
 
     private func authority(for id: OCSPRequest.CertificateID) throws -> Authority? {
         let key = "\(id.hashAlgorithmOID)/\(Hex.encode(id.issuerNameHash))/\(Hex.encode(id.issuerKeyHash))"
-        if let name = state.withLock({ $0.issuers[key] }) { return state.withLock { $0.authorities[name] } }
+        if let found = issuers.withLock({ state in state.byHashes[key].flatMap { state.authorities[$0] } }) { return found }
         let authorities = try loadAuthorities()
-        guard let name = state.withLock({ $0.issuers[key] }) else { return nil }
+        guard let name = issuers.withLock({ $0.byHashes[key] }) else { return nil }
         return authorities[name]
     }
 
@@ -171,7 +181,7 @@ public final class OCSPResponder: Sendable {
         let records = try store.read { try $0.cas() }
         var authorities: [String: Authority] = [:]
         var issuers: [String: String] = [:]
-        let known = state.withLock { $0.authorities }
+        let known = self.issuers.withLock { $0.authorities }
         for record in records {
             guard let signerDER = record.ocspSignerCertificate, let signerKey = record.ocspSignerKeyID else { continue }
             let authority: Authority
@@ -191,9 +201,9 @@ public final class OCSPResponder: Sendable {
                 issuers["\(hash.oid)/\(Hex.encode(hashes.name))/\(Hex.encode(hashes.key))"] = record.name
             }
         }
-        state.withLock { state in
+        self.issuers.withLock { state in
             state.authorities = authorities
-            state.issuers = issuers
+            state.byHashes = issuers
         }
         return authorities
     }

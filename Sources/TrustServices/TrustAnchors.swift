@@ -1,3 +1,4 @@
+import BoundedCache
 import Foundation
 import Synchronization
 import TrustCrypto
@@ -129,24 +130,22 @@ public final class TrustAnchorSource: Sendable {
 
 /// Valid chains by the DER of the leaf and extra intermediates, with the window all their certificates share.
 final class ChainMemo: Sendable {
-    private struct Entry {
+    private struct Entry: Sendable {
         let chain: [Certificate]
         let from: Date, until: Date
     }
-    private let entries = Mutex<[[[UInt8]]: Entry]>([:])
+    private let entries = BoundedCache<[[UInt8]], Entry>(.init(maxEntries: 10_000, maxBytes: 64 << 20)) { key, entry in
+        // The key's bytes plus the parsed certificates (a few times their DER each).
+        key.reduce(0) { $0 + $1.count } + entry.chain.reduce(0) { $0 + 4 * $1.der.count } + 128
+    }
 
     func chain(for key: [[UInt8]], at time: Date) -> [Certificate]? {
-        entries.withLock { entries in
-            guard let entry = entries[key], entry.from <= time, time <= entry.until else { return nil }
-            return entry.chain
-        }
+        guard let entry = entries[key], entry.from <= time, time <= entry.until else { return nil }
+        return entry.chain
     }
 
     func remember(_ chain: [Certificate], for key: [[UInt8]]) {
         let from = chain.map(\.notBefore).max() ?? .distantFuture, until = chain.map(\.notAfter).min() ?? .distantPast
-        entries.withLock { entries in
-            if entries.count >= 10_000 { entries.removeAll() }
-            entries[key] = Entry(chain: chain, from: from, until: until)
-        }
+        entries.insert(Entry(chain: chain, from: from, until: until), forKey: key)
     }
 }

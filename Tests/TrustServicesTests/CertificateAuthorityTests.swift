@@ -105,6 +105,37 @@ import TrustStore
         #expect(check.stdout.contains("c.pem: revoked") && check.stdout.contains("superseded"), "\(check.stdout)")
     }
 
+    @Test func ocspCachesOnlyCertificatesTrustdIssued() throws {
+        let fixture = try CAFixture()
+        let (issued, _) = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
+        let issuer = issued.chain[0]
+        _ = fixture.ca.ocsp.respond(try OCSPRequest.make(for: [issued.certificate], issuer: issuer).der)
+        #expect(fixture.ca.ocsp.cachedResponseCount == 1)
+        let dir = try TemporaryDirectory()
+        let issuerPath = try dir.write("i.pem", issuer.pem)
+        for round in 0..<50 {
+            let serial = [UInt8(0x11)] + SecureRandom.bytes(15)
+            let response = fixture.ca.ocsp.respond(try OCSPRequest.der(serials: [serial], issuer: issuer))
+            #expect(try OCSPResponse(der: response).status == 0)
+            if round == 0 {
+                let check = try Subprocess.run("openssl", ["ocsp", "-respin", try dir.write("u.der", response), "-no_nonce", "-noverify",
+                                                           "-issuer", issuerPath, "-serial", "0x" + Hex.encode(serial)])
+                #expect(check.stdout.contains(": unknown"), "\(check.stdout)\(check.stderr)")
+            }
+        }
+        #expect(fixture.ca.ocsp.cachedResponseCount == 1, "answers about serials trustd never issued are not cached")
+    }
+
+    @Test func ocspRefusesSerialsLongerThanTwentyOctets() throws {
+        let fixture = try CAFixture()
+        let issuer = try fixture.ca.chain(of: "rsa-issuing")[0]
+        let long = try OCSPRequest.der(serials: [[0x01] + SecureRandom.bytes(20)], issuer: issuer)
+        #expect(try OCSPResponse(der: fixture.ca.ocsp.respond(long)).status == 1, "malformedRequest")
+        let twenty = try OCSPRequest.der(serials: [[0x01] + SecureRandom.bytes(19)], issuer: issuer)
+        #expect(try OCSPResponse(der: fixture.ca.ocsp.respond(twenty)).status == 0)
+        #expect(fixture.ca.ocsp.cachedResponseCount == 0)
+    }
+
     @Test func garbageOCSPRequestsGetMalformedRequest() throws {
         let fixture = try CAFixture()
         for bad in [[], SecureRandom.bytes(40), [0x30, 0x00]] {

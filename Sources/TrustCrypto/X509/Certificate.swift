@@ -1,3 +1,4 @@
+import BoundedCache
 import Foundation
 import Synchronization
 internal import COpenSSL
@@ -137,16 +138,13 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     /// through its decoder framework (hundreds of microseconds, under global locks), and verification sees the same
     /// signer, seal-maker and CA certificates over and over; a certificate is immutable, so sharing it is safe.
     public static func cached(der: [UInt8]) throws -> Certificate {
-        if let hit = recentlyParsed.withLock({ $0[der] }) { return hit }
-        let certificate = try Certificate(der: der)
-        recentlyParsed.withLock { cache in
-            if cache.count >= 2048 { cache.removeAll() }
-            cache[der] = certificate
-        }
-        return certificate
+        try recentlyParsed.value(forKey: der, makingIfAbsent: { try Certificate(der: der) })
     }
 
-    private static let recentlyParsed = Mutex<[[UInt8]: Certificate]>([:])
+    /// Keyed by the DER; an OpenSSL X509 costs a few times its encoding in memory.
+    private static let recentlyParsed = BoundedCache<[UInt8], Certificate>(.init(maxEntries: 2048, maxBytes: 32 << 20)) { der, _ in
+        4 * der.count + 256
+    }
 
     /// Parses the first `CERTIFICATE` block of a PEM text.
     public init(pem: String) throws {

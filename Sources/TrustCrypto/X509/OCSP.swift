@@ -15,6 +15,7 @@ public struct OCSPRequest: Sendable {
     /// RFC 5019 keeps requests small; a request for many certificates is a denial-of-service vector.
     public static let maxSize = 16 * 1024
     public static let maxCertificates = 32
+    public static let maxSerialOctets = 20
 
     /// One requested certificate: hash algorithm, issuer name/key hashes and serial number.
     public struct CertificateID: Sendable, Hashable {
@@ -55,10 +56,15 @@ public struct OCSPRequest: Sendable {
                   let nameHash, let keyHash, let algorithm, let serial
             else { throw CryptoError.malformed("OCSP request entry \(index) has an incomplete CertID") }
             let oid = ObjectID.dotted(algorithm)
+            let serialNumber = Array(ASN1Text.bytes(serial).drop { $0 == 0 })
+            // RFC 5280 §4.1.2.2: conforming serials are at most 20 octets; a longer one names no certificate.
+            guard serialNumber.count <= Self.maxSerialOctets else {
+                throw CryptoError.malformed("OCSP request entry \(index) has a serial number longer than \(Self.maxSerialOctets) octets")
+            }
             ids.append(CertificateID(hashAlgorithm: DigestAlgorithm.allCases.first { $0.oid == oid },
                                      hashAlgorithmOID: oid,
                                      issuerNameHash: ASN1Text.bytes(nameHash), issuerKeyHash: ASN1Text.bytes(keyHash),
-                                     serialNumber: Array(ASN1Text.bytes(serial).drop { $0 == 0 }),
+                                     serialNumber: serialNumber,
                                      der: try OpenSSL.i2d { i2d_OCSP_CERTID(id, $0) }))
         }
         self.certificateIDs = ids
@@ -93,6 +99,24 @@ public struct OCSPRequest: Sendable {
             }
         }
         return try OCSPRequest(der: try OpenSSL.i2d { i2d_OCSP_REQUEST(request, $0) })
+    }
+
+    /// The DER of a request for bare serial numbers of `issuer`'s certificates (for clients, tests and load tools);
+    /// not parsed back, so it may carry serials a responder must refuse.
+    public static func der(serials: [[UInt8]], issuer: Certificate, hash: DigestAlgorithm = .sha1) throws -> [UInt8] {
+        guard let request = OCSP_REQUEST_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate request") }
+        defer { OCSP_REQUEST_free(request) }
+        for serialNumber in serials {
+            let serial = serialNumber.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
+            defer { BN_free(serial) }
+            guard let serial, let integer = BN_to_ASN1_INTEGER(serial, nil) else { throw OpenSSL.error(.internalFailure, "bad serial") }
+            defer { ASN1_INTEGER_free(integer) }
+            guard let id = OCSP_cert_id_new(hash.md.pointer, X509_get_subject_name(issuer.handle.pointer),
+                                            X509_get0_pubkey_bitstr(issuer.handle.pointer), integer),
+                  OCSP_request_add0_id(request, id) != nil
+            else { throw OpenSSL.error(.internalFailure, "cannot add CertID") }
+        }
+        return try OpenSSL.i2d { i2d_OCSP_REQUEST(request, $0) }
     }
 }
 

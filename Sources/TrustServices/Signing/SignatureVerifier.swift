@@ -1,3 +1,4 @@
+import BoundedCache
 import CMSFormat
 import Foundation
 import Synchronization
@@ -288,16 +289,17 @@ public struct SignatureVerifier: Sendable {
 
 /// The maker-signature verdict per seal encoding (the verdict of a byte-identical seal cannot change).
 final class MakerSignatureMemo: Sendable {
-    private let results = Mutex<[[UInt8]: String?]>([:])
+    /// Seals carry their picture, so the byte bound matters more than the count.
+    private let results = BoundedCache<[UInt8], Verdict>(.init(maxEntries: 1024, maxBytes: 32 << 20)) { der, verdict in
+        der.count + (verdict.problem?.utf8.count ?? 0) + 64
+    }
+
+    private struct Verdict: Sendable {
+        let problem: String?
+    }
 
     func problem(of seal: ElectronicSeal) -> String? {
-        if let known = results.withLock({ $0[seal.der] }) { return known }
-        let problem = seal.makerSignatureProblem()
-        results.withLock { results in
-            if results.count >= 1024 { results.removeAll() }
-            results[seal.der] = problem
-        }
-        return problem
+        results.value(forKey: seal.der, makingIfAbsent: { Verdict(problem: seal.makerSignatureProblem()) }).problem
     }
 }
 

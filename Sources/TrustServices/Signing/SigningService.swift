@@ -1,3 +1,4 @@
+import BoundedCache
 import CMSFormat
 import Foundation
 import KeyCustody
@@ -82,7 +83,7 @@ public final class SigningService: Sendable {
     let clock: @Sendable () -> Date
     /// Parsed seals by the bytes stored for them, so the hot path does not decode them per request (certificates use the
     /// shared ``Certificate/cached(der:)``).
-    private let parsedSeals = Mutex<ParsedSeals>(ParsedSeals())
+    private let parsedSeals = ParsedSeals()
 
     public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, timestamps: TimestampAuthority,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -250,7 +251,7 @@ public final class SigningService: Sendable {
             }
         }
         let certificate = try Certificate.cached(der: Array(record.der))
-        let parsedSeal = try parsedSeals.withLock { try $0.seal(seal.id, der: esealDER) }
+        let parsedSeal = try parsedSeals.seal(seal.id, der: esealDER)
         return .success(Signer(keyID: keyID, certificate: certificate, certificateRecord: record, seal: parsedSeal, grant: grant))
     }
 
@@ -294,14 +295,19 @@ public final class SigningService: Sendable {
 }
 
 /// Parsed seals keyed by seal id and the bytes they were parsed from (a changed row parses again).
-struct ParsedSeals {
-    private var seals: [String: (der: Data, seal: ElectronicSeal)] = [:]
+final class ParsedSeals: Sendable {
+    private struct Entry: Sendable {
+        let der: Data
+        let seal: ElectronicSeal
+    }
+    private let seals = BoundedCache<String, Entry>(.init(maxEntries: 4096, maxBytes: 64 << 20)) { id, entry in
+        id.utf8.count + 2 * entry.der.count + 256
+    }
 
-    mutating func seal(_ id: String, der: Data) throws -> ElectronicSeal {
+    func seal(_ id: String, der: Data) throws -> ElectronicSeal {
         if let hit = seals[id], hit.der == der { return hit.seal }
         let seal = try ElectronicSeal(der: Array(der))
-        if seals.count > 4096 { seals.removeAll() }
-        seals[id] = (der, seal)
+        seals.insert(Entry(der: der, seal: seal), forKey: id)
         return seal
     }
 }
