@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -37,7 +39,9 @@ let package = Package(
         .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
 
         // MARK: Libraries
-        .target(name: "TrustCrypto", dependencies: ["COpenSSL"]),
+        // One bounded LRU cache type (entries and bytes) for every cache in trustd.
+        .target(name: "BoundedCache"),
+        .target(name: "TrustCrypto", dependencies: ["COpenSSL", "BoundedCache"]),
         .target(
             name: "KeyCustody",
             dependencies: ["TrustCrypto", "CPKCS11", .product(name: "Yams", package: "Yams")]
@@ -57,7 +61,7 @@ let package = Package(
         .target(
             name: "TrustServices",
             dependencies: [
-                "TrustModel", "TrustStore", "TrustCrypto", "KeyCustody", "SealFormat", "CMSFormat",
+                "TrustModel", "TrustStore", "TrustCrypto", "KeyCustody", "SealFormat", "CMSFormat", "BoundedCache",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
@@ -69,8 +73,11 @@ let package = Package(
                 "APIContract", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "CMSFormat",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,6 +124,7 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["TrustCrypto"], path: "Tests/Support", exclude: ["python"]),
+        .testTarget(name: "BoundedCacheTests", dependencies: ["BoundedCache"]),
         .testTarget(name: "TrustCryptoTests", dependencies: ["TrustCrypto", "TestSupport"]),
         .testTarget(name: "KeyCustodyTests", dependencies: ["KeyCustody", "TrustCrypto", "TestSupport"]),
         .testTarget(name: "CardReaderTests", dependencies: ["CardReader", "TestSupport"]),

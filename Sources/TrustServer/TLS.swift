@@ -28,6 +28,11 @@ public enum TLSSetup {
         let key = NIOSSLPrivateKey(customPrivateKey: CustodyTLSKey(keys: keys, keyID: identity.keyID))
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        // TLS 1.2 with forward secrecy and AEAD only (no CBC/SHA-1 suites); the key is P-256, so ECDSA suites.
+        configuration.cipherSuiteValues = [
+            .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        ]
         if clientCertificates != .none {
             configuration.trustRoots = .certificates(try clientCAs.map { try NIOSSLCertificate(bytes: $0.der, format: .der) })
             configuration.certificateVerification = clientCertificates == .required ? .noHostnameVerification : .optionalVerification

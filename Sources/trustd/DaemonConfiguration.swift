@@ -16,13 +16,20 @@ import Yams
 ///   ca: rsa-issuing               # an RSA or ECDSA issuing CA of trustd
 ///   names: [trustd.example.gov.cn, 10.0.0.5]
 ///   clientCertificates: optional  # none | optional | required (mutual TLS for platforms)
+/// connections:
+///   maxOpen: 4096                 # default: 3/4 of the descriptor limit left after a reserve, at most 16384
+///   headerTimeoutSeconds: 10      # a request head must arrive within this
+///   idleTimeoutSeconds: 60        # idle keep-alive connections are closed after this
 /// ```
+///
+/// A key the daemon does not know is refused with its path, so a misspelling never silently falls back to a default.
 struct DaemonConfiguration: Decodable {
     var data: String?
     var listen: String?
     var policies: String?
     var logLevel: String?
     var tls: TLS?
+    var connections: Connections?
 
     struct TLS: Decodable {
         var enabled: Bool?
@@ -31,16 +38,48 @@ struct DaemonConfiguration: Decodable {
         var clientCertificates: String?
     }
 
+    struct Connections: Decodable {
+        var maxOpen: Int?
+        var headerTimeoutSeconds: Double?
+        var idleTimeoutSeconds: Double?
+    }
+
+    /// The keys each mapping may hold, by path ("" is the top level).
+    static let knownKeys: [String: Set<String>] = [
+        "": ["data", "listen", "policies", "logLevel", "tls", "connections"],
+        "tls": ["enabled", "ca", "names", "clientCertificates"],
+        "connections": ["maxOpen", "headerTimeoutSeconds", "idleTimeoutSeconds"],
+    ]
+
     static func load(_ path: String) throws -> DaemonConfiguration {
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw ValidationError("cannot read the configuration file \(path)")
         }
+        let text = String(decoding: bytes, as: UTF8.self)
         do {
-            return try YAMLDecoder().decode(DaemonConfiguration.self, from: String(decoding: bytes, as: UTF8.self))
+            if let node = try Yams.compose(yaml: text) { try checkKeys(node, at: "", file: path) }
+            return try YAMLDecoder().decode(DaemonConfiguration.self, from: text)
+        } catch let error as ValidationError {
+            throw error
         } catch let error as DecodingError {
             throw ValidationError("\(path): \(Self.describe(error))")
         } catch {
             throw ValidationError("\(path): not valid YAML: \(error)")
+        }
+    }
+
+    /// Refuses keys outside ``knownKeys``, naming the line.
+    static func checkKeys(_ node: Node, at path: String, file: String) throws {
+        guard case .mapping(let mapping) = node else { return }
+        let allowed = knownKeys[path] ?? []
+        for (key, value) in mapping {
+            guard let name = key.string else { continue }
+            let full = path.isEmpty ? name : "\(path).\(name)"
+            guard allowed.contains(name) else {
+                let line = key.mark.map { ":\($0.line)" } ?? ""
+                throw ValidationError("\(file)\(line): unknown key '\(full)' (known: \(allowed.sorted().joined(separator: ", ")))")
+            }
+            if knownKeys[full] != nil { try checkKeys(value, at: full, file: file) }
         }
     }
 

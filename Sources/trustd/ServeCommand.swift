@@ -43,9 +43,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Client certificates (mutual TLS): none, optional or required. (default: none)")
     var clientCertificates: String?
 
+    @Option(name: .long, help: "Client connections open at once; at the cap the longest-idle one is closed. (default: from the descriptor limit)")
+    var maxConnections: Int?
+
+    @Option(name: .long, help: "Seconds a client has to send a complete request head. (default: 10)")
+    var headerTimeout: Double?
+
+    @Option(name: .long, help: "Seconds an idle keep-alive connection stays open. (default: 60)")
+    var idleTimeout: Double?
+
     struct Settings {
         var data = "trustd-data", listen = "127.0.0.1:8443", policies = "policies", logLevel = Logger.Level.info
         var tls = false, tlsCA = "rsa-issuing", tlsNames: [String] = [], clientCertificates = ClientCertificatePolicy.none
+        var maxConnections: Int? = nil, headerTimeout = 10.0, idleTimeout = 60.0
     }
 
     /// The file's values, then the command line's, then checks that need them all.
@@ -71,6 +81,18 @@ struct ServeCommand: AsyncParsableCommand {
                     settings.clientCertificates = policy
                 }
             }
+            if let connections = file.connections {
+                if let value = connections.maxOpen { settings.maxConnections = value }
+                if let value = connections.headerTimeoutSeconds { settings.headerTimeout = value }
+                if let value = connections.idleTimeoutSeconds { settings.idleTimeout = value }
+            }
+        }
+        if let maxConnections { settings.maxConnections = maxConnections }
+        if let headerTimeout { settings.headerTimeout = headerTimeout }
+        if let idleTimeout { settings.idleTimeout = idleTimeout }
+        if let value = settings.maxConnections, value < 1 { throw ValidationError("the connection cap must be at least 1") }
+        guard (0.1...3600).contains(settings.headerTimeout), (0.1...86400).contains(settings.idleTimeout) else {
+            throw ValidationError("the header timeout must be 0.1–3600 s and the idle timeout 0.1–86400 s")
         }
         if let data { settings.data = data }
         if let listen { settings.listen = listen }
@@ -106,6 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try settings()
         let address = try ListenAddress(settings.listen)
+        let descriptorLimit = DescriptorLimit.raiseToHardLimit()
         let failed = SelfTest.run().filter { !$0.passed }
         guard failed.isEmpty else {
             for check in failed { FileHandle.standardError.write(Data("trustd: self-test \(check.name) failed: \(check.detail)\n".utf8)) }
@@ -136,12 +159,19 @@ struct ServeCommand: AsyncParsableCommand {
                 return handler
             }
             let router = buildRouter(api, clientCertificates: settings.clientCertificates != .none)
-            let serverConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "trustd")
-            let onRunning: @Sendable (any Channel) async -> Void = { channel in
-                let port = channel.localAddress?.port ?? address.port
-                say("trustd: listening on \(scheme)://\(ListenAddress(host: address.host, port: port).urlAuthority)")
-            }
+            let serverConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "trustd",
+                                                               backlog: 1024)
             let logger = Logger(label: "trustd")
+            let connections = ConnectionTable(limits: ConnectionLimits(
+                maxOpen: settings.maxConnections ?? ConnectionLimits.defaultMaxOpen(descriptorLimit: descriptorLimit),
+                headerTimeout: .milliseconds(Int64(settings.headerTimeout * 1000)),
+                idleTimeout: .milliseconds(Int64(settings.idleTimeout * 1000))), logger: logger)
+            let onRunning: @Sendable (any Channel) async -> Void = { channel in
+                try? await channel.pipeline.addHandler(AcceptErrorLogger(logger: logger), position: .first)
+                let port = channel.localAddress?.port ?? address.port
+                say("trustd: listening on \(scheme)://\(ListenAddress(host: address.host, port: port).urlAuthority)"
+                    + " (at most \(connections.limits.maxOpen) connections of \(descriptorLimit) descriptors)")
+            }
             if settings.tls {
                 let identity = try ServerIdentity.ensure(ca: appliance.ca, caName: settings.tlsCA, names: settings.tlsNames, actor: "system:tls")
                 say("trustd: TLS server certificate \(identity.certificate.serialHex) from \(settings.tlsCA) for \(settings.tlsNames.joined(separator: ", "))"
@@ -153,12 +183,13 @@ struct ServeCommand: AsyncParsableCommand {
                 let clientCAs = try appliance.ca.list().filter { $0.algorithm != "sm2" }.map(\.certificate)
                 let tlsConfiguration = try TLSSetup.configuration(identity: identity, keys: appliance.keys,
                                                                   clientCertificates: settings.clientCertificates, clientCAs: clientCAs)
-                let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
+                let app = Application(router: router, server: try .tls(.guardedHTTP1(connections), tlsConfiguration: tlsConfiguration),
                                       configuration: serverConfiguration, services: [MaintenanceService(api: api)],
                                       onServerRunning: onRunning, logger: logger)
                 try await app.runService()
             } else {
-                let app = Application(router: router, configuration: serverConfiguration, services: [MaintenanceService(api: api)],
+                let app = Application(router: router, server: .guardedHTTP1(connections), configuration: serverConfiguration,
+                                      services: [MaintenanceService(api: api)],
                                       onServerRunning: onRunning, logger: logger)
                 try await app.runService()
             }
@@ -200,6 +231,23 @@ struct ListenAddress {
 
     var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
     var urlAuthority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// The process's open-files limit.
+enum DescriptorLimit {
+    /// Raises the soft limit to the hard limit (every connection costs a descriptor) and returns the limit in force.
+    static func raiseToHardLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        // An unlimited hard limit is not a valid soft limit for descriptors; the kernel's usual ceiling is.
+        let target = limit.rlim_max == rlim_t.max ? 1_048_576 : limit.rlim_max
+        if limit.rlim_cur < target {
+            var raised = limit
+            raised.rlim_cur = target
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
 }
 
 /// Writes one line to standard output at once (unbuffered), so operators and scripts see it as it happens.
