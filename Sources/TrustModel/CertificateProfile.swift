@@ -89,6 +89,13 @@ public struct CertificateProfile: Sendable, Hashable {
         for required in subjectRequired where !subject.contains(where: { $0.type == required }) {
             throw TrustError.invalid("profile \(name) requires subject attribute \(required)")
         }
+        // Bounds on what a request can put into a certificate (a CSR can carry any number of attributes).
+        guard subject.count <= Self.maxSubjectAttributes, subject.reduce(0, { $0 + $1.value.count }) <= Self.maxSubjectCharacters else {
+            throw TrustError.invalid("the subject may have at most \(Self.maxSubjectAttributes) attributes and \(Self.maxSubjectCharacters) characters")
+        }
+        for single in ["CN", "serialNumber", "C"] where subject.filter({ $0.type == single }).count > 1 {
+            throw TrustError.invalid("the subject names \(single) more than once")
+        }
         let allowed = Set(subjectAllowed + subjectRequired)
         for attribute in subject {
             guard allowed.contains(attribute.type) else {
@@ -132,8 +139,26 @@ public struct CertificateProfile: Sendable, Hashable {
                 throw TrustError.invalid("\(kind.rawValue) \(error)")
             }
         }
+        // A certificate that carries a citizen ID names one person: a subject serialNumber must be that same, valid
+        // GB 11643 number (a card naming two people would prove either).
+        if let citizen = validated[.citizenID], let serial = subject.first(where: { $0.type == "serialNumber" })?.value {
+            let number: String
+            do { number = try CitizenIDNumber.validate(serial) } catch {
+                throw TrustError.invalid("subject serialNumber is not a valid citizen ID number: \(error)")
+            }
+            guard number == citizen else {
+                throw TrustError.invalid("subject serialNumber and the citizen-id extension name different ID numbers")
+            }
+        } else if identityExtensions[.citizenID] != nil, let serial = subject.first(where: { $0.type == "serialNumber" })?.value {
+            do { _ = try CitizenIDNumber.validate(serial) } catch {
+                throw TrustError.invalid("subject serialNumber is not a valid citizen ID number: \(error)")
+            }
+        }
         return validated
     }
+
+    public static let maxSubjectAttributes = 16
+    public static let maxSubjectCharacters = 1024
 
     static func checkName(_ kind: SubjectAltNameKind, _ value: String) throws {
         let bad = value.isEmpty || value.count > 253 || value.contains(where: { $0.isWhitespace || $0 == "," || !$0.isASCII })

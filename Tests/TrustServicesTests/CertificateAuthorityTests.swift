@@ -209,6 +209,27 @@ import TrustStore
         }
     }
 
+    @Test func aCitizenIDCertificateNamesOnePersonWithAValidNumber() throws {
+        let fixture = try Self.fixture.get()
+        let zhang = "110101199003071233", li = "11010519491231002X"
+        for profile in ["card-holder", "person-signing"] {
+            expectInvalid("name different ID numbers") {
+                _ = try fixture.issue(.sm2, profile: profile, ca: "sm2-issuing",
+                                      subject: DistinguishedName(["C": "CN", "CN": "张三", "serialNumber": zhang]), identity: [.citizenID: li])
+            }
+            expectInvalid("serialNumber is not a valid citizen ID number") {
+                _ = try fixture.issue(.sm2, profile: profile, ca: "sm2-issuing",
+                                      subject: DistinguishedName(["C": "CN", "CN": "张三", "serialNumber": "110101199003071234"]),
+                                      identity: [.citizenID: zhang])
+            }
+        }
+        expectInvalid("at most 16 attributes") {
+            let many = (0..<20).map { DistinguishedName.Attribute("OU", "unit \($0)") }
+            _ = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing",
+                                  subject: DistinguishedName([.init("CN", "x.example.cn")] + many), sans: [.dns("x.example.cn")])
+        }
+    }
+
     @Test func profileViolationsAreRefusedWithTheRule() throws {
         let fixture = try Self.fixture.get()
         expectInvalid("does not allow p256 keys") {

@@ -103,6 +103,16 @@ final class CounterFixture: @unchecked Sendable {
         // Someone else's card; an untrusted issuer; expired; revoked on the issuer's CRL; a signature over other bytes.
         let (liKey, liCard) = try fixture.card(.sm2, idNumber: IdentityFixture.li.id)
         refused("names another person") { _ = try fixture.check(zhang, key: liKey, certificate: liCard) }
+        // A card naming two people proves neither: serialNumber and the citizen-id extension must agree, in either order.
+        for (serial, inExtension) in [(IdentityFixture.zhang.id, IdentityFixture.li.id), (IdentityFixture.li.id, IdentityFixture.zhang.id)] {
+            let twoKey = try PrivateKey.generate(.sm2)
+            let twoPeople = try fixture.issuer.leaf(twoKey, subject: DistinguishedName(["C": "CN", "CN": "持卡人", "serialNumber": serial]),
+                                                    extensions: [.basicConstraints(ca: false, pathLength: nil), .keyUsage([.digitalSignature]),
+                                                                 .subjectKeyIdentifier, .authorityKeyIdentifier,
+                                                                 .custom(oid: CertificateProfile.IdentityExtension.citizenID.oid, critical: false,
+                                                                         value: try ASN1Value.printableString(inExtension))])
+            refused("two different ID numbers") { _ = try fixture.check(zhang, key: twoKey, certificate: twoPeople) }
+        }
         let stranger = try TestPKI(.sm2, name: "Stranger")
         let (strangerKey, strangerCard) = try fixture.card(.sm2, from: stranger)
         refused("not from a trusted card issuer") { _ = try fixture.check(zhang, key: strangerKey, certificate: strangerCard) }

@@ -136,6 +136,12 @@ public struct CounterCheckService: Sendable {
         return Outcome(person: try identity.person(id: personID), evidenceID: nil, certificateSubject: "-")
     }
 
+    /// The ID number in a certificate field: upper case, without a prefix some issuers put before the 18 characters.
+    static func idNumber(_ value: String) -> String {
+        let upper = value.uppercased().trimmingCharacters(in: .whitespaces)
+        return upper.count > 18 ? String(upper.suffix(18)) : upper
+    }
+
     /// Why the card's answer does not prove the person, or nil.
     func problem(with certificate: Certificate, signature: [UInt8], challenge: [UInt8], idNumber: String, reader: StoreReader, at now: Date) -> String? {
         if certificate.notAfter < now { return "the card certificate expired at \(UTCTime.iso8601(certificate.notAfter))" }
@@ -159,9 +165,16 @@ public struct CounterCheckService: Sendable {
         if let usage = certificate.keyUsage, !usage.contains(.digitalSignature) {
             return "the card certificate is not for signatures (key usage without digitalSignature)"
         }
-        let named = certificate.subject.attributes.filter { $0.type == "serialNumber" }.map(\.value)
+        // Every ID number the certificate carries (subject serialNumber, citizen-id extension) must be the person's:
+        // a certificate naming two people proves neither.
         let extensionValue = certificate.extensionValue(CertificateProfile.IdentityExtension.citizenID.oid).flatMap { ASN1Value.stringValue($0.value) }
-        guard named.contains(where: { $0.uppercased().hasSuffix(idNumber.uppercased()) }) || extensionValue?.uppercased() == idNumber.uppercased() else {
+        let named = (certificate.subject.attributes.filter { $0.type == "serialNumber" }.map(\.value) + [extensionValue].compactMap { $0 })
+            .map(Self.idNumber)
+        guard !named.isEmpty else { return "the card certificate names no ID number (subject serialNumber or extension 1.2.156.10260.4.1.1)" }
+        guard Set(named).count == 1 else {
+            return "the card certificate names two different ID numbers (subject serialNumber and the citizen-id extension disagree)"
+        }
+        guard named[0] == idNumber.uppercased() else {
             return "the card certificate names another person (ID number does not match)"
         }
         do {
