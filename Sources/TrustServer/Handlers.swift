@@ -69,7 +69,12 @@ struct Handlers: Sendable {
 
     func handler(for spec: RouteSpec) -> Handler {
         switch (spec.method, spec.path) {
-        case (.get, "/healthz"): return { _, _ in json(["status": "ok"]) }
+        case (.get, "/healthz"): return { _, _ in
+            let state = api.appliance.readiness.check()
+            guard state.ready else {
+                return try json(["status": "not_ready", "reason": state.reason ?? "not ready"], status: .serviceUnavailable)
+            }
+            return json(["status": "ok"]) }
         case (.get, "/openapi.yaml"): return { _, _ in
             text(OpenAPIDocument.yaml, contentType: "application/yaml") }
         case (.get, "/metrics"): return { _, _ in
@@ -203,6 +208,9 @@ func parameter(_ context: TrustRequestContext, _ name: String) throws -> String 
     guard let value = context.parameters.get(name), !value.isEmpty, value.count <= 128 else {
         throw TrustError.invalid("missing or oversized path parameter \(name)")
     }
+    if let control = ControlCharacters.firstInIdentifier(value) {
+        throw APIError(.badRequest, "control_character", "path parameter \(name) contains the control character \(control)")
+    }
     return value
 }
 
@@ -218,12 +226,21 @@ func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: TrustRe
     }
     let buffer = try await request.body.collect(upTo: context.maxUploadSize)
     guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "malformed_json", "the request body is empty") }
+    try refuseControlCharacters(buffer)
     return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+}
+
+/// No JSON string value may carry a control character (tab, CR and LF excepted).
+func refuseControlCharacters(_ buffer: ByteBuffer) throws {
+    if let control = buffer.withUnsafeReadableBytes({ ControlCharacters.firstInJSON($0) }) {
+        throw APIError(.badRequest, "control_character", "request values must not contain control characters (found \(control))")
+    }
 }
 
 func decodeOptional<T: Decodable>(_ type: T.Type, _ request: Request, _ context: TrustRequestContext) async throws -> T? {
     let buffer = try await request.body.collect(upTo: context.maxUploadSize)
     guard buffer.readableBytes > 0 else { return nil }
+    try refuseControlCharacters(buffer)
     return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
 }
 

@@ -129,6 +129,8 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try settings()
         let address = try ListenAddress(settings.listen)
         let descriptorLimit = DescriptorLimit.raiseToHardLimit()
+        // Everything the daemon creates in its data directory is the owner's alone (files 0600, directories 0700).
+        umask(0o077)
         let failed = SelfTest.run().filter { !$0.passed }
         guard failed.isEmpty else {
             for check in failed { FileHandle.standardError.write(Data("trustd: self-test \(check.name) failed: \(check.detail)\n".utf8)) }
@@ -137,21 +139,22 @@ struct ServeCommand: AsyncParsableCommand {
         let directory = DataDirectory(settings.data)
         let scheme = settings.tls ? "https" : "http"
         do {
+            // Before anything is written: a port in use or a bad address must not leave a half-made installation
+            // with a base URL nobody serves.
+            try ListenProbe.check(address)
             if !directory.isInitialized {
-                say("trustd: initialising \(directory.path) (SM2 and RSA hierarchies, keys in the software key store)")
-                try directory.initialize(policiesFrom: settings.policies,
+                let policies = try PolicyLocation.find(settings.policies)
+                say(directory.hasInstallation
+                    ? "trustd: completing the interrupted initialisation of \(directory.path)"
+                    : "trustd: initialising \(directory.path) (SM2 and RSA hierarchies, keys in the software key store, policies from \(policies))")
+                try directory.initialize(policiesFrom: policies,
                                          configuration: CAConfiguration(baseURL: "\(scheme)://\(address.urlAuthority)"), actor: "system:init")
             }
             let appliance = try directory.open()
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let api = TrustAPI(appliance: appliance, metrics: registry)
-            let tokenPath = "\(directory.path)/admin.token"
-            if try api.access.bootstrapAdmin(tokenPath: tokenPath) {
-                say("trustd: bootstrap admin token written to \(tokenPath) (mode 0600)")
-            } else {
-                say("trustd: admin token: \(tokenPath)")
-            }
+            say("trustd: admin token: \(directory.adminTokenPath) (mode 0600)")
             let level = settings.logLevel
             LoggingSystem.bootstrap { label in
                 var handler = JSONLogHandler(label: label)
@@ -173,7 +176,8 @@ struct ServeCommand: AsyncParsableCommand {
                     + " (at most \(connections.limits.maxOpen) connections of \(descriptorLimit) descriptors)")
             }
             if settings.tls {
-                let identity = try ServerIdentity.ensure(ca: appliance.ca, caName: settings.tlsCA, names: settings.tlsNames, actor: "system:tls")
+                let identity = try ServerIdentity.ensure(identities: appliance.identities, ca: appliance.ca, caName: settings.tlsCA,
+                                                         names: settings.tlsNames)
                 say("trustd: TLS server certificate \(identity.certificate.serialHex) from \(settings.tlsCA) for \(settings.tlsNames.joined(separator: ", "))"
                     + (identity.issued ? " (issued now)" : ""))
                 // The root a client needs to trust (public); trustctl --ca-file / curl --cacert take it.
@@ -229,8 +233,79 @@ struct ListenAddress {
         self.port = port
     }
 
-    var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+    /// `true` when every address the host resolves to is a loopback address (127.0.0.0/8, ::1): a name merely
+    /// starting with "127." is not.
+    var isLoopback: Bool {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>? = nil
+        guard getaddrinfo(host, nil, &hints, &found) == 0, let first = found else { return false }
+        defer { freeaddrinfo(found) }
+        var node: UnsafeMutablePointer<addrinfo>? = first
+        var any = false
+        while let entry = node {
+            any = true
+            switch entry.pointee.ai_family {
+            case AF_INET:
+                let address = entry.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+                if UInt32(bigEndian: address) >> 24 != 127 { return false }
+            case AF_INET6:
+                let bytes = entry.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                    withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
+                }
+                if bytes != [UInt8](repeating: 0, count: 15) + [1] { return false }
+            default:
+                return false
+            }
+            node = entry.pointee.ai_next
+        }
+        return any
+    }
     var urlAuthority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Checks that the listen address can be bound, before initialisation writes anything that names it.
+enum ListenProbe {
+    static func check(_ address: ListenAddress) throws {
+        guard address.port != 0 else { return }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var found: UnsafeMutablePointer<addrinfo>? = nil
+        guard getaddrinfo(address.host, String(address.port), &hints, &found) == 0, let info = found else {
+            throw ValidationError("cannot listen on \(address.urlAuthority): the host does not resolve")
+        }
+        defer { freeaddrinfo(found) }
+        let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+        guard fd >= 0 else { throw ValidationError("cannot listen on \(address.urlAuthority): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            throw ValidationError("cannot listen on \(address.urlAuthority): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Where the policies to install come from: the given directory, else `policies/` in the working directory, else one
+/// beside the executable (a checkout's `.build/release/trustd`), else `/usr/share/trustd/policies`.
+enum PolicyLocation {
+    static func find(_ configured: String) throws -> String {
+        let manager = FileManager.default
+        func isPolicies(_ path: String) -> Bool { manager.fileExists(atPath: "\(path)/profiles") && manager.fileExists(atPath: "\(path)/assurance.yaml") }
+        if isPolicies(configured) { return configured }
+        guard configured == "policies" else {
+            throw ValidationError("\(configured) is not a policies directory (it needs profiles/, assurance.yaml and seal-types.yaml)")
+        }
+        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("policies").path
+            if isPolicies(candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        if isPolicies("/usr/share/trustd/policies") { return "/usr/share/trustd/policies" }
+        throw ValidationError("no policies directory found: run from the repository root or pass --policies DIR")
+    }
 }
 
 /// The process's open-files limit.

@@ -352,9 +352,20 @@ import TrustCrypto
         #expect(!FileManager.default.fileExists(atPath: dir.file("data")), "nothing is created for a refused start")
         let mtlsWithoutTLS = try Subprocess.run(trustd, ["--data", dir.file("data"), "--client-certificates", "required"])
         #expect(mtlsWithoutTLS.status == 64 && mtlsWithoutTLS.stderr.contains("need TLS"))
+        // A name that merely starts with "127." is not loopback: it is resolved, and here it does not resolve.
+        let lookalike = try Subprocess.run(trustd, ["--data", dir.file("data"), "--listen", "127.0.0.1.example.invalid:0"])
+        #expect(lookalike.status == 64 && lookalike.stderr.contains("without TLS"), "\(lookalike.stderr)")
         try dir.write("bad.yaml", "listen: [1, 2]\n")
         let badConfig = try Subprocess.run(trustd, ["--config", dir.file("bad.yaml")])
         #expect(badConfig.status == 64 && badConfig.stderr.contains("listen"), "\(badConfig.stderr)")
+        try dir.write("misspelt.yaml", "data: \(dir.file("data"))\nlisten: 127.0.0.1:0\nconections:\n  maxOpen: 10\n")
+        let misspelt = try Subprocess.run(trustd, ["--config", dir.file("misspelt.yaml")])
+        #expect(misspelt.status == 64 && misspelt.stderr.contains("misspelt.yaml:3: unknown key 'conections'"), "\(misspelt.stderr)")
+        // A port in use is refused before anything is written (no installation with a base URL nobody serves).
+        let holder = try RawSocketListener()
+        let busy = try Subprocess.run(trustd, ["--data", dir.file("data"), "--listen", "127.0.0.1:\(holder.port)"])
+        #expect(busy.status != 0 && busy.stderr.contains("cannot listen"), "\(busy.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("data")), "nothing is created when the port is taken")
         let completion = try Subprocess.run(try TestPaths.builtProduct("trustctl"), ["--generate-completion-script", "bash"])
         #expect(completion.succeeded && completion.stdout.contains("principal") && completion.stdout.contains("bind-certificate"))
     }

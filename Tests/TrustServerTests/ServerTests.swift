@@ -26,7 +26,6 @@ final class ServerFixture: @unchecked Sendable {
         let appliance = try DataDirectory(dir.file("data")).initialize(
             policiesFrom: TestPaths.packageRoot.appendingPathComponent("policies").path, configuration: CAConfiguration(), actor: "test")
         api = TrustAPI(appliance: appliance)
-        try api.access.bootstrapAdmin(tokenPath: dir.file("data/admin.token"))
         adminToken = String(decoding: try dir.read("data/admin.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         for role in Role.allCases {
             let principal = try api.access.createPrincipal(name: "p-\(role.rawValue)", roles: [role], actor: "test")
@@ -153,7 +152,7 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
     @Test func everyRouteAnswersEveryClientCertificateAsThePolicySays() async throws {
         let fixture = try ServerFixture()
         let ca = fixture.api.appliance.ca
-        let identity = try ServerIdentity.ensure(ca: ca, caName: "rsa-issuing", names: ["127.0.0.1"], actor: "test")
+        let identity = try ServerIdentity.ensure(identities: fixture.api.appliance.identities, ca: ca, caName: "rsa-issuing", names: ["127.0.0.1"])
         let clientCAs = try ca.list().filter { $0.algorithm != "sm2" }.map(\.certificate)
         let tls = try TLSSetup.configuration(identity: identity, keys: fixture.api.appliance.keys, clientCertificates: .optional,
                                              clientCAs: clientCAs)
@@ -272,6 +271,11 @@ extension RouteAccess {
                 ("/v1/principals", .post, jsonHeaders(admin), ByteBuffer(string: #"{"name":"../../x","roles":["admin"]}"#), .badRequest),
                 ("/v1/principals/00/tokens", .post, jsonHeaders(admin), ByteBuffer(string: #"{"lifetimeDays":"soon"}"#), .badRequest),
                 ("/v1/audit?limit=100000", .get, bearer(admin), ByteBuffer(), .badRequest),
+                // A NUL (or any control character) in an identifier is refused before it reaches SQLite or a URL.
+                // (Path parameters are not percent-decoded: %00 stays three characters and names no CA.)
+                ("/v1/cas/sm2-issuing%00x/crl", .post, jsonHeaders(admin), ByteBuffer(string: "{}"), .notFound),
+                ("/v1/certificates", .post, jsonHeaders(admin), ByteBuffer(string: #"{"ca":"sm2-issuing\u0000evil","profile":"tls-server","csr":"x"}"#), .badRequest),
+                ("/v1/principals", .post, jsonHeaders(admin), ByteBuffer(string: #"{"name":"ok","roles":["admin\u001b"]}"#), .badRequest),
             ]
             for (uri, method, headers, body, expected) in cases {
                 let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
