@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "TrustCrypto", dependencies: ["COpenSSL", "BoundedCache"]),
         .target(
             name: "KeyCustody",
-            dependencies: ["TrustCrypto", "CPKCS11", .product(name: "Yams", package: "Yams")]
+            dependencies: ["TrustCrypto", "CPKCS11", "BoundedCache", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "CardReader", dependencies: ["CPCSCLite", "TrustCrypto"]),
         .target(name: "TrustModel"),

@@ -63,8 +63,9 @@ public protocol KeyStore: Sendable {
     /// `software` or `pkcs11`.
     var backend: String { get }
 
-    /// Generates a key of `type` inside the store.
-    func generate(_ type: KeyType, label: String) throws -> KeyInfo
+    /// Generates a key of `type` inside the store under `id` (chosen by the caller, so it can be journaled before the
+    /// key exists: a crash in between then leaves a journal entry, never an unnamed key). An id in use is refused.
+    func generate(_ type: KeyType, label: String, id: KeyID) throws -> KeyInfo
 
     /// Metadata of one key.
     func info(_ id: KeyID) throws -> KeyInfo
@@ -86,6 +87,11 @@ public protocol KeyStore: Sendable {
 }
 
 extension KeyStore {
+    /// Generates a key under a fresh random id.
+    public func generate(_ type: KeyType, label: String) throws -> KeyInfo {
+        try generate(type, label: label, id: .random())
+    }
+
     public func sign(_ message: [UInt8], with id: KeyID) throws -> [UInt8] {
         try sign(message, with: id, algorithm: nil)
     }

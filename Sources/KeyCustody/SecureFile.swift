@@ -6,10 +6,10 @@ import Darwin
 #endif
 
 /// Files that hold secrets: written atomically with mode 0600, refused when group or others can read them.
-enum SecureFile {
+public enum SecureFile {
     /// Writes `bytes` to `path` atomically: a 0600 temporary file in the same directory, fsync, rename, fsync
     /// of the directory. A crash leaves either the old file or the new one, never a torn one.
-    static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = "\(directory)/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -45,7 +45,7 @@ enum SecureFile {
     }
 
     /// Reads a secret file after checking that only its owner can read or write it.
-    static func read(_ path: String, maxBytes: Int = 1 << 20) throws -> [UInt8] {
+    public static func read(_ path: String, maxBytes: Int = 1 << 20) throws -> [UInt8] {
         try checkPermissions(path)
         guard let handle = FileHandle(forReadingAtPath: path) else { throw failure("cannot open \(path)") }
         defer { try? handle.close() }
@@ -57,7 +57,7 @@ enum SecureFile {
     }
 
     /// Throws `.insecurePermissions` unless the file's mode grants nothing to group and others.
-    static func checkPermissions(_ path: String) throws {
+    public static func checkPermissions(_ path: String) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { throw KeyCustodyError(.secretUnavailable, "\(path) does not exist") }
@@ -70,7 +70,7 @@ enum SecureFile {
     }
 
     /// Creates `path` (and parents) as a directory only its owner can enter.
-    static func makePrivateDirectory(_ path: String) throws {
+    public static func makePrivateDirectory(_ path: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -79,7 +79,7 @@ enum SecureFile {
         }
     }
 
-    static func syncDirectory(_ path: String) {
+    public static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {
             fsync(fd)

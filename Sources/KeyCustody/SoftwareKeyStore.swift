@@ -1,5 +1,5 @@
+import BoundedCache
 import Foundation
-import Synchronization
 import TrustCrypto
 
 /// Key store that keeps each private key in its own file, encrypted with AES-256-GCM under a KEK.
@@ -12,7 +12,10 @@ public final class SoftwareKeyStore: KeyStore {
     public let backend = "software"
     public let directory: String
     private let kek: KeyEncryptionKey
-    private let cache = Mutex<[KeyID: PrivateKey]>([:])
+    /// Decrypted keys, bounded (a store can hold a key per seal and per signing-key holder).
+    private let cache = BoundedCache<KeyID, PrivateKey>(.init(maxEntries: 10_000, maxBytes: 64 << 20)) { _, key in
+        key.type.isRSA ? 4096 : 512
+    }
 
     static let format = "trustd-soft-key/1"
 
@@ -25,8 +28,11 @@ public final class SoftwareKeyStore: KeyStore {
 
     // MARK: KeyStore
 
-    public func generate(_ type: KeyType, label: String) throws -> KeyInfo {
+    public func generate(_ type: KeyType, label: String, id: KeyID) throws -> KeyInfo {
         try validateLabel(label)
+        guard !FileManager.default.fileExists(atPath: path(id)) else {
+            throw KeyCustodyError(.invalidRequest, "key \(id) exists in the software store")
+        }
         let key: PrivateKey
         var der: [UInt8]
         do {
@@ -36,7 +42,6 @@ public final class SoftwareKeyStore: KeyStore {
             throw KeyCustodyError(.storageFailure, "key generation failed: \(error.message)")
         }
         defer { Memory.wipe(&der) }
-        let id = KeyID.random()
         let publicKey = try key.publicKey
         var file = WrappedKeyFile(format: Self.format, id: id, label: label, type: type,
                                   createdAt: ISO8601DateFormatter().string(from: Date()), kek: kek.identifier,
@@ -49,7 +54,7 @@ public final class SoftwareKeyStore: KeyStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try SecureFile.write(Array(try encoder.encode(file)), to: path(id))
-        cache.withLock { $0[id] = key }
+        cache.insert(key, forKey: id)
         return file.info(fingerprint: publicKey.fingerprintHex())
     }
 
@@ -85,7 +90,7 @@ public final class SoftwareKeyStore: KeyStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw KeyCustodyError(.keyNotFound, "no key \(id) in the software store")
         }
-        cache.withLock { _ = $0.removeValue(forKey: id) }
+        cache.removeValue(forKey: id)
         // Best effort: overwrite before unlinking (journaling file systems and SSDs may keep old blocks; the
         // ciphertext is useless without the KEK anyway).
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
@@ -124,7 +129,7 @@ public final class SoftwareKeyStore: KeyStore {
 
     /// Decrypts and checks a key, or returns it from the cache.
     private func load(_ id: KeyID) throws -> PrivateKey {
-        if let cached = cache.withLock({ $0[id] }) { return cached }
+        if let cached = cache[id] { return cached }
         let path = path(id)
         let file = try readFile(id)
         guard file.kek == kek.identifier else {
@@ -144,7 +149,7 @@ public final class SoftwareKeyStore: KeyStore {
         guard let key = try? PrivateKey(der: der), key.type == file.type,
               let stored = try? file.decodedPublicKey(path), (try? key.publicKey.spkiDER) == stored
         else { throw KeyCustodyError(.tamperedKey, "\(path) decrypts to a key that does not match its public key") }
-        cache.withLock { $0[id] = key }
+        cache.insert(key, forKey: id)
         return key
     }
 

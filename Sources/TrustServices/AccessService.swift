@@ -1,5 +1,6 @@
 import BoundedCache
 import Foundation
+import KeyCustody
 import Synchronization
 import TrustCrypto
 import TrustModel
@@ -53,7 +54,7 @@ public struct AccessService: Sendable {
     /// Issues a token for `principalID`; returns the token value (shown once) and its id.
     public func issueToken(principalID: String, lifetime: TimeInterval = defaultTokenLifetime, actor: String) throws -> (token: String, id: String, expiresAt: Date) {
         guard (60...(5 * 365 * 86400)).contains(lifetime) else { throw TrustError.invalid("token lifetime must be 1 minute to 5 years") }
-        let token = "tdt_" + Self.base64url(SecureRandom.bytes(32))
+        let token = Self.newToken()
         let id = Hex.encode(SecureRandom.bytes(8))
         let now = clock()
         let expires = now.addingTimeInterval(lifetime)
@@ -81,7 +82,7 @@ public struct AccessService: Sendable {
 
     /// The principal a token belongs to. Throws `.unauthenticated` for anything else.
     public func authenticate(token: String) throws -> Principal {
-        guard token.hasPrefix("tdt_"), token.utf8.count == 47 else { throw TrustError(.unauthenticated, "malformed token") }
+        guard Self.isWellFormed(token) else { throw TrustError(.unauthenticated, "malformed token") }
         let presented = Self.hash(token)
         let now = clock()
         if let hit = recent.lookup(presented, at: now) { return hit }
@@ -156,22 +157,42 @@ public struct AccessService: Sendable {
         try store.read { try $0.clientCertificates(principalID: principalID) }.map(\.fingerprint)
     }
 
-    /// On an installation without principals: creates `admin` with the admin role and writes its token to `path`
-    /// (mode 0600, never overwriting). Returns `true` if it did.
+    /// On an installation without principals: creates `admin` with the admin role and a one-year token, written to
+    /// `path` (mode 0600). The file is written first (atomically) and the principal and token hash in one
+    /// transaction after it, so a kill in between leaves a token file that the next call registers. Returns `true`
+    /// if it created the admin.
     @discardableResult
     public func bootstrapAdmin(tokenPath path: String) throws -> Bool {
         guard try store.read({ try $0.principals() }).isEmpty else { return false }
-        let admin = try createPrincipal(name: "admin", roles: [.admin], actor: "system:bootstrap")
-        let issued = try issueToken(principalID: admin.id, lifetime: 365 * 86400, actor: "system:bootstrap")
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw TrustError(.unavailable, "cannot create \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let bytes = Array((issued.token + "\n").utf8)
-        guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count, fsync(fd) == 0 else {
-            throw TrustError(.unavailable, "cannot write \(path)")
+        var token = ""
+        if let text = try? SecureFile.read(path, maxBytes: 256) {
+            token = String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if !Self.isWellFormed(token) {
+            token = Self.newToken()
+            do { try SecureFile.write(Array((token + "\n").utf8), to: path) } catch let error as KeyCustodyError {
+                throw TrustError(.unavailable, "cannot write \(path): \(error.message)")
+            }
+        }
+        let now = clock()
+        let admin = Principal(id: Hex.encode(SecureRandom.bytes(16)), name: "admin", roles: [.admin])
+        let tokenID = Hex.encode(SecureRandom.bytes(8))
+        let expires = now.addingTimeInterval(365 * 86400)
+        try store.write { tx in
+            guard try tx.reader.principals().isEmpty else { return }
+            try tx.insert(PrincipalRecord(id: admin.id, name: admin.name, roles: Role.admin.rawValue, createdAt: now))
+            try tx.insert(TokenRecord(id: tokenID, principalID: admin.id, hash: Self.hash(token), createdAt: now, expiresAt: expires))
+            try tx.appendAudit(AuditEntry(actor: "system:bootstrap", action: "principal.create", object: "principal:\(admin.id)",
+                                          details: ["name": admin.name, "roles": Role.admin.rawValue]), at: now)
+            try tx.appendAudit(AuditEntry(actor: "system:bootstrap", action: "token.issue", object: "token:\(tokenID)",
+                                          details: ["principal": admin.id, "expiresAt": UTCTime.iso8601(expires)]), at: now)
         }
         return true
     }
+
+    static func newToken() -> String { "tdt_" + Self.base64url(SecureRandom.bytes(32)) }
+
+    static func isWellFormed(_ token: String) -> Bool { token.hasPrefix("tdt_") && token.utf8.count == 47 }
 
     static func hash(_ token: String) -> String { Hex.encode(Digest.hash(.sha256, Array(token.utf8))) }
 

@@ -23,17 +23,18 @@ public struct AuditService: Sendable {
     }
 
     /// Creates the audit key (SM2) in custody if none is configured.
-    public func ensureAuditKey(actor: String) throws {
+    public func ensureAuditKey(actor: String, journal: KeyJournal) throws {
         if try store.read({ try $0.setting(Self.keySetting) }) != nil { return }
-        let info = try custody { try keys.generate(.sm2, label: "audit-checkpoints") }
+        let info = try journal.generate(.sm2, label: "audit-checkpoints")
         do {
             try store.write { tx in
                 try tx.setSetting(Self.keySetting, info.id.rawValue)
+                try journal.settle(info.id, in: tx)
                 try tx.appendAudit(AuditEntry(actor: actor, action: "audit.key-create", object: "key:\(info.id.rawValue)",
                                               details: ["type": "sm2", "fingerprint": info.publicKeyFingerprint]), at: clock())
             }
         } catch {
-            try? keys.destroy(info.id)
+            journal.abandon(info.id)
             throw error
         }
     }

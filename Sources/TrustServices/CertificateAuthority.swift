@@ -37,6 +37,8 @@ public final class CertificateAuthority: Sendable {
     /// rolls the transaction back. For crash-safety tests; `nil` in production.
     let faultPoint: (@Sendable (String) throws -> Void)?
     public let ocsp: OCSPResponder
+    /// Keys are generated and retired through the journal, so a crash never leaves an orphan in custody.
+    public let journal: KeyJournal
     /// CAs loaded once (certificate, signer, chain): parsing and key references are not free in OpenSSL 3.0.
     private let loaded = Mutex<[String: LoadedCA]>([:])
 
@@ -49,6 +51,7 @@ public final class CertificateAuthority: Sendable {
         self.clock = clock
         self.faultPoint = faultPoint
         self.ocsp = OCSPResponder(store: store, keys: keys, configuration: configuration, clock: clock)
+        self.journal = KeyJournal(store: store, keys: keys, clock: clock)
     }
 
     // MARK: Hierarchies
@@ -57,7 +60,7 @@ public final class CertificateAuthority: Sendable {
     /// skipping what exists. Returns every CA.
     @discardableResult
     public func initialize(actor: String) throws -> [CAInfo] {
-        try AuditService(store: store, keys: keys, clock: clock).ensureAuditKey(actor: actor)
+        try AuditService(store: store, keys: keys, clock: clock).ensureAuditKey(actor: actor, journal: journal)
         for family in ["sm2", "rsa"] {
             if try store.read({ try $0.ca("\(family)-root") }) == nil {
                 try createCA(name: "\(family)-root", parent: nil, keyType: family == "sm2" ? "sm2" : configuration.rsaRootKey, actor: actor)
@@ -88,7 +91,7 @@ public final class CertificateAuthority: Sendable {
 
         let family = keyType == .sm2 ? "sm2" : keyType.isRSA ? "rsa" : "ecdsa"
         let label = "ca:\(name)"
-        let keyInfo = try custody { try keys.generate(keyType, label: label) }
+        let keyInfo = try journal.generate(keyType, label: label)
         var generated = [keyInfo.id]
         do {
             let signer = try KeyStoreSigner(store: keys, keyID: keyInfo.id)
@@ -116,7 +119,7 @@ public final class CertificateAuthority: Sendable {
             }
             // The CA's delegated OCSP signer.
             let ocspType: KeyType = keyType == .sm2 ? .sm2 : keyType.isRSA ? .rsa2048 : .p256
-            let ocspKey = try custody { try keys.generate(ocspType, label: "ocsp:\(name)") }
+            let ocspKey = try journal.generate(ocspType, label: "ocsp:\(name)")
             generated.append(ocspKey.id)
             let ocspProfile = try profiles.profile("ocsp-signer")
             let ocspSigner = try KeyStoreSigner(store: keys, keyID: ocspKey.id)
@@ -139,6 +142,7 @@ public final class CertificateAuthority: Sendable {
                                   createdAt: now)
             try store.write { tx in
                 try tx.insert(record)
+                for id in generated { try journal.settle(id, in: tx) }
                 try tx.appendAudit(AuditEntry(actor: actor, action: "ca.create", object: "ca:\(name)", details: [
                     "role": record.role, "algorithm": family, "parent": parent ?? "", "subject": certificate.subject.description,
                     "serial": certificate.serialHex, "fingerprint": certificate.fingerprint, "key": keyInfo.id.rawValue,
@@ -149,7 +153,7 @@ public final class CertificateAuthority: Sendable {
             return CAInfo(name: name, role: record.role, algorithm: family, parent: parent, certificate: certificate, keyID: keyInfo.id.rawValue)
         } catch {
             // Nothing names the fresh keys: destroy them rather than leave orphans in custody.
-            for id in generated { try? keys.destroy(id) }
+            for id in generated { journal.abandon(id) }
             throw error
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KeyCustody
+import TrustCrypto
 import TrustModel
 import TrustStore
 
@@ -35,43 +36,90 @@ public struct DataDirectory: Sendable {
     /// CAs whose smart cards counter checks accept (card profile 1).
     public var cardIssuersPath: String { "\(path)/certs/card-issuers" }
 
-    /// `true` once `initialize` has run here.
-    public var isInitialized: Bool { FileManager.default.fileExists(atPath: databasePath) }
+    /// Written last by ``initialize(policiesFrom:configuration:actor:)``: the installation is complete.
+    public var completionMarkerPath: String { "\(path)/init.complete" }
+    public var adminTokenPath: String { "\(path)/admin.token" }
 
-    /// Creates the directory, a fresh KEK and a copy of `policies`, then the database, the audit key and both CA
-    /// hierarchies. Refuses a directory that is already initialised.
+    /// `true` once initialisation has completed here (the marker exists). A directory without the marker is an
+    /// interrupted initialisation, which ``initialize(policiesFrom:configuration:actor:)`` completes.
+    public var isInitialized: Bool { FileManager.default.fileExists(atPath: completionMarkerPath) }
+
+    /// `true` when something of an installation is here (a database), complete or not.
+    public var hasInstallation: Bool { FileManager.default.fileExists(atPath: databasePath) }
+
+    /// Creates the installation, or completes one a crash interrupted: the directory (0700), a copy of `policies`,
+    /// a KEK, the identity key, the database and its settings, the audit key, both CA hierarchies and the bootstrap
+    /// admin token, then the completion marker. Every step skips what exists and is atomic on its own (files are
+    /// written to a temporary name and renamed; database steps are transactions; keys are journaled), and keys left
+    /// by an interrupted step are destroyed, so a kill at any point leaves a state the next call completes.
     @discardableResult
     public func initialize(policiesFrom source: String, configuration: CAConfiguration, actor: String) throws -> Appliance {
-        guard !isInitialized else { throw TrustError.conflict("\(path) is already initialised") }
         let manager = FileManager.default
         do {
-            try manager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try SecureFile.makePrivateDirectory(path)
             try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
         } catch {
-            throw TrustError(.unavailable, "cannot create \(path): \(error.localizedDescription)")
+            throw TrustError(.unavailable, "cannot create \(path): \(error)")
         }
-        // Validate the policies before copying anything.
-        _ = try ProfileCatalog.load(directory: "\(source)/profiles")
-        _ = try AssurancePolicyLoader.load("\(source)/assurance.yaml")
-        _ = try SealTypeCatalog.load("\(source)/seal-types.yaml", profiles: try ProfileCatalog.load(directory: "\(source)/profiles"))
-        if !manager.fileExists(atPath: policiesPath) {
-            do { try manager.copyItem(atPath: source, toPath: policiesPath) } catch {
-                throw TrustError(.unavailable, "cannot copy policies from \(source): \(error.localizedDescription)")
-            }
-        }
+        try installPolicies(from: source)
         if !manager.fileExists(atPath: kekPath) {
             do { try KeyEncryptionKey.generate(writingTo: kekPath) } catch let error as KeyCustodyError {
                 throw TrustError(.unavailable, "cannot create the KEK: \(error.message)")
             }
         }
         let appliance = try open(configuration: configuration)
+        try appliance.ca.journal.recover()
         try appliance.store.write { tx in
+            // The base URL goes into every CA certificate: once a CA exists, the saved settings stay.
+            guard try tx.reader.cas().isEmpty else { return }
             try tx.setSetting("ca.base_url", configuration.baseURL)
             try tx.setSetting("ca.organization", configuration.organization)
             try tx.setSetting("ca.country", configuration.country)
         }
-        try appliance.ca.initialize(actor: actor)
-        return appliance
+        let completed = try open(configuration: configuration)
+        try completed.ca.initialize(actor: actor)
+        _ = try AccessService(store: completed.store).bootstrapAdmin(tokenPath: adminTokenPath)
+        Self.restrictPermissions(under: path)
+        do {
+            try SecureFile.write(Array("trustd initialised \(UTCTime.iso8601(Date()))\n".utf8), to: completionMarkerPath)
+        } catch {
+            throw TrustError(.unavailable, "cannot write \(completionMarkerPath): \(error)")
+        }
+        return completed
+    }
+
+    /// Makes every file below `root` 0600 and every directory 0700 (copies keep their source's modes).
+    static func restrictPermissions(under root: String) {
+        let manager = FileManager.default
+        for relative in (try? manager.subpathsOfDirectory(atPath: root)) ?? [] {
+            let full = "\(root)/\(relative)"
+            let isDirectory = (try? manager.attributesOfItem(atPath: full))?[.type] as? FileAttributeType == .typeDirectory
+            chmod(full, isDirectory ? 0o700 : 0o600)
+        }
+    }
+
+    /// Validates `source` and copies it to `policies/` unless a copy is there: into a temporary directory first, then
+    /// renamed, so an interrupted copy never looks complete.
+    private func installPolicies(from source: String) throws {
+        let manager = FileManager.default
+        for stale in (try? manager.contentsOfDirectory(atPath: path)) ?? [] where stale.hasPrefix(".policies-") {
+            try? manager.removeItem(atPath: "\(path)/\(stale)")
+        }
+        guard !manager.fileExists(atPath: policiesPath) else { return }
+        // Validate the policies before copying anything.
+        let profiles = try ProfileCatalog.load(directory: "\(source)/profiles")
+        _ = try AssurancePolicyLoader.load("\(source)/assurance.yaml")
+        _ = try SealTypeCatalog.load("\(source)/seal-types.yaml", profiles: profiles)
+        let partial = "\(path)/.policies-\(UUID().uuidString)"
+        do {
+            try manager.copyItem(atPath: source, toPath: partial)
+            Self.restrictPermissions(under: partial)
+            try manager.moveItem(atPath: partial, toPath: policiesPath)
+            SecureFile.syncDirectory(path)
+        } catch {
+            try? manager.removeItem(atPath: partial)
+            throw TrustError(.unavailable, "cannot copy policies from \(source): \(error)")
+        }
     }
 
     /// Opens an initialised directory. Settings saved at initialisation (base URL, organisation) override the
@@ -111,17 +159,21 @@ public struct DataDirectory: Sendable {
         for required in [sealTypesPath] where !FileManager.default.fileExists(atPath: required) {
             throw TrustError.invalid("\(required) is missing: copy it from policies/ into the data directory")
         }
+        let identities = SystemIdentities(ca: ca, journal: ca.journal)
         let seals = SealService(store: store, ca: ca, keys: keys, identity: identity,
-                                types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles))
-        let timestamps = TimestampAuthority(ca: ca, keys: keys)
-        return Appliance(store: store, keys: keys, ca: ca, audit: AuditService(store: store, keys: keys), identity: identity, seals: seals,
+                                types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles), identities: identities)
+        let timestamps = TimestampAuthority(ca: ca, keys: keys, identities: identities)
+        let marker = completionMarkerPath
+        return Appliance(store: store, keys: keys, ca: ca, identities: identities, audit: AuditService(store: store, keys: keys),
+                         identity: identity, seals: seals,
                          timestamps: timestamps,
                          signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
                          signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
                          verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors,
                          counter: CounterCheckService(store: store, identity: identity, ca: ca, cardIssuers: { [cardIssuers = cardIssuersPath] in
                              try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
-                         }))
+                         }),
+                         readiness: ReadinessProbe(store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }))
     }
 }
 
@@ -130,6 +182,7 @@ public struct Appliance: Sendable {
     public let store: TrustStore
     public let keys: any KeyStore
     public let ca: CertificateAuthority
+    public let identities: SystemIdentities
     public let audit: AuditService
     public let identity: IdentityService
     public let seals: SealService
@@ -139,4 +192,6 @@ public struct Appliance: Sendable {
     public let verifier: SignatureVerifier
     public let anchors: TrustAnchorSource
     public let counter: CounterCheckService
+    /// Whether the appliance can serve: installation complete and database answering.
+    public let readiness: ReadinessProbe
 }

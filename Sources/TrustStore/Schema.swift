@@ -265,6 +265,17 @@ enum Schema {
             }
             try db.create(index: "signing_key_person", on: "signing_key", columns: ["person_id"])
         }
+        migrator.registerMigration("v8-key-journal") { db in
+            // Keys being generated (action create) or retired (action destroy) whose naming transaction has not settled
+            // them: what is left here after a crash is finished at the next start (orphans destroyed).
+            try db.create(table: "key_journal") { t in
+                t.primaryKey("key_id", .text)
+                t.column("action", .text).notNull().check { ["create", "destroy"].contains($0) }
+                t.column("label", .text).notNull()
+                t.column("node", .text).notNull()
+                t.column("created_at", .double).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -19,6 +19,10 @@ public final class TrustStore: Sendable {
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(writer)
+            // The database holds the audit log and identity data: owner-only, whatever the umask was.
+            for file in [path, "\(path)-wal", "\(path)-shm"] where FileManager.default.fileExists(atPath: file) {
+                chmod(file, 0o600)
+            }
         } catch {
             throw TrustError(.unavailable, "cannot open the database at \(path): \(error)")
         }

@@ -200,9 +200,9 @@ public final class PKCS11KeyStore: KeyStore {
 
     // MARK: KeyStore
 
-    public func generate(_ type: KeyType, label: String) throws -> KeyInfo {
+    public func generate(_ type: KeyType, label: String, id: KeyID) throws -> KeyInfo {
         try validateLabel(label)
-        let id = KeyID.random()
+        if (try? info(id)) != nil { throw KeyCustodyError(.invalidRequest, "key \(id) exists on token '\(configuration.tokenLabel)'") }
         var mechanismType: CK_MECHANISM_TYPE
         var keyType: CK_KEY_TYPE
         var publicExtra: [PKCS11Attribute]

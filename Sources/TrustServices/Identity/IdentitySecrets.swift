@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import KeyCustody
 import TrustCrypto
 import TrustModel
 
@@ -17,16 +18,13 @@ public struct IdentitySecrets: Sendable {
         self.sealKey = sealKey
     }
 
-    /// Loads the key file, creating it (0600, exclusive) when missing. A file readable by others is refused.
+    /// Loads the key file, creating it (0600, written atomically) when missing. A file readable by others is refused.
     public static func load(path: String) throws -> IdentitySecrets {
         if !FileManager.default.fileExists(atPath: path) {
             var bytes = SecureRandom.bytes(64)
             defer { Memory.wipe(&bytes) }
-            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw TrustError(.unavailable, "cannot create \(path): \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
-            guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == 64, fsync(fd) == 0 else {
-                throw TrustError(.unavailable, "cannot write \(path)")
+            do { try SecureFile.write(bytes, to: path) } catch let error as KeyCustodyError {
+                throw TrustError(.unavailable, "cannot create \(path): \(error.message)")
             }
         }
         var info = stat()

@@ -37,13 +37,15 @@ public final class SealService: Sendable {
     public let types: SealTypeCatalog
     public let vendorID: String
     let clock: @Sendable () -> Date
+    let identities: SystemIdentities
     /// Called at named points inside transactions ("seal.make.before-commit"); tests throw there to simulate a crash.
     let faultPoint: (@Sendable (String) throws -> Void)?
 
     public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, types: SealTypeCatalog,
-                vendorID: String = "trustd", clock: @escaping @Sendable () -> Date = { Date() },
+                identities: SystemIdentities? = nil, vendorID: String = "trustd", clock: @escaping @Sendable () -> Date = { Date() },
                 faultPoint: (@Sendable (String) throws -> Void)? = nil) {
         self.faultPoint = faultPoint
+        self.identities = identities ?? SystemIdentities(ca: ca, journal: ca.journal, clock: clock)
         self.store = store
         self.ca = ca
         self.keys = keys
@@ -138,7 +140,7 @@ public final class SealService: Sendable {
         let organization = try identity.organization(id: current.organizationID).record
         guard let keyType = KeyType(name: current.keyType) else { throw TrustError.invalid("unknown key type \(current.keyType)") }
         let maker = try makerIdentity()
-        let keyInfo = try custody { try keys.generate(keyType, label: "seal \(current.esID)") }
+        let keyInfo = try ca.journal.generate(keyType, label: "seal \(current.esID)")
         do {
             let publicKey = try custody { try keys.publicKey(keyInfo.id) }
             let now = clock()
@@ -161,6 +163,7 @@ public final class SealService: Sendable {
                 guard var record = try tx.reader.seal(id: id) else { throw TrustError.notFound("no seal \(id)") }
                 try check(record, .make)
                 try ca.commit(pending, in: tx)
+                try ca.journal.settle(keyInfo.id, in: tx)
                 record.keyID = keyInfo.id.rawValue
                 record.certificateSerial = certificate.serialHex
                 record.eseal = Data(seal.der)
@@ -173,34 +176,20 @@ public final class SealService: Sendable {
             }
         } catch {
             // Nothing names the fresh key: destroy it rather than leave an orphan in custody.
-            try? keys.destroy(keyInfo.id)
+            ca.journal.abandon(keyInfo.id)
             throw error
         }
         return try details(id: id)
     }
 
-    /// trustd's seal maker (制章者): an SM2 key in custody with a `seal-maker` certificate from the SM2 issuing CA,
-    /// made on first use and reused.
+    /// trustd's seal maker (制章者): an SM2 key in custody with a `seal-maker` certificate from the SM2 issuing CA
+    /// (see ``SystemIdentities``).
     func makerIdentity() throws -> (keyID: KeyID, certificate: Certificate) {
-        let saved = try store.read { reader in (try reader.setting("seal.maker_key_id"), try reader.setting("seal.maker_serial")) }
-        if let keyText = saved.0, let serial = saved.1, let keyID = try? KeyID(keyText), let record = try? ca.certificate(serial: serial),
-           record.status == .valid, record.notAfter > clock().addingTimeInterval(86400) {
-            return (keyID, try Certificate(der: Array(record.der)))
-        }
-        let key = try custody { try keys.generate(.sm2, label: "seal maker") }
-        do {
-            let issued = try ca.issue(publicKey: try custody { try keys.publicKey(key.id) },
-                                      subject: DistinguishedName(["C": "CN", "O": ca.configuration.organization, "CN": "\(ca.configuration.organization) Seal Maker"]),
-                                      subjectAlternativeNames: [], profile: "seal-maker", ca: "sm2-issuing", actor: "system:seal-maker")
-            try store.write { tx in
-                try tx.setSetting("seal.maker_key_id", key.id.rawValue)
-                try tx.setSetting("seal.maker_serial", issued.record.serial)
-            }
-            return (key.id, issued.certificate)
-        } catch {
-            try? keys.destroy(key.id)
-            throw error
-        }
+        let organization = ca.configuration.organization
+        let maker = try identities.identity(SystemIdentities.Spec(
+            name: "seal.maker", keyType: .sm2, profile: "seal-maker", ca: "sm2-issuing",
+            subject: DistinguishedName(["C": "CN", "O": organization, "CN": "\(organization) Seal Maker"])))
+        return (maker.keyID, maker.certificate)
     }
 
     // MARK: File and grant
@@ -295,21 +284,24 @@ public final class SealService: Sendable {
         return result
     }
 
-    /// Destroys the seal key in custody (first, inside the transaction: if that fails nothing changes) and revokes
-    /// the certificate if it is not revoked yet.
+    /// Revokes the certificate if it is not revoked yet and destroys the seal key in custody once that commits (the
+    /// key is journaled in the transaction, so a crash before its destruction finishes it at the next start).
     public func destroy(by principal: Principal, id: String, comment: String?) throws -> SealDetails {
         try require(principal, .destroy)
         var serial: String? = nil
+        var retired: KeyID? = nil
         let result = try move(id, .destroy, by: principal, comment: comment) { record, tx in
             if let certificate = record.certificateSerial, let status = try tx.reader.certificate(serial: certificate)?.status, status != .revoked {
                 serial = certificate
                 _ = try ca.revoke(serial: certificate, reason: .cessationOfOperation, actor: principal.auditName, in: tx)
             }
             if let keyText = record.keyID, let keyID = try? KeyID(keyText) {
-                do { try keys.destroy(keyID) } catch let error as KeyCustodyError where error.code == .keyNotFound {}
+                retired = keyID
+                try ca.journal.retire(keyID, label: "seal \(record.esID)", in: tx)
             }
             return ["key": record.keyID ?? "-"]
         }
+        retired.map { ca.journal.completeRetirement($0) }
         serial.map { ca.ocsp.invalidate(serial: $0) }
         return result
     }

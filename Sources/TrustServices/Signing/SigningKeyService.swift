@@ -66,7 +66,7 @@ public final class SigningKeyService: Sendable {
             subject = DistinguishedName(["C": "CN", "CN": person.name])
             identityFields = [.citizenID: try identity.secrets.open(person.idSealed, context: "person:\(person.id):id")]
         }
-        let keyInfo = try custody { try keys.generate(keyType, label: "\(profile) \(organizationID ?? personID)") }
+        let keyInfo = try ca.journal.generate(keyType, label: "\(profile) \(organizationID ?? personID)")
         let id = Hex.encode(SecureRandom.bytes(16))
         do {
             let pending = try ca.prepare(publicKey: try custody { try keys.publicKey(keyInfo.id) }, subject: subject, profile: profile,
@@ -78,13 +78,14 @@ public final class SigningKeyService: Sendable {
             try store.write { tx in
                 try ca.commit(pending, in: tx)
                 try tx.insertRecord(record)
+                try ca.journal.settle(keyInfo.id, in: tx)
                 try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "key.create", object: "signing-key:\(id)", details: [
                     "owner": organizationID.map { "organization:\($0)" } ?? "person:\(personID)", "person": personID, "keyType": keyType.rawValue,
                     "profile": profile, "certificate": record.certificateSerial,
                 ]), at: now)
             }
         } catch {
-            try? keys.destroy(keyInfo.id)
+            ca.journal.abandon(keyInfo.id)
             throw error
         }
         return try details(id: id, for: principal)
@@ -97,7 +98,8 @@ public final class SigningKeyService: Sendable {
         return Details(record: record, certificate: try Certificate(der: Array(certificate.der)), certificateStatus: certificate.status)
     }
 
-    /// Revokes the certificate and destroys the key in custody, in one transaction with the audit record.
+    /// Revokes the certificate in one transaction with the audit record, then destroys the key in custody (journaled in
+    /// that transaction, so a crash before the destruction finishes it at the next start).
     public func revoke(id: String, reason: RevocationReason, by principal: Principal) throws -> Details {
         let record = try load(id, for: principal)
         guard record.state == "active" else { throw TrustError.conflict("signing key \(id) is already \(record.state)") }
@@ -113,8 +115,10 @@ public final class SigningKeyService: Sendable {
             }
             try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "key.revoke", object: "signing-key:\(id)",
                                           details: ["reason": reason.name, "certificate": record.certificateSerial]), at: now)
-            try custody { try keys.destroy(keyID) }
+            try ca.journal.retire(keyID, label: "signing-key \(id)", in: tx)
         }
+        ca.journal.completeRetirement(keyID)
+        ca.ocsp.invalidate(serial: record.certificateSerial)
         return try details(id: id, for: principal)
     }
 

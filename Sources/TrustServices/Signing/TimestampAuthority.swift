@@ -29,12 +29,13 @@ public final class TimestampAuthority: Sendable {
     public let keys: any KeyStore
     public let policy: ASN1ObjectIdentifier
     let clock: @Sendable () -> Date
-    private let identities = LockedIdentities()
+    let identities: SystemIdentities
 
-    public init(ca: CertificateAuthority, keys: any KeyStore, policy: ASN1ObjectIdentifier = TimestampAuthority.defaultPolicy,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(ca: CertificateAuthority, keys: any KeyStore, identities: SystemIdentities? = nil,
+                policy: ASN1ObjectIdentifier = TimestampAuthority.defaultPolicy, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.ca = ca
         self.keys = keys
+        self.identities = identities ?? SystemIdentities(ca: ca, journal: ca.journal, clock: clock)
         self.policy = policy
         self.clock = clock
     }
@@ -95,50 +96,12 @@ public final class TimestampAuthority: Sendable {
         return Granted(response: try TimeStampResponse.granted(token: token), serialNumber: serial, time: now)
     }
 
-    /// The unit's key and certificate, made on first use (one transaction for the certificate, settings after).
+    /// The unit's key and certificate (see ``SystemIdentities``).
     public func identity(_ unit: Unit) throws -> Identity {
-        if let cached = identities.get(unit) { return cached }
-        // One creator at a time, so two first requests cannot make two TSA keys.
-        return try identities.creating { try makeIdentity(unit) }
+        let made = try identities.identity(SystemIdentities.Spec(
+            name: "tsa.\(unit.rawValue)", keyType: unit.keyType, profile: "tsa", ca: unit.ca,
+            subject: DistinguishedName(["C": "CN", "O": ca.configuration.organization,
+                                        "CN": "\(ca.configuration.organization) \(unit.rawValue.uppercased()) TSA"])))
+        return Identity(keyID: made.keyID, certificate: made.certificate, chain: made.chain)
     }
-
-    private func makeIdentity(_ unit: Unit) throws -> Identity {
-        if let cached = identities.get(unit) { return cached }
-        let keyName = "tsa.\(unit.rawValue).key_id", serialName = "tsa.\(unit.rawValue).serial"
-        let saved = try ca.store.read { reader in (try reader.setting(keyName), try reader.setting(serialName)) }
-        if let keyText = saved.0, let serial = saved.1, let keyID = try? KeyID(keyText), let record = try? ca.certificate(serial: serial),
-           record.status == .valid, record.notAfter > clock().addingTimeInterval(86400) {
-            let identity = Identity(keyID: keyID, certificate: try Certificate(der: Array(record.der)),
-                                    chain: [try Certificate(der: Array(record.der))] + (try ca.chain(of: unit.ca)))
-            identities.set(unit, identity)
-            return identity
-        }
-        let key = try custody { try keys.generate(unit.keyType, label: "tsa \(unit.rawValue)") }
-        do {
-            let issued = try ca.issue(publicKey: try custody { try keys.publicKey(key.id) },
-                                      subject: DistinguishedName(["C": "CN", "O": ca.configuration.organization,
-                                                                  "CN": "\(ca.configuration.organization) \(unit.rawValue.uppercased()) TSA"]),
-                                      subjectAlternativeNames: [], profile: "tsa", ca: unit.ca, actor: "system:tsa")
-            try ca.store.write { tx in
-                try tx.setSetting(keyName, key.id.rawValue)
-                try tx.setSetting(serialName, issued.record.serial)
-            }
-            let identity = Identity(keyID: key.id, certificate: issued.certificate, chain: [issued.certificate] + issued.chain)
-            identities.set(unit, identity)
-            return identity
-        } catch {
-            try? keys.destroy(key.id)
-            throw error
-        }
-    }
-}
-
-/// The TSA identities once loaded (read on every request, so cached).
-final class LockedIdentities: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [TimestampAuthority.Unit: TimestampAuthority.Identity] = [:]
-    private let creation = NSLock()
-    func creating<T>(_ body: () throws -> T) rethrows -> T { try creation.withLock(body) }
-    func get(_ unit: TimestampAuthority.Unit) -> TimestampAuthority.Identity? { lock.withLock { values[unit] } }
-    func set(_ unit: TimestampAuthority.Unit, _ identity: TimestampAuthority.Identity) { lock.withLock { values[unit] = identity } }
 }
