@@ -48,13 +48,16 @@ public struct IssueRequest: Codable, Sendable {
     public let profile: String
     public let csr: String
     public let identity: [String: String]?
+    /// The person applying (for a certificate naming an organisation: the person acting for it).
+    public let applicant: String?
     public let validityDays: Int?
 
-    public init(ca: String, profile: String, csr: String, identity: [String: String]? = nil, validityDays: Int? = nil) {
+    public init(ca: String, profile: String, csr: String, identity: [String: String]? = nil, applicant: String? = nil, validityDays: Int? = nil) {
         self.ca = ca
         self.profile = profile
         self.csr = csr
         self.identity = identity
+        self.applicant = applicant
         self.validityDays = validityDays
     }
 }

@@ -93,8 +93,8 @@ public struct AssurancePolicy: Sendable, Hashable {
     public var evidenceLifetime: [VerificationMethod: TimeInterval]
     /// How long a live check keeps a subject at `advanced`.
     public var advancedFreshness: TimeInterval
-    /// What each action needs.
-    public var actions: [String: Requirement]
+    /// What each action needs (the loader requires every ``PolicyAction``).
+    public var actions: [PolicyAction: Requirement]
 
     public struct Requirement: Sendable, Hashable {
         /// Level the acting person needs; `nil` = no person requirement.
@@ -116,7 +116,7 @@ public struct AssurancePolicy: Sendable, Hashable {
     }
 
     public init(evidenceLifetime: [VerificationMethod: TimeInterval] = [:], advancedFreshness: TimeInterval = 15 * 60,
-                actions: [String: Requirement] = [:]) {
+                actions: [PolicyAction: Requirement] = [:]) {
         self.evidenceLifetime = evidenceLifetime
         self.advancedFreshness = advancedFreshness
         self.actions = actions

@@ -114,8 +114,9 @@ struct Handlers: Sendable {
                 }
                 identity[kind] = value
             }
-            let issued = try ca.issue(csr: csr, profile: body.profile, ca: body.ca, identity: identity,
-                                      validityDays: body.validityDays, actor: actor(context))
+            guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "no principal") }
+            let issued = try api.appliance.issuance.issue(csr: csr, profile: body.profile, ca: body.ca, identity: identity,
+                                                          applicantID: body.applicant, validityDays: body.validityDays, by: principal)
             return try json(IssueResponse(serial: issued.record.serial, certificate: issued.certificate.pem, chain: issued.chain.map(\.pem)),
                             status: .created) }
         case (.get, "/v1/certificates/{serial}"): return { _, context in

@@ -88,8 +88,9 @@ extension Handlers {
         case (.post, "/v1/organizations/{id}/authorizations"): return { request, context in
             let body = try await decode(AuthorizationRequest.self, request, context)
             let from = try body.validFrom.map { try time($0, "validFrom") }
+            guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "no principal") }
             let record = try identity.authorize(organizationID: try hexParameter(context, "id"), personID: body.personId, scope: body.scope,
-                                                validFrom: from, validTo: try time(body.validTo, "validTo"), actor: actor(context))
+                                                validFrom: from, validTo: try time(body.validTo, "validTo"), principal: principal)
             return try json(AuthorizationView(record), status: .created) }
         case (.post, "/v1/authorizations/{id}/revoke"): return { _, context in
             try json(AuthorizationView(try identity.revokeAuthorization(id: try hexParameter(context, "id"), actor: actor(context)))) }
@@ -104,8 +105,11 @@ extension Handlers {
                 return level
             }
             guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "no principal") }
+            guard let action = PolicyAction(rawValue: body.action) else {
+                throw TrustError.invalid("unknown action '\(body.action)' (\(PolicyAction.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
             let decision = try identity.decide(principal: principal, personID: body.personId, organizationID: body.organizationId,
-                                               action: body.action, grantLevel: grant, resource: "decision:\(body.action)")
+                                               action: action, grantLevel: grant, resource: "decision:\(body.action)")
             switch decision {
             case .allow: return try json(DecisionView(allowed: true, reason: nil))
             case .deny(let reason): return try json(DecisionView(allowed: false, reason: reason))

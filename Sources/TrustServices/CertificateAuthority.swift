@@ -208,6 +208,16 @@ public final class CertificateAuthority: Sendable {
     public func issue(csr: CertificateSigningRequest, profile profileName: String, ca caName: String,
                       identity: [CertificateProfile.IdentityExtension: String] = [:], validityDays: Int? = nil,
                       actor: String) throws -> IssuedCertificate {
+        let publicKey = try validate(csr: csr, profile: profileName, ca: caName, identity: identity, validityDays: validityDays)
+        return try issue(subject: csr.subject, subjectAlternativeNames: csr.requestedSubjectAlternativeNames, publicKey: publicKey,
+                         request: csr, profile: profileName, ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+    }
+
+    /// Every check issuance from `csr` makes before signing (proof of possession, requested extensions, the CA's role and
+    /// the profile's rules), without signing anything. Returns the CSR's key.
+    @discardableResult
+    public func validate(csr: CertificateSigningRequest, profile profileName: String, ca caName: String,
+                         identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?) throws -> PublicKey {
         guard csr.verifySignature() else {
             throw TrustError.invalid("the CSR's signature does not verify (proof of possession failed)")
         }
@@ -216,8 +226,17 @@ public final class CertificateAuthority: Sendable {
         for oid in csr.requestedExtensionOIDs where oid != "2.5.29.17" {
             throw TrustError.invalid("the CSR requests extension \(oid); trustd sets extensions from the profile only")
         }
-        return try issue(subject: csr.subject, subjectAlternativeNames: csr.requestedSubjectAlternativeNames, publicKey: publicKey,
-                         request: csr, profile: profileName, ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+        let profile = try profiles.profile(profileName)
+        let ca = try loadCA(caName)
+        guard profile.issuedBy == ca.record.role else {
+            throw TrustError.invalid("profile \(profile.name) is issued by a \(profile.issuedBy) CA, and \(caName) is a \(ca.record.role) CA")
+        }
+        _ = try profile.check(subject: csr.subject.attributes.map { ($0.type, $0.value) },
+                              subjectAltNames: csr.requestedSubjectAlternativeNames.map(Self.kind), keyType: publicKey.type.rawValue, identity: identity)
+        if let validityDays, !(1...profile.validityDays).contains(validityDays) {
+            throw TrustError.invalid("validityDays must be 1 to \(profile.validityDays) for profile \(profile.name)")
+        }
+        return publicKey
     }
 
     /// Issues a certificate for a key held in trustd's own key custody (no CSR: possession is custody's), e.g. the

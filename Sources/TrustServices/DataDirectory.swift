@@ -164,7 +164,8 @@ public struct DataDirectory: Sendable {
                                 types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles), identities: identities)
         let timestamps = TimestampAuthority(ca: ca, keys: keys, identities: identities)
         let marker = completionMarkerPath
-        return Appliance(store: store, keys: keys, ca: ca, identities: identities, audit: AuditService(store: store, keys: keys),
+        return Appliance(store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity), identities: identities,
+                         audit: AuditService(store: store, keys: keys),
                          identity: identity, seals: seals,
                          timestamps: timestamps,
                          signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
@@ -182,6 +183,8 @@ public struct Appliance: Sendable {
     public let store: TrustStore
     public let keys: any KeyStore
     public let ca: CertificateAuthority
+    /// CSR issuance by CA officers, with the assurance policy's cert.issue rules.
+    public let issuance: CertificateIssuance
     public let identities: SystemIdentities
     public let audit: AuditService
     public let identity: IdentityService

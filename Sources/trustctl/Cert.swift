@@ -28,6 +28,9 @@ extension TrustctlCommand.Cert {
         @Option(name: .long, help: "Identity extension value KIND=VALUE (citizen-id, organization-code, tax-number, …); repeatable.")
         var identity: [String] = []
 
+        @Option(name: .long, help: "The person applying: for a certificate naming an organisation, the person id acting for it (policy cert.issue.PROFILE).")
+        var applicant: String?
+
         @Option(name: .long, help: "Validity in days (at most the profile's).")
         var validityDays: Int?
 
@@ -46,7 +49,8 @@ extension TrustctlCommand.Cert {
                 let text = String(decoding: bytes, as: UTF8.self)
                 let pem = text.contains("-----BEGIN") ? text : pemEncode(bytes, label: "CERTIFICATE REQUEST")
                 let issued = try await server.client().post(IssueResponse.self, "/v1/certificates", IssueRequest(
-                    ca: ca, profile: profile, csr: pem, identity: values.isEmpty ? nil : values, validityDays: validityDays))
+                    ca: ca, profile: profile, csr: pem, identity: values.isEmpty ? nil : values, applicant: applicant,
+                    validityDays: validityDays))
                 let chain = ([issued.certificate] + issued.chain).joined()
                 if let out {
                     try writeFile(out, Array(chain.utf8))

@@ -160,7 +160,9 @@ import TrustCrypto
         try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
         try dir.write("data/registry.csv", """
             person,110101199003071233,张三
+            bank-card,110101199003071233,张三,bank:77
             organization,91350100M000100Y43,某某科技有限公司,张三,110101199003071233
+            tax-account,91350100M000100Y43,某某科技有限公司,tax:42
             """)
         let daemon = try Self.startDaemon(in: dir, config: """
             data: \(dir.file("data"))
@@ -198,12 +200,18 @@ import TrustCrypto
         let orgID = org.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try ctl(["org", "verify", orgID, "--method", "business-registry"]).stdout.contains("primary"))
         // Enterprise certificate: an org-signing certificate from trustd's RSA CA naming the credit code; trustctl signs
-        // the challenge with the key locally and sends certificate and signature.
+        // the challenge with the key locally and sends certificate and signature. Policy cert.issue.org-signing: the
+        // organisation and its applicant must be at intermediate first, so a certificate cannot launder a level.
         try #require(try Subprocess.run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                                                     "-keyout", dir.file("org.key"), "-subj", "/C=CN/O=Example/CN=Example Seal Office",
                                                     "-out", dir.file("org.csr")]).succeeded)
-        let issued = try ctl(["cert", "issue", "--csr", dir.file("org.csr"), "--profile", "org-signing", "--ca", "rsa-issuing",
-                              "--identity", "organization-code=91350100M000100Y43", "--out", dir.file("org.pem")])
+        let orgCertificate = ["cert", "issue", "--csr", dir.file("org.csr"), "--profile", "org-signing", "--ca", "rsa-issuing",
+                              "--identity", "organization-code=91350100M000100Y43", "--applicant", id, "--out", dir.file("org.pem")]
+        let tooEarly = try ctl(orgCertificate)
+        #expect(tooEarly.status == 77 && tooEarly.stderr.contains("cert.issue.org-signing needs intermediate"), "\(tooEarly.stderr)")
+        #expect(try ctl(["person", "verify", id, "--method", "bank-card"]).stdout.contains("intermediate"))
+        #expect(try ctl(["org", "verify", orgID, "--method", "tax-account"]).stdout.contains("intermediate"))
+        let issued = try ctl(orgCertificate)
         #expect(issued.succeeded, "\(issued.stderr)")
         let enterprise = try ctl(["org", "verify-certificate", orgID, "--certificate", dir.file("org.pem"), "--key", dir.file("org.key")])
         #expect(enterprise.succeeded && enterprise.stdout.contains("intermediate"), "\(enterprise.stdout)\(enterprise.stderr)")

@@ -335,11 +335,11 @@ extension RouteAccess {
     @Test func aRestartOnTheSameDirectoryKeepsEverythingAndTheAuditChainVerifies() async throws {
         let fixture = try ServerFixture()
         let officer = fixture.tokens[.caOfficer]!
-        let key = try PrivateKey.generate(.sm2)
-        let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["C": "CN", "O": "Bureau", "CN": "Bureau Seal"]), key: key)
+        let key = try PrivateKey.generate(.p256)
+        let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["C": "CN", "O": "Bureau", "CN": "bureau.example.gov.cn"]), key: key,
+                                                     subjectAlternativeNames: [.dns("bureau.example.gov.cn")])
         let serial: String = try await fixture.application.test(.live) { client in
-            let body = try JSONSerialization.data(withJSONObject: ["ca": "sm2-issuing", "profile": "seal", "csr": csr.pem,
-                                                                   "identity": ["organization-code": "91350100M000100Y43"]])
+            let body = try JSONSerialization.data(withJSONObject: ["ca": "rsa-issuing", "profile": "tls-server", "csr": csr.pem])
             let issued = try await client.execute(uri: "/v1/certificates", method: .post, headers: jsonHeaders(officer), body: ByteBuffer(bytes: body))
             #expect(issued.status == .created, "\(String(buffer: issued.body))")
             return (try JSONSerialization.jsonObject(with: Data(buffer: issued.body)) as! [String: Any])["serial"] as! String
@@ -349,7 +349,7 @@ extension RouteAccess {
         #expect(try !reopened.access.bootstrapAdmin(tokenPath: fixture.dir.file("data/admin.token2")), "no second bootstrap")
         try await Application(router: buildRouter(reopened)).test(.live) { client in
             let shown = try await client.execute(uri: "/v1/certificates/\(serial)", method: .get, headers: bearer(officer))
-            #expect(shown.status == .ok && String(buffer: shown.body).contains(#""profile":"seal""#))
+            #expect(shown.status == .ok && String(buffer: shown.body).contains(#""profile":"tls-server""#))
             let verify = try await client.execute(uri: "/v1/audit/verify", method: .post, headers: bearer(fixture.adminToken))
             #expect(String(buffer: verify.body).contains(#""intact":true"#), "\(String(buffer: verify.body))")
         }

@@ -122,7 +122,8 @@ func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Statu
             "\($0)".contains("authoris")
         }
         _ = try seals.identity.authorize(organizationID: seals.organization, personID: person, scope: ["key.create.org", "sign.with-org-key"],
-                                         validFrom: nil, validTo: seals.identityFixture.clock.now.addingTimeInterval(86400), actor: "t")
+                                         validFrom: nil, validTo: seals.identityFixture.clock.now.addingTimeInterval(86400),
+                                         principal: fixture.platform)
         let orgKey = try fixture.keys.create(by: fixture.platform, owner: .organization(seals.organization, person: person), keyType: .sm2)
         #expect(orgKey.certificate.subject.description.contains("某某科技有限公司"))
         #expect(try fixture.sign(key: orgKey.record.id, .gmt0010, person: person).format == .gmt0010)

@@ -204,27 +204,27 @@ final class IdentityFixture: @unchecked Sendable {
 
         // Authorisations: Li may apply for seals for one day; the decision function follows the policy.
         try fixture.makePrimary(identity, li)
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: "seal.apply")
+        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: .sealApply)
             == .deny("person \(li) is at primary; seal.apply needs intermediate"))
         #expect(try identity.verifyRealName(personID: li, actor: "t").assessment.level == .intermediate)
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: "seal.apply")
+        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: .sealApply)
             == .deny("person \(li) holds no authorisation from organisation \(org) for seal.apply"))
         #expect(throws: TrustError.invalid("")) {
             _ = try identity.authorize(organizationID: org, personID: li, scope: ["seal.fly"], validFrom: nil,
-                                       validTo: fixture.clock.now.addingTimeInterval(86400), actor: "t")
+                                       validTo: fixture.clock.now.addingTimeInterval(86400), principal: fixture.system)
         }
         let grant = try identity.authorize(organizationID: org, personID: li, scope: ["seal.apply"], validFrom: nil,
-                                           validTo: fixture.clock.now.addingTimeInterval(86400), actor: "t")
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: "seal.apply") == .allow)
+                                           validTo: fixture.clock.now.addingTimeInterval(86400), principal: fixture.system)
+        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: .sealApply) == .allow)
         fixture.clock.now = fixture.clock.now.addingTimeInterval(2 * 86400)
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: "seal.apply")
+        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: .sealApply)
             == .deny("the authorisation of person \(li) for seal.apply has expired"))
         _ = try identity.revokeAuthorization(id: grant.id, actor: "t")
         #expect(throws: TrustError.conflict("")) { _ = try identity.revokeAuthorization(id: grant.id, actor: "t") }
         // Advanced via a live check of the legal representative, and `person: grant` actions take the grant's level.
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: nil, action: "sign.with-seal", grantLevel: .advanced)
+        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: nil, action: .signWithSeal, grantLevel: .advanced)
             == .deny("person \(li) is at intermediate; sign.with-seal needs advanced (a live check within 15 minutes)"))
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: nil, action: "sign.with-seal", grantLevel: .intermediate) == .allow)
+        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: nil, action: .signWithSeal, grantLevel: .intermediate) == .allow)
         let denials = try fixture.ca.store.read { try $0.auditRecords(after: 0, limit: 1000) }.filter { $0.action == "decision.deny" }
         #expect(denials.count == 4 && denials.allSatisfy { $0.outcome == "denied" && $0.details.contains("reason") })
         #expect(try AuditService(store: fixture.ca.store, keys: fixture.ca.keys).verify().isIntact)
@@ -235,15 +235,18 @@ final class IdentityFixture: @unchecked Sendable {
     @Test func theShippedPolicyLoadsAndBrokenOnesNameFileAndLine() throws {
         let policy = try AssurancePolicyLoader.load(TestPaths.packageRoot.appendingPathComponent("policies/assurance.yaml").path)
         #expect(policy.advancedFreshness == 15 * 60)
-        #expect(policy.actions["seal.apply"] == AssurancePolicy.Requirement(person: .intermediate, organization: .primary, authorization: true))
-        #expect(policy.actions["sign.with-seal"]?.personFromGrant == true)
+        #expect(policy.actions[.sealApply] == AssurancePolicy.Requirement(person: .intermediate, organization: .primary, authorization: true))
+        #expect(policy.actions[.signWithSeal]?.personFromGrant == true)
         let dir = try TemporaryDirectory()
         let cases: [(String, String)] = [
             ("actions:\n  seal.apply: { person: superb }\n", "bad.yaml:2: actions.seal.apply.person: must be anonymous"),
             ("advancedFreshnessMinutes: 0\nactions: {}\n", "bad.yaml:1: advancedFreshnessMinutes: must be 1 to 1440"),
             ("evidenceLifetimeDays:\n  carrier-pigeon: 3\nactions: {}\n", "bad.yaml:2: evidenceLifetimeDays: unknown method 'carrier-pigeon'"),
             ("actions:\n  seal.apply: { person: primary, colour: red }\n", "bad.yaml:2: actions.seal.apply.colour: unknown field"),
-            ("actions:\n  x: { person: primary }\n", "bad.yaml:2: actions: 'x' is not an action name"),
+            ("actions:\n  x: { person: primary }\n", "bad.yaml:2: actions: 'x' is not an action trustd checks"),
+            // A rule no code reads is refused, and so is a policy that leaves an action trustd checks without a rule.
+            ("actions:\n  seal.fly: { person: primary }\n", "bad.yaml:2: actions: 'seal.fly' is not an action trustd checks"),
+            ("actions:\n  seal.apply: { person: primary }\n", "bad.yaml:2: actions: no rule for seal.grant"),
             ("actions:\n  seal.apply: { person: primary, authorization: true }\n", "bad.yaml:2: actions.seal.apply.authorization: needs an organization level"),
             ("levels: 3\n", "bad.yaml:1: assurance.levels: unknown field"),
         ]

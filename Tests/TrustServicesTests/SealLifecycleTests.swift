@@ -48,7 +48,8 @@ final class SealFixture: @unchecked Sendable {
         _ = try identity.verifyBusinessRegistry(organizationID: organization, actor: "t")
         _ = try identity.verifyTaxAccount(organizationID: organization, actor: "t")
         _ = try identity.authorize(organizationID: organization, personID: applicantPerson, scope: ["seal.apply"], validFrom: nil,
-                                   validTo: identityFixture.clock.now.addingTimeInterval(30 * 86400), actor: "t")
+                                   validTo: identityFixture.clock.now.addingTimeInterval(30 * 86400),
+                                   principal: Principal(id: "platform", name: "platform", roles: [.platform]))
     }
 
     func apply(type: String = "official", picture: SealService.Picture? = nil, keyType: String? = nil) throws -> SealDetails {

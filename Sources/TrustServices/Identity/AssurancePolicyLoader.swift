@@ -41,31 +41,34 @@ public enum AssurancePolicyLoader {
             throw reader.fail(map["actions"] ?? root, "actions", "required: a mapping of action names to requirements")
         }
         for (key, value) in actions {
-            let action = key.string ?? "?"
-            guard action.range(of: "^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$", options: .regularExpression) != nil else {
-                throw reader.fail(key, "actions", "'\(action)' is not an action name like seal.apply")
+            let name = key.string ?? "?"
+            guard let action = PolicyAction(rawValue: name) else {
+                throw reader.fail(key, "actions", "'\(name)' is not an action trustd checks (\(PolicyAction.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            guard let fields = value.mapping else { throw reader.fail(value, "actions.\(action)", "must be a mapping") }
-            try reader.onlyKnown(fields, ["person", "organization", "authorization"], in: "actions.\(action)")
+            guard let fields = value.mapping else { throw reader.fail(value, "actions.\(name)", "must be a mapping") }
+            try reader.onlyKnown(fields, ["person", "organization", "authorization"], in: "actions.\(name)")
             var requirement = AssurancePolicy.Requirement()
             if let node = fields["person"] {
                 if node.string == "grant" {
                     requirement.personFromGrant = true
                 } else {
-                    requirement.person = try level(node, reader, "actions.\(action).person", allowGrant: true)
+                    requirement.person = try level(node, reader, "actions.\(name).person", allowGrant: true)
                 }
             }
             if let node = fields["organization"] {
-                requirement.organization = try level(node, reader, "actions.\(action).organization", allowGrant: false)
+                requirement.organization = try level(node, reader, "actions.\(name).organization", allowGrant: false)
             }
             if let node = fields["authorization"] {
-                guard let flag = node.bool else { throw reader.fail(node, "actions.\(action).authorization", "must be true or false") }
+                guard let flag = node.bool else { throw reader.fail(node, "actions.\(name).authorization", "must be true or false") }
                 guard !flag || requirement.organization != nil else {
-                    throw reader.fail(node, "actions.\(action).authorization", "needs an organization level too")
+                    throw reader.fail(node, "actions.\(name).authorization", "needs an organization level too")
                 }
                 requirement.authorization = flag
             }
             policy.actions[action] = requirement
+        }
+        for missing in PolicyAction.allCases where policy.actions[missing] == nil {
+            throw reader.fail(actionsNode, "actions", "no rule for \(missing.rawValue): every action trustd checks needs one")
         }
         return policy
     }

@@ -125,6 +125,13 @@ public final class IdentityService: Sendable {
                                    authorizations: authorizations)
     }
 
+    /// Finds an organisation by credit code.
+    public func organization(creditCode: String) throws -> OrganizationDetails? {
+        guard let code = try? UnifiedSocialCreditCode.validate(creditCode),
+              let record = try store.read({ try $0.organization(creditCode: code) }) else { return nil }
+        return try organization(id: record.id)
+    }
+
     // MARK: Verification methods
 
     /// Sends a one-time code to the person's mobile. Returns the code's id and expiry (the code goes only to the
@@ -317,18 +324,24 @@ public final class IdentityService: Sendable {
 
     // MARK: Authorisations
 
-    /// Records that `personID` may act for `organizationID` for the actions in `scope` during the window.
+    /// Records that `personID` may act for `organizationID` for the actions in `scope` during the window. Policy
+    /// `org.authorize` applies: the person and the organisation at its levels (a denial is audited).
     public func authorize(organizationID: String, personID: String, scope: [String], validFrom: Date?, validTo: Date,
-                          actor: String) throws -> AuthorizationRecord {
+                          principal: Principal) throws -> AuthorizationRecord {
+        let actor = principal.auditName
         let now = clock()
         let from = validFrom ?? now
         guard !scope.isEmpty, scope.count <= 50 else { throw TrustError.invalid("scope must list 1 to 50 actions") }
-        for action in scope where policy.actions[action] == nil {
-            throw TrustError.invalid("unknown action '\(action)' in scope (known: \(policy.actions.keys.sorted().joined(separator: ", ")))")
+        for action in scope where PolicyAction(rawValue: action) == nil {
+            throw TrustError.invalid("unknown action '\(action)' in scope (known: \(PolicyAction.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard validTo > from, validTo > now else { throw TrustError.invalid("validTo must be after validFrom and in the future") }
         _ = try person(id: personID)
         _ = try organization(id: organizationID)
+        if case .deny(let reason) = try decide(principal: principal, personID: personID, organizationID: organizationID, action: .orgAuthorize,
+                                               resource: "organization:\(organizationID)") {
+            throw TrustError(.forbidden, reason)
+        }
         let record = AuthorizationRecord(id: Hex.encode(SecureRandom.bytes(16)), organizationID: organizationID, personID: personID,
                                          scope: scope.sorted().joined(separator: ","), validFrom: from, validTo: validTo, createdAt: now)
         try store.write { tx in
@@ -358,50 +371,60 @@ public final class IdentityService: Sendable {
     /// The decision function every later feature asks: may `personID` (acting for `organizationID`, if any) do
     /// `action`? `grantLevel` is the level a seal grant names (for `person: grant` actions). Denials are audited
     /// with the reason; allows are audited by the operation that follows.
-    public func decide(principal: Principal, personID: String?, organizationID: String?, action: String,
+    public func decide(principal: Principal, personID: String?, organizationID: String?, action: PolicyAction,
                        grantLevel: AssuranceLevel? = nil, resource: String = "-") throws -> Decision {
         let decision = try evaluate(personID: personID, organizationID: organizationID, action: action, grantLevel: grantLevel)
         if case .deny(let reason) = decision {
             _ = try store.write { tx in
                 try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "decision.deny", object: resource, outcome: "denied",
-                                              details: ["action": action, "person": personID ?? "-", "organization": organizationID ?? "-",
+                                              details: ["action": action.rawValue, "person": personID ?? "-", "organization": organizationID ?? "-",
                                                         "reason": reason]), at: clock())
             }
         }
         return decision
     }
 
-    func evaluate(personID: String?, organizationID: String?, action: String, grantLevel: AssuranceLevel?) throws -> Decision {
-        guard let requirement = policy.actions[action] else { return .deny("no assurance policy for action \(action)") }
+    /// Audits a denial decided outside the policy (e.g. a seal type's own levels) in the same shape as ``decide``.
+    public func recordDenial(principal: Principal, action: PolicyAction, personID: String?, organizationID: String?, resource: String,
+                             reason: String) throws {
+        _ = try store.write { tx in
+            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "decision.deny", object: resource, outcome: "denied",
+                                          details: ["action": action.rawValue, "person": personID ?? "-", "organization": organizationID ?? "-",
+                                                    "reason": reason]), at: clock())
+        }
+    }
+
+    func evaluate(personID: String?, organizationID: String?, action: PolicyAction, grantLevel: AssuranceLevel?) throws -> Decision {
+        guard let requirement = policy.actions[action] else { return .deny("no assurance policy for action \(action.rawValue)") }
         // Times come back from SQLite as seconds since 1970 (REAL): a stored "now" can read back a few ns later, hence
         // the 1 ms tolerance on validFrom below.
         let now = clock()
         let needed = requirement.personFromGrant ? grantLevel : requirement.person
-        if requirement.personFromGrant && grantLevel == nil { return .deny("action \(action) needs the level named in a grant") }
+        if requirement.personFromGrant && grantLevel == nil { return .deny("action \(action.rawValue) needs the level named in a grant") }
         if let needed {
-            guard let personID else { return .deny("action \(action) needs a person at \(needed.rawValue)") }
+            guard let personID else { return .deny("action \(action.rawValue) needs a person at \(needed.rawValue)") }
             let level = try person(id: personID).assessment.level
             if level < needed {
-                return .deny("person \(personID) is at \(level.rawValue); \(action) needs \(needed.rawValue)"
+                return .deny("person \(personID) is at \(level.rawValue); \(action.rawValue) needs \(needed.rawValue)"
                              + (needed == .advanced ? " (a live check within \(Int(policy.advancedFreshness / 60)) minutes)" : ""))
             }
         }
         if let needed = requirement.organization {
-            guard let organizationID else { return .deny("action \(action) needs an organisation at \(needed.rawValue)") }
+            guard let organizationID else { return .deny("action \(action.rawValue) needs an organisation at \(needed.rawValue)") }
             let level = try organization(id: organizationID).assessment.level
-            if level < needed { return .deny("organisation \(organizationID) is at \(level.rawValue); \(action) needs \(needed.rawValue)") }
+            if level < needed { return .deny("organisation \(organizationID) is at \(level.rawValue); \(action.rawValue) needs \(needed.rawValue)") }
         }
         if requirement.authorization, let organizationID {
-            guard let personID else { return .deny("action \(action) needs a person authorised by the organisation") }
+            guard let personID else { return .deny("action \(action.rawValue) needs a person authorised by the organisation") }
             let organization = try store.read { try $0.organization(id: organizationID) }
             // The legal representative acts for the organisation without a separate authorisation.
             if organization?.legalRepresentativeID != personID {
                 let grants = try store.read { try $0.authorizations(organizationID: organizationID, personID: personID) }
-                let valid = grants.filter { $0.revokedAt == nil && $0.validFrom <= now.addingTimeInterval(0.001) && $0.validTo > now && $0.scope.split(separator: ",").contains(Substring(action)) }
+                let valid = grants.filter { $0.revokedAt == nil && $0.validFrom <= now.addingTimeInterval(0.001) && $0.validTo > now && $0.scope.split(separator: ",").contains(Substring(action.rawValue)) }
                 if valid.isEmpty {
-                    let expired = grants.contains { $0.validTo <= now && $0.scope.split(separator: ",").contains(Substring(action)) }
-                    return .deny(expired ? "the authorisation of person \(personID) for \(action) has expired"
-                                         : "person \(personID) holds no authorisation from organisation \(organizationID) for \(action)")
+                    let expired = grants.contains { $0.validTo <= now && $0.scope.split(separator: ",").contains(Substring(action.rawValue)) }
+                    return .deny(expired ? "the authorisation of person \(personID) for \(action.rawValue) has expired"
+                                         : "person \(personID) holds no authorisation from organisation \(organizationID) for \(action.rawValue)")
                 }
             }
         }

@@ -86,9 +86,9 @@ public final class SealService: Sendable {
         guard end > now, end <= now.addingTimeInterval(TimeInterval(type.validityDays) * 86400 + 60) else {
             throw TrustError.invalid("validTo must be in the future and at most \(type.validityDays) days away for \(code) seals")
         }
-        // The policy's seal.apply rule, then the type's own levels.
+        // The policy's seal.apply rule, then the type's own levels (a refusal of either is audited once).
         if case .deny(let reason) = try identity.decide(principal: principal, personID: applicantPersonID, organizationID: organizationID,
-                                                        action: "seal.apply", resource: "organization:\(organizationID)") {
+                                                        action: .sealApply, resource: "organization:\(organizationID)") {
             throw TrustError(.forbidden, reason)
         }
         let personLevel = try identity.person(id: applicantPersonID).assessment.level
@@ -96,8 +96,8 @@ public final class SealService: Sendable {
         if personLevel < type.applicantLevel || orgLevel < type.organizationLevel {
             let reason = "\(code) seals need the applicant at \(type.applicantLevel.rawValue) and the organisation at \(type.organizationLevel.rawValue)"
                 + " (they are at \(personLevel.rawValue) and \(orgLevel.rawValue))"
-            _ = try identity.decide(principal: principal, personID: applicantPersonID, organizationID: organizationID, action: "seal.apply.\(code)",
-                                    resource: "organization:\(organizationID)")
+            try identity.recordDenial(principal: principal, action: .sealApply, personID: applicantPersonID, organizationID: organizationID,
+                                      resource: "organization:\(organizationID)", reason: reason)
             throw TrustError(.forbidden, reason)
         }
         let id = Hex.encode(SecureRandom.bytes(16))
@@ -225,7 +225,7 @@ public final class SealService: Sendable {
         }
         let current = try load(id)
         if case .deny(let reason) = try identity.decide(principal: principal, personID: nil, organizationID: current.organizationID,
-                                                        action: "seal.grant", resource: "seal:\(id)") {
+                                                        action: .sealGrant, resource: "seal:\(id)") {
             throw TrustError(.forbidden, reason)
         }
         let grant = SealGrantRecord(id: Hex.encode(SecureRandom.bytes(16)), sealID: id, granteeKind: grantee.kind, granteeID: grantee.id,

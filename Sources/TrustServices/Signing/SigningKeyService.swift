@@ -43,10 +43,10 @@ public final class SigningKeyService: Sendable {
 
     public func create(by principal: Principal, owner: Owner, keyType: KeyType) throws -> Details {
         guard principal.roles.contains(.platform) else { throw TrustError(.forbidden, "only platform principals create signing keys") }
-        let personID: String, organizationID: String?, action: String, profile: String
+        let personID: String, organizationID: String?, action: PolicyAction, profile: String
         switch owner {
-        case .person(let id): (personID, organizationID, action, profile) = (id, nil, "key.create.person", "person-signing")
-        case .organization(let id, let person): (personID, organizationID, action, profile) = (person, id, "key.create.org", "org-signing")
+        case .person(let id): (personID, organizationID, action, profile) = (id, nil, .keyCreatePerson, "person-signing")
+        case .organization(let id, let person): (personID, organizationID, action, profile) = (person, id, .keyCreateOrg, "org-signing")
         }
         guard try ca.profiles.profile(profile).keyTypes.contains(keyType.rawValue) else {
             throw TrustError.invalid("profile \(profile) does not allow \(keyType.rawValue) keys")

@@ -245,7 +245,7 @@ public final class SigningService: Sendable {
         }
         if let person = request.signerPersonID {
             let level = AssuranceLevel(rawValue: grant.minLevel) ?? .advanced
-            if case .deny(let reason) = try identity.decide(principal: principal, personID: person, organizationID: nil, action: "sign.with-seal",
+            if case .deny(let reason) = try identity.decide(principal: principal, personID: person, organizationID: nil, action: .signWithSeal,
                                                             grantLevel: level, resource: "seal:\(seal.id)") {
                 return .failure(TrustError(.forbidden, reason))
             }
@@ -269,7 +269,7 @@ public final class SigningService: Sendable {
             return .failure(TrustError(.forbidden, "signing with key \(id) needs the signer (its holder, person \(key.personID))"))
         }
         guard person == key.personID else { return .failure(TrustError(.forbidden, "person \(person) does not hold signing key \(id)")) }
-        let action = key.organizationID == nil ? "sign.with-key" : "sign.with-org-key"
+        let action: PolicyAction = key.organizationID == nil ? .signWithKey : .signWithOrgKey
         if case .deny(let reason) = try identity.decide(principal: principal, personID: person, organizationID: key.organizationID, action: action,
                                                         resource: "signing-key:\(id)") {
             return .failure(TrustError(.forbidden, reason))
