@@ -18,6 +18,11 @@ public struct MaintenanceService: Service {
     }
 
     public func run() async throws {
+        do {
+            try api.appliance.audit.catchUpAnchors()
+        } catch {
+            logger.error("audit anchor file could not be brought up to date", metadata: ["error": "\(error)"])
+        }
         let perHour = max(1, Int(3600 / max(1, interval.components.seconds)))
         try? await cancelWhenGracefulShutdown {
             var ticks = 0  // local to the one task that runs the loop
@@ -26,6 +31,15 @@ public struct MaintenanceService: Service {
                 ticks += 1
                 tick(hourly: ticks % perHour == 0)
             }
+        }
+        // The server has drained (it stops before this service): seal the log's end with a checkpoint, so records
+        // removed from it while the daemon is down cannot go unnoticed.
+        do {
+            if let checkpoint = try api.appliance.audit.checkpoint(actor: "system:shutdown") {
+                logger.info("audit checkpoint at shutdown", metadata: ["seq": "\(checkpoint.seq)"])
+            }
+        } catch {
+            logger.error("audit checkpoint at shutdown failed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -7,18 +7,23 @@ import TrustStore
 /// The audit log's signed checkpoints and full verification.
 ///
 /// The hash chain itself is kept by TrustStore (each record appended in the transaction of its change). A checkpoint
-/// signs "the chain head is record N with hash H" with the audit key held in key custody; verification walks the
-/// chain, then checks every checkpoint's signature and that it matches the chain.
+/// appends an `audit.checkpoint` record and signs "record N has hash H" for that very record, with the audit key held
+/// in key custody, so a checkpoint covers itself; it is stored in the database and appended to the anchor file
+/// outside it. Verification walks the chain, checks every checkpoint (database and file) against it and its
+/// signature, and reconciles certificate statuses with their audit records.
 public struct AuditService: Sendable {
     public let store: TrustStore
     public let keys: any KeyStore
+    /// The checkpoints outside the database (`nil` only for stores without a data directory, e.g. in tests).
+    public let anchors: AuditAnchorFile?
     let clock: @Sendable () -> Date
 
     static let keySetting = "audit.key_id"
 
-    public init(store: TrustStore, keys: any KeyStore, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: TrustStore, keys: any KeyStore, anchors: AuditAnchorFile? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.keys = keys
+        self.anchors = anchors
         self.clock = clock
     }
 
@@ -39,8 +44,8 @@ public struct AuditService: Sendable {
         }
     }
 
-    /// Signs a checkpoint over the current chain head (and records that it did). `nil` when the log is empty or the
-    /// head is already checkpointed.
+    /// Appends a checkpoint record, signs it and stores the checkpoint, then anchors it in the file. `nil` when the
+    /// log is empty or its head is already a checkpoint.
     @discardableResult
     public func checkpoint(actor: String) throws -> AuditCheckpointRecord? {
         guard let keyText = try store.read({ try $0.setting(Self.keySetting) }) else {
@@ -48,18 +53,21 @@ public struct AuditService: Sendable {
         }
         let signer = try KeyStoreSigner(store: keys, keyID: try KeyID(keyText))
         let now = clock()
-        return try store.write { tx -> AuditCheckpointRecord? in
+        let made = try store.write { tx -> AuditCheckpointRecord? in
             guard let head = try tx.reader.auditHead() else { return nil }
-            if try tx.reader.auditCheckpoints().last?.seq == head.seq { return nil }
+            let last = try tx.reader.auditCheckpoints().last
+            if last?.seq == head.seq { return nil }
+            let record = try tx.appendAudit(AuditEntry(actor: actor, action: AuditChain.checkpointAction, object: "audit:log",
+                                                       details: ["previousCheckpoint": last.map { String($0.seq) } ?? "-"]), at: now)
             let time = AuditFormat.time(now)
-            let signature = try custody { try signer.sign(AuditChain.checkpointMessage(seq: head.seq, hash: head.hash, time: time)) }
-            let record = AuditCheckpointRecord(seq: head.seq, time: time, hash: head.hash, keyID: keyText,
-                                               algorithm: signer.signatureAlgorithm.description, signature: Data(signature))
-            try tx.insert(record)
-            try tx.appendAudit(AuditEntry(actor: actor, action: "audit.checkpoint", object: "audit:\(head.seq)",
-                                          details: ["hash": head.hash]), at: now)
-            return record
+            let signature = try custody { try signer.sign(AuditChain.checkpointMessage(seq: record.seq, hash: record.hash, time: time)) }
+            let checkpoint = AuditCheckpointRecord(seq: record.seq, time: time, hash: record.hash, keyID: keyText,
+                                                   algorithm: signer.signatureAlgorithm.description, signature: Data(signature))
+            try tx.insert(checkpoint)
+            return checkpoint
         }
+        if let made { try anchors?.append(made) }
+        return made
     }
 
     /// Checkpoints when at least `interval` records were appended since the last one.
@@ -68,6 +76,12 @@ public struct AuditService: Sendable {
         let (head, last) = try store.read { (try $0.auditHead()?.seq ?? 0, try $0.auditCheckpoints().last?.seq ?? 0) }
         guard head - last >= interval else { return nil }
         return try checkpoint(actor: actor)
+    }
+
+    /// Writes database checkpoints missing from the anchor file (after a crash between commit and append).
+    public func catchUpAnchors() throws {
+        guard let anchors else { return }
+        try anchors.catchUp(with: try store.read { try $0.auditCheckpoints() })
     }
 
     /// The verdict on the whole log.
@@ -79,24 +93,34 @@ public struct AuditService: Sendable {
         public var isIntact: Bool { firstBroken == nil }
     }
 
-    /// Walks the chain and checks every checkpoint signature.
+    /// Walks the chain, checks every checkpoint signature (in the database and in the anchor file) and reconciles
+    /// certificate statuses (see ``StoreReader/verifyAuditChain(anchors:)``).
     public func verify() throws -> Report {
-        let chain = try store.read { try $0.verifyAuditChain() }
+        let anchored: [AuditAnchor]
+        do {
+            anchored = try anchors?.read() ?? []
+        } catch let error as TrustError {
+            let count = try store.read { try $0.auditCount() }
+            return Report(records: count, checkpoints: 0, firstBroken: (0, error.message))
+        }
+        let chain = try store.read { try $0.verifyAuditChain(anchors: anchored) }
         if let broken = chain.firstBroken {
             return Report(records: chain.records, checkpoints: chain.checkpoints, firstBroken: broken)
         }
-        for checkpoint in try store.read({ try $0.auditCheckpoints() }) {
+        let signed = try store.read { try $0.auditCheckpoints() }.map { ($0.seq, $0.hash, $0.time, $0.keyID, $0.signature, "") }
+            + anchored.map { ($0.seq, $0.hash, $0.time, $0.keyID, $0.signature, " (anchor file)") }
+        for (seq, hash, time, keyID, signature, place) in signed {
             let key: PublicKey
             do {
-                key = try custody { try keys.publicKey(try KeyID(checkpoint.keyID)) }
+                key = try custody { try keys.publicKey(try KeyID(keyID)) }
             } catch {
                 return Report(records: chain.records, checkpoints: chain.checkpoints,
-                              firstBroken: (checkpoint.seq, "checkpoint key \(checkpoint.keyID) is not in key custody"))
+                              firstBroken: (seq, "checkpoint key \(keyID)\(place) is not in key custody"))
             }
-            let message = AuditChain.checkpointMessage(seq: checkpoint.seq, hash: checkpoint.hash, time: checkpoint.time)
-            guard (try? key.isValidSignature(Array(checkpoint.signature), for: message)) == true else {
+            let message = AuditChain.checkpointMessage(seq: seq, hash: hash, time: time)
+            guard (try? key.isValidSignature(Array(signature), for: message)) == true else {
                 return Report(records: chain.records, checkpoints: chain.checkpoints,
-                              firstBroken: (checkpoint.seq, "checkpoint signature does not verify"))
+                              firstBroken: (seq, "checkpoint \(seq)\(place): the signature does not verify"))
             }
         }
         return Report(records: chain.records, checkpoints: chain.checkpoints, firstBroken: nil)

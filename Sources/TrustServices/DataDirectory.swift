@@ -29,6 +29,8 @@ public struct DataDirectory: Sendable {
     /// The default registry adapters' data (persons, organisations, real-name records), loaded at every start.
     public var registryPath: String { "\(path)/registry.csv" }
     public var otpOutboxPath: String { "\(path)/otp-outbox" }
+    /// Audit checkpoints outside the database (append-only, one line each).
+    public var auditAnchorPath: String { "\(path)/audit-checkpoints" }
     /// Foreign CA certificates trusted for validation (other provinces' CAs).
     public var trustedCertificatesPath: String { "\(path)/certs/trusted" }
     /// CRLs of those foreign CAs (DER or PEM), refreshed by the operator; trustd's own CAs need none.
@@ -165,7 +167,7 @@ public struct DataDirectory: Sendable {
         let timestamps = TimestampAuthority(ca: ca, keys: keys, identities: identities)
         let marker = completionMarkerPath
         return Appliance(store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity), identities: identities,
-                         audit: AuditService(store: store, keys: keys),
+                         audit: AuditService(store: store, keys: keys, anchors: AuditAnchorFile(path: auditAnchorPath)),
                          identity: identity, seals: seals,
                          timestamps: timestamps,
                          signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),

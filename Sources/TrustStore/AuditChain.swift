@@ -23,6 +23,8 @@ public struct AuditEntry: Sendable, Hashable {
 /// previous hash 64 zeros. The canonical form length-prefixes every field, so no field boundary can be moved.
 public enum AuditChain {
     public static let genesis = String(repeating: "0", count: 64)
+    /// The action of the record a checkpoint covers (the checkpoint signs that record's own hash).
+    public static let checkpointAction = "audit.checkpoint"
 
     static func canonical(seq: Int64, time: String, actor: String, action: String, object: String, outcome: String, details: String) -> [UInt8] {
         var out: [UInt8] = []

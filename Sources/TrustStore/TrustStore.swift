@@ -148,48 +148,6 @@ public struct StoreReader {
     public func auditCheckpoints() throws -> [AuditCheckpointRecord] {
         try AuditCheckpointRecord.order(Column("seq")).fetchAll(db)
     }
-
-    /// Walks the whole chain in order and reports the first record that breaks it: a gap or reorder in
-    /// sequence numbers, a previous-hash mismatch (deleted or inserted record), or a hash mismatch (edited record).
-    /// Checkpoints must match the chain at their sequence number (catching truncation of the tail).
-    public func verifyAuditChain() throws -> AuditVerification {
-        var previousHash = AuditChain.genesis
-        var expectedSeq: Int64 = 1
-        var count = 0
-        var hashes: [Int64: String] = [:]
-        let checkpoints = try auditCheckpoints()
-        let wanted = Set(checkpoints.map(\.seq))
-        let cursor = try AuditRecord.order(Column("seq")).fetchCursor(db)
-        while let record = try cursor.next() {
-            count += 1
-            if record.seq != expectedSeq {
-                return AuditVerification(records: count, checkpoints: checkpoints.count,
-                                         firstBroken: (record.seq, "expected sequence number \(expectedSeq): a record was removed or reordered"))
-            }
-            if record.prevHash != previousHash {
-                return AuditVerification(records: count, checkpoints: checkpoints.count,
-                                         firstBroken: (record.seq, "previous-hash does not match record \(record.seq - 1): a record was removed, inserted or reordered"))
-            }
-            if AuditChain.recomputedHash(record) != record.hash {
-                return AuditVerification(records: count, checkpoints: checkpoints.count,
-                                         firstBroken: (record.seq, "content does not match its hash: the record was edited"))
-            }
-            if wanted.contains(record.seq) { hashes[record.seq] = record.hash }
-            previousHash = record.hash
-            expectedSeq += 1
-        }
-        for checkpoint in checkpoints {
-            guard let hash = hashes[checkpoint.seq] else {
-                return AuditVerification(records: count, checkpoints: checkpoints.count,
-                                         firstBroken: (checkpoint.seq, "checkpoint names record \(checkpoint.seq), which is missing: the log was truncated"))
-            }
-            if hash != checkpoint.hash {
-                return AuditVerification(records: count, checkpoints: checkpoints.count,
-                                         firstBroken: (checkpoint.seq, "checkpoint hash differs from the chain at record \(checkpoint.seq)"))
-            }
-        }
-        return AuditVerification(records: count, checkpoints: checkpoints.count, firstBroken: nil)
-    }
 }
 
 /// Write access; everything done through one value commits together.
