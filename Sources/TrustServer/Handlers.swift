@@ -8,6 +8,15 @@ import TrustModel
 import TrustServices
 import TrustStore
 
+/// Who may read `/metrics`.
+public enum MetricsAccess: String, Sendable, CaseIterable {
+    /// Anyone who can connect (the default on loopback, where a local Prometheus scrapes).
+    case `public`
+    /// Callers with a bearer token of an auditor or admin (the default elsewhere; Prometheus sends one with
+    /// `authorization: { credentials_file: … }`).
+    case token
+}
+
 /// What the HTTP layer talks to: the wired services of one installation.
 public struct TrustAPI: Sendable {
     public let appliance: Appliance
@@ -15,11 +24,17 @@ public struct TrustAPI: Sendable {
     /// Where `/metrics` reads from. trustd also bootstraps swift-metrics with it, so Hummingbird's request
     /// counters and durations land here too.
     public let metrics: PrometheusCollectorRegistry
+    public let metricsAccess: MetricsAccess
+    /// The daemon's open connections (for a gauge); `nil` in router-only tests.
+    public let connections: ConnectionTable?
 
-    public init(appliance: Appliance, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(appliance: Appliance, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), metricsAccess: MetricsAccess = .public,
+                connections: ConnectionTable? = nil) {
         self.appliance = appliance
         self.access = AccessService(store: appliance.store)
         self.metrics = metrics
+        self.metricsAccess = metricsAccess
+        self.connections = connections
     }
 }
 
@@ -31,8 +46,10 @@ public func buildRouter(_ api: TrustAPI, clientCertificates: Bool = false) -> Ro
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthenticationMiddleware(access: api.access, clientCertificates: clientCertificates))
     let handlers = Handlers(api: api)
-    for spec in RouteTable.routes {
-        let handler = handlers.handler(for: spec)
+    for declared in RouteTable.routes {
+        let handler = handlers.handler(for: declared)
+        let spec = declared.path == "/metrics" && api.metricsAccess == .token
+            ? RouteSpec(declared.method, declared.path, .roles([.auditor, .admin])) : declared
         router.on(RouterPath(spec.path == "/ocsp/{request}" ? "/ocsp/**" : spec.path), method: spec.method) { request, context in
             guard spec.access.allows(context.principal) else {
                 guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "this route needs a bearer token") }
@@ -78,14 +95,15 @@ struct Handlers: Sendable {
         case (.get, "/openapi.yaml"): return { _, _ in
             text(OpenAPIDocument.yaml, contentType: "application/yaml") }
         case (.get, "/metrics"): return { _, _ in
-            // Domain gauges are read when scraped, so the request path carries no extra work.
-            let (certificates, revoked, audit) = try api.appliance.store.read { reader in
-                (try reader.certificateCount(), try reader.revokedCount(), try reader.auditCount())
-            }
-            gauge("certificates", "Certificates issued by trustd's CAs").set(to: Double(certificates))
-            gauge("certificates_revoked", "Revoked or held certificates").set(to: Double(revoked))
-            gauge("audit_records", "Records in the audit log").set(to: Double(audit))
+            // From memory only: the counts are refreshed by the maintenance loop, never by a scrape.
+            let counts = api.appliance.statistics.snapshot
+            gauge("certificates", "Certificates issued by trustd's CAs").set(to: Double(counts.certificates))
+            gauge("certificates_revoked", "Revoked or held certificates").set(to: Double(counts.revokedCertificates))
+            gauge("audit_records", "Records in the audit log").set(to: Double(counts.auditRecords))
             gauge("ocsp_cached_responses", "Pre-signed OCSP responses in the cache").set(to: Double(ca.ocsp.cachedResponseCount))
+            if let connections = api.connections {
+                gauge("connections_open", "Client connections open now").set(to: Double(connections.openCount))
+            }
             return text(api.metrics.emitToString(), contentType: "text/plain; version=0.0.4") }
         case (.get, "/v1/cas"): return { _, _ in try json(CAList(cas: ca.list().map(CAView.init))) }
         case (.get, "/v1/cas/{ca}/certificate"): return { request, context in

@@ -23,6 +23,7 @@ public struct MaintenanceService: Service {
         } catch {
             logger.error("audit anchor file could not be brought up to date", metadata: ["error": "\(error)"])
         }
+        refreshStatistics()
         let perHour = max(1, Int(3600 / max(1, interval.components.seconds)))
         try? await cancelWhenGracefulShutdown {
             var ticks = 0  // local to the one task that runs the loop
@@ -43,8 +44,13 @@ public struct MaintenanceService: Service {
         }
     }
 
+    func refreshStatistics() {
+        do { try api.appliance.statistics.refresh() } catch { logger.error("metrics counts failed", metadata: ["error": "\(error)"]) }
+    }
+
     /// One round of housekeeping (public for tests).
     public func tick(hourly: Bool) {
+        refreshStatistics()
         do {
             if let checkpoint = try api.appliance.audit.checkpointIfDue(every: hourly ? 1 : 1000, actor: "system:maintenance") {
                 logger.info("audit checkpoint", metadata: ["seq": "\(checkpoint.seq)"])

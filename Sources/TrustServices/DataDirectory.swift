@@ -176,7 +176,8 @@ public struct DataDirectory: Sendable {
                          counter: CounterCheckService(store: store, identity: identity, ca: ca, cardIssuers: { [cardIssuers = cardIssuersPath] in
                              try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
                          }),
-                         readiness: ReadinessProbe(store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }))
+                         readiness: ReadinessProbe(store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
+                         statistics: ApplianceStatistics(store: store))
     }
 }
 
@@ -199,4 +200,6 @@ public struct Appliance: Sendable {
     public let counter: CounterCheckService
     /// Whether the appliance can serve: installation complete and database answering.
     public let readiness: ReadinessProbe
+    /// Counts for the metrics endpoint, refreshed by the maintenance loop.
+    public let statistics: ApplianceStatistics
 }

@@ -16,6 +16,7 @@ import Yams
 ///   ca: rsa-issuing               # an RSA or ECDSA issuing CA of trustd
 ///   names: [trustd.example.gov.cn, 10.0.0.5]
 ///   clientCertificates: optional  # none | optional | required (mutual TLS for platforms)
+/// metrics: token                  # who reads /metrics: public | token (default: public on loopback, else token)
 /// connections:
 ///   maxOpen: 4096                 # default: 3/4 of the descriptor limit left after a reserve, at most 16384
 ///   headerTimeoutSeconds: 10      # a request head must arrive within this
@@ -30,6 +31,7 @@ struct DaemonConfiguration: Decodable {
     var logLevel: String?
     var tls: TLS?
     var connections: Connections?
+    var metrics: String?
 
     struct TLS: Decodable {
         var enabled: Bool?
@@ -46,7 +48,7 @@ struct DaemonConfiguration: Decodable {
 
     /// The keys each mapping may hold, by path ("" is the top level).
     static let knownKeys: [String: Set<String>] = [
-        "": ["data", "listen", "policies", "logLevel", "tls", "connections"],
+        "": ["data", "listen", "policies", "logLevel", "tls", "connections", "metrics"],
         "tls": ["enabled", "ca", "names", "clientCertificates"],
         "connections": ["maxOpen", "headerTimeoutSeconds", "idleTimeoutSeconds"],
     ]

@@ -52,10 +52,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds an idle keep-alive connection stays open. (default: 60)")
     var idleTimeout: Double?
 
+    @Option(name: .long, help: "Who may read /metrics: public, or token (auditor or admin). (default: public on loopback, token otherwise)")
+    var metrics: String?
+
     struct Settings {
         var data = "trustd-data", listen = "127.0.0.1:8443", policies = "policies", logLevel = Logger.Level.info
         var tls = false, tlsCA = "rsa-issuing", tlsNames: [String] = [], clientCertificates = ClientCertificatePolicy.none
         var maxConnections: Int? = nil, headerTimeout = 10.0, idleTimeout = 60.0
+        var metrics: MetricsAccess? = nil
     }
 
     /// The file's values, then the command line's, then checks that need them all.
@@ -81,11 +85,19 @@ struct ServeCommand: AsyncParsableCommand {
                     settings.clientCertificates = policy
                 }
             }
+            if let value = file.metrics {
+                guard let access = MetricsAccess(rawValue: value) else { throw ValidationError("\(config): metrics must be public or token") }
+                settings.metrics = access
+            }
             if let connections = file.connections {
                 if let value = connections.maxOpen { settings.maxConnections = value }
                 if let value = connections.headerTimeoutSeconds { settings.headerTimeout = value }
                 if let value = connections.idleTimeoutSeconds { settings.idleTimeout = value }
             }
+        }
+        if let metrics {
+            guard let access = MetricsAccess(rawValue: metrics) else { throw ValidationError("--metrics must be public or token") }
+            settings.metrics = access
         }
         if let maxConnections { settings.maxConnections = maxConnections }
         if let headerTimeout { settings.headerTimeout = headerTimeout }
@@ -153,22 +165,23 @@ struct ServeCommand: AsyncParsableCommand {
             let appliance = try directory.open()
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-            let api = TrustAPI(appliance: appliance, metrics: registry)
-            say("trustd: admin token: \(directory.adminTokenPath) (mode 0600)")
             let level = settings.logLevel
             LoggingSystem.bootstrap { label in
                 var handler = JSONLogHandler(label: label)
                 handler.logLevel = level
                 return handler
             }
-            let router = buildRouter(api, clientCertificates: settings.clientCertificates != .none)
-            let serverConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "trustd",
-                                                               backlog: 1024)
             let logger = Logger(label: "trustd")
             let connections = ConnectionTable(limits: ConnectionLimits(
                 maxOpen: settings.maxConnections ?? ConnectionLimits.defaultMaxOpen(descriptorLimit: descriptorLimit),
                 headerTimeout: .milliseconds(Int64(settings.headerTimeout * 1000)),
                 idleTimeout: .milliseconds(Int64(settings.idleTimeout * 1000))), logger: logger)
+            let metricsAccess = settings.metrics ?? (address.isLoopback ? .public : .token)
+            let api = TrustAPI(appliance: appliance, metrics: registry, metricsAccess: metricsAccess, connections: connections)
+            say("trustd: admin token: \(directory.adminTokenPath) (mode 0600); /metrics is \(metricsAccess == .public ? "public" : "for auditor and admin tokens")")
+            let router = buildRouter(api, clientCertificates: settings.clientCertificates != .none)
+            let serverConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "trustd",
+                                                               backlog: 1024)
             let onRunning: @Sendable (any Channel) async -> Void = { channel in
                 try? await channel.pipeline.addHandler(AcceptErrorLogger(logger: logger), position: .first)
                 let port = channel.localAddress?.port ?? address.port

@@ -369,6 +369,39 @@ extension RouteAccess {
             #expect(body.contains("trustd_ocsp_cached_responses 0"))
         }
     }
+
+    /// A scrape reads memory only: the counts change when the maintenance loop refreshes them, not per request.
+    @Test func countsComeFromMemoryRefreshedByMaintenance() async throws {
+        let fixture = try ServerFixture()
+        try fixture.api.appliance.statistics.refresh()
+        @Sendable func certificates(_ client: any TestClientProtocol) async throws -> String {
+            let body = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            return String(body.split(separator: "\n").first { $0.hasPrefix("trustd_certificates ") } ?? "")
+        }
+        try await fixture.application.test(.router) { client in
+            let before = try await certificates(client)
+            let key = try PrivateKey.generate(.p256)
+            let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "m.example.cn"]), key: key,
+                                                         subjectAlternativeNames: [.dns("m.example.cn")])
+            _ = try fixture.api.appliance.ca.issue(csr: csr, profile: "tls-server", ca: "rsa-issuing", actor: "test")
+            let unchanged = try await certificates(client)
+            #expect(unchanged == before, "a scrape does not count the table")
+            MaintenanceService(api: fixture.api).tick(hourly: false)
+            let refreshed = try await certificates(client)
+            #expect(refreshed != before)
+        }
+    }
+
+    @Test func tokenAccessKeepsMetricsForAuditorsAndAdmins() async throws {
+        let fixture = try ServerFixture()
+        let api = TrustAPI(appliance: fixture.api.appliance, metricsAccess: .token)
+        try await Application(router: buildRouter(api)).test(.router) { client async throws in
+            #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
+            #expect(try await client.execute(uri: "/metrics", method: .get, headers: bearer(fixture.tokens[.platform])).status == .forbidden)
+            #expect(try await client.execute(uri: "/metrics", method: .get, headers: bearer(fixture.tokens[.auditor])).status == .ok)
+            #expect(try await client.execute(uri: "/metrics", method: .get, headers: bearer(fixture.adminToken)).status == .ok)
+        }
+    }
 }
 
 @Suite struct RequestLogTests {
