@@ -22,6 +22,9 @@ public struct TrustError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notConfigured = Code("not_configured")
         /// A check of stored data failed (audit chain, tampered record).
         public static let integrity = Code("integrity_failure")
+        /// The request was well-formed and the verification it asked for ran, but did not confirm the subject (a
+        /// registry mismatch or an unknown person); the failed evidence is recorded.
+        public static let verificationFailed = Code("verification_failed")
     }
 
     public let code: Code

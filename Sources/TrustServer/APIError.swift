@@ -36,6 +36,7 @@ struct APIError: HTTPResponseError {
             case .unauthenticated: .unauthorized
             case .forbidden: .forbidden
             case .unavailable, .notConfigured: .serviceUnavailable
+            case .verificationFailed: .unprocessableContent
             default: .internalServerError
             }
             return APIError(status, error.code.name, error.message)

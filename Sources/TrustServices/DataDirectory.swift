@@ -151,8 +151,7 @@ public struct DataDirectory: Sendable {
         let policy = try AssurancePolicyLoader.load(assurancePolicyPath)
         let ca = CertificateAuthority(store: store, keys: keys, profiles: profiles, configuration: configuration)
         let secrets = try IdentitySecrets.load(path: identityKeyPath)
-        let registry = SQLiteRegistry(store: store)
-        if FileManager.default.fileExists(atPath: registryPath) { _ = try registry.load(csv: registryPath, secrets: secrets) }
+        let registry = try ReloadingRegistry(registry: SQLiteRegistry(store: store), path: registryPath, secrets: secrets)
         let trusted = trustedCertificatesPath, foreignCRLs = foreignCRLsPath
         let anchors = TrustAnchorSource { try TrustAnchors.load(ca: ca, trustedDirectory: trusted, crlDirectory: foreignCRLs) }
         let identity = IdentityService(store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),

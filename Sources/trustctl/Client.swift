@@ -82,6 +82,7 @@ struct CallFailure: Error {
         case 401, 403: TrustctlExit.permission
         case 404: TrustctlExit.notFound
         case 409: TrustctlExit.conflict
+        case 422: TrustctlExit.failure  // the request was fine, the check it ran failed (a registry did not confirm)
         case 400..<500: TrustctlExit.dataError
         default: TrustctlExit.unavailable
         }

@@ -11,6 +11,8 @@ enum TrustctlExit {
     static let conflict: Int32 = 4
     static let dataError: Int32 = 65
     static let unavailable: Int32 = 69
+    /// An output file would replace one the user did not name (EX_CANTCREAT).
+    static let cannotCreate: Int32 = 73
     static let ioError: Int32 = 74
     /// `trustctl verify`: the report is INDETERMINATE (EX_TEMPFAIL: more information or a later try may decide it).
     static let indeterminate: Int32 = 75
@@ -76,6 +78,11 @@ private func exitCode(_ code: KeyCustodyError.Code) -> Int32 {
     case .storageFailure: TrustctlExit.ioError
     default: TrustctlExit.failure
     }
+}
+
+/// A line for people on stderr, so stdout carries only what scripts capture.
+func note(_ message: String) {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
 }
 
 func fail(_ message: String, code: Int32) -> ExitCode {

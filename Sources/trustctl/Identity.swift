@@ -92,9 +92,11 @@ extension TrustctlCommand.Person {
                 let body = VerificationRequest(method: method, otpId: otpId, code: code, session: session)
                 let reply = try await client.call(.POST, "/v1/persons/\(segment(id))/verifications", body: Array(try JSONEncoder().encode(body)))
                 if reply.status == 202 {
+                    // The code's id on stdout (OTP=$(trustctl person verify P --method sms-otp)); the rest for people.
                     let sent = try JSONDecoder().decode(OTPSent.self, from: Data(reply.body))
                     if output.json { return try printJSON(sent) }
-                    return print("code sent: otp id \(sent.otpId), expires \(sent.expiresAt)")
+                    note("code sent (otp id \(sent.otpId), expires \(sent.expiresAt)); check it with --otp-id \(sent.otpId) --code CODE")
+                    return print(sent.otpId)
                 }
                 try printPerson(try JSONDecoder().decode(PersonView.self, from: Data(reply.body)), json: output.json)
             }

@@ -86,6 +86,7 @@ extension TrustctlCommand.Keys {
 
         func run() throws {
             try runReportingErrors {
+                try SecureFile.makePrivateDirectory(URL(fileURLWithPath: kekFile).deletingLastPathComponent().path)
                 let kek = try KeyEncryptionKey.generate(writingTo: kekFile)
                 print("KEK \(kek.identifier) written to \(kekFile) (mode 0600). Back it up: keys stored under it are useless without it.")
             }

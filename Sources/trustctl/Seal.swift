@@ -244,7 +244,8 @@ extension TrustctlCommand.Seal {
         @OptionGroup var server: ServerOptions
         @Argument(help: "Seal id.") var id: String
         @Option(name: .long, help: "Where to write the DER SESeal.") var out: String
-        @Option(name: .long, help: "Where to write the picture (default: next to --out, with the picture's extension).") var picture: String?
+        @Option(name: .long, help: "Where to write the picture (default: next to --out, with the picture's extension; never over an existing file).") var picture: String?
+        @Flag(name: .long, help: "Overwrite an existing picture file at the default path.") var force = false
 
         func run() async throws {
             try await reportingErrors {
@@ -254,6 +255,11 @@ extension TrustctlCommand.Seal {
                 let image = try await client.call(.GET, "/v1/seals/\(segment(id))/picture", accept: "image/*")
                 let ext = (image.contentType ?? "image/png").replacingOccurrences(of: "image/", with: "")
                 let picturePath = picture ?? URL(fileURLWithPath: out).deletingPathExtension().path + "." + (ext == "jpeg" ? "jpg" : ext)
+                // The default path is derived, so the user did not name it: never replace a file there silently (it is
+                // often the picture the seal was applied with).
+                if picture == nil, !force, FileManager.default.fileExists(atPath: picturePath) {
+                    throw fail("\(picturePath) exists; name the picture file with --picture, or pass --force", code: TrustctlExit.cannotCreate)
+                }
                 try writeFile(picturePath, image.body)
                 print("\(out) (\(eseal.body.count) bytes), \(picturePath)")
             }

@@ -35,7 +35,10 @@ extension TrustctlCommand.SigningKey {
                 let key = try await server.client().post(SigningKeyView.self, "/v1/keys", SigningKeyRequest(
                     owner: organization == nil ? "person" : "organization", personId: person, organizationId: organization, keyType: keyType))
                 if let certificateOut { try writeFile(certificateOut, Array(key.certificate.utf8)) }
-                try printSigningKey(key, json: output.json)
+                // Like every create command: the new id on stdout (K=$(trustctl signing-key create …)); --json for all of it.
+                if output.json { return try printJSON(key) }
+                note("signing key \(key.id): \(key.keyType), certificate \(key.certificateSerial)")
+                print(key.id)
             }
         }
     }

@@ -87,8 +87,9 @@ public struct ProcessResult: Sendable {
 public enum Subprocess {
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [],
-                           environment: [String: String]? = nil) throws -> ProcessResult {
+                           environment: [String: String]? = nil, directory: String? = nil) throws -> ProcessResult {
         let process = Process()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
         process.arguments = arguments
         if let environment {

@@ -143,10 +143,10 @@ final class IdentityFixture: @unchecked Sendable {
         let levels = try fixture.ca.store.read { try $0.auditRecords(after: 0, limit: 1000) }.filter { $0.action == "identity.level" }
         #expect(levels.count >= 3 && levels.last!.details.contains(bankEvidence.id) && levels.last!.details.contains("primary"))
 
-        // A person the registry does not know: failed evidence recorded, level unchanged, 409 with the reason.
+        // A person the registry does not know: failed evidence recorded, level unchanged, 422 verification_failed with the reason.
         let wang = try identity.registerPerson(name: "王五", idNumber: "11010519491231002X", mobile: "13600136000", actor: "t")
         #expect { _ = try identity.verifyPopulationRegistry(personID: wang.record.id, actor: "t") } throws: {
-            ($0 as? TrustError)?.code == .conflict && ($0 as? TrustError)?.message.contains("not known") == true
+            ($0 as? TrustError)?.code == .verificationFailed && ($0 as? TrustError)?.message.contains("not known") == true
         }
         let after = try identity.person(id: wang.record.id)
         #expect(after.assessment.level == .anonymous && after.evidence.count == 1 && !after.evidence[0].passed)

@@ -448,8 +448,8 @@ public final class IdentityService: Sendable {
         }
         switch answer {
         case .confirmed: return
-        case .mismatch(let detail): throw TrustError.conflict("\(method.rawValue) check failed: \(detail)")
-        case .unknown: throw TrustError.conflict("\(method.rawValue) check failed: the subject is not known to \(source)")
+        case .mismatch(let detail): throw TrustError(.verificationFailed, "\(method.rawValue) check failed: \(detail)")
+        case .unknown: throw TrustError(.verificationFailed, "\(method.rawValue) check failed: the subject is not known to \(source)")
         }
     }
 
