@@ -184,7 +184,8 @@ import TrustCrypto
 
         let sent = try ctl(["person", "verify", id, "--method", "sms-otp"])
         #expect(sent.succeeded, "\(sent.stderr)")
-        let otpID = try #require(sent.stdout.split(separator: " ").firstIndex(of: "id").map { String(sent.stdout.split(separator: " ")[$0 + 1]).trimmingCharacters(in: .punctuationCharacters) })
+        let otpID = sent.stdout.trimmingCharacters(in: .whitespacesAndNewlines)  // the code's id alone on stdout
+        #expect(otpID.count == 16 && sent.stderr.contains("code sent"), "\(sent.stdout)\(sent.stderr)")
         #expect(try FileManager.default.attributesOfItem(atPath: dir.file("data/otp-outbox"))[.posixPermissions] as? Int == 0o600)
         let outbox = String(decoding: try dir.read("data/otp-outbox"), as: UTF8.self)
         let code = String(try #require(outbox.split(separator: " ").first { $0.hasPrefix("code=") }).dropFirst(5))
@@ -332,9 +333,12 @@ import TrustCrypto
                         as: "platform.token").status == 4)
 
         // The exported SESeal verifies with asn1crypto + gmssl.
-        let exported = try ctl(["seal", "export", seal, "--out", dir.file("seal.der")])
+        // The picture would land on seal.png, the file the seal was applied with: refused unless named or forced.
+        let overwriting = try ctl(["seal", "export", seal, "--out", dir.file("seal.der")])
+        #expect(overwriting.status == 73 && overwriting.stderr.contains("seal.png exists"), "\(overwriting.stderr)")
+        let exported = try ctl(["seal", "export", seal, "--out", dir.file("seal.der"), "--picture", dir.file("exported.png")])
         #expect(exported.succeeded, "\(exported.stderr)")
-        #expect(try dir.read("seal.png") == png)
+        #expect(try dir.read("exported.png") == png)
         let check = try Subprocess.run(try TestPaths.python, [TestPaths.pythonScript("ses_check.py"), "seal", dir.file("seal.der")])
         #expect(check.stdout.contains("\"maker_ok\": true") && check.stdout.contains("某某科技有限公司公章"), "\(check.stdout)\(check.stderr)")
 
