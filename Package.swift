@@ -55,22 +55,23 @@ let package = Package(
         // The JSON shapes of the HTTP API, shared by the server and trustctl.
         .target(name: "APIContract"),
         .target(
-            name: "TrustStore",
-            dependencies: ["TrustModel", "TrustCrypto", "KeyCustody", .product(name: "GRDB", package: "GRDB.swift")]
-        ),
-        .target(
             name: "TrustServices",
             dependencies: [
-                "TrustModel", "TrustStore", "TrustCrypto", "KeyCustody", "SealFormat", "CMSFormat", "BoundedCache",
+                "TrustModel", "TrustCrypto", "KeyCustody", "SealFormat", "CMSFormat", "BoundedCache",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
+        ),
+        // Store engines: the repositories TrustServices declares, implemented for SQLite (GRDB).
+        .target(
+            name: "TrustStore",
+            dependencies: ["TrustServices", "TrustModel", "TrustCrypto", "KeyCustody", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
         .target(
             name: "TrustServer",
             dependencies: [
-                "APIContract", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "CMSFormat",
+                "APIContract", "TrustServices", "TrustModel", "TrustCrypto", "KeyCustody", "CMSFormat",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -91,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "trustd",
             dependencies: [
-                "TrustCrypto", "KeyCustody", "CardReader", "TrustModel", "TrustServer", "TrustServices",
+                "TrustCrypto", "KeyCustody", "CardReader", "TrustModel", "TrustServer", "TrustServices", "TrustStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -58,7 +58,7 @@ public struct SealType: Sendable, Hashable {
     public let name: String
     /// The `SES_ESPropertyInfo.type` integer written into the seal.
     public let typeCode: Int
-    public let pictureFormats: [String]
+    public let pictureFormats: [SealPictureFormat]
     public let pictureMaxBytes: Int
     public let sizeMM: ClosedRange<Int>
     /// Certificate profile of the seal certificate.
@@ -72,7 +72,7 @@ public struct SealType: Sendable, Hashable {
     public let organizationLevel: AssuranceLevel
     public let validityDays: Int
 
-    public init(code: String, name: String, typeCode: Int, pictureFormats: [String], pictureMaxBytes: Int, sizeMM: ClosedRange<Int>,
+    public init(code: String, name: String, typeCode: Int, pictureFormats: [SealPictureFormat], pictureMaxBytes: Int, sizeMM: ClosedRange<Int>,
                 profile: String, ca: String, keyTypes: [String], applicantLevel: AssuranceLevel, organizationLevel: AssuranceLevel,
                 validityDays: Int) {
         self.code = code
@@ -90,17 +90,15 @@ public struct SealType: Sendable, Hashable {
     }
 
     /// Checks a picture against the type's rules by its magic bytes (never trusting the declared format alone).
-    public func checkPicture(format: String, data: [UInt8], widthMM: Int, heightMM: Int) throws {
-        let format = format.lowercased() == "jpg" ? "jpeg" : format.lowercased()
-        guard pictureFormats.contains(format) else {
-            throw TrustError.invalid("picture format \(format) is not allowed for \(code) (\(pictureFormats.joined(separator: ", ")))")
+    public func checkPicture(format name: String, data: [UInt8], widthMM: Int, heightMM: Int) throws {
+        guard let format = SealPictureFormat(name: name), pictureFormats.contains(format) else {
+            throw TrustError.invalid("picture format \(name) is not allowed for \(code) (\(pictureFormats.map(\.rawValue).joined(separator: ", ")))")
         }
         guard !data.isEmpty, data.count <= pictureMaxBytes else {
             throw TrustError.invalid("picture must be 1 to \(pictureMaxBytes) bytes for \(code), got \(data.count)")
         }
-        let magic: [String: [UInt8]] = ["png": [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "jpeg": [0xFF, 0xD8, 0xFF], "gif": Array("GIF8".utf8)]
-        guard let expected = magic[format], data.starts(with: expected) else {
-            throw TrustError.invalid("picture data is not a \(format) image")
+        guard data.starts(with: format.magic) else {
+            throw TrustError.invalid("picture data is not a \(format.rawValue) image")
         }
         guard sizeMM.contains(widthMM), sizeMM.contains(heightMM) else {
             throw TrustError.invalid("picture size must be \(sizeMM.lowerBound)–\(sizeMM.upperBound) mm for \(code), got \(widthMM)×\(heightMM)")

@@ -4,7 +4,6 @@ import Hummingbird
 import TrustCrypto
 import TrustModel
 import TrustServices
-import TrustStore
 
 /// `POST /v1/counter/challenges` and `POST /v1/counter/checks`: smart-card identity checks at service counters.
 extension Handlers {

@@ -3,13 +3,12 @@ import Foundation
 import TrustCrypto
 import TrustModel
 import TrustServices
-import TrustStore
 
 // Server-side constructors of the API's JSON shapes (defined in APIContract, shared with trustctl).
 
 extension CAView {
     init(_ info: CAInfo) {
-        self.init(name: info.name, algorithm: info.algorithm, role: info.role, certificate: info.certificate.pem, parent: info.parent,
+        self.init(name: info.name, algorithm: info.algorithm.rawValue, role: info.role.rawValue, certificate: info.certificate.pem, parent: info.parent,
                   subject: info.certificate.subject.description, serial: info.certificate.serialHex,
                   notAfter: UTCTime.iso8601(info.certificate.notAfter))
     }
@@ -21,14 +20,14 @@ extension CertificateView {
                   status: record.status.rawValue, notBefore: UTCTime.iso8601(record.notBefore), notAfter: UTCTime.iso8601(record.notAfter),
                   fingerprint: record.fingerprint, certificate: (try? Certificate(der: Array(record.der)).pem) ?? "",
                   revokedAt: record.revokedAt.map { UTCTime.iso8601($0) },
-                  reason: record.revocationReason.flatMap(RevocationReason.init(rawValue:))?.name)
+                  reason: record.revocationReason?.name)
     }
 }
 
 extension AuditView {
     init(_ record: AuditRecord) {
         self.init(seq: record.seq, time: record.time, actor: record.actor, action: record.action, object: record.object,
-                  outcome: record.outcome, details: record.details, hash: record.hash)
+                  outcome: record.outcome.rawValue, details: record.details, hash: record.hash)
     }
 }
 
@@ -60,7 +59,7 @@ extension AuthorizationView {
     init(_ record: AuthorizationRecord) {
         let now = Date()
         self.init(id: record.id, organizationId: record.organizationID, personId: record.personID, validFrom: UTCTime.iso8601(record.validFrom),
-                  validTo: UTCTime.iso8601(record.validTo), scope: record.scope.split(separator: ",").map(String.init),
+                  validTo: UTCTime.iso8601(record.validTo), scope: record.scope.map(\.rawValue),
                   revokedAt: record.revokedAt.map { UTCTime.iso8601($0) },
                   active: record.revokedAt == nil && record.validFrom <= now && record.validTo > now)
     }
@@ -79,13 +78,14 @@ extension OrganizationView {
 extension SealView {
     init(_ details: SealDetails) {
         let record = details.record
-        self.init(id: record.id, organizationId: record.organizationID, type: record.type, name: record.name, state: record.state, esId: record.esID,
-                  applicant: record.applicant, applicantId: record.applicantPersonID, keyType: record.keyType,
+        self.init(id: record.id, organizationId: record.organizationID, type: record.type, name: record.name, state: record.state.rawValue, esId: record.esID,
+                  applicant: record.applicant, applicantId: record.applicantPersonID, keyType: record.keyType.rawValue,
                   validFrom: UTCTime.iso8601(record.validFrom), validTo: UTCTime.iso8601(record.validTo),
                   certificateSerial: record.certificateSerial, filingNumber: record.filingNumber, filingAuthority: record.filingAuthority,
-                  nextSteps: SealLifecycle.allowed(from: SealState(rawValue: record.state) ?? .applied).map(\.rawValue),
+                  nextSteps: SealLifecycle.allowed(from: record.state).map(\.rawValue),
                   history: details.events.map {
-                      SealEventView(step: $0.step, to: $0.toState, actor: $0.actor, time: UTCTime.iso8601($0.time), from: $0.fromState, comment: $0.comment)
+                      SealEventView(step: $0.step.rawValue, to: $0.toState.rawValue, actor: $0.actor, time: UTCTime.iso8601($0.time),
+                                  from: $0.fromState?.rawValue, comment: $0.comment)
                   },
                   grants: details.grants.map(SealGrantView.init))
     }
@@ -93,7 +93,7 @@ extension SealView {
 
 extension SealGrantView {
     init(_ grant: SealGrantRecord) {
-        self.init(id: grant.id, granteeKind: grant.granteeKind, granteeId: grant.granteeID, minLevel: grant.minLevel,
+        self.init(id: grant.id, granteeKind: grant.granteeKind.rawValue, granteeId: grant.granteeID, minLevel: grant.minLevel.rawValue,
                   validFrom: UTCTime.iso8601(grant.validFrom), validTo: UTCTime.iso8601(grant.validTo), usageLimit: grant.usageLimit,
                   usageCount: grant.usageCount, withdrawnAt: grant.withdrawnAt.map { UTCTime.iso8601($0) })
     }

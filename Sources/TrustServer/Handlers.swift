@@ -6,7 +6,6 @@ import Prometheus
 import TrustCrypto
 import TrustModel
 import TrustServices
-import TrustStore
 
 /// Who may read `/metrics`.
 public enum MetricsAccess: String, Sendable, CaseIterable {

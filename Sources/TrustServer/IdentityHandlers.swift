@@ -4,7 +4,6 @@ import Hummingbird
 import TrustCrypto
 import TrustModel
 import TrustServices
-import TrustStore
 
 /// Routes of the tiered real-name identity: persons, organisations, verifications, authorisations, decisions.
 extension Handlers {
@@ -82,7 +81,7 @@ extension Handlers {
             } }
         case (.post, "/v1/organizations/{id}/challenges"): return { _, context in
             let challenge = try identity.challenge(subject: .organization, id: try hexParameter(context, "id"),
-                                                   purpose: VerificationMethod.enterpriseCertificate.rawValue, actor: actor(context))
+                                                   purpose: .enterpriseCertificate, actor: actor(context))
             return try json(ChallengeView(id: challenge.id, challenge: challenge.nonce.base64EncodedString(),
                                           expiresAt: UTCTime.iso8601(challenge.expiresAt)), status: .created) }
         case (.post, "/v1/organizations/{id}/authorizations"): return { request, context in

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Logging
 import TrustModel
-import TrustStore
 
 /// One JSON object per log line on standard error: time, level, label, message and metadata.
 /// trustd installs it with `LoggingSystem.bootstrap(JSONLogHandler.init)`.

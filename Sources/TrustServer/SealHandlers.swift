@@ -4,7 +4,6 @@ import Hummingbird
 import TrustCrypto
 import TrustModel
 import TrustServices
-import TrustStore
 
 /// Routes of the seal registry (DESIGN §4): apply, lifecycle steps, status query, SESeal download.
 extension Handlers {
@@ -36,7 +35,7 @@ extension Handlers {
             try json(SealView(try seals.details(id: try hexParameter(context, "id")))) }
         case (.get, "/v1/seals/{id}/status"): return { _, context in
             let status = try seals.status(id: try hexParameter(context, "id"))
-            return try json(SealStatusView(id: status.id, state: status.state.rawValue, certificateStatus: status.certificateStatus,
+            return try json(SealStatusView(id: status.id, state: status.state.rawValue, certificateStatus: status.certificateStatus?.rawValue ?? "none",
                                            validFrom: UTCTime.iso8601(status.validFrom), validTo: UTCTime.iso8601(status.validTo),
                                            filingNumber: status.filingNumber)) }
         case (.get, "/v1/seals/{id}/eseal"): return { _, context in

@@ -4,7 +4,6 @@ import Hummingbird
 import TrustCrypto
 import TrustModel
 import TrustServices
-import TrustStore
 
 /// `POST /v1/keys`, `GET /v1/keys/{id}`, `POST /v1/keys/{id}/revoke`: personal and organisation signing keys.
 extension Handlers {
@@ -37,8 +36,8 @@ extension Handlers {
 
     static func view(_ details: SigningKeyService.Details) -> SigningKeyView {
         let record = details.record
-        return SigningKeyView(id: record.id, owner: record.ownerKind, personId: record.personID, organizationId: record.organizationID,
-                              keyType: record.keyType, state: record.state, certificateSerial: record.certificateSerial,
+        return SigningKeyView(id: record.id, owner: record.ownerKind.rawValue, personId: record.personID, organizationId: record.organizationID,
+                              keyType: record.keyType.rawValue, state: record.state.rawValue, certificateSerial: record.certificateSerial,
                               certificateStatus: details.certificateStatus.rawValue, certificate: details.certificate.pem,
                               createdAt: UTCTime.iso8601(record.createdAt), revokedAt: record.revokedAt.map { UTCTime.iso8601($0) })
     }

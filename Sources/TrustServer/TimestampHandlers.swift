@@ -6,7 +6,6 @@ import SwiftASN1
 import TrustCrypto
 import TrustModel
 import TrustServices
-import TrustStore
 
 /// RFC 3161 over HTTP: `POST /tsa` (`application/timestamp-query` → `application/timestamp-reply`, `?tsa=sm2|rsa`,
 /// default rsa for standard clients) and `POST /v1/timestamp` (JSON, default SM2).

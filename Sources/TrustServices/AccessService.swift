@@ -4,7 +4,6 @@ import KeyCustody
 import Synchronization
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// Principals and their bearer tokens.
 ///
@@ -12,7 +11,7 @@ import TrustStore
 /// Authentication hashes the presented token, looks the hash up and compares it in constant time; expired or revoked
 /// tokens are refused. Every change is audited with the token's id, never its value.
 public struct AccessService: Sendable {
-    public let store: TrustStore
+    public let store: any TransactionalStore
     let clock: @Sendable () -> Date
     /// Recently authenticated tokens (by hash), so a busy platform does not cost two database reads per request.
     /// Entries live 5 seconds; revoking a token through this service clears them at once.
@@ -20,7 +19,7 @@ public struct AccessService: Sendable {
 
     public static let defaultTokenLifetime: TimeInterval = 90 * 86400
 
-    public init(store: TrustStore, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any TransactionalStore, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.clock = clock
     }
@@ -34,8 +33,8 @@ public struct AccessService: Sendable {
         let principal = Principal(id: Hex.encode(SecureRandom.bytes(16)), name: name, roles: roles)
         let now = clock()
         try store.write { tx in
-            if try tx.reader.principal(name: name) != nil { throw TrustError.conflict("a principal named \(name) exists") }
-            try tx.insert(PrincipalRecord(id: principal.id, name: name, roles: roles.map(\.rawValue).sorted().joined(separator: ","), createdAt: now))
+            if try tx.principal(name: name) != nil { throw TrustError.conflict("a principal named \(name) exists") }
+            try tx.insert(PrincipalRecord(id: principal.id, name: name, roles: roles, createdAt: now))
             try tx.appendAudit(AuditEntry(actor: actor, action: "principal.create", object: "principal:\(principal.id)",
                                           details: ["name": name, "roles": roles.map(\.rawValue).sorted().joined(separator: ",")]), at: now)
         }
@@ -59,7 +58,7 @@ public struct AccessService: Sendable {
         let now = clock()
         let expires = now.addingTimeInterval(lifetime)
         try store.write { tx in
-            guard try tx.reader.principal(id: principalID) != nil else { throw TrustError.notFound("no principal \(principalID)") }
+            guard try tx.principal(id: principalID) != nil else { throw TrustError.notFound("no principal \(principalID)") }
             try tx.insert(TokenRecord(id: id, principalID: principalID, hash: Self.hash(token), createdAt: now, expiresAt: expires))
             try tx.appendAudit(AuditEntry(actor: actor, action: "token.issue", object: "token:\(id)",
                                           details: ["principal": principalID, "expiresAt": UTCTime.iso8601(expires)]), at: now)
@@ -72,7 +71,7 @@ public struct AccessService: Sendable {
         defer { recent.clear() }
         let now = clock()
         try store.write { tx in
-            guard var record = try tx.reader.token(id: id) else { throw TrustError.notFound("no token \(id)") }
+            guard var record = try tx.token(id: id) else { throw TrustError.notFound("no token \(id)") }
             guard record.revokedAt == nil else { throw TrustError.conflict("token \(id) is already revoked") }
             record.revokedAt = now
             try tx.update(record)
@@ -102,7 +101,7 @@ public struct AccessService: Sendable {
 
     /// Audits a request refused because the caller's roles do not allow the route (authenticated callers only).
     public func recordDenied(_ principal: Principal, method: String, route: String) throws {
-        let entry = AuditEntry(actor: principal.auditName, action: "access.denied", object: "route:\(method) \(route)", outcome: "denied",
+        let entry = AuditEntry(actor: principal.auditName, action: "access.denied", object: "route:\(method) \(route)", outcome: .denied,
                                details: ["roles": principal.roles.map(\.rawValue).sorted().joined(separator: ",")])
         try store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: clock()) }
     }
@@ -115,8 +114,8 @@ public struct AccessService: Sendable {
         let now = clock()
         let fingerprint = certificate.fingerprint
         try store.write { tx in
-            guard try tx.reader.principal(id: principalID) != nil else { throw TrustError.notFound("no principal \(principalID)") }
-            guard let record = try tx.reader.certificate(serial: certificate.serialHex), record.fingerprint == fingerprint else {
+            guard try tx.principal(id: principalID) != nil else { throw TrustError.notFound("no principal \(principalID)") }
+            guard let record = try tx.certificate(serial: certificate.serialHex), record.fingerprint == fingerprint else {
                 throw TrustError.invalid("the certificate was not issued by trustd's CAs")
             }
             guard record.profile == "tls-client" else {
@@ -125,7 +124,7 @@ public struct AccessService: Sendable {
             guard record.status == .valid, record.notAfter > now else {
                 throw TrustError.conflict("certificate \(record.serial) is \(record.notAfter > now ? record.status.rawValue : "expired")")
             }
-            if let existing = try tx.reader.clientCertificate(fingerprint: fingerprint) {
+            if let existing = try tx.clientCertificate(fingerprint: fingerprint) {
                 throw TrustError.conflict("the certificate is already bound to principal \(existing.principalID)")
             }
             try tx.insert(PrincipalCertificateRecord(fingerprint: fingerprint, principalID: principalID, serial: record.serial,
@@ -179,8 +178,8 @@ public struct AccessService: Sendable {
         let tokenID = Hex.encode(SecureRandom.bytes(8))
         let expires = now.addingTimeInterval(365 * 86400)
         try store.write { tx in
-            guard try tx.reader.principals().isEmpty else { return }
-            try tx.insert(PrincipalRecord(id: admin.id, name: admin.name, roles: Role.admin.rawValue, createdAt: now))
+            guard try tx.principals().isEmpty else { return }
+            try tx.insert(PrincipalRecord(id: admin.id, name: admin.name, roles: [.admin], createdAt: now))
             try tx.insert(TokenRecord(id: tokenID, principalID: admin.id, hash: Self.hash(token), createdAt: now, expiresAt: expires))
             try tx.appendAudit(AuditEntry(actor: "system:bootstrap", action: "principal.create", object: "principal:\(admin.id)",
                                           details: ["name": admin.name, "roles": Role.admin.rawValue]), at: now)
@@ -201,9 +200,7 @@ public struct AccessService: Sendable {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func principal(_ record: PrincipalRecord) -> Principal {
-        Principal(id: record.id, name: record.name, roles: Set(record.roles.split(separator: ",").compactMap { Role(rawValue: String($0)) }))
-    }
+    static func principal(_ record: PrincipalRecord) -> Principal { record.principal }
 }
 
 /// Token hash → principal for a few seconds (see ``AccessService``).

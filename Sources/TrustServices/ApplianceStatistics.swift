@@ -1,7 +1,6 @@
 import Foundation
 import Synchronization
 import TrustModel
-import TrustStore
 
 /// Counts the metrics endpoint shows, kept in memory: a scrape never counts whole tables (a million-record log made
 /// sixteen scrapers stall the daemon). The maintenance loop refreshes them; they are as old as its last round.
@@ -13,10 +12,10 @@ public final class ApplianceStatistics: Sendable {
         public var refreshedAt: Date?
     }
 
-    let store: TrustStore
+    let store: any TransactionalStore
     private let current = Mutex(Snapshot())
 
-    public init(store: TrustStore) { self.store = store }
+    public init(store: any TransactionalStore) { self.store = store }
 
     public var snapshot: Snapshot { current.withLock { $0 } }
 

@@ -1,7 +1,6 @@
 import Foundation
 import KeyCustody
 import TrustModel
-import TrustStore
 
 /// The audit checkpoints again, outside the database: an append-only text file in the data directory, one line per
 /// checkpoint (`seq hash time keyID base64(signature)`), each appended with an fsync. Someone who edits the database

@@ -2,17 +2,16 @@ import Foundation
 import KeyCustody
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// The audit log's signed checkpoints and full verification.
 ///
-/// The hash chain itself is kept by TrustStore (each record appended in the transaction of its change). A checkpoint
+/// The hash chain itself is kept by the store (each record appended in the transaction of its change). A checkpoint
 /// appends an `audit.checkpoint` record and signs "record N has hash H" for that very record, with the audit key held
 /// in key custody, so a checkpoint covers itself; it is stored in the database and appended to the anchor file
 /// outside it. Verification walks the chain, checks every checkpoint (database and file) against it and its
 /// signature, and reconciles certificate statuses with their audit records.
 public struct AuditService: Sendable {
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public let keys: any KeyStore
     /// The checkpoints outside the database (`nil` only for stores without a data directory, e.g. in tests).
     public let anchors: AuditAnchorFile?
@@ -20,7 +19,7 @@ public struct AuditService: Sendable {
 
     static let keySetting = "audit.key_id"
 
-    public init(store: TrustStore, keys: any KeyStore, anchors: AuditAnchorFile? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any TransactionalStore, keys: any KeyStore, anchors: AuditAnchorFile? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.keys = keys
         self.anchors = anchors
@@ -54,8 +53,8 @@ public struct AuditService: Sendable {
         let signer = try KeyStoreSigner(store: keys, keyID: try KeyID(keyText))
         let now = clock()
         let made = try store.write { tx -> AuditCheckpointRecord? in
-            guard let head = try tx.reader.auditHead() else { return nil }
-            let last = try tx.reader.auditCheckpoints().last
+            guard let head = try tx.auditHead() else { return nil }
+            let last = try tx.auditCheckpoints().last
             if last?.seq == head.seq { return nil }
             let record = try tx.appendAudit(AuditEntry(actor: actor, action: AuditChain.checkpointAction, object: "audit:log",
                                                        details: ["previousCheckpoint": last.map { String($0.seq) } ?? "-"]), at: now)
@@ -94,7 +93,7 @@ public struct AuditService: Sendable {
     }
 
     /// Walks the chain, checks every checkpoint signature (in the database and in the anchor file) and reconciles
-    /// certificate statuses (see ``StoreReader/verifyAuditChain(anchors:)``).
+    /// certificate statuses (see ``any Repositories/verifyAuditChain(anchors:)``).
     public func verify() throws -> Report {
         let anchored: [AuditAnchor]
         do {
@@ -103,7 +102,7 @@ public struct AuditService: Sendable {
             let count = try store.read { try $0.auditCount() }
             return Report(records: count, checkpoints: 0, firstBroken: (0, error.message))
         }
-        let chain = try store.read { try $0.verifyAuditChain(anchors: anchored) }
+        let chain = try store.read { try AuditChainVerifier.verify($0, anchors: anchored) }
         if let broken = chain.firstBroken {
             return Report(records: chain.records, checkpoints: chain.checkpoints, firstBroken: broken)
         }

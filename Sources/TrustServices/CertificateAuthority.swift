@@ -3,7 +3,6 @@ import KeyCustody
 import Synchronization
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// A certificate with its stored record and chain up to (not including) the root.
 public struct IssuedCertificate: Sendable {
@@ -16,8 +15,8 @@ public struct IssuedCertificate: Sendable {
 /// Public view of a CA.
 public struct CAInfo: Sendable, Hashable {
     public let name: String
-    public let role: String
-    public let algorithm: String
+    public let role: CARole
+    public let algorithm: CAAlgorithm
     public let parent: String?
     public let certificate: Certificate
     public let keyID: String
@@ -28,7 +27,7 @@ public struct CAInfo: Sendable, Hashable {
 /// Every state change is one store transaction together with its audit record. Keys are generated in key custody
 /// before the transaction that names them commits; if that transaction fails, the fresh key is destroyed.
 public final class CertificateAuthority: Sendable {
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public let keys: any KeyStore
     public let profiles: ProfileCatalog
     public let configuration: CAConfiguration
@@ -42,7 +41,7 @@ public final class CertificateAuthority: Sendable {
     /// CAs loaded once (certificate, signer, chain): parsing and key references are not free in OpenSSL 3.0.
     private let loaded = Mutex<[String: LoadedCA]>([:])
 
-    public init(store: TrustStore, keys: any KeyStore, profiles: ProfileCatalog, configuration: CAConfiguration = .init(),
+    public init(store: any TransactionalStore, keys: any KeyStore, profiles: ProfileCatalog, configuration: CAConfiguration = .init(),
                 clock: @escaping @Sendable () -> Date = { Date() }, faultPoint: (@Sendable (String) throws -> Void)? = nil) {
         self.store = store
         self.keys = keys
@@ -87,9 +86,9 @@ public final class CertificateAuthority: Sendable {
             throw TrustError.invalid("profile \(profile.name) does not allow \(keyType) keys")
         }
         let parentCA = try parent.map { try loadCA($0) }
-        if let parentCA, parentCA.record.role != "root" { throw TrustError.invalid("an issuing CA must be created under a root") }
+        if let parentCA, parentCA.record.role != .root { throw TrustError.invalid("an issuing CA must be created under a root") }
 
-        let family = keyType == .sm2 ? "sm2" : keyType.isRSA ? "rsa" : "ecdsa"
+        let family: CAAlgorithm = keyType == .sm2 ? .sm2 : keyType.isRSA ? .rsa : .ecdsa
         let label = "ca:\(name)"
         let keyInfo = try journal.generate(keyType, label: label)
         var generated = [keyInfo.id]
@@ -98,7 +97,7 @@ public final class CertificateAuthority: Sendable {
             let now = clock()
             let subject = DistinguishedName([
                 .init("C", configuration.country), .init("O", configuration.organization),
-                .init("CN", "\(configuration.organization) \(family.uppercased()) \(parent == nil ? "Root" : "Issuing") CA"),
+                .init("CN", "\(configuration.organization) \(family.rawValue.uppercased()) \(parent == nil ? "Root" : "Issuing") CA"),
             ])
             var notAfter = now.addingTimeInterval(TimeInterval(profile.validityDays) * 86400)
             if let parentCA { notAfter = min(notAfter, parentCA.certificate.notAfter) }
@@ -136,7 +135,7 @@ public final class CertificateAuthority: Sendable {
                                  .ocspNoCheck, .subjectKeyIdentifier, .authorityKeyIdentifier]),
                     issuer: certificate, signer: signer)
             }
-            let record = CARecord(name: name, role: parent == nil ? "root" : "issuing", algorithm: family, parent: parent,
+            let record = CARecord(name: name, role: parent == nil ? .root : .issuing, algorithm: family, parent: parent,
                                   keyID: keyInfo.id.rawValue, certificate: Data(certificate.der),
                                   ocspSignerKeyID: ocspKey.id.rawValue, ocspSignerCertificate: Data(ocspCertificate.der),
                                   createdAt: now)
@@ -144,7 +143,7 @@ public final class CertificateAuthority: Sendable {
                 try tx.insert(record)
                 for id in generated { try journal.settle(id, in: tx) }
                 try tx.appendAudit(AuditEntry(actor: actor, action: "ca.create", object: "ca:\(name)", details: [
-                    "role": record.role, "algorithm": family, "parent": parent ?? "", "subject": certificate.subject.description,
+                    "role": record.role.rawValue, "algorithm": family.rawValue, "parent": parent ?? "", "subject": certificate.subject.description,
                     "serial": certificate.serialHex, "fingerprint": certificate.fingerprint, "key": keyInfo.id.rawValue,
                     "ocspSigner": ocspCertificate.serialHex,
                 ]), at: now)
@@ -228,7 +227,7 @@ public final class CertificateAuthority: Sendable {
         }
         let profile = try profiles.profile(profileName)
         let ca = try loadCA(caName)
-        guard profile.issuedBy == ca.record.role else {
+        guard profile.issuedBy == ca.record.role.rawValue else {
             throw TrustError.invalid("profile \(profile.name) is issued by a \(profile.issuedBy) CA, and \(caName) is a \(ca.record.role) CA")
         }
         _ = try profile.check(subject: csr.subject.attributes.map { ($0.type, $0.value) },
@@ -265,8 +264,8 @@ public final class CertificateAuthority: Sendable {
     }
 
     /// Writes a prepared certificate and its audit record in `tx`.
-    public func commit(_ pending: PendingCertificate, in tx: StoreTransaction) throws {
-        if try tx.reader.certificate(serial: pending.issued.record.serial) != nil { throw SerialCollision() }
+    public func commit(_ pending: PendingCertificate, in tx: any Repositories) throws {
+        if try tx.certificate(serial: pending.issued.record.serial) != nil { throw SerialCollision() }
         try tx.insert(pending.issued.record)
         try tx.appendAudit(pending.audit, at: pending.now)
     }
@@ -297,7 +296,7 @@ public final class CertificateAuthority: Sendable {
                       actor: String) throws -> PendingCertificate {
         let profile = try profiles.profile(profileName)
         let ca = try loadCA(caName)
-        guard profile.issuedBy == ca.record.role else {
+        guard profile.issuedBy == ca.record.role.rawValue else {
             throw TrustError.invalid("profile \(profile.name) is issued by a \(profile.issuedBy) CA, and \(caName) is a \(ca.record.role) CA")
         }
         let validated = try profile.check(subject: subject.attributes.map { ($0.type, $0.value) },
@@ -393,10 +392,10 @@ public final class CertificateAuthority: Sendable {
 
     /// Revokes inside the caller's transaction (e.g. a seal revoked with its certificate). The caller must call
     /// `ocsp.invalidate(serial:)` after the commit.
-    public func revoke(serial: String, reason: RevocationReason, actor: String, in tx: StoreTransaction) throws -> CertificateRecord {
+    public func revoke(serial: String, reason: RevocationReason, actor: String, in tx: any Repositories) throws -> CertificateRecord {
         let normalised = Self.normalise(serial)
         let now = clock()
-        guard var record = try tx.reader.certificate(serial: normalised) else {
+        guard var record = try tx.certificate(serial: normalised) else {
             throw TrustError.notFound("no certificate with serial \(serial)")
         }
         let before = record.status
@@ -414,12 +413,12 @@ public final class CertificateAuthority: Sendable {
         case (_, .certificateHold):
             record.status = .hold
             record.revokedAt = now
-            record.revocationReason = reason.rawValue
+            record.revocationReason = reason
         default:
             record.status = .revoked
             // A hold that becomes a revocation keeps the original revocation time (RFC 5280 §5.3.1).
             record.revokedAt = before == .hold ? (record.revokedAt ?? now) : now
-            record.revocationReason = reason.rawValue
+            record.revocationReason = reason
         }
         record.statusChangedAt = now
         try tx.update(record)
@@ -439,30 +438,30 @@ public final class CertificateAuthority: Sendable {
         let ca = try loadCA(caName)
         let now = clock()
         return try store.write { tx in
-            guard var record = try tx.reader.ca(caName) else { throw TrustError.notFound("no CA named \(caName)") }
+            guard var record = try tx.ca(caName) else { throw TrustError.notFound("no CA named \(caName)") }
             let number = record.crlNumber + 1
             var entries: [RevokedEntry]
             var base: CRLRecord? = nil
             if delta {
-                guard let latest = try tx.reader.latestCRL(issuer: caName) else {
+                guard let latest = try tx.latestCRL(issuer: caName, delta: false) else {
                     throw TrustError.conflict("CA \(caName) has no full CRL to base a delta CRL on")
                 }
                 base = latest
-                entries = try tx.reader.statusChanges(issuer: caName, sinceCRL: latest.number).compactMap { changed in
+                entries = try tx.statusChanges(issuer: caName, sinceCRL: latest.number).compactMap { changed in
                     guard let serial = Hex.decode(changed.serial.count % 2 == 0 ? changed.serial : "0" + changed.serial) else { return nil }
                     switch changed.status {
                     case .valid: return RevokedEntry(serialNumber: serial, revocationDate: changed.statusChangedAt, reason: .removeFromCRL)
                     case .revoked, .hold:
                         return RevokedEntry(serialNumber: serial, revocationDate: changed.revokedAt ?? changed.statusChangedAt,
-                                            reason: changed.revocationReason.flatMap(RevocationReason.init(rawValue:)))
+                                            reason: changed.revocationReason)
                     }
                 }
             } else {
                 entries = []
-                try tx.reader.forEachRevoked(issuer: caName) { serial, seconds, reason in
-                    guard let bytes = Hex.decode(serial) else { return }
-                    entries.append(RevokedEntry(serialNumber: bytes, revocationDate: Date(timeIntervalSince1970: TimeInterval(seconds)),
-                                                reason: reason.flatMap(RevocationReason.init(rawValue:))))
+                try tx.forEachRevoked(issuer: caName) { revoked in
+                    guard let bytes = Hex.decode(revoked.serial) else { return }
+                    entries.append(RevokedEntry(serialNumber: bytes, revocationDate: Date(timeIntervalSince1970: TimeInterval(revoked.revokedAt)),
+                                                reason: revoked.reason))
                 }
             }
             let crl = try crypto {
@@ -485,7 +484,7 @@ public final class CertificateAuthority: Sendable {
 
     /// The latest full CRL, generated when there is none or it has passed its nextUpdate.
     public func currentCRL(ca caName: String, actor: String = "system") throws -> CRLRecord {
-        if let latest = try store.read({ try $0.latestCRL(issuer: caName) }), latest.nextUpdate > clock() { return latest }
+        if let latest = try store.read({ try $0.latestCRL(issuer: caName, delta: false) }), latest.nextUpdate > clock() { return latest }
         _ = try loadCA(caName)
         return try generateCRL(ca: caName, actor: actor)
     }

@@ -2,7 +2,6 @@ import Foundation
 import KeyCustody
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// A trustd installation on disk:
 ///
@@ -55,7 +54,8 @@ public struct DataDirectory: Sendable {
     /// written to a temporary name and renamed; database steps are transactions; keys are journaled), and keys left
     /// by an interrupted step are destroyed, so a kill at any point leaves a state the next call completes.
     @discardableResult
-    public func initialize(policiesFrom source: String, configuration: CAConfiguration, actor: String) throws -> Appliance {
+    public func initialize(policiesFrom source: String, configuration: CAConfiguration, actor: String,
+                           engines: ApplianceEngines) throws -> Appliance {
         let manager = FileManager.default
         do {
             try SecureFile.makePrivateDirectory(path)
@@ -64,21 +64,17 @@ public struct DataDirectory: Sendable {
             throw TrustError(.unavailable, "cannot create \(path): \(error)")
         }
         try installPolicies(from: source)
-        if !manager.fileExists(atPath: kekPath) {
-            do { try KeyEncryptionKey.generate(writingTo: kekPath) } catch let error as KeyCustodyError {
-                throw TrustError(.unavailable, "cannot create the KEK: \(error.message)")
-            }
-        }
-        let appliance = try open(configuration: configuration)
+        _ = try engines.keys(self, true)
+        let appliance = try open(configuration: configuration, engines: engines)
         try appliance.ca.journal.recover()
         try appliance.store.write { tx in
             // The base URL goes into every CA certificate: once a CA exists, the saved settings stay.
-            guard try tx.reader.cas().isEmpty else { return }
+            guard try tx.cas().isEmpty else { return }
             try tx.setSetting("ca.base_url", configuration.baseURL)
             try tx.setSetting("ca.organization", configuration.organization)
             try tx.setSetting("ca.country", configuration.country)
         }
-        let completed = try open(configuration: configuration)
+        let completed = try open(configuration: configuration, engines: engines)
         try completed.ca.initialize(actor: actor)
         _ = try AccessService(store: completed.store).bootstrapAdmin(tokenPath: adminTokenPath)
         Self.restrictPermissions(under: path)
@@ -123,82 +119,4 @@ public struct DataDirectory: Sendable {
             throw TrustError(.unavailable, "cannot copy policies from \(source): \(error)")
         }
     }
-
-    /// Opens an initialised directory. Settings saved at initialisation (base URL, organisation) override the
-    /// defaults in `configuration`.
-    public func open(configuration: CAConfiguration = .init()) throws -> Appliance {
-        guard FileManager.default.fileExists(atPath: path) else { throw TrustError.notFound("no trustd data directory at \(path)") }
-        let kek: KeyEncryptionKey
-        let keys: SoftwareKeyStore
-        do {
-            kek = try KeyEncryptionKey(file: kekPath)
-            keys = try SoftwareKeyStore(directory: keysPath, kek: kek)
-        } catch let error as KeyCustodyError {
-            throw TrustError(error.code == .insecurePermissions ? .forbidden : .unavailable, error.message)
-        }
-        let store = try TrustStore(path: databasePath)
-        var configuration = configuration
-        let saved = try store.read { reader in
-            (try reader.setting("ca.base_url"), try reader.setting("ca.organization"), try reader.setting("ca.country"))
-        }
-        if let url = saved.0 { configuration.baseURL = url }
-        if let organization = saved.1 { configuration.organization = organization }
-        if let country = saved.2 { configuration.country = country }
-        let profiles = try ProfileCatalog.load(directory: profilesPath)
-        guard FileManager.default.fileExists(atPath: assurancePolicyPath) else {
-            throw TrustError.invalid("\(assurancePolicyPath) is missing: copy policies/assurance.yaml into the data directory")
-        }
-        let policy = try AssurancePolicyLoader.load(assurancePolicyPath)
-        let ca = CertificateAuthority(store: store, keys: keys, profiles: profiles, configuration: configuration)
-        let secrets = try IdentitySecrets.load(path: identityKeyPath)
-        let registry = try ReloadingRegistry(registry: SQLiteRegistry(store: store), path: registryPath, secrets: secrets)
-        let trusted = trustedCertificatesPath, foreignCRLs = foreignCRLsPath
-        let anchors = TrustAnchorSource { try TrustAnchors.load(ca: ca, trustedDirectory: trusted, crlDirectory: foreignCRLs) }
-        let identity = IdentityService(store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),
-                                       population: registry, business: registry, realName: registry,
-                                       anchors: { try anchors.current() })
-        for required in [sealTypesPath] where !FileManager.default.fileExists(atPath: required) {
-            throw TrustError.invalid("\(required) is missing: copy it from policies/ into the data directory")
-        }
-        let identities = SystemIdentities(ca: ca, journal: ca.journal)
-        let seals = SealService(store: store, ca: ca, keys: keys, identity: identity,
-                                types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles), identities: identities)
-        let timestamps = TimestampAuthority(ca: ca, keys: keys, identities: identities)
-        let marker = completionMarkerPath
-        return Appliance(store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity), identities: identities,
-                         audit: AuditService(store: store, keys: keys, anchors: AuditAnchorFile(path: auditAnchorPath)),
-                         identity: identity, seals: seals,
-                         timestamps: timestamps,
-                         signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
-                         signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
-                         verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors,
-                         counter: CounterCheckService(store: store, identity: identity, ca: ca, cardIssuers: { [cardIssuers = cardIssuersPath] in
-                             try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
-                         }),
-                         readiness: ReadinessProbe(store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
-                         statistics: ApplianceStatistics(store: store))
-    }
-}
-
-/// The wired services of one installation.
-public struct Appliance: Sendable {
-    public let store: TrustStore
-    public let keys: any KeyStore
-    public let ca: CertificateAuthority
-    /// CSR issuance by CA officers, with the assurance policy's cert.issue rules.
-    public let issuance: CertificateIssuance
-    public let identities: SystemIdentities
-    public let audit: AuditService
-    public let identity: IdentityService
-    public let seals: SealService
-    public let timestamps: TimestampAuthority
-    public let signing: SigningService
-    public let signingKeys: SigningKeyService
-    public let verifier: SignatureVerifier
-    public let anchors: TrustAnchorSource
-    public let counter: CounterCheckService
-    /// Whether the appliance can serve: installation complete and database answering.
-    public let readiness: ReadinessProbe
-    /// Counts for the metrics endpoint, refreshed by the maintenance loop.
-    public let statistics: ApplianceStatistics
 }

@@ -2,7 +2,6 @@ import Foundation
 import KeyCustody
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// Generates and retires keys in custody so that no crash leaves a key that nothing names, or a retired key alive.
 ///
@@ -11,13 +10,13 @@ import TrustStore
 /// ``recover()`` finishes what a crash interrupted: unsettled new keys are orphans and are destroyed, and so are
 /// retired keys still in custody.
 public struct KeyJournal: Sendable {
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public let keys: any KeyStore
     /// This process's name in the journal (entries of other nodes sharing the database are theirs to recover).
     public let node: String
     let clock: @Sendable () -> Date
 
-    public init(store: TrustStore, keys: any KeyStore, node: String = "local", clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any TransactionalStore, keys: any KeyStore, node: String = "local", clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.keys = keys
         self.node = node
@@ -40,7 +39,7 @@ public struct KeyJournal: Sendable {
     }
 
     /// Inside the transaction that names the key: from its commit on, the key belongs to the appliance.
-    public func settle(_ id: KeyID, in tx: StoreTransaction) throws {
+    public func settle(_ id: KeyID, in tx: any Repositories) throws {
         try tx.settleJournal(keyID: id.rawValue)
     }
 
@@ -53,7 +52,7 @@ public struct KeyJournal: Sendable {
 
     /// Inside the transaction that retires a key (a revoked signing key, a destroyed seal): the key is destroyed once
     /// that transaction commits, by ``completeRetirement(_:)``, or at the next start.
-    public func retire(_ id: KeyID, label: String, in tx: StoreTransaction) throws {
+    public func retire(_ id: KeyID, label: String, in tx: any Repositories) throws {
         try tx.journal(KeyJournalRecord(keyID: id.rawValue, action: .destroy, label: label, node: node, createdAt: clock()))
     }
 

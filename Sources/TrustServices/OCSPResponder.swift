@@ -4,7 +4,6 @@ import KeyCustody
 import Synchronization
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// The OCSP engine (RFC 6960, with RFC 5019's cacheable responses).
 ///
@@ -15,7 +14,7 @@ import TrustStore
 /// nonce or several certificates are signed fresh. Each CA answers through its delegated OCSP signer. Both caches are
 /// bounded by entries and bytes.
 public final class OCSPResponder: Sendable {
-    let store: TrustStore
+    let store: any TransactionalStore
     let keys: any KeyStore
     let configuration: CAConfiguration
     let clock: @Sendable () -> Date
@@ -53,7 +52,7 @@ public final class OCSPResponder: Sendable {
         request.count + key.serial.utf8.count + key.hashOID.utf8.count + 64
     }
 
-    init(store: TrustStore, keys: any KeyStore, configuration: CAConfiguration, clock: @escaping @Sendable () -> Date) {
+    init(store: any TransactionalStore, keys: any KeyStore, configuration: CAConfiguration, clock: @escaping @Sendable () -> Date) {
         self.store = store
         self.keys = keys
         self.configuration = configuration
@@ -157,7 +156,7 @@ public final class OCSPResponder: Sendable {
             case .valid: status = .good
             case .revoked, .hold:
                 status = .revoked(at: record.revokedAt ?? record.statusChangedAt,
-                                  reason: record.revocationReason.flatMap(RevocationReason.init(rawValue:)))
+                                  reason: record.revocationReason)
             }
         }
         return (OCSPSingleResponse(certificateID: id, status: status, thisUpdate: now, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),

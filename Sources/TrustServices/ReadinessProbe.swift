@@ -1,7 +1,6 @@
 import Foundation
 import Synchronization
 import TrustModel
-import TrustStore
 
 /// Whether the appliance is ready to serve (`/healthz`): its installation is complete (the initialisation marker
 /// is there) and its database answers. The answer is remembered for a second, so health checks stay cheap under load.
@@ -12,11 +11,11 @@ public final class ReadinessProbe: Sendable {
         public let reason: String?
     }
 
-    let store: TrustStore
+    let store: any TransactionalStore
     let installationComplete: @Sendable () -> Bool
     private let recent = Mutex<(state: State, at: ContinuousClock.Instant)?>(nil)
 
-    public init(store: TrustStore, installationComplete: @escaping @Sendable () -> Bool) {
+    public init(store: any TransactionalStore, installationComplete: @escaping @Sendable () -> Bool) {
         self.store = store
         self.installationComplete = installationComplete
     }

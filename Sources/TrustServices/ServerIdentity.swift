@@ -2,7 +2,6 @@ import Foundation
 import KeyCustody
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// The daemon's TLS server identity: a P-256 key in key custody and a `tls-server` certificate from one of trustd's
 /// own RSA or ECDSA issuing CAs (TLS stacks do not speak SM2 certificates), kept by ``SystemIdentities``: reused
@@ -22,7 +21,7 @@ public struct ServerIdentity: Sendable {
     public static func ensure(identities: SystemIdentities, ca: CertificateAuthority, caName: String, names: [String]) throws -> ServerIdentity {
         guard !names.isEmpty, names.count <= 20 else { throw TrustError.invalid("the TLS server needs 1 to 20 names") }
         guard let info = try ca.list().first(where: { $0.name == caName }) else { throw TrustError.notFound("no CA named \(caName)") }
-        guard info.algorithm != "sm2" else {
+        guard info.algorithm != .sm2 else {
             throw TrustError.invalid("CA \(caName) is an SM2 CA; TLS server certificates come from an RSA or ECDSA CA")
         }
         let sans = names.map { GeneralName.isIPAddress($0) ? GeneralName.ip($0) : GeneralName.dns($0) }

@@ -3,7 +3,6 @@ import KeyCustody
 import Synchronization
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// trustd's own keys with certificates from its own CAs — the seal maker, the time-stamping units, the TLS server —
 /// made on first use, reused, and renewed under one policy.

@@ -26,8 +26,8 @@ public struct TrustAnchors: Sendable {
     /// A file that is not a certificate, or a certificate that is not a CA, stops loading with the file named.
     public static func load(ca: CertificateAuthority, trustedDirectory directory: String?, crlDirectory: String? = nil) throws -> TrustAnchors {
         let own = try ca.list()
-        var roots = own.filter { $0.role == "root" }.map(\.certificate)
-        let intermediates = own.filter { $0.role != "root" }.map(\.certificate)
+        var roots = own.filter { $0.role == .root }.map(\.certificate)
+        let intermediates = own.filter { $0.role != .root }.map(\.certificate)
         roots += try loadCACertificates(directory)
         let crls = try loadCRLs(crlDirectory)
         return TrustAnchors(roots: roots, intermediates: intermediates, crls: crls)

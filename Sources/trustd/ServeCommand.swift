@@ -10,6 +10,7 @@ import TrustCrypto
 import TrustModel
 import TrustServer
 import TrustServices
+import TrustStore
 
 /// `trustd serve` (the default command): run the HTTP daemon on a data directory.
 struct ServeCommand: AsyncParsableCommand {
@@ -160,9 +161,10 @@ struct ServeCommand: AsyncParsableCommand {
                     ? "trustd: completing the interrupted initialisation of \(directory.path)"
                     : "trustd: initialising \(directory.path) (SM2 and RSA hierarchies, keys in the software key store, policies from \(policies))")
                 try directory.initialize(policiesFrom: policies,
-                                         configuration: CAConfiguration(baseURL: "\(scheme)://\(address.urlAuthority)"), actor: "system:init")
+                                         configuration: CAConfiguration(baseURL: "\(scheme)://\(address.urlAuthority)"), actor: "system:init",
+                                         engines: .embedded)
             }
-            let appliance = try directory.open()
+            let appliance = try directory.open(engines: .embedded)
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let level = settings.logLevel
@@ -183,7 +185,9 @@ struct ServeCommand: AsyncParsableCommand {
             let serverConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "trustd",
                                                                backlog: 1024)
             let onRunning: @Sendable (any Channel) async -> Void = { channel in
-                try? await channel.pipeline.addHandler(AcceptErrorLogger(logger: logger), position: .first)
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger), position: .first)
+                }.get()
                 let port = channel.localAddress?.port ?? address.port
                 say("trustd: listening on \(scheme)://\(ListenAddress(host: address.host, port: port).urlAuthority)"
                     + " (at most \(connections.limits.maxOpen) connections of \(descriptorLimit) descriptors)")
@@ -197,7 +201,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let rootPath = "\(directory.path)/tls-root.pem"
                 try? Data(identity.chain[identity.chain.count - 1].pem.utf8).write(to: URL(fileURLWithPath: rootPath), options: .atomic)
                 say("trustd: clients trust \(rootPath) (trustctl --ca-file, curl --cacert)")
-                let clientCAs = try appliance.ca.list().filter { $0.algorithm != "sm2" }.map(\.certificate)
+                let clientCAs = try appliance.ca.list().filter { $0.algorithm != .sm2 }.map(\.certificate)
                 let tlsConfiguration = try TLSSetup.configuration(identity: identity, keys: appliance.keys,
                                                                   clientCertificates: settings.clientCertificates, clientCAs: clientCAs)
                 let app = Application(router: router, server: try .tls(.guardedHTTP1(connections), tlsConfiguration: tlsConfiguration),

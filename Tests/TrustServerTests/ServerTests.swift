@@ -24,7 +24,7 @@ final class ServerFixture: @unchecked Sendable {
     init() throws {
         dir = try TemporaryDirectory("trustd-server")
         let appliance = try DataDirectory(dir.file("data")).initialize(
-            policiesFrom: TestPaths.packageRoot.appendingPathComponent("policies").path, configuration: CAConfiguration(), actor: "test")
+            policiesFrom: TestPaths.packageRoot.appendingPathComponent("policies").path, configuration: CAConfiguration(), actor: "test", engines: .embedded)
         api = TrustAPI(appliance: appliance)
         adminToken = String(decoding: try dir.read("data/admin.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         for role in Role.allCases {
@@ -153,7 +153,7 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
         let fixture = try ServerFixture()
         let ca = fixture.api.appliance.ca
         let identity = try ServerIdentity.ensure(identities: fixture.api.appliance.identities, ca: ca, caName: "rsa-issuing", names: ["127.0.0.1"])
-        let clientCAs = try ca.list().filter { $0.algorithm != "sm2" }.map(\.certificate)
+        let clientCAs = try ca.list().filter { $0.algorithm != .sm2 }.map(\.certificate)
         let tls = try TLSSetup.configuration(identity: identity, keys: fixture.api.appliance.keys, clientCertificates: .optional,
                                              clientCAs: clientCAs)
         let app = Application(router: buildRouter(fixture.api, clientCertificates: true), server: try .tls(.http1(), tlsConfiguration: tls))
@@ -345,7 +345,7 @@ extension RouteAccess {
             return (try JSONSerialization.jsonObject(with: Data(buffer: issued.body)) as! [String: Any])["serial"] as! String
         }
         // "Restart": open the same directory afresh, as a new trustd process does.
-        let reopened = TrustAPI(appliance: try DataDirectory(fixture.dir.file("data")).open())
+        let reopened = TrustAPI(appliance: try DataDirectory(fixture.dir.file("data")).open(engines: .embedded))
         #expect(try !reopened.access.bootstrapAdmin(tokenPath: fixture.dir.file("data/admin.token2")), "no second bootstrap")
         try await Application(router: buildRouter(reopened)).test(.live) { client in
             let shown = try await client.execute(uri: "/v1/certificates/\(serial)", method: .get, headers: bearer(officer))

@@ -25,7 +25,7 @@ import TrustStore
         let report = try audit.verify()
         #expect(report.isIntact, "\(String(describing: report.firstBroken))")
         #expect(report.checkpoints == 1)
-        let actions = try fixture.store.read { try $0.auditRecords(limit: 100) }.map(\.action)
+        let actions = try fixture.store.read { try $0.auditRecords(after: 0, limit: 100) }.map(\.action)
         #expect(actions.filter { $0 == "ca.create" }.count == 4)
         #expect(actions.contains("audit.key-create") && actions.contains("certificate.issue") && actions.contains("certificate.revoke"))
         #expect(actions.contains("crl.generate") && actions.contains("audit.checkpoint"))

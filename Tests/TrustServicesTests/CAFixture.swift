@@ -11,14 +11,14 @@ import TrustStore
 final class CAFixture: @unchecked Sendable {
     let dir: TemporaryDirectory
     let keys: SoftwareKeyStore
-    let store: TrustStore
+    let store: SQLiteStore
     let ca: CertificateAuthority
     var databasePath: String { dir.file("trustd.sqlite") }
 
     init(faultPoint: (@Sendable (String) throws -> Void)? = nil, initialize: Bool = true) throws {
         dir = try TemporaryDirectory("trustd-ca")
         keys = try SoftwareKeyStore(directory: dir.file("keys"), kek: try KeyEncryptionKey.generate(writingTo: dir.file("kek")))
-        store = try TrustStore(path: dir.file("trustd.sqlite"))
+        store = try SQLiteStore(path: dir.file("trustd.sqlite"))
         let profiles = try ProfileCatalog.load(directory: TestPaths.packageRoot.appendingPathComponent("policies/profiles").path)
         ca = CertificateAuthority(store: store, keys: keys, profiles: profiles, faultPoint: faultPoint)
         if initialize { try ca.initialize(actor: "test-officer") }

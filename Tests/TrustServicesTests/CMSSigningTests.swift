@@ -71,7 +71,7 @@ func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Statu
         let person = fixture.seals.applicantPerson
         let key = try fixture.keys.create(by: fixture.platform, owner: .person(person), keyType: keyType)
         #expect(key.certificate.issuer == (try #require(try fixture.seals.identityFixture.ca.ca.chain(of: "rsa-issuing").first)).subject)
-        #expect(key.record.state == "active" && key.certificateStatus == .valid)
+        #expect(key.record.state == .active && key.certificateStatus == .valid)
         let dir = try TemporaryDirectory()
         let root = try dir.write("root.pem", try fixture.rootPEM(of: "rsa-issuing"))
         let doc = try dir.write("doc.bin", document)
@@ -147,7 +147,7 @@ func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Statu
 
         // Revocation: certificate revoked and key destroyed in one step; signing then refused, verification sees REVOKED.
         let revoked = try fixture.keys.revoke(id: orgKey.record.id, reason: .keyCompromise, by: fixture.platform)
-        #expect(revoked.record.state == "revoked" && revoked.certificateStatus == .revoked)
+        #expect(revoked.record.state == .revoked && revoked.certificateStatus == .revoked)
         #expect { _ = try fixture.sign(key: orgKey.record.id, .cms, person: person) } throws: { ($0 as? TrustError)?.code == .conflict }
         #expect(throws: (any Error).self) { _ = try seals.identityFixture.ca.keys.publicKey(try KeyID(revoked.record.keyID)) }
         let later = fixture.verifier.verify(old.signature, data: document, digest: nil)

@@ -304,7 +304,7 @@ import TrustStore
         #expect(throws: TrustError.conflict("")) { try fixture.ca.revoke(serial: serial, reason: .certificateHold, actor: "t") }
         #expect(try fixture.ca.revoke(serial: serial, reason: .removeFromCRL, actor: "t").status == .valid)
         let revoked = try fixture.ca.revoke(serial: serial.uppercased(), reason: .affiliationChanged, actor: "t")
-        #expect(revoked.status == .revoked && revoked.revocationReason == RevocationReason.affiliationChanged.rawValue)
+        #expect(revoked.status == .revoked && revoked.revocationReason == .affiliationChanged)
         #expect(throws: TrustError.conflict("")) { try fixture.ca.revoke(serial: serial, reason: .keyCompromise, actor: "t") }
     }
 }

@@ -70,7 +70,7 @@ final class CounterFixture: @unchecked Sendable {
     func level(_ person: String) throws -> AssuranceLevel { try service.person(id: person).assessment.level }
 
     func failures() throws -> [AuditRecord] {
-        try identity.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }.filter { $0.action == "counter.check" && $0.outcome == "failure" }
+        try identity.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }.filter { $0.action == "counter.check" && $0.outcome == .failure }
     }
 }
 
@@ -86,7 +86,7 @@ final class CounterFixture: @unchecked Sendable {
         #expect(evidence.id == outcome.evidenceID && evidence.passed)
         let audit = try fixture.identity.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
         let record = try #require(audit.last { $0.action == "counter.check" })
-        #expect(record.outcome == "success" && record.actor.contains("counter-1") && record.details.contains("Virtual PCD 00 00"))
+        #expect(record.outcome == .success && record.actor.contains("counter-1") && record.details.contains("Virtual PCD 00 00"))
         #expect(audit.contains { $0.action == "identity.level" || $0.details.contains("intermediate") })
     }
 

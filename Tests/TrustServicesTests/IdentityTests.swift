@@ -178,13 +178,13 @@ final class IdentityFixture: @unchecked Sendable {
                                                  subject: DistinguishedName(["C": "CN", "O": "某某科技有限公司", "CN": "某某科技有限公司"]),
                                                  identity: [.organizationCode: IdentityFixture.code])
         let revocation: (Certificate) throws -> Bool? = { [ca = fixture.ca.ca] in try ca.registryRevocationStatus($0) }
-        let bad = try identity.challenge(subject: .organization, id: org, purpose: "enterprise-certificate", actor: "t")
+        let bad = try identity.challenge(subject: .organization, id: org, purpose: .enterpriseCertificate, actor: "t")
         #expect(throws: TrustError.invalid("")) {
             _ = try identity.verifyEnterpriseCertificate(organizationID: org, challengeID: bad.id, certificate: issued.certificate, intermediates: [],
                                                          signature: try key.sign(Array("something else".utf8)), revocation: revocation, actor: "t")
         }
         #expect(try identity.organization(id: org).assessment.level == .primary)
-        let challenge = try identity.challenge(subject: .organization, id: org, purpose: "enterprise-certificate", actor: "t")
+        let challenge = try identity.challenge(subject: .organization, id: org, purpose: .enterpriseCertificate, actor: "t")
         let signature = try key.sign(Array(challenge.nonce))
         #expect(try identity.verifyEnterpriseCertificate(organizationID: org, challengeID: challenge.id, certificate: issued.certificate,
                                                          intermediates: [], signature: signature, revocation: revocation, actor: "t")
@@ -195,7 +195,7 @@ final class IdentityFixture: @unchecked Sendable {
         }
         // A revoked certificate is refused.
         _ = try fixture.ca.ca.revoke(serial: issued.record.serial, reason: .keyCompromise, actor: "t")
-        let third = try identity.challenge(subject: .organization, id: org, purpose: "enterprise-certificate", actor: "t")
+        let third = try identity.challenge(subject: .organization, id: org, purpose: .enterpriseCertificate, actor: "t")
         #expect { _ = try identity.verifyEnterpriseCertificate(organizationID: org, challengeID: third.id, certificate: issued.certificate,
                                                                intermediates: [], signature: try key.sign(Array(third.nonce)),
                                                                revocation: revocation, actor: "t") } throws: {
@@ -226,7 +226,7 @@ final class IdentityFixture: @unchecked Sendable {
             == .deny("person \(li) is at intermediate; sign.with-seal needs advanced (a live check within 15 minutes)"))
         #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: nil, action: .signWithSeal, grantLevel: .intermediate) == .allow)
         let denials = try fixture.ca.store.read { try $0.auditRecords(after: 0, limit: 1000) }.filter { $0.action == "decision.deny" }
-        #expect(denials.count == 4 && denials.allSatisfy { $0.outcome == "denied" && $0.details.contains("reason") })
+        #expect(denials.count == 4 && denials.allSatisfy { $0.outcome == .denied && $0.details.contains("reason") })
         #expect(try AuditService(store: fixture.ca.store, keys: fixture.ca.keys).verify().isIntact)
     }
 }

@@ -63,7 +63,7 @@ final class SealFixture: @unchecked Sendable {
         let fixture = try SealFixture()
         let seals = fixture.seals
         let applied = try fixture.apply()
-        #expect(applied.record.state == "applied" && applied.events.map(\.step) == ["apply"])
+        #expect(applied.record.state == .applied && applied.events.map(\.step) == [.apply])
         let id = applied.record.id
 
         // Wrong steps for the state: 409 with the current state; wrong roles: 403.
@@ -72,11 +72,11 @@ final class SealFixture: @unchecked Sendable {
         // Separation of duties: an applicant who is also a reviewer cannot approve their own application.
         let both = SealFixture.principal("applicant", [.sealApplicant, .sealReviewer])
         #expect { _ = try seals.review(by: both, id: id, approve: true, comment: nil) } throws: { "\($0)".contains("separation of duties") }
-        #expect(try seals.review(by: fixture.reviewer, id: id, approve: true, comment: "picture and name checked").record.state == "approved")
+        #expect(try seals.review(by: fixture.reviewer, id: id, approve: true, comment: "picture and name checked").record.state == .approved)
 
         let keysBefore = try fixture.identityFixture.ca.keys.list().count
         let made = try seals.make(by: fixture.maker, id: id)
-        #expect(made.record.state == "made")
+        #expect(made.record.state == .made)
         #expect(try fixture.identityFixture.ca.keys.list().count == keysBefore + 2, "the seal key and the seal maker's key")
         let seal = try ElectronicSeal(der: Array(try #require(made.record.eseal)))
         #expect(seal.makerSignatureProblem() == nil && seal.info.esID == made.record.esID && seal.info.property.type == 1)
@@ -92,35 +92,35 @@ final class SealFixture: @unchecked Sendable {
                                 validTo: Date().addingTimeInterval(86400), usageLimit: nil)
         }
         let filed = try seals.file(by: fixture.filer, id: id, filingNumber: "闽公备 2026-0001", authority: "福州市公安局")
-        #expect(filed.record.state == "filed" && filed.record.filingNumber == "闽公备 2026-0001")
+        #expect(filed.record.state == .filed && filed.record.filingNumber == "闽公备 2026-0001")
         let grant = try seals.grant(by: fixture.granter, id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate, validFrom: nil,
                                     validTo: fixture.identityFixture.clock.now.addingTimeInterval(86400), usageLimit: 10)
-        #expect(try seals.details(id: id).record.state == "active" && grant.usageLimit == 10)
+        #expect(try seals.details(id: id).record.state == .active && grant.usageLimit == 10)
         var status = try seals.status(id: id)
-        #expect(status.state == .active && status.certificateStatus == "valid" && status.filingNumber == "闽公备 2026-0001")
+        #expect(status.state == .active && status.certificateStatus == .valid && status.filingNumber == "闽公备 2026-0001")
 
         // Report loss: suspended, certificate on hold; recover: back, hold released.
         _ = try seals.reportLoss(by: fixture.revoker, id: id, comment: "USB key lost")
         status = try seals.status(id: id)
-        #expect(status.state == .suspended && status.certificateStatus == "hold")
+        #expect(status.state == .suspended && status.certificateStatus == .hold)
         #expect(throws: TrustError(.forbidden, "")) { _ = try seals.recover(by: fixture.revoker, id: id, comment: nil) }
         _ = try seals.recover(by: fixture.reviewer, id: id, comment: "found")
-        #expect(try seals.status(id: id).certificateStatus == "valid")
+        #expect(try seals.status(id: id).certificateStatus == .valid)
         _ = try seals.withdraw(by: fixture.granter, id: id, grantID: grant.id)
         #expect(try seals.details(id: id).grants.first?.withdrawnAt != nil)
 
         // Revoke: the certificate in the same transaction; terminal for signing; destroy removes the key.
         _ = try seals.revoke(by: fixture.revoker, id: id, comment: "organisation dissolved")
         status = try seals.status(id: id)
-        #expect(status.state == .revoked && status.certificateStatus == "revoked")
+        #expect(status.state == .revoked && status.certificateStatus == .revoked)
         #expect(throws: TrustError.conflict("")) { _ = try seals.revoke(by: fixture.revoker, id: id, comment: nil) }
         #expect(throws: TrustError.conflict("")) { _ = try seals.recover(by: fixture.reviewer, id: id, comment: nil) }
         let keyID = try KeyID(try #require(made.record.keyID))
         _ = try seals.destroy(by: fixture.revoker, id: id, comment: nil)
         #expect(throws: KeyCustodyError.self) { _ = try fixture.identityFixture.ca.keys.info(keyID) }
         let final = try seals.details(id: id)
-        #expect(final.record.state == "destroyed")
-        #expect(final.events.map(\.step) == ["apply", "approve", "make", "file", "grant", "report-loss", "recover", "withdraw", "revoke", "destroy"])
+        #expect(final.record.state == .destroyed)
+        #expect(final.events.map(\.step) == [.apply, .approve, .make, .file, .grant, .reportLoss, .recover, .withdraw, .revoke, .destroy])
         let actions = try fixture.identityFixture.auditActions()
         #expect(actions.contains("seal.make") && actions.contains("seal.destroy") && actions.contains("certificate.revoke"))
         #expect(try AuditService(store: fixture.identityFixture.ca.store, keys: fixture.identityFixture.ca.keys).verify().isIntact)
@@ -145,7 +145,7 @@ final class SealFixture: @unchecked Sendable {
         }
         // Nothing was written for the refused applications.
         #expect(try fixture.seals.list(organizationID: fixture.organization, state: nil).isEmpty)
-        #expect(try fixture.apply().record.state == "applied")
+        #expect(try fixture.apply().record.state == .applied)
     }
 
     /// Every step from every state: the allowed ones are exactly the lifecycle's, all others answer 409 naming the
@@ -163,7 +163,7 @@ final class SealFixture: @unchecked Sendable {
                 .revoked: [.approve, .make, .file, .grant, .revoke], .destroyed: [.approve, .make, .file, .grant, .revoke, .destroy],
             ]
             for step in path[state]! { try perform(step, id) }
-            #expect(try seals.details(id: id).record.state == state.rawValue)
+            #expect(try seals.details(id: id).record.state == state)
             return id
         }
         func perform(_ step: SealStep, _ id: String) throws {
@@ -210,13 +210,13 @@ final class SealFixture: @unchecked Sendable {
         let keysBefore = try fixture.identityFixture.ca.keys.list().count
         let certificatesBefore = try fixture.identityFixture.ca.store.read { try $0.certificateCount() }
         #expect(throws: Crash.self) { _ = try fixture.seals.make(by: fixture.maker, id: id) }
-        #expect(try fixture.seals.details(id: id).record.state == "approved")
+        #expect(try fixture.seals.details(id: id).record.state == .approved)
         // Only the seal maker's own key (made once, before the seal's) remains new in custody.
         #expect(try fixture.identityFixture.ca.keys.list().filter { $0.label.hasPrefix("seal TD") }.isEmpty)
         #expect(try fixture.identityFixture.ca.keys.list().count == keysBefore + 1)
         #expect(try fixture.identityFixture.ca.store.read { try $0.certificateCount() } == certificatesBefore + 1, "the maker's certificate only")
         armed.now = Date()
-        #expect(try fixture.seals.make(by: fixture.maker, id: id).record.state == "made")
+        #expect(try fixture.seals.make(by: fixture.maker, id: id).record.state == .made)
         #expect(try AuditService(store: fixture.identityFixture.ca.store, keys: fixture.identityFixture.ca.keys).verify().isIntact)
     }
 }

@@ -38,7 +38,7 @@ final class SigningFixture: @unchecked Sendable {
     }
 
     func denials() throws -> [AuditRecord] {
-        try seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }.filter { $0.outcome == "denied" }
+        try seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }.filter { $0.outcome == .denied }
     }
 }
 
@@ -67,7 +67,7 @@ final class SigningFixture: @unchecked Sendable {
         _ = try fixture.sign(.raw, person: fixture.seals.applicantPerson)
         #expect { _ = try fixture.sign(.raw, person: fixture.seals.applicantPerson) } throws: { "\($0)".contains("used every signature") }
         let allowed = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
-            .filter { $0.action == "sign.seal" && $0.outcome == "success" }
+            .filter { $0.action == "sign.seal" && $0.outcome == .success }
         let denied = try fixture.denials()
         #expect(allowed.count == 3 && denied.count == 1)
     }
@@ -119,7 +119,7 @@ final class SigningFixture: @unchecked Sendable {
         let grant = try #require(try fixture.seals.identityFixture.ca.store.read { try $0.sealGrant(id: fixture.grantID) })
         #expect(grant.usageCount == 10)
         let audit = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }.filter { $0.action == "sign.seal" }
-        #expect(audit.filter { $0.outcome == "success" }.count == 10 && audit.filter { $0.outcome == "denied" }.count == 14)
+        #expect(audit.filter { $0.outcome == .success }.count == 10 && audit.filter { $0.outcome == .denied }.count == 14)
         #expect(try AuditService(store: fixture.seals.identityFixture.ca.store, keys: fixture.seals.identityFixture.ca.keys).verify().isIntact)
     }
 }

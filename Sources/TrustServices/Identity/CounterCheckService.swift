@@ -1,7 +1,6 @@
 import Foundation
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// Counter identity checks with PKI smart cards (`../shared/specs/card-profile.md`): a `counter-operator` asks for a
 /// single-use challenge for a person; the terminal has the card sign it; trustd checks the challenge, the card
@@ -11,7 +10,6 @@ import TrustStore
 /// and changes no level.
 public struct CounterCheckService: Sendable {
     public static let challengeLifetime: TimeInterval = 120
-    static let purpose = VerificationMethod.counterCard.rawValue
 
     public struct Outcome: Sendable {
         public let person: PersonDetails
@@ -19,14 +17,14 @@ public struct CounterCheckService: Sendable {
         public let certificateSubject: String
     }
 
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public let identity: IdentityService
     /// trustd's own CA registry (revocation of card certificates trustd issued under `card-holder`).
     public let ca: CertificateAuthority
     let cardIssuers: @Sendable () throws -> TrustAnchors
     let clock: @Sendable () -> Date
 
-    public init(store: TrustStore, identity: IdentityService, ca: CertificateAuthority, cardIssuers: @escaping @Sendable () throws -> TrustAnchors,
+    public init(store: any TransactionalStore, identity: IdentityService, ca: CertificateAuthority, cardIssuers: @escaping @Sendable () throws -> TrustAnchors,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.identity = identity
@@ -47,10 +45,10 @@ public struct CounterCheckService: Sendable {
         let now = clock()
         let id = Hex.encode(SecureRandom.bytes(16))
         let nonce = SecureRandom.bytes(32) + Array("trustd counter check \(id) \(personID)".utf8)
-        let record = ChallengeRecord(id: id, subjectKind: SubjectKind.person.rawValue, subjectID: personID, purpose: Self.purpose,
+        let record = ChallengeRecord(id: id, subjectKind: .person, subjectID: personID, purpose: .counterCard,
                                      nonce: Data(nonce), createdAt: now, expiresAt: now.addingTimeInterval(Self.challengeLifetime))
         try store.write { tx in
-            try tx.insertRecord(record)
+            try tx.insert(record)
             try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "counter.challenge", object: "person:\(personID)",
                                           details: ["challenge": id]), at: now)
         }
@@ -68,7 +66,7 @@ public struct CounterCheckService: Sendable {
         var subject = "-"
         var personID = "-"
         try store.write { tx in
-            func audit(_ outcome: String, _ details: [String: String]) throws {
+            func audit(_ outcome: AuditOutcome, _ details: [String: String]) throws {
                 var all = details
                 all["challenge"] = challengeID
                 all["reader"] = reader
@@ -77,34 +75,34 @@ public struct CounterCheckService: Sendable {
                 try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "counter.check", object: "person:\(personID)", outcome: outcome,
                                               details: all), at: now)
             }
-            guard var challenge = try tx.reader.challenge(id: challengeID), challenge.purpose == Self.purpose else {
+            guard var challenge = try tx.challenge(id: challengeID), challenge.purpose == .counterCard else {
                 refusal = TrustError.notFound("no counter challenge \(challengeID)")
-                try audit("failure", ["reason": "unknown challenge"])
+                try audit(.failure, ["reason": "unknown challenge"])
                 return
             }
             personID = challenge.subjectID
             if challenge.usedAt != nil {
                 refusal = TrustError.conflict("the challenge has been used already (replay)")
-                try audit("failure", ["reason": "challenge replayed"])
+                try audit(.failure, ["reason": "challenge replayed"])
                 return
             }
             if challenge.expiresAt <= now {
                 refusal = TrustError.conflict("the challenge expired at \(UTCTime.iso8601(challenge.expiresAt))")
-                try audit("failure", ["reason": "challenge expired"])
+                try audit(.failure, ["reason": "challenge expired"])
                 return
             }
             challenge.usedAt = now
-            try tx.save(challenge)
-            guard let person = try tx.reader.person(id: challenge.subjectID) else { throw TrustError.notFound("no person \(challenge.subjectID)") }
+            try tx.update(challenge)
+            guard let person = try tx.person(id: challenge.subjectID) else { throw TrustError.notFound("no person \(challenge.subjectID)") }
             let idNumber = try identity.secrets.open(person.idSealed, context: "person:\(person.id):id")
             let certificate = try? Certificate(der: certificateDER)
             subject = certificate?.subject.description ?? "-"
-            let failure = certificate.map { problem(with: $0, signature: signature, challenge: Array(challenge.nonce), idNumber: idNumber, reader: tx.reader,
+            let failure = certificate.map { problem(with: $0, signature: signature, challenge: Array(challenge.nonce), idNumber: idNumber, reader: tx,
                                                     at: now) } ?? "the card's certificate does not parse"
             let reference = "certificate:\(certificate?.fingerprint ?? "-") reader:\(reader) terminal:\(terminal ?? "-")"
             evidenceID = try identity.record(tx, .person, person.id, .counterCard, passed: failure == nil, source: "counter-card",
                                              reference: reference, actor: principal.auditName, at: now, failure: failure)
-            try audit(failure == nil ? "success" : "failure", ["reason": failure ?? "-", "certificate": certificate?.serialHex ?? "-",
+            try audit(failure == nil ? .success : .failure, ["reason": failure ?? "-", "certificate": certificate?.serialHex ?? "-",
                                                               "evidence": evidenceID ?? "-"])
             if let failure { refusal = TrustError.invalid("counter check refused: \(failure)") }
         }
@@ -119,17 +117,17 @@ public struct CounterCheckService: Sendable {
         let now = clock()
         let failure = String(failure.prefix(300))
         let personID: String = try store.write { tx in
-            guard var challenge = try tx.reader.challenge(id: challengeID), challenge.purpose == Self.purpose else {
+            guard var challenge = try tx.challenge(id: challengeID), challenge.purpose == .counterCard else {
                 throw TrustError.notFound("no counter challenge \(challengeID)")
             }
             if challenge.usedAt == nil {
                 challenge.usedAt = now
-                try tx.save(challenge)
+                try tx.update(challenge)
             }
             var details = ["challenge": challengeID, "reason": "at the terminal: \(failure)", "reader": String(reader.prefix(128)),
                            "atr": String(atr.prefix(128))]
             if let terminal { details["terminal"] = String(terminal.prefix(128)) }
-            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "counter.check", object: "person:\(challenge.subjectID)", outcome: "failure",
+            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "counter.check", object: "person:\(challenge.subjectID)", outcome: .failure,
                                           details: details), at: now)
             return challenge.subjectID
         }
@@ -143,7 +141,7 @@ public struct CounterCheckService: Sendable {
     }
 
     /// Why the card's answer does not prove the person, or nil.
-    func problem(with certificate: Certificate, signature: [UInt8], challenge: [UInt8], idNumber: String, reader: StoreReader, at now: Date) -> String? {
+    func problem(with certificate: Certificate, signature: [UInt8], challenge: [UInt8], idNumber: String, reader: any Repositories, at now: Date) -> String? {
         if certificate.notAfter < now { return "the card certificate expired at \(UTCTime.iso8601(certificate.notAfter))" }
         if certificate.notBefore > now { return "the card certificate is not valid before \(UTCTime.iso8601(certificate.notBefore))" }
         let anchors: TrustAnchors

@@ -1,6 +1,5 @@
 import Foundation
 import TrustModel
-import TrustStore
 
 // Verification methods that ask a remote government or commercial service are adapters behind these protocols.
 // trustd ships a real default for each that works on one machine (files and SQLite tables an operator fills); a
@@ -69,10 +68,10 @@ public struct OutboxOTPSender: OTPSender {
 /// Default registry and real-name adapters: SQLite tables in trustd's database, loaded from `DIR/registry.csv`.
 /// ID numbers are kept there only as keyed hashes, like everywhere else.
 public struct SQLiteRegistry: PopulationRegistry, BusinessRegistry, RealNameService {
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public var name: String { "sqlite-registry" }
 
-    public init(store: TrustStore) { self.store = store }
+    public init(store: any TransactionalStore) { self.store = store }
 
     public func confirm(name: String, idNumberHash: String) throws -> RegistryAnswer {
         guard let registered = try store.read({ try $0.registryPersonName(idHash: idNumberHash) }) else { return .unknown }
@@ -89,7 +88,7 @@ public struct SQLiteRegistry: PopulationRegistry, BusinessRegistry, RealNameServ
     }
 
     public func confirm(method: VerificationMethod, subjectKey: String, name: String) throws -> RegistryAnswer {
-        guard let entry = try store.read({ try $0.registryRealName(method: method.rawValue, subjectKey: subjectKey) }) else { return .unknown }
+        guard let entry = try store.read({ try $0.registryRealName(method: method, subjectKey: subjectKey) }) else { return .unknown }
         return entry.name == name ? .confirmed(reference: entry.reference) : .mismatch("the name on file differs")
     }
 
@@ -99,8 +98,8 @@ public struct SQLiteRegistry: PopulationRegistry, BusinessRegistry, RealNameServ
     public func load(csv path: String, secrets: IdentitySecrets) throws -> Int {
         guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
         var people: [(idHash: String, name: String)] = []
-        var organizations: [(creditCode: String, name: String, representative: String, representativeHash: String)] = []
-        var realNames: [(method: String, subjectKey: String, name: String, reference: String)] = []
+        var organizations: [(creditCode: String, entry: RegistryOrganization)] = []
+        var realNames: [(method: VerificationMethod, subjectKey: String, entry: RegistryRealName)] = []
         for (index, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -114,12 +113,12 @@ public struct SQLiteRegistry: PopulationRegistry, BusinessRegistry, RealNameServ
                 case ("organization", 5):
                     let code = try UnifiedSocialCreditCode.validate(fields[1])
                     let id = try CitizenIDNumber.validate(fields[4])
-                    organizations.append((code, fields[2], fields[3], secrets.lookupHash(id, kind: "citizen-id")))
+                    organizations.append((code, RegistryOrganization(name: fields[2], representative: fields[3], representativeHash: secrets.lookupHash(id, kind: "citizen-id"))))
                 case ("bank-card", 4):
                     let id = try CitizenIDNumber.validate(fields[1])
-                    realNames.append(("bank-card", secrets.lookupHash(id, kind: "citizen-id"), fields[2], fields[3]))
+                    realNames.append((.bankCard, secrets.lookupHash(id, kind: "citizen-id"), RegistryRealName(name: fields[2], reference: fields[3])))
                 case ("tax-account", 4):
-                    realNames.append(("tax-account", try UnifiedSocialCreditCode.validate(fields[1]), fields[2], fields[3]))
+                    realNames.append((.taxAccount, try UnifiedSocialCreditCode.validate(fields[1]), RegistryRealName(name: fields[2], reference: fields[3])))
                 default:
                     throw bad("expected person,ID,NAME | organization,CODE,NAME,REP_NAME,REP_ID | bank-card,ID,NAME,REF | tax-account,CODE,NAME,REF")
                 }

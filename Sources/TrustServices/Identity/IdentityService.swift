@@ -1,7 +1,6 @@
 import Foundation
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// A person as the API shows it: identifiers masked, level derived from evidence now.
 public struct PersonDetails: Sendable {
@@ -24,7 +23,7 @@ public struct OrganizationDetails: Sendable {
 /// caused it. ID numbers never appear in clear outside `registerPerson`'s input: stored as keyed hash + ciphertext,
 /// shown masked.
 public final class IdentityService: Sendable {
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public let secrets: IdentitySecrets
     public let policy: AssurancePolicy
     let otpSender: any OTPSender
@@ -39,7 +38,7 @@ public final class IdentityService: Sendable {
     public static let otpMaxAttempts = 5
     public static let challengeLifetime: TimeInterval = 5 * 60
 
-    public init(store: TrustStore, secrets: IdentitySecrets, policy: AssurancePolicy, otpSender: any OTPSender,
+    public init(store: any TransactionalStore, secrets: IdentitySecrets, policy: AssurancePolicy, otpSender: any OTPSender,
                 population: any PopulationRegistry, business: any BusinessRegistry, realName: any RealNameService,
                 liveness: any LivenessService = UnconfiguredLiveness(), anchors: @escaping @Sendable () throws -> TrustAnchors,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -70,10 +69,10 @@ public final class IdentityService: Sendable {
                                   idSealed: try secrets.seal(number, context: "person:\(id):id"), idMasked: CitizenIDNumber.mask(number),
                                   mobileSealed: try secrets.seal(mobile, context: "person:\(id):mobile"),
                                   mobileMasked: String(mobile.prefix(3)) + "****" + String(mobile.suffix(4)),
-                                  level: AssuranceLevel.anonymous.rawValue, createdAt: now)
+                                  level: .anonymous, createdAt: now)
         try store.write { tx in
-            if try tx.reader.person(idHash: record.idHash) != nil { throw TrustError.conflict("a person with this ID number is registered") }
-            try tx.insertRecord(record)
+            if try tx.person(idHash: record.idHash) != nil { throw TrustError.conflict("a person with this ID number is registered") }
+            try tx.insert(record)
             try tx.appendAudit(AuditEntry(actor: actor, action: "person.register", object: "person:\(id)",
                                           details: ["idNumber": record.idMasked, "mobile": record.mobileMasked]), at: now)
         }
@@ -82,7 +81,7 @@ public final class IdentityService: Sendable {
 
     public func person(id: String) throws -> PersonDetails {
         guard let record = try store.read({ try $0.person(id: id) }) else { throw TrustError.notFound("no person \(id)") }
-        let evidence = try store.read { try $0.evidence(subjectKind: "person", subjectID: id) }.compactMap(Self.evidence)
+        let evidence = try store.read { try $0.evidence(subject: .person, id: id) }.compactMap(Self.evidence)
         return PersonDetails(record: record, evidence: evidence, assessment: AssuranceLadder.person(evidence, at: clock()))
     }
 
@@ -103,12 +102,12 @@ public final class IdentityService: Sendable {
         let id = Hex.encode(SecureRandom.bytes(16))
         let now = clock()
         try store.write { tx in
-            guard try tx.reader.person(id: legalRepresentativeID) != nil else {
+            guard try tx.person(id: legalRepresentativeID) != nil else {
                 throw TrustError.notFound("no person \(legalRepresentativeID) (register the legal representative first)")
             }
-            if try tx.reader.organization(creditCode: code) != nil { throw TrustError.conflict("an organisation with credit code \(code) is registered") }
-            try tx.insertRecord(OrganizationRecord(id: id, name: name, creditCode: code, legalRepresentativeID: legalRepresentativeID,
-                                                   level: AssuranceLevel.anonymous.rawValue, createdAt: now))
+            if try tx.organization(creditCode: code) != nil { throw TrustError.conflict("an organisation with credit code \(code) is registered") }
+            try tx.insert(OrganizationRecord(id: id, name: name, creditCode: code, legalRepresentativeID: legalRepresentativeID,
+                                                   level: .anonymous, createdAt: now))
             try tx.appendAudit(AuditEntry(actor: actor, action: "organization.register", object: "organization:\(id)",
                                           details: ["creditCode": code, "legalRepresentative": legalRepresentativeID]), at: now)
         }
@@ -117,9 +116,9 @@ public final class IdentityService: Sendable {
 
     public func organization(id: String) throws -> OrganizationDetails {
         guard let record = try store.read({ try $0.organization(id: id) }) else { throw TrustError.notFound("no organisation \(id)") }
-        let evidence = try store.read { try $0.evidence(subjectKind: "organization", subjectID: id) }.compactMap(Self.evidence)
+        let evidence = try store.read { try $0.evidence(subject: .organization, id: id) }.compactMap(Self.evidence)
         let representative = try person(id: record.legalRepresentativeID)
-        let authorizations = try store.read { try $0.authorizations(organizationID: id) }
+        let authorizations = try store.read { try $0.authorizations(organizationID: id, personID: nil) }
         return OrganizationDetails(record: record, evidence: evidence,
                                    assessment: AssuranceLadder.organization(evidence, legalRepresentative: representative.assessment, at: clock()),
                                    authorizations: authorizations)
@@ -144,7 +143,7 @@ public final class IdentityService: Sendable {
         let now = clock()
         let expires = now.addingTimeInterval(Self.otpLifetime)
         try store.write { tx in
-            try tx.insertRecord(OTPRecord(id: id, personID: personID, codeHash: secrets.lookupHash("\(id):\(code)", kind: "otp"),
+            try tx.insert(OTPRecord(id: id, personID: personID, codeHash: secrets.lookupHash("\(id):\(code)", kind: "otp"),
                                           createdAt: now, expiresAt: expires))
             try tx.appendAudit(AuditEntry(actor: actor, action: "person.otp-send", object: "person:\(personID)",
                                           details: ["otp": id, "mobile": record.mobileMasked, "sender": otpSender.name]), at: now)
@@ -158,21 +157,21 @@ public final class IdentityService: Sendable {
     public func verifyOTP(personID: String, otpID: String, code: String, actor: String) throws -> PersonDetails {
         let now = clock()
         let outcome: Result<Void, TrustError> = try store.write { tx in
-            guard var otp = try tx.reader.otp(id: otpID), otp.personID == personID else { throw TrustError.notFound("no code \(otpID) for this person") }
+            guard var otp = try tx.otp(id: otpID), otp.personID == personID else { throw TrustError.notFound("no code \(otpID) for this person") }
             if otp.usedAt != nil { return .failure(TrustError.conflict("this code has been used already")) }
             if otp.expiresAt <= now { return .failure(TrustError.conflict("this code has expired; request a new one")) }
             if otp.attempts >= Self.otpMaxAttempts { return .failure(TrustError.conflict("too many wrong codes; request a new one")) }
             let presented = secrets.lookupHash("\(otpID):\(code)", kind: "otp")
             if !ConstantTime.equals(Array(presented.utf8), Array(otp.codeHash.utf8)) {
                 otp.attempts += 1
-                try tx.save(otp)
-                try tx.appendAudit(AuditEntry(actor: actor, action: "person.otp-check", object: "person:\(personID)", outcome: "failure",
+                try tx.update(otp)
+                try tx.appendAudit(AuditEntry(actor: actor, action: "person.otp-check", object: "person:\(personID)", outcome: .failure,
                                               details: ["otp": otpID, "attempts": String(otp.attempts)]), at: now)
                 let left = Self.otpMaxAttempts - otp.attempts
                 return .failure(TrustError.invalid(left > 0 ? "wrong code; \(left) attempt(s) left" : "wrong code; no attempts left, request a new one"))
             }
             otp.usedAt = now
-            try tx.save(otp)
+            try tx.update(otp)
             try record(tx, .person, personID, .smsOTP, passed: true, source: otpSender.name, reference: "otp:\(otpID)", actor: actor, at: now)
             return .success(())
         }
@@ -227,18 +226,18 @@ public final class IdentityService: Sendable {
     }
 
     /// A random challenge for `purpose` (e.g. `enterprise-certificate`), single use, valid five minutes.
-    public func challenge(subject: SubjectKind, id: String, purpose: String, actor: String) throws -> ChallengeRecord {
+    public func challenge(subject: SubjectKind, id: String, purpose: ChallengePurpose, actor: String) throws -> ChallengeRecord {
         switch subject {
         case .person: _ = try person(id: id)
         case .organization: _ = try organization(id: id)
         }
         let now = clock()
-        let record = ChallengeRecord(id: Hex.encode(SecureRandom.bytes(16)), subjectKind: subject.rawValue, subjectID: id, purpose: purpose,
+        let record = ChallengeRecord(id: Hex.encode(SecureRandom.bytes(16)), subjectKind: subject, subjectID: id, purpose: purpose,
                                      nonce: Data(SecureRandom.bytes(32)), createdAt: now, expiresAt: now.addingTimeInterval(Self.challengeLifetime))
         try store.write { tx in
-            try tx.insertRecord(record)
+            try tx.insert(record)
             try tx.appendAudit(AuditEntry(actor: actor, action: "challenge.issue", object: "\(subject.rawValue):\(id)",
-                                          details: ["challenge": record.id, "purpose": purpose]), at: now)
+                                          details: ["challenge": record.id, "purpose": purpose.rawValue]), at: now)
         }
         return record
     }
@@ -253,13 +252,13 @@ public final class IdentityService: Sendable {
         let now = clock()
         var failure: String? = nil
         try store.write { tx in
-            guard var challenge = try tx.reader.challenge(id: challengeID), challenge.subjectKind == "organization",
-                  challenge.subjectID == organizationID, challenge.purpose == VerificationMethod.enterpriseCertificate.rawValue
+            guard var challenge = try tx.challenge(id: challengeID), challenge.subjectKind == .organization,
+                  challenge.subjectID == organizationID, challenge.purpose == .enterpriseCertificate
             else { throw TrustError.notFound("no enterprise-certificate challenge \(challengeID) for this organisation") }
             guard challenge.usedAt == nil else { throw TrustError.conflict("the challenge has been used already") }
             guard challenge.expiresAt > now else { throw TrustError.conflict("the challenge has expired") }
             challenge.usedAt = now
-            try tx.save(challenge)
+            try tx.update(challenge)
             failure = Self.checkEnterpriseCertificate(certificate, intermediates: intermediates, signature: signature,
                                                       challenge: Array(challenge.nonce), creditCode: org.record.creditCode,
                                                       anchors: try anchors(), revocation: revocation, at: now)
@@ -308,15 +307,15 @@ public final class IdentityService: Sendable {
         guard !reason.isEmpty, reason.count <= 500 else { throw TrustError.invalid("a revocation reason of 1–500 characters is required") }
         let now = clock()
         return try store.write { tx in
-            guard var record = try tx.reader.evidence(id: id) else { throw TrustError.notFound("no evidence \(id)") }
+            guard var record = try tx.evidence(id: id) else { throw TrustError.notFound("no evidence \(id)") }
             guard record.revokedAt == nil else { throw TrustError.conflict("evidence \(id) is already revoked") }
-            let kind = SubjectKind(rawValue: record.subjectKind) ?? .person
-            let before = try levels(tx.reader, kind, record.subjectID, at: now)
+            let kind = record.subjectKind
+            let before = try levels(tx, kind, record.subjectID, at: now)
             record.revokedAt = now
             record.revocationReason = reason
-            try tx.save(record)
+            try tx.update(record)
             try tx.appendAudit(AuditEntry(actor: actor, action: "evidence.revoke", object: "evidence:\(id)",
-                                          details: ["subject": "\(record.subjectKind):\(record.subjectID)", "method": record.method, "reason": reason]), at: now)
+                                          details: ["subject": "\(record.subjectKind.rawValue):\(record.subjectID)", "method": record.method.rawValue, "reason": reason]), at: now)
             try auditLevelChanges(tx, before: before, kind, record.subjectID, cause: id, actor: actor, at: now)
             return Self.evidence(record)!
         }
@@ -332,8 +331,11 @@ public final class IdentityService: Sendable {
         let now = clock()
         let from = validFrom ?? now
         guard !scope.isEmpty, scope.count <= 50 else { throw TrustError.invalid("scope must list 1 to 50 actions") }
-        for action in scope where PolicyAction(rawValue: action) == nil {
-            throw TrustError.invalid("unknown action '\(action)' in scope (known: \(PolicyAction.allCases.map(\.rawValue).joined(separator: ", ")))")
+        let actions = try scope.map { name in
+            guard let action = PolicyAction(rawValue: name) else {
+                throw TrustError.invalid("unknown action '\(name)' in scope (known: \(PolicyAction.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return action
         }
         guard validTo > from, validTo > now else { throw TrustError.invalid("validTo must be after validFrom and in the future") }
         _ = try person(id: personID)
@@ -343,11 +345,11 @@ public final class IdentityService: Sendable {
             throw TrustError(.forbidden, reason)
         }
         let record = AuthorizationRecord(id: Hex.encode(SecureRandom.bytes(16)), organizationID: organizationID, personID: personID,
-                                         scope: scope.sorted().joined(separator: ","), validFrom: from, validTo: validTo, createdAt: now)
+                                         scope: actions, validFrom: from, validTo: validTo, createdAt: now)
         try store.write { tx in
-            try tx.insertRecord(record)
+            try tx.insert(record)
             try tx.appendAudit(AuditEntry(actor: actor, action: "organization.authorize", object: "organization:\(organizationID)",
-                                          details: ["authorization": record.id, "person": personID, "scope": record.scope,
+                                          details: ["authorization": record.id, "person": personID, "scope": record.scope.map(\.rawValue).joined(separator: ","),
                                                     "validFrom": UTCTime.iso8601(from), "validTo": UTCTime.iso8601(validTo)]), at: now)
         }
         return record
@@ -356,10 +358,10 @@ public final class IdentityService: Sendable {
     public func revokeAuthorization(id: String, actor: String) throws -> AuthorizationRecord {
         let now = clock()
         return try store.write { tx in
-            guard var record = try tx.reader.authorization(id: id) else { throw TrustError.notFound("no authorisation \(id)") }
+            guard var record = try tx.authorization(id: id) else { throw TrustError.notFound("no authorisation \(id)") }
             guard record.revokedAt == nil else { throw TrustError.conflict("authorisation \(id) is already revoked") }
             record.revokedAt = now
-            try tx.save(record)
+            try tx.update(record)
             try tx.appendAudit(AuditEntry(actor: actor, action: "authorization.revoke", object: "authorization:\(id)",
                                           details: ["organization": record.organizationID, "person": record.personID]), at: now)
             return record
@@ -376,7 +378,7 @@ public final class IdentityService: Sendable {
         let decision = try evaluate(personID: personID, organizationID: organizationID, action: action, grantLevel: grantLevel)
         if case .deny(let reason) = decision {
             _ = try store.write { tx in
-                try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "decision.deny", object: resource, outcome: "denied",
+                try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "decision.deny", object: resource, outcome: .denied,
                                               details: ["action": action.rawValue, "person": personID ?? "-", "organization": organizationID ?? "-",
                                                         "reason": reason]), at: clock())
             }
@@ -388,7 +390,7 @@ public final class IdentityService: Sendable {
     public func recordDenial(principal: Principal, action: PolicyAction, personID: String?, organizationID: String?, resource: String,
                              reason: String) throws {
         _ = try store.write { tx in
-            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "decision.deny", object: resource, outcome: "denied",
+            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "decision.deny", object: resource, outcome: .denied,
                                           details: ["action": action.rawValue, "person": personID ?? "-", "organization": organizationID ?? "-",
                                                     "reason": reason]), at: clock())
         }
@@ -420,9 +422,9 @@ public final class IdentityService: Sendable {
             // The legal representative acts for the organisation without a separate authorisation.
             if organization?.legalRepresentativeID != personID {
                 let grants = try store.read { try $0.authorizations(organizationID: organizationID, personID: personID) }
-                let valid = grants.filter { $0.revokedAt == nil && $0.validFrom <= now.addingTimeInterval(0.001) && $0.validTo > now && $0.scope.split(separator: ",").contains(Substring(action.rawValue)) }
+                let valid = grants.filter { $0.covers(action, at: now) }
                 if valid.isEmpty {
-                    let expired = grants.contains { $0.validTo <= now && $0.scope.split(separator: ",").contains(Substring(action.rawValue)) }
+                    let expired = grants.contains { $0.validTo <= now && $0.scope.contains(action) }
                     return .deny(expired ? "the authorisation of person \(personID) for \(action.rawValue) has expired"
                                          : "person \(personID) holds no authorisation from organisation \(organizationID) for \(action.rawValue)")
                 }
@@ -456,24 +458,24 @@ public final class IdentityService: Sendable {
     /// Inserts evidence, audits it, and audits any level change of the subject (and of organisations whose legal
     /// representative the subject is) with the evidence id — all in the caller's transaction.
     @discardableResult
-    func record(_ tx: StoreTransaction, _ kind: SubjectKind, _ id: String, _ method: VerificationMethod, passed: Bool,
+    func record(_ tx: any Repositories, _ kind: SubjectKind, _ id: String, _ method: VerificationMethod, passed: Bool,
                 source: String, reference: String?, actor: String, at now: Date, failure: String? = nil) throws -> String {
         guard method.subjects.contains(kind) else { throw TrustError.invalid("\(method.rawValue) does not apply to a \(kind.rawValue)") }
-        let before = try levels(tx.reader, kind, id, at: now)
-        let evidence = EvidenceRecord(id: Hex.encode(SecureRandom.bytes(16)), subjectKind: kind.rawValue, subjectID: id, method: method.rawValue,
+        let before = try levels(tx, kind, id, at: now)
+        let evidence = EvidenceRecord(id: Hex.encode(SecureRandom.bytes(16)), subjectKind: kind, subjectID: id, method: method,
                                       passed: passed, verifiedAt: now, expiresAt: policy.expiry(of: method, verifiedAt: now),
                                       source: source, reference: reference, operatorName: actor)
-        try tx.insertRecord(evidence)
+        try tx.insert(evidence)
         var details = ["method": method.rawValue, "source": source, "evidence": evidence.id]
         if let failure { details["failure"] = failure }
         try tx.appendAudit(AuditEntry(actor: actor, action: "identity.verify", object: "\(kind.rawValue):\(id)",
-                                      outcome: passed ? "success" : "failure", details: details), at: now)
+                                      outcome: passed ? .success : .failure, details: details), at: now)
         try auditLevelChanges(tx, before: before, kind, id, cause: evidence.id, actor: actor, at: now)
         return evidence.id
     }
 
     /// Levels of the subject and of dependent organisations, keyed `kind:id`.
-    private func levels(_ reader: StoreReader, _ kind: SubjectKind, _ id: String, at now: Date) throws -> [String: AssuranceLevel] {
+    private func levels(_ reader: any Repositories, _ kind: SubjectKind, _ id: String, at now: Date) throws -> [String: AssuranceLevel] {
         var out: [String: AssuranceLevel] = [:]
         switch kind {
         case .person:
@@ -489,17 +491,17 @@ public final class IdentityService: Sendable {
         return out
     }
 
-    private func auditLevelChanges(_ tx: StoreTransaction, before: [String: AssuranceLevel], _ kind: SubjectKind, _ id: String,
+    private func auditLevelChanges(_ tx: any Repositories, before: [String: AssuranceLevel], _ kind: SubjectKind, _ id: String,
                                    cause: String, actor: String, at now: Date) throws {
-        let after = try levels(tx.reader, kind, id, at: now)
+        let after = try levels(tx, kind, id, at: now)
         for (subject, level) in after.sorted(by: { $0.key < $1.key }) where before[subject] != level {
             let parts = subject.split(separator: ":", maxSplits: 1).map(String.init)
-            if parts[0] == "person", var record = try tx.reader.person(id: parts[1]) {
-                record.level = level.rawValue
-                try tx.save(record)
-            } else if parts[0] == "organization", var record = try tx.reader.organization(id: parts[1]) {
-                record.level = level.rawValue
-                try tx.save(record)
+            if parts[0] == "person", var record = try tx.person(id: parts[1]) {
+                record.level = level
+                try tx.update(record)
+            } else if parts[0] == "organization", var record = try tx.organization(id: parts[1]) {
+                record.level = level
+                try tx.update(record)
             }
             try tx.appendAudit(AuditEntry(actor: actor, action: "identity.level", object: subject, details: [
                 "from": before[subject]?.rawValue ?? "anonymous", "to": level.rawValue, "evidence": cause,
@@ -507,21 +509,16 @@ public final class IdentityService: Sendable {
         }
     }
 
-    private func personAssessment(_ reader: StoreReader, _ id: String, at now: Date) throws -> LevelAssessment {
-        AssuranceLadder.person(try reader.evidence(subjectKind: "person", subjectID: id).compactMap(Self.evidence), at: now)
+    private func personAssessment(_ reader: any Repositories, _ id: String, at now: Date) throws -> LevelAssessment {
+        AssuranceLadder.person(try reader.evidence(subject: .person, id: id).compactMap(Self.evidence), at: now)
     }
 
-    private func organizationAssessment(_ reader: StoreReader, _ org: OrganizationRecord, at now: Date) throws -> LevelAssessment {
-        AssuranceLadder.organization(try reader.evidence(subjectKind: "organization", subjectID: org.id).compactMap(Self.evidence),
+    private func organizationAssessment(_ reader: any Repositories, _ org: OrganizationRecord, at now: Date) throws -> LevelAssessment {
+        AssuranceLadder.organization(try reader.evidence(subject: .organization, id: org.id).compactMap(Self.evidence),
                                      legalRepresentative: try personAssessment(reader, org.legalRepresentativeID, at: now), at: now)
     }
 
-    static func evidence(_ record: EvidenceRecord) -> Evidence? {
-        guard let kind = SubjectKind(rawValue: record.subjectKind), let method = VerificationMethod(rawValue: record.method) else { return nil }
-        return Evidence(id: record.id, subject: kind, subjectID: record.subjectID, method: method, passed: record.passed,
-                        verifiedAt: record.verifiedAt, expiresAt: record.expiresAt, source: record.source, reference: record.reference,
-                        operatorName: record.operatorName, revokedAt: record.revokedAt, revocationReason: record.revocationReason)
-    }
+    static func evidence(_ record: EvidenceRecord) -> Evidence? { record.evidence }
 
     static func checkName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespaces)

@@ -3,7 +3,6 @@ import KeyCustody
 import SealFormat
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// A seal with its history and grants.
 public struct SealDetails: Sendable {
@@ -16,8 +15,8 @@ public struct SealDetails: Sendable {
 public struct SealStatus: Sendable {
     public let id: String
     public let state: SealState
-    /// `valid`, `revoked`, `hold`, or `none` before the seal is made.
-    public let certificateStatus: String
+    /// The seal certificate's status; `nil` before the seal is made.
+    public let certificateStatus: CertificateStatus?
     public let validFrom: Date
     public let validTo: Date
     public let filingNumber: String?
@@ -30,7 +29,7 @@ public struct SealStatus: Sendable {
 /// commits the certificate and the signed SESeal with the state; a failure destroys the fresh key. Revoking revokes
 /// the seal certificate in the same transaction; report-loss puts it on hold, recover releases the hold.
 public final class SealService: Sendable {
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public let ca: CertificateAuthority
     public let keys: any KeyStore
     public let identity: IdentityService
@@ -41,7 +40,7 @@ public final class SealService: Sendable {
     /// Called at named points inside transactions ("seal.make.before-commit"); tests throw there to simulate a crash.
     let faultPoint: (@Sendable (String) throws -> Void)?
 
-    public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, types: SealTypeCatalog,
+    public init(store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, types: SealTypeCatalog,
                 identities: SystemIdentities? = nil, vendorID: String = "trustd", clock: @escaping @Sendable () -> Date = { Date() },
                 faultPoint: (@Sendable (String) throws -> Void)? = nil) {
         self.faultPoint = faultPoint
@@ -77,9 +76,12 @@ public final class SealService: Sendable {
         let type = try types.type(code)
         let name = try IdentityService.checkName(name)
         try type.checkPicture(format: picture.format, data: picture.data, widthMM: picture.widthMM, heightMM: picture.heightMM)
-        let keyType = keyType ?? type.keyTypes[0]
-        guard type.keyTypes.contains(keyType) else {
-            throw TrustError.invalid("key type \(keyType) is not allowed for \(code) seals (\(type.keyTypes.joined(separator: ", ")))")
+        let keyName = keyType ?? type.keyTypes[0]
+        guard type.keyTypes.contains(keyName), let keyType = KeyType(name: keyName) else {
+            throw TrustError.invalid("key type \(keyName) is not allowed for \(code) seals (\(type.keyTypes.joined(separator: ", ")))")
+        }
+        guard let pictureFormat = SealPictureFormat(name: picture.format) else {
+            throw TrustError.invalid("picture format \(picture.format) is not one of \(SealPictureFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let now = clock()
         let end = validTo ?? now.addingTimeInterval(TimeInterval(type.validityDays) * 86400)
@@ -101,12 +103,12 @@ public final class SealService: Sendable {
             throw TrustError(.forbidden, reason)
         }
         let id = Hex.encode(SecureRandom.bytes(16))
-        let record = SealRecord(id: id, organizationID: organizationID, type: code, name: name, state: SealState.applied.rawValue,
-                                applicant: principal.auditName, applicantPersonID: applicantPersonID, pictureFormat: picture.format.lowercased(),
+        let record = SealRecord(id: id, organizationID: organizationID, type: code, name: name, state: .applied,
+                                applicant: principal.auditName, applicantPersonID: applicantPersonID, pictureFormat: pictureFormat,
                                 picture: Data(picture.data), widthMM: picture.widthMM, heightMM: picture.heightMM, keyType: keyType,
                                 validFrom: now, validTo: end, esID: "TD" + Hex.encode(SecureRandom.bytes(8)).uppercased(), createdAt: now)
         try store.write { tx in
-            try tx.insertRecord(record)
+            try tx.insert(record)
             try event(tx, record, .apply, from: nil, to: .applied, principal: principal, comment: nil, at: now,
                       details: ["organization": organizationID, "type": code, "applicant": applicantPersonID])
         }
@@ -138,7 +140,7 @@ public final class SealService: Sendable {
         }
         let type = try types.type(current.type)
         let organization = try identity.organization(id: current.organizationID).record
-        guard let keyType = KeyType(name: current.keyType) else { throw TrustError.invalid("unknown key type \(current.keyType)") }
+        let keyType = current.keyType
         let maker = try makerIdentity()
         let keyInfo = try ca.journal.generate(keyType, label: "seal \(current.esID)")
         do {
@@ -152,7 +154,7 @@ public final class SealService: Sendable {
             let info = SealInfo(header: SealHeader(vendorID: vendorID), esID: current.esID,
                                 property: SealProperty(type: type.typeCode, name: current.name, certificateList: .certificates([certificate.der]),
                                                        createDate: now, validStart: current.validFrom, validEnd: min(current.validTo, certificate.notAfter)),
-                                picture: SealPicture(type: current.pictureFormat.uppercased(), data: Array(current.picture),
+                                picture: SealPicture(type: current.pictureFormat.rawValue.uppercased(), data: Array(current.picture),
                                                      widthMM: current.widthMM, heightMM: current.heightMM))
             let makerKey = maker.keyID
             let seal = try ElectronicSeal.make(info: info, makerCertificate: maker.certificate.der, signatureAlgorithm: SealAlgorithm.sm2WithSM3) { bytes in
@@ -160,16 +162,16 @@ public final class SealService: Sendable {
             }
             guard seal.makerSignatureProblem() == nil else { throw TrustError(.integrity, "the made seal does not verify") }
             try store.write { tx in
-                guard var record = try tx.reader.seal(id: id) else { throw TrustError.notFound("no seal \(id)") }
+                guard var record = try tx.seal(id: id) else { throw TrustError.notFound("no seal \(id)") }
                 try check(record, .make)
                 try ca.commit(pending, in: tx)
                 try ca.journal.settle(keyInfo.id, in: tx)
                 record.keyID = keyInfo.id.rawValue
                 record.certificateSerial = certificate.serialHex
                 record.eseal = Data(seal.der)
-                record.state = SealState.made.rawValue
+                record.state = .made
                 record.updatedAt = now
-                try tx.save(record)
+                try tx.update(record)
                 try event(tx, record, .make, from: .approved, to: .made, principal: principal, comment: nil, at: now,
                           details: ["certificate": certificate.serialHex, "key": keyInfo.id.rawValue, "esID": current.esID])
                 try faultPoint?("seal.make.before-commit")
@@ -207,7 +209,7 @@ public final class SealService: Sendable {
     public enum Grantee: Sendable, Hashable {
         case person(String)
         case principal(String)
-        var kind: String { if case .person = self { "person" } else { "principal" } }
+        var kind: GranteeKind { if case .person = self { .person } else { .principal } }
         var id: String { switch self { case .person(let id), .principal(let id): id } }
     }
 
@@ -229,10 +231,10 @@ public final class SealService: Sendable {
             throw TrustError(.forbidden, reason)
         }
         let grant = SealGrantRecord(id: Hex.encode(SecureRandom.bytes(16)), sealID: id, granteeKind: grantee.kind, granteeID: grantee.id,
-                                    minLevel: minimumLevel.rawValue, validFrom: from, validTo: min(validTo, current.validTo),
+                                    minLevel: minimumLevel, validFrom: from, validTo: min(validTo, current.validTo),
                                     usageLimit: usageLimit, createdAt: now)
         _ = try move(id, .grant, by: principal, comment: nil) { _, tx in
-            try tx.insertRecord(grant)
+            try tx.insert(grant)
             return ["grant": grant.id, "grantee": "\(grantee.kind):\(grantee.id)", "minLevel": minimumLevel.rawValue,
                     "validTo": UTCTime.iso8601(grant.validTo), "usageLimit": usageLimit.map(String.init) ?? "-"]
         }
@@ -242,10 +244,10 @@ public final class SealService: Sendable {
     public func withdraw(by principal: Principal, id: String, grantID: String) throws -> SealDetails {
         try require(principal, .withdraw)
         return try move(id, .withdraw, by: principal, comment: nil) { _, tx in
-            guard var grant = try tx.reader.sealGrant(id: grantID), grant.sealID == id else { throw TrustError.notFound("no grant \(grantID) on seal \(id)") }
+            guard var grant = try tx.sealGrant(id: grantID), grant.sealID == id else { throw TrustError.notFound("no grant \(grantID) on seal \(id)") }
             guard grant.withdrawnAt == nil else { throw TrustError.conflict("grant \(grantID) is already withdrawn") }
             grant.withdrawnAt = clock()
-            try tx.save(grant)
+            try tx.update(grant)
             return ["grant": grantID]
         }
     }
@@ -291,7 +293,7 @@ public final class SealService: Sendable {
         var serial: String? = nil
         var retired: KeyID? = nil
         let result = try move(id, .destroy, by: principal, comment: comment) { record, tx in
-            if let certificate = record.certificateSerial, let status = try tx.reader.certificate(serial: certificate)?.status, status != .revoked {
+            if let certificate = record.certificateSerial, let status = try tx.certificate(serial: certificate)?.status, status != .revoked {
                 serial = certificate
                 _ = try ca.revoke(serial: certificate, reason: .cessationOfOperation, actor: principal.auditName, in: tx)
             }
@@ -316,13 +318,13 @@ public final class SealService: Sendable {
     }
 
     public func list(organizationID: String?, state: SealState?) throws -> [SealRecord] {
-        try store.read { try $0.seals(organizationID: organizationID, state: state?.rawValue) }
+        try store.read { try $0.seals(organizationID: organizationID, state: state, limit: 500) }
     }
 
     public func status(id: String) throws -> SealStatus {
         let record = try load(id)
-        let certificateStatus = try record.certificateSerial.map { try ca.certificate(serial: $0).status.rawValue } ?? "none"
-        return SealStatus(id: id, state: SealState(rawValue: record.state) ?? .applied, certificateStatus: certificateStatus,
+        let certificateStatus = try record.certificateSerial.map { try ca.certificate(serial: $0).status }
+        return SealStatus(id: id, state: record.state, certificateStatus: certificateStatus,
                           validFrom: record.validFrom, validTo: record.validTo, filingNumber: record.filingNumber)
     }
 
@@ -340,7 +342,7 @@ public final class SealService: Sendable {
     }
 
     private func check(_ record: SealRecord, _ step: SealStep) throws {
-        let state = SealState(rawValue: record.state) ?? .applied
+        let state = record.state
         guard SealLifecycle.next(state, step) != nil else {
             let allowed = SealLifecycle.allowed(from: state).map(\.rawValue)
             throw TrustError.conflict("seal \(record.id) is \(state.rawValue); \(step.rawValue) is not possible"
@@ -351,26 +353,26 @@ public final class SealService: Sendable {
     /// One lifecycle step in one transaction: state check, `body` (may change the record, write more), new state,
     /// history event and audit record.
     private func move(_ id: String, _ step: SealStep, by principal: Principal, comment: String?,
-                      _ body: (inout SealRecord, StoreTransaction) throws -> [String: String]) throws -> SealDetails {
+                      _ body: (inout SealRecord, any Repositories) throws -> [String: String]) throws -> SealDetails {
         if let comment, comment.count > 1000 { throw TrustError.invalid("comment is longer than 1000 characters") }
         let now = clock()
         try store.write { tx in
-            guard var record = try tx.reader.seal(id: id) else { throw TrustError.notFound("no seal \(id)") }
+            guard var record = try tx.seal(id: id) else { throw TrustError.notFound("no seal \(id)") }
             try check(record, step)
-            let from = SealState(rawValue: record.state) ?? .applied
+            let from = record.state
             let to = SealLifecycle.next(from, step)!
             let details = try body(&record, tx)
-            record.state = to.rawValue
+            record.state = to
             record.updatedAt = now
-            try tx.save(record)
+            try tx.update(record)
             try event(tx, record, step, from: from, to: to, principal: principal, comment: comment, at: now, details: details)
         }
         return try details(id: id)
     }
 
-    private func event(_ tx: StoreTransaction, _ record: SealRecord, _ step: SealStep, from: SealState?, to: SealState, principal: Principal,
+    private func event(_ tx: any Repositories, _ record: SealRecord, _ step: SealStep, from: SealState?, to: SealState, principal: Principal,
                        comment: String?, at now: Date, details: [String: String]) throws {
-        try tx.insertRecord(SealEventRecord(sealID: record.id, step: step.rawValue, fromState: from?.rawValue, toState: to.rawValue,
+        try tx.insert(SealEventRecord(sealID: record.id, step: step, fromState: from, toState: to,
                                             actor: principal.auditName, comment: comment, time: now))
         var audit = details
         audit["from"] = from?.rawValue ?? "-"

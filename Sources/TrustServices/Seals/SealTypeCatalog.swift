@@ -36,9 +36,11 @@ public struct SealTypeCatalog: Sendable {
                 throw reader.fail(fields["picture"] ?? value, "\(field).picture", "required mapping (formats, maxBytes, minMM, maxMM)")
             }
             try reader.onlyKnown(picture, ["formats", "maxBytes", "minMM", "maxMM"], in: "\(field).picture")
-            let formats = try reader.strings(picture, "formats", pictureNode, field: "\(field).picture.formats")
-            for format in formats where !["png", "jpeg", "gif"].contains(format) {
-                throw reader.fail(picture["formats"]!, "\(field).picture.formats", "'\(format)' is not png, jpeg or gif")
+            let formats = try reader.strings(picture, "formats", pictureNode, field: "\(field).picture.formats").map { name in
+                guard let format = SealPictureFormat(rawValue: name) else {
+                    throw reader.fail(picture["formats"]!, "\(field).picture.formats", "'\(name)' is not png, jpeg or gif")
+                }
+                return format
             }
             let maxBytes = try reader.int(picture, "maxBytes", pictureNode, field: "\(field).picture.maxBytes")
             guard (1...(2 << 20)).contains(maxBytes) else { throw reader.fail(picture["maxBytes"]!, "\(field).picture.maxBytes", "must be 1 to 2097152") }

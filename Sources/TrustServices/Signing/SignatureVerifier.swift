@@ -5,20 +5,19 @@ import Synchronization
 import SealFormat
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// Verifies CMS signatures (RFC 5652 and GM/T 0010 OIDs), GB/T 38540 seal signatures (v4, and GM/T 0031 v1) and bare
 /// seals, and explains the verdict as a ``ValidationReport``. Order (gm-standards.md §4.6): signer signature over TBS_Sign → document hash → timestamp →
 /// signer certificate (chain to trustd's CAs or `certs/trusted/`, validity at the signing time, revocation, key usage)
 /// → signer in the seal's certList → seal maker signature → seal validity window → seal status in trustd's registry.
 public struct SignatureVerifier: Sendable {
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public let ca: CertificateAuthority
     let anchors: @Sendable () throws -> TrustAnchors
     /// Seal maker signature results by the seal's bytes: the same seal arrives with every signature made with it.
     private let makerResults = MakerSignatureMemo()
 
-    public init(store: TrustStore, ca: CertificateAuthority, anchors: @escaping @Sendable () throws -> TrustAnchors) {
+    public init(store: any TransactionalStore, ca: CertificateAuthority, anchors: @escaping @Sendable () throws -> TrustAnchors) {
         self.store = store
         self.ca = ca
         self.anchors = anchors
@@ -263,14 +262,14 @@ public struct SignatureVerifier: Sendable {
                                                  subIndication: "EXPIRED"))
         }
         if let record = try? store.read({ try $0.seal(esID: info.esID) }) {
-            let state = SealState(rawValue: record.state) ?? .applied
+            let state = record.state
             switch state {
             case .active:
                 checks.append(ValidationReport.Check("seal-status", .passed, "seal \(record.id) is active in trustd's registry"))
             case .suspended:
                 checks.append(ValidationReport.Check("seal-status", .indeterminate, "seal \(record.id) is reported lost (suspended)", subIndication: "TRY_LATER"))
             case .revoked, .destroyed:
-                let revokedAt = (try? store.read { try $0.sealEvents(sealID: record.id) })?.first { $0.step == "revoke" || $0.step == "destroy" }?.time
+                let revokedAt = (try? store.read { try $0.sealEvents(sealID: record.id) })?.first { $0.step == .revoke || $0.step == .destroy }?.time
                 if let revokedAt, revokedAt > time, proven {
                     checks.append(ValidationReport.Check("seal-status", .passed, "seal \(record.id) was \(state.rawValue) at \(UTCTime.iso8601(revokedAt)), after the time-stamped signing time"))
                 } else {

@@ -2,7 +2,6 @@ import Foundation
 import KeyCustody
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// Personal and organisation signing keys (`POST /v1/keys`): a key generated in key custody for a person, or for an
 /// organisation held by one of its people, with a certificate from profile `person-signing` (ID number in the
@@ -23,13 +22,13 @@ public final class SigningKeyService: Sendable {
         public let certificateStatus: CertificateStatus
     }
 
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public let ca: CertificateAuthority
     public let keys: any KeyStore
     public let identity: IdentityService
     let clock: @Sendable () -> Date
 
-    public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService,
+    public init(store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.ca = ca
@@ -72,12 +71,12 @@ public final class SigningKeyService: Sendable {
             let pending = try ca.prepare(publicKey: try custody { try keys.publicKey(keyInfo.id) }, subject: subject, profile: profile,
                                          ca: Self.issuingCA(for: keyType), identity: identityFields, actor: principal.auditName)
             let now = clock()
-            let record = SigningKeyRecord(id: id, ownerKind: organizationID == nil ? "person" : "organization", personID: personID,
-                                          organizationID: organizationID, principalID: principal.id, keyID: keyInfo.id.rawValue, keyType: keyType.rawValue,
+            let record = SigningKeyRecord(id: id, ownerKind: organizationID == nil ? .person : .organization, personID: personID,
+                                          organizationID: organizationID, principalID: principal.id, keyID: keyInfo.id.rawValue, keyType: keyType,
                                           certificateSerial: pending.issued.record.serial, createdAt: now)
             try store.write { tx in
                 try ca.commit(pending, in: tx)
-                try tx.insertRecord(record)
+                try tx.insert(record)
                 try ca.journal.settle(keyInfo.id, in: tx)
                 try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "key.create", object: "signing-key:\(id)", details: [
                     "owner": organizationID.map { "organization:\($0)" } ?? "person:\(personID)", "person": personID, "keyType": keyType.rawValue,
@@ -102,15 +101,15 @@ public final class SigningKeyService: Sendable {
     /// that transaction, so a crash before the destruction finishes it at the next start).
     public func revoke(id: String, reason: RevocationReason, by principal: Principal) throws -> Details {
         let record = try load(id, for: principal)
-        guard record.state == "active" else { throw TrustError.conflict("signing key \(id) is already \(record.state)") }
+        guard record.state == .active else { throw TrustError.conflict("signing key \(id) is already \(record.state.rawValue)") }
         guard let keyID = try? KeyID(record.keyID) else { throw TrustError(.integrity, "signing key \(id) names no valid custody key") }
         let now = clock()
         try store.write { tx in
-            guard var current = try tx.reader.signingKey(id: id), current.state == "active" else { throw TrustError.conflict("signing key \(id) changed") }
-            current.state = "revoked"
+            guard var current = try tx.signingKey(id: id), current.state == .active else { throw TrustError.conflict("signing key \(id) changed") }
+            current.state = .revoked
             current.revokedAt = now
-            try tx.save(current)
-            if try tx.reader.certificate(serial: record.certificateSerial)?.status != .revoked {
+            try tx.update(current)
+            if try tx.certificate(serial: record.certificateSerial)?.status != .revoked {
                 _ = try ca.revoke(serial: record.certificateSerial, reason: reason, actor: principal.auditName, in: tx)
             }
             try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "key.revoke", object: "signing-key:\(id)",

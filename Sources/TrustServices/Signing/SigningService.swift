@@ -6,7 +6,6 @@ import SealFormat
 import Synchronization
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// Signs documents for platforms with a seal or a signing key.
 ///
@@ -75,7 +74,7 @@ public final class SigningService: Sendable {
 
     public static let maxDataSize = 32 << 20
 
-    public let store: TrustStore
+    public let store: any TransactionalStore
     public let ca: CertificateAuthority
     public let keys: any KeyStore
     public let identity: IdentityService
@@ -85,7 +84,7 @@ public final class SigningService: Sendable {
     /// shared ``Certificate/cached(der:)``).
     private let parsedSeals = ParsedSeals()
 
-    public init(store: TrustStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, timestamps: TimestampAuthority,
+    public init(store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, timestamps: TimestampAuthority,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.ca = ca
@@ -122,7 +121,7 @@ public final class SigningService: Sendable {
         let signer: Signer
         switch decision {
         case .failure(let denial):
-            try audit(principal, request, outcome: "denied", details: ["reason": denial.message], at: now)
+            try audit(principal, request, outcome: .denied, details: ["reason": denial.message], at: now)
             throw denial
         case .success(let allowed): signer = allowed
         }
@@ -138,7 +137,7 @@ public final class SigningService: Sendable {
                 guard try tx.countGrantUse(grant.id) else {
                     let denial = TrustError(.forbidden, "grant \(grant.id) has used its \(grant.usageLimit ?? 0) signatures")
                     details["reason"] = denial.message
-                    try tx.appendAudit(AuditEntry(actor: principal.auditName, action: action, object: request.credential.object, outcome: "denied",
+                    try tx.appendAudit(AuditEntry(actor: principal.auditName, action: action, object: request.credential.object, outcome: .denied,
                                                   details: details), at: now)
                     return denial
                 }
@@ -224,7 +223,7 @@ public final class SigningService: Sendable {
             return (seal, try seal.map { try reader.sealGrants(sealID: $0.id) } ?? [], try seal?.certificateSerial.flatMap { try reader.certificate(serial: $0) })
         }
         guard let seal = sealRecord else { throw TrustError.notFound("no seal \(sealID)") }
-        let state = SealState(rawValue: seal.state) ?? .applied
+        let state = seal.state
         guard state.canSign else { return .failure(TrustError.conflict("seal \(seal.id) is \(state.rawValue) and cannot sign")) }
         guard seal.validFrom <= now.addingTimeInterval(0.001), now < seal.validTo else {
             return .failure(TrustError.conflict("seal \(seal.id) is outside its validity (\(UTCTime.iso8601(seal.validFrom)) – \(UTCTime.iso8601(seal.validTo)))"))
@@ -235,8 +234,8 @@ public final class SigningService: Sendable {
         if let problem = Self.certificateProblem(record, at: now) { return .failure(TrustError.conflict("the seal certificate \(problem)")) }
         let grants = allGrants.filter { $0.withdrawnAt == nil && $0.validFrom <= now.addingTimeInterval(0.001) && now < $0.validTo }
         let candidates = grants.filter { grant in
-            if let person = request.signerPersonID { return grant.granteeKind == "person" && grant.granteeID == person }
-            return grant.granteeKind == "principal" && grant.granteeID == principal.id
+            if let person = request.signerPersonID { return grant.granteeKind == .person && grant.granteeID == person }
+            return grant.granteeKind == .principal && grant.granteeID == principal.id
         }
         guard let grant = candidates.first(where: { candidate in candidate.usageLimit.map { candidate.usageCount < $0 } ?? true }) else {
             let who = request.signerPersonID.map { "person \($0)" } ?? "principal \(principal.name)"
@@ -244,7 +243,7 @@ public final class SigningService: Sendable {
                                                                         : "\(who) has used every signature the grant allows"))
         }
         if let person = request.signerPersonID {
-            let level = AssuranceLevel(rawValue: grant.minLevel) ?? .advanced
+            let level = grant.minLevel
             if case .deny(let reason) = try identity.decide(principal: principal, personID: person, organizationID: nil, action: .signWithSeal,
                                                             grantLevel: level, resource: "seal:\(seal.id)") {
                 return .failure(TrustError(.forbidden, reason))
@@ -263,7 +262,7 @@ public final class SigningService: Sendable {
         guard let key = keyRecord, let record = certificateRecord else { throw TrustError.notFound("no signing key \(id)") }
         // A key another platform created is not named to this one (audited as a denial, answered as not found).
         guard key.principalID == principal.id else { return .failure(TrustError.notFound("no signing key \(id)")) }
-        guard key.state == "active", let keyID = try? KeyID(key.keyID) else { return .failure(TrustError.conflict("signing key \(id) is \(key.state)")) }
+        guard key.state == .active, let keyID = try? KeyID(key.keyID) else { return .failure(TrustError.conflict("signing key \(id) is \(key.state.rawValue)")) }
         if let problem = Self.certificateProblem(record, at: now) { return .failure(TrustError.conflict("the key's certificate \(problem)")) }
         guard let person = request.signerPersonID else {
             return .failure(TrustError(.forbidden, "signing with key \(id) needs the signer (its holder, person \(key.personID))"))
@@ -285,7 +284,7 @@ public final class SigningService: Sendable {
         return nil
     }
 
-    private func audit(_ principal: Principal, _ request: Request, outcome: String, details: [String: String], at now: Date) throws {
+    private func audit(_ principal: Principal, _ request: Request, outcome: AuditOutcome, details: [String: String], at now: Date) throws {
         var all = details
         all["signer"] = request.signerPersonID ?? principal.auditName
         all["format"] = request.format.rawValue

@@ -4,7 +4,6 @@ import KeyCustody
 import SwiftASN1
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 /// RFC 3161 time-stamping with an SM2 and an RSA time-stamping unit. Each has a key in key custody and a `tsa`
 /// certificate (critical EKU timeStamping) from trustd's SM2 or RSA issuing CA, made on first use and reused.

@@ -12,7 +12,7 @@ struct IssuanceBreakdown: ParsableCommand {
     func run() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let appliance = try DataDirectory(root).initialize(policiesFrom: "policies", configuration: CAConfiguration(), actor: "bench")
+        let appliance = try DataDirectory(root).initialize(policiesFrom: "policies", configuration: CAConfiguration(), actor: "bench", engines: .embedded)
         let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "b.example.cn"]), key: try PrivateKey.generate(.p256),
                                                      subjectAlternativeNames: [.dns("b.example.cn")])
         func time(_ name: String, _ n: Int = 200, _ body: () throws -> Void) rethrows {
@@ -45,7 +45,7 @@ struct IssuanceBreakdown: ParsableCommand {
         try time("builder: BC+KU+EKU") { _ = try CertificateBuilder.issue(try base([.basicConstraints(ca: false, pathLength: nil), .keyUsage([.digitalSignature]), .extendedKeyUsage([ExtendedKeyUsage.serverAuth])], csr), issuer: issuer, signer: noSign) }
         try time("rsa sign 1k") { _ = try signer.sign(Array(repeating: 1, count: 1000)) }
         try time("p256 sign 1k") { _ = try noSign.sign(Array(repeating: 1, count: 1000)) }
-        try time("store.write(audit only)") { _ = try appliance.store.write { try $0.appendAudit(AuditEntry(actor: "b", action: "x", object: "y")) } }
+        try time("store.write(audit only)") { _ = try appliance.store.write { try $0.appendAudit(AuditEntry(actor: "b", action: "x", object: "y"), at: Date()) } }
         try time("ca.issue total (RSA)") { _ = try ca.issue(csr: csr, profile: "tls-server", ca: "rsa-issuing", actor: "b") }
         if ProcessInfo.processInfo.environment["BREAKDOWN_LOOP"] != nil {
             try time("ca.issue loop (RSA CA)", 12000) { _ = try ca.issue(csr: csr, profile: "tls-server", ca: "rsa-issuing", actor: "b") }
@@ -77,14 +77,14 @@ struct CRLBreakdown: ParsableCommand {
         }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let appliance = try DataDirectory(root).initialize(policiesFrom: "policies", configuration: CAConfiguration(), actor: "bench")
+        let appliance = try DataDirectory(root).initialize(policiesFrom: "policies", configuration: CAConfiguration(), actor: "bench", engines: .embedded)
         try CABench().insertSyntheticRevoked(appliance.store, count: entries, issuer: "rsa-issuing")
         var start = Date()
         var list: [RevokedEntry] = []
         try appliance.store.read { reader in
-            try reader.forEachRevoked(issuer: "rsa-issuing") { serial, seconds, reason in
-                list.append(RevokedEntry(serialNumber: Hex.decode(serial)!, revocationDate: Date(timeIntervalSince1970: TimeInterval(seconds)),
-                                         reason: reason.flatMap(RevocationReason.init(rawValue:))))
+            try reader.forEachRevoked(issuer: "rsa-issuing") { revoked in
+                list.append(RevokedEntry(serialNumber: Hex.decode(revoked.serial)!, revocationDate: Date(timeIntervalSince1970: TimeInterval(revoked.revokedAt)),
+                                         reason: revoked.reason))
             }
         }
         print(String(format: "read entries    %.2f s", Date().timeIntervalSince(start)))

@@ -24,7 +24,7 @@ struct CABench: ParsableCommand {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         print("trust-bench ca: data in \(root), \(OpenSSLVersion.text)")
-        let appliance = try DataDirectory(root).initialize(policiesFrom: policies, configuration: CAConfiguration(), actor: "bench")
+        let appliance = try DataDirectory(root).initialize(policiesFrom: policies, configuration: CAConfiguration(), actor: "bench", engines: .embedded)
         let ca = appliance.ca
 
         // 1. Issuance from CSR, committed durably (synchronous=FULL) with its audit record, one thread.
@@ -111,7 +111,7 @@ struct CABench: ParsableCommand {
         return Date().timeIntervalSince(start) / Double(serials.count)
     }
 
-    func insertSyntheticRevoked(_ store: TrustStore, count: Int, issuer: String) throws {
+    func insertSyntheticRevoked(_ store: any TransactionalStore, count: Int, issuer: String) throws {
         let now = Date()
         var inserted = 0
         while inserted < count {
@@ -121,7 +121,7 @@ struct CABench: ParsableCommand {
                     let serial = Hex.encode(CertificateBuilder.randomSerialNumber())
                     try tx.insert(CertificateRecord(serial: serial, issuer: issuer, subject: "CN=synthetic", profile: "tls-server",
                                                     notBefore: now, notAfter: now.addingTimeInterval(86400), status: .revoked,
-                                                    revokedAt: now, revocationReason: 1, statusChangedAt: now, der: Data(),
+                                                    revokedAt: now, revocationReason: .keyCompromise, statusChangedAt: now, der: Data(),
                                                     fingerprint: serial, issuedAt: now))
                 }
             }

@@ -1,0 +1,104 @@
+import Foundation
+import KeyCustody
+import TrustCrypto
+import TrustModel
+
+/// The engines an appliance runs on — where its records live and where its keys live — chosen by the executable from
+/// its configuration (SQLite or another store engine; the software key store or an HSM).
+public struct ApplianceEngines: Sendable {
+    /// Opens the store of an installation.
+    public var store: @Sendable (DataDirectory) throws -> any TransactionalStore
+    /// Opens the key store; `creating` is true while the installation is being made (the software store then makes its KEK).
+    public var keys: @Sendable (DataDirectory, _ creating: Bool) throws -> any KeyStore
+
+    public init(store: @escaping @Sendable (DataDirectory) throws -> any TransactionalStore,
+                keys: @escaping @Sendable (DataDirectory, Bool) throws -> any KeyStore = ApplianceEngines.softwareKeys) {
+        self.store = store
+        self.keys = keys
+    }
+
+    /// The software key store in `DIR/keys` under the KEK in `DIR/kek`.
+    public static let softwareKeys: @Sendable (DataDirectory, Bool) throws -> any KeyStore = { directory, creating in
+        do {
+            if creating, !FileManager.default.fileExists(atPath: directory.kekPath) {
+                try KeyEncryptionKey.generate(writingTo: directory.kekPath)
+            }
+            return try SoftwareKeyStore(directory: directory.keysPath, kek: try KeyEncryptionKey(file: directory.kekPath))
+        } catch let error as KeyCustodyError {
+            throw TrustError(error.code == .insecurePermissions ? .forbidden : .unavailable, error.message)
+        }
+    }
+}
+
+extension DataDirectory {
+    /// Opens an initialised directory. Settings saved at initialisation (base URL, organisation) override the
+    /// defaults in `configuration`.
+    public func open(configuration: CAConfiguration = .init(), engines: ApplianceEngines) throws -> Appliance {
+        guard FileManager.default.fileExists(atPath: path) else { throw TrustError.notFound("no trustd data directory at \(path)") }
+        let keys = try engines.keys(self, false)
+        let store = try engines.store(self)
+        var configuration = configuration
+        let saved = try store.read { reader in
+            (try reader.setting("ca.base_url"), try reader.setting("ca.organization"), try reader.setting("ca.country"))
+        }
+        if let url = saved.0 { configuration.baseURL = url }
+        if let organization = saved.1 { configuration.organization = organization }
+        if let country = saved.2 { configuration.country = country }
+        let profiles = try ProfileCatalog.load(directory: profilesPath)
+        guard FileManager.default.fileExists(atPath: assurancePolicyPath) else {
+            throw TrustError.invalid("\(assurancePolicyPath) is missing: copy policies/assurance.yaml into the data directory")
+        }
+        let policy = try AssurancePolicyLoader.load(assurancePolicyPath)
+        let ca = CertificateAuthority(store: store, keys: keys, profiles: profiles, configuration: configuration)
+        let secrets = try IdentitySecrets.load(path: identityKeyPath)
+        let registry = try ReloadingRegistry(registry: SQLiteRegistry(store: store), path: registryPath, secrets: secrets)
+        let trusted = trustedCertificatesPath, foreignCRLs = foreignCRLsPath
+        let anchors = TrustAnchorSource { try TrustAnchors.load(ca: ca, trustedDirectory: trusted, crlDirectory: foreignCRLs) }
+        let identity = IdentityService(store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),
+                                       population: registry, business: registry, realName: registry,
+                                       anchors: { try anchors.current() })
+        for required in [sealTypesPath] where !FileManager.default.fileExists(atPath: required) {
+            throw TrustError.invalid("\(required) is missing: copy it from policies/ into the data directory")
+        }
+        let identities = SystemIdentities(ca: ca, journal: ca.journal)
+        let seals = SealService(store: store, ca: ca, keys: keys, identity: identity,
+                                types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles), identities: identities)
+        let timestamps = TimestampAuthority(ca: ca, keys: keys, identities: identities)
+        let marker = completionMarkerPath
+        return Appliance(store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity), identities: identities,
+                         audit: AuditService(store: store, keys: keys, anchors: AuditAnchorFile(path: auditAnchorPath)),
+                         identity: identity, seals: seals,
+                         timestamps: timestamps,
+                         signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
+                         signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
+                         verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors,
+                         counter: CounterCheckService(store: store, identity: identity, ca: ca, cardIssuers: { [cardIssuers = cardIssuersPath] in
+                             try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
+                         }),
+                         readiness: ReadinessProbe(store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
+                         statistics: ApplianceStatistics(store: store))
+    }
+}
+
+/// The wired services of one installation.
+public struct Appliance: Sendable {
+    public let store: any TransactionalStore
+    public let keys: any KeyStore
+    public let ca: CertificateAuthority
+    /// CSR issuance by CA officers, with the assurance policy's cert.issue rules.
+    public let issuance: CertificateIssuance
+    public let identities: SystemIdentities
+    public let audit: AuditService
+    public let identity: IdentityService
+    public let seals: SealService
+    public let timestamps: TimestampAuthority
+    public let signing: SigningService
+    public let signingKeys: SigningKeyService
+    public let verifier: SignatureVerifier
+    public let anchors: TrustAnchorSource
+    public let counter: CounterCheckService
+    /// Whether the appliance can serve: installation complete and database answering.
+    public let readiness: ReadinessProbe
+    /// Counts for the metrics endpoint, refreshed by the maintenance loop.
+    public let statistics: ApplianceStatistics
+}

@@ -1,0 +1,121 @@
+import Foundation
+import TrustCrypto
+import TrustModel
+
+/// A certification authority trustd operates.
+public struct CARecord: Codable, Sendable, Hashable {
+    public var name: String
+    public var role: CARole
+    public var algorithm: CAAlgorithm
+    public var parent: String?
+    /// Key custody id of the CA key.
+    public var keyID: String
+    public var certificate: Data
+    public var ocspSignerKeyID: String?
+    public var ocspSignerCertificate: Data?
+    /// Last cRLNumber issued.
+    public var crlNumber: Int64
+    public var createdAt: Date
+
+    public init(name: String, role: CARole, algorithm: CAAlgorithm, parent: String?, keyID: String, certificate: Data,
+                ocspSignerKeyID: String? = nil, ocspSignerCertificate: Data? = nil, crlNumber: Int64 = 0, createdAt: Date) {
+        self.name = name
+        self.role = role
+        self.algorithm = algorithm
+        self.parent = parent
+        self.keyID = keyID
+        self.certificate = certificate
+        self.ocspSignerKeyID = ocspSignerKeyID
+        self.ocspSignerCertificate = ocspSignerCertificate
+        self.crlNumber = crlNumber
+        self.createdAt = createdAt
+    }
+
+    /// The persisted field names (every store engine uses them as column names).
+    public enum CodingKeys: String, CodingKey {
+        case name, role, algorithm, parent, keyID = "key_id", certificate, ocspSignerKeyID = "ocsp_signer_key_id"
+        case ocspSignerCertificate = "ocsp_signer_certificate", crlNumber = "crl_number", createdAt = "created_at"
+    }
+}
+
+/// A certificate issued by one of trustd's CAs.
+public struct CertificateRecord: Codable, Sendable, Hashable {
+    /// Serial number, lower-case hex without leading zeros.
+    public var serial: String
+    public var issuer: String
+    public var subject: String
+    public var profile: String
+    public var notBefore: Date
+    public var notAfter: Date
+    public var status: CertificateStatus
+    public var revokedAt: Date?
+    public var revocationReason: RevocationReason?
+    /// When the status last changed (for delta CRLs).
+    public var statusChangedAt: Date
+    public var der: Data
+    public var fingerprint: String
+    public var issuedAt: Date
+
+    public init(serial: String, issuer: String, subject: String, profile: String, notBefore: Date, notAfter: Date,
+                status: CertificateStatus, revokedAt: Date?, revocationReason: RevocationReason?, statusChangedAt: Date, der: Data,
+                fingerprint: String, issuedAt: Date) {
+        self.serial = serial
+        self.issuer = issuer
+        self.subject = subject
+        self.profile = profile
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.status = status
+        self.revokedAt = revokedAt
+        self.revocationReason = revocationReason
+        self.statusChangedAt = statusChangedAt
+        self.der = der
+        self.fingerprint = fingerprint
+        self.issuedAt = issuedAt
+    }
+
+    public enum CodingKeys: String, CodingKey {
+        case serial, issuer, subject, profile, notBefore = "not_before", notAfter = "not_after", status
+        case revokedAt = "revoked_at", revocationReason = "revocation_reason", statusChangedAt = "status_changed_at"
+        case der, fingerprint, issuedAt = "issued_at"
+    }
+}
+
+/// A CRL trustd has published.
+public struct CRLRecord: Codable, Sendable, Hashable {
+    public var issuer: String
+    public var number: Int64
+    public var thisUpdate: Date
+    public var nextUpdate: Date
+    /// For delta CRLs, the base CRL number.
+    public var deltaBase: Int64?
+    public var der: Data
+
+    public init(issuer: String, number: Int64, thisUpdate: Date, nextUpdate: Date, deltaBase: Int64?, der: Data) {
+        self.issuer = issuer
+        self.number = number
+        self.thisUpdate = thisUpdate
+        self.nextUpdate = nextUpdate
+        self.deltaBase = deltaBase
+        self.der = der
+    }
+
+    public enum CodingKeys: String, CodingKey {
+        case issuer, number, thisUpdate = "this_update", nextUpdate = "next_update", deltaBase = "delta_base", der
+    }
+}
+
+/// One revoked or held certificate as a CRL lists it.
+public struct RevokedCertificate: Sendable, Hashable {
+    /// Lower-case hex.
+    public let serial: String
+    /// Revocation time in whole seconds since 1970 (what a CRL carries).
+    public let revokedAt: Int64
+    public let reason: RevocationReason?
+
+    public init(serial: String, revokedAt: Int64, reason: RevocationReason?) {
+        self.serial = serial
+        self.revokedAt = revokedAt
+        self.reason = reason
+    }
+}

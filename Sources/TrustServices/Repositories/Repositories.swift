@@ -1,0 +1,151 @@
+import Foundation
+import TrustCrypto
+import TrustModel
+
+// The persistence the use cases need, one protocol per aggregate, declared here beside the services that use them
+// and implemented by a store engine (TrustStore: SQLite through GRDB). A second engine implements the same
+// protocols; no service changes. Everything a method does happens inside the transaction it is called in.
+
+/// Small key-value settings of the appliance (ids of system keys, the CA base URL).
+public protocol SettingsRepository {
+    func setting(_ key: String) throws -> String?
+    func setSetting(_ key: String, _ value: String) throws
+}
+
+/// trustd's CAs, the certificates they issued, and their CRLs.
+public protocol CertificateRepository {
+    func ca(_ name: String) throws -> CARecord?
+    /// Every CA, oldest first.
+    func cas() throws -> [CARecord]
+    func insert(_ ca: CARecord) throws
+    func update(_ ca: CARecord) throws
+
+    func certificate(serial: String) throws -> CertificateRecord?
+    func insert(_ certificate: CertificateRecord) throws
+    func update(_ certificate: CertificateRecord) throws
+    func certificateCount() throws -> Int
+    /// Revoked or held certificates.
+    func revokedCount() throws -> Int
+    /// Every revoked or held certificate of `issuer`, streamed (a CRL of a million entries is not a million records).
+    func forEachRevoked(issuer: String, _ body: (RevokedCertificate) throws -> Void) throws
+    /// Certificates of `issuer` whose status changed after CRL `number` was issued (for delta CRLs).
+    func statusChanges(issuer: String, sinceCRL number: Int64) throws -> [CertificateRecord]
+    /// Every certificate with its status and its last `certificate.revoke` / `certificate.release-hold` audit record
+    /// (nil when it has none), streamed, for reconciling the registry with the log.
+    func forEachCertificateWithStatusRecord(_ body: (_ serial: String, _ status: CertificateStatus, _ last: AuditRecord?) throws -> Void) throws
+    /// Status records naming a certificate the registry does not have.
+    func certificateStatusRecordsWithoutCertificate(limit: Int) throws -> [AuditRecord]
+
+    func latestCRL(issuer: String, delta: Bool) throws -> CRLRecord?
+    func insert(_ crl: CRLRecord) throws
+}
+
+/// Principals, their bearer tokens and bound client certificates.
+public protocol PrincipalRepository {
+    func principal(id: String) throws -> PrincipalRecord?
+    func principal(name: String) throws -> PrincipalRecord?
+    func principals() throws -> [PrincipalRecord]
+    func insert(_ principal: PrincipalRecord) throws
+    func token(hash: String) throws -> TokenRecord?
+    func token(id: String) throws -> TokenRecord?
+    func insert(_ token: TokenRecord) throws
+    func update(_ token: TokenRecord) throws
+    func clientCertificate(fingerprint: String) throws -> PrincipalCertificateRecord?
+    func clientCertificates(principalID: String) throws -> [PrincipalCertificateRecord]
+    func insert(_ binding: PrincipalCertificateRecord) throws
+}
+
+/// The hash-chained audit log and its checkpoints.
+public protocol AuditRepository {
+    /// The chain's head, for appending: engines with several writers lock it until the transaction ends.
+    func lockAuditHead() throws -> (seq: Int64, hash: String)?
+    func insert(_ record: AuditRecord) throws
+    func auditHead() throws -> AuditRecord?
+    func auditRecords(after seq: Int64, limit: Int) throws -> [AuditRecord]
+    func auditCount() throws -> Int
+    /// Every record in sequence order, streamed.
+    func forEachAuditRecord(_ body: (AuditRecord) throws -> Void) throws
+    func auditCheckpoints() throws -> [AuditCheckpointRecord]
+    func insert(_ checkpoint: AuditCheckpointRecord) throws
+}
+
+/// Persons, organisations, evidence, one-time codes, challenges, authorisations, and the stand-in registries.
+public protocol IdentityRepository {
+    func person(id: String) throws -> PersonRecord?
+    func person(idHash: String) throws -> PersonRecord?
+    func insert(_ person: PersonRecord) throws
+    func update(_ person: PersonRecord) throws
+    func organization(id: String) throws -> OrganizationRecord?
+    func organization(creditCode: String) throws -> OrganizationRecord?
+    func organizations(legalRepresentative personID: String) throws -> [OrganizationRecord]
+    func insert(_ organization: OrganizationRecord) throws
+    func update(_ organization: OrganizationRecord) throws
+    func evidence(id: String) throws -> EvidenceRecord?
+    func evidence(subject: SubjectKind, id: String) throws -> [EvidenceRecord]
+    func insert(_ evidence: EvidenceRecord) throws
+    func update(_ evidence: EvidenceRecord) throws
+    func otp(id: String) throws -> OTPRecord?
+    func insert(_ otp: OTPRecord) throws
+    func update(_ otp: OTPRecord) throws
+    func challenge(id: String) throws -> ChallengeRecord?
+    func insert(_ challenge: ChallengeRecord) throws
+    func update(_ challenge: ChallengeRecord) throws
+    func authorization(id: String) throws -> AuthorizationRecord?
+    func authorizations(organizationID: String, personID: String?) throws -> [AuthorizationRecord]
+    func insert(_ authorization: AuthorizationRecord) throws
+    func update(_ authorization: AuthorizationRecord) throws
+
+    func registryPersonName(idHash: String) throws -> String?
+    func registryOrganization(creditCode: String) throws -> RegistryOrganization?
+    func registryRealName(method: VerificationMethod, subjectKey: String) throws -> RegistryRealName?
+    /// Replaces the stand-in registries' contents.
+    func replaceRegistry(people: [(idHash: String, name: String)], organizations: [(creditCode: String, entry: RegistryOrganization)],
+                         realNames: [(method: VerificationMethod, subjectKey: String, entry: RegistryRealName)]) throws
+}
+
+/// Seals, their history and grants; signing keys.
+public protocol SealRepository {
+    func seal(id: String) throws -> SealRecord?
+    func seal(esID: String) throws -> SealRecord?
+    func seals(organizationID: String?, state: SealState?, limit: Int) throws -> [SealRecord]
+    func insert(_ seal: SealRecord) throws
+    func update(_ seal: SealRecord) throws
+    func sealEvents(sealID: String) throws -> [SealEventRecord]
+    func insert(_ event: SealEventRecord) throws
+    func sealGrant(id: String) throws -> SealGrantRecord?
+    func sealGrants(sealID: String) throws -> [SealGrantRecord]
+    func insert(_ grant: SealGrantRecord) throws
+    func update(_ grant: SealGrantRecord) throws
+    /// Counts one signature against a grant; `false` (nothing changes) when its usage limit is reached. Exact under
+    /// concurrency: the check and the increment are one statement.
+    func countGrantUse(_ id: String) throws -> Bool
+
+    func signingKey(id: String) throws -> SigningKeyRecord?
+    func signingKeys(personID: String) throws -> [SigningKeyRecord]
+    func insert(_ key: SigningKeyRecord) throws
+    func update(_ key: SigningKeyRecord) throws
+}
+
+/// Keys being generated or retired (see ``KeyJournal``).
+public protocol KeyJournalRepository {
+    func keyJournal(node: String) throws -> [KeyJournalRecord]
+    func journal(_ entry: KeyJournalRecord) throws
+    /// Removes the entry; `false` when there was none.
+    @discardableResult
+    func settleJournal(keyID: String) throws -> Bool
+}
+
+/// Every repository, as one transaction sees them.
+public protocol Repositories: SettingsRepository, CertificateRepository, PrincipalRepository, AuditRepository, IdentityRepository,
+                              SealRepository, KeyJournalRepository {}
+
+/// A store engine: transactions over the repositories.
+public protocol TransactionalStore: Sendable {
+    /// `body` with a consistent read snapshot.
+    func read<T>(_ body: (any Repositories) throws -> T) throws -> T
+    /// `body` in one write transaction: all of it commits, or (if it throws) none of it.
+    func write<T>(_ body: (any Repositories) throws -> T) throws -> T
+    /// `body` in a write transaction shared with concurrent callers (group commit): each body in its own savepoint,
+    /// one commit (one fsync) for all; returns after the commit. For hot paths called from many threads (signing).
+    func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T
+}

@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import TrustModel
+import TrustServices
+
+/// trustd's embedded store engine: SQLite through GRDB (WAL, `synchronous = FULL` so a commit is durable), versioned
+/// migrations, and the repositories of ``TrustServices`` over one connection per transaction.
+public final class SQLiteStore: TransactionalStore {
+    let writer: any DatabaseWriter
+    private let groupCommit = GroupCommit()
+
+    /// Opens (creating and migrating) the database file at `path`; the files are made owner-only.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(writer)
+            // The database holds the audit log and identity data: owner-only, whatever the umask was.
+            for file in [path, "\(path)-wal", "\(path)-shm"] where FileManager.default.fileExists(atPath: file) {
+                chmod(file, 0o600)
+            }
+        } catch {
+            throw TrustError(.unavailable, "cannot open the database at \(path): \(error)")
+        }
+    }
+
+    /// An in-memory database (tests).
+    public init(inMemory: Void = ()) throws {
+        writer = try DatabaseQueue()
+        try Schema.migrator.migrate(writer)
+    }
+
+    public func read<T>(_ body: (any Repositories) throws -> T) throws -> T {
+        try translate { try writer.read { db in try body(SQLiteRepositories(db: db)) } }
+    }
+
+    public func write<T>(_ body: (any Repositories) throws -> T) throws -> T {
+        try translate { try writer.write { db in try body(SQLiteRepositories(db: db)) } }
+    }
+
+    public func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T {
+        try translate { try groupCommit.run(body, writer: writer) }
+    }
+
+    private func translate<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as TrustError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw TrustError.conflict("the change conflicts with stored data: \(error.message ?? "constraint violated")")
+        } catch let error as DatabaseError {
+            throw TrustError(.unavailable, "database error: \(error.message ?? "\(error.resultCode)")")
+        } catch let error as RowDecodingError {
+            throw TrustError(.integrity, "a stored row does not read back: \(error)")
+        }
+    }
+}
+
+/// Leader/follower group commit: the first waiting caller commits everything queued so far in one transaction.
+final class GroupCommit: @unchecked Sendable {
+    private final class Item: @unchecked Sendable {
+        let work: (any Repositories) throws -> Void
+        var done = false
+        var error: (any Error)?
+        init(_ work: @escaping (any Repositories) throws -> Void) { self.work = work }
+    }
+
+    private let condition = NSCondition()
+    private var pending: [Item] = []
+    private var committing = false
+
+    func run<T>(_ body: @escaping (any Repositories) throws -> T, writer: any DatabaseWriter) throws -> T {
+        var result: T? = nil
+        let item = Item { tx in result = try body(tx) }
+        condition.lock()
+        pending.append(item)
+        while !item.done {
+            if committing {
+                condition.wait()
+                continue
+            }
+            committing = true
+            let batch = pending
+            pending = []
+            condition.unlock()
+            var failure: (any Error)? = nil
+            do {
+                try writer.write { db in
+                    for entry in batch {
+                        do {
+                            try db.inSavepoint {
+                                try entry.work(SQLiteRepositories(db: db))
+                                return .commit
+                            }
+                        } catch {
+                            entry.error = error
+                        }
+                    }
+                }
+            } catch {
+                failure = error
+            }
+            condition.lock()
+            for entry in batch {
+                if let failure, entry.error == nil { entry.error = failure }
+                entry.done = true
+            }
+            committing = false
+            condition.broadcast()
+        }
+        condition.unlock()
+        if let error = item.error { throw error }
+        guard let result else { throw TrustError(.integrity, "a grouped write produced no result") }
+        return result
+    }
+}
+
+extension ApplianceEngines {
+    /// The embedded default: SQLite in `DIR/trustd.sqlite` and the software key store.
+    public static let embedded = ApplianceEngines(store: { directory in try SQLiteStore(path: directory.databasePath) })
+}
