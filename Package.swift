@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
     ],
     targets: [
         // MARK: C libraries
@@ -71,8 +72,8 @@ let package = Package(
         .target(
             name: "TrustServer",
             dependencies: [
-                "APIContract", "TrustServices", "TrustModel", "TrustCrypto", "KeyCustody", "CMSFormat",
-                .product(name: "SwiftASN1", package: "swift-asn1"),
+                "APIContract", "TrustServices", "TrustModel", "TrustCrypto", "KeyCustody", "CMSFormat", "SealFormat",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -85,7 +86,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            resources: [.copy("openapi.yaml")]
+            resources: [.copy("openapi.yaml"), .copy("Templates")]
         ),
 
         // MARK: Executables

@@ -69,6 +69,19 @@ public struct TimeStampRequest: Sendable, Hashable {
         }
     }
 
+    /// A request for `digest` (made with `hash`) with an optional nonce given as an unsigned big-endian number.
+    public init(hash: TimestampHash, digest: [UInt8], nonce: [UInt8]?, certReq: Bool) throws {
+        guard digest.count == hash.length else {
+            throw CMSFormatError("the digest has \(digest.count) bytes; \(hash.rawValue) digests have \(hash.length)")
+        }
+        var nonceDER: [UInt8]? = nil
+        if let nonce {
+            guard (1...32).contains(nonce.count) else { throw CMSFormatError("the nonce must be 1 to 32 bytes") }
+            nonceDER = try CMSFormat.der { try $0.serialize(nonce[...]) }
+        }
+        self.init(hashAlgorithm: hash.oid, hashedMessage: digest, nonceDER: nonceDER, certReq: certReq)
+    }
+
     /// DER encoding (for clients and tests).
     public var der: [UInt8] {
         get throws {
@@ -85,6 +98,27 @@ public struct TimeStampRequest: Sendable, Hashable {
                 }
             }
         }
+    }
+}
+
+/// The message-imprint hashes a time-stamping unit accepts.
+public enum TimestampHash: String, Sendable, CaseIterable {
+    case sm3, sha256, sha384, sha512
+
+    public var oid: ASN1ObjectIdentifier {
+        switch self {
+        case .sm3: CMSObjectID.sm3
+        case .sha256: CMSObjectID.sha256
+        case .sha384: [2, 16, 840, 1, 101, 3, 4, 2, 2]
+        case .sha512: [2, 16, 840, 1, 101, 3, 4, 2, 3]
+        }
+    }
+
+    public var length: Int { self == .sha384 ? 48 : self == .sha512 ? 64 : 32 }
+
+    public init?(oid: ASN1ObjectIdentifier) {
+        guard let hash = Self.allCases.first(where: { $0.oid == oid }) else { return nil }
+        self = hash
     }
 }
 

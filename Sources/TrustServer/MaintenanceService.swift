@@ -2,41 +2,33 @@ import Logging
 import ServiceLifecycle
 import TrustServices
 
-/// The daemon's periodic housekeeping, run as a lifecycle service beside the HTTP server:
-/// - a signed audit checkpoint once 1,000 records have accumulated, and at least hourly when anything is new;
-/// - re-signing cached OCSP responses that come within the refresh margin of their nextUpdate.
-/// Graceful shutdown ends it between ticks.
+/// The daemon's periodic housekeeping (``Housekeeping``), run as a lifecycle service beside the HTTP server: every
+/// `interval` a round, hourly a round that checkpoints even a single new audit record; at graceful shutdown, after the
+/// server drained, a checkpoint sealing the log's end. The work itself runs on the services' blocking executor.
 public struct MaintenanceService: Service {
-    let api: TrustAPI
+    let housekeeping: Housekeeping
     let interval: Duration
     let logger: Logger
 
     public init(api: TrustAPI, interval: Duration = .seconds(60), logger: Logger = Logger(label: "trustd.maintenance")) {
-        self.api = api
+        self.housekeeping = api.appliance.housekeeping
         self.interval = interval
         self.logger = logger
     }
 
     public func run() async throws {
-        do {
-            try api.appliance.audit.catchUpAnchors()
-        } catch {
-            logger.error("audit anchor file could not be brought up to date", metadata: ["error": "\(error)"])
-        }
-        refreshStatistics()
+        for failure in await housekeeping.start() { logger.error("\(failure)") }
         let perHour = max(1, Int(3600 / max(1, interval.components.seconds)))
         try? await cancelWhenGracefulShutdown {
             var ticks = 0  // local to the one task that runs the loop
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
                 ticks += 1
-                tick(hourly: ticks % perHour == 0)
+                await tick(hourly: ticks % perHour == 0)
             }
         }
-        // The server has drained (it stops before this service): seal the log's end with a checkpoint, so records
-        // removed from it while the daemon is down cannot go unnoticed.
         do {
-            if let checkpoint = try api.appliance.audit.checkpoint(actor: "system:shutdown") {
+            if let checkpoint = try await housekeeping.shutdown() {
                 logger.info("audit checkpoint at shutdown", metadata: ["seq": "\(checkpoint.seq)"])
             }
         } catch {
@@ -44,21 +36,11 @@ public struct MaintenanceService: Service {
         }
     }
 
-    func refreshStatistics() {
-        do { try api.appliance.statistics.refresh() } catch { logger.error("metrics counts failed", metadata: ["error": "\(error)"]) }
-    }
-
     /// One round of housekeeping (public for tests).
-    public func tick(hourly: Bool) {
-        refreshStatistics()
-        do {
-            if let checkpoint = try api.appliance.audit.checkpointIfDue(every: hourly ? 1 : 1000, actor: "system:maintenance") {
-                logger.info("audit checkpoint", metadata: ["seq": "\(checkpoint.seq)"])
-            }
-        } catch {
-            logger.error("audit checkpoint failed", metadata: ["error": "\(error)"])
-        }
-        let refreshed = api.appliance.ca.ocsp.refreshExpiring()
-        if refreshed > 0 { logger.info("OCSP responses refreshed", metadata: ["count": "\(refreshed)"]) }
+    public func tick(hourly: Bool) async {
+        let round = await housekeeping.round(hourly: hourly)
+        for failure in round.failures { logger.error("\(failure)") }
+        if let checkpoint = round.checkpoint { logger.info("audit checkpoint", metadata: ["seq": "\(checkpoint.seq)"]) }
+        if round.ocspRefreshed > 0 { logger.info("OCSP responses refreshed", metadata: ["count": "\(round.ocspRefreshed)"]) }
     }
 }

@@ -12,6 +12,7 @@ import TrustModel
 /// tokens are refused. Every change is audited with the token's id, never its value.
 public struct AccessService: Sendable {
     public let store: any TransactionalStore
+    public let useCases: UseCases
     let clock: @Sendable () -> Date
     /// Recently authenticated tokens (by hash), so a busy platform does not cost two database reads per request.
     /// Entries live 5 seconds; revoking a token through this service clears them at once.
@@ -19,103 +20,85 @@ public struct AccessService: Sendable {
 
     public static let defaultTokenLifetime: TimeInterval = 90 * 86400
 
-    public init(store: any TransactionalStore, clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.store = store
-        self.clock = clock
+    /// A principal with the fingerprints of its client certificates.
+    public struct PrincipalDetails: Sendable {
+        public let principal: Principal
+        public let clientCertificates: [String]
     }
 
+    /// A new token: its value (shown once), id and expiry.
+    public struct IssuedToken: Sendable {
+        public let token: String
+        public let id: String
+        public let expiresAt: Date
+    }
+
+    public init(store: any TransactionalStore, executor: BlockingExecutor = .shared, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.clock = clock
+        self.useCases = UseCases(store: store, executor: executor, clock: clock)
+    }
+
+    // MARK: Use cases (admin)
+
     /// Creates a principal with `roles`.
-    public func createPrincipal(name: String, roles: Set<Role>, actor: String) throws -> Principal {
+    public func createPrincipal(name: String, roles: Set<Role>, by caller: Caller) async throws -> Principal {
         guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", options: .regularExpression) != nil else {
             throw TrustError.invalid("principal name must be 1–64 letters, digits, '.', '_', '@' or '-'")
         }
         guard !roles.isEmpty else { throw TrustError.invalid("a principal needs at least one role") }
         let principal = Principal(id: Hex.encode(SecureRandom.bytes(16)), name: name, roles: roles)
-        let now = clock()
-        try store.write { tx in
+        return try await useCases.perform(caller, .principalManage, action: "principal.create", object: "principal:\(principal.id)") { tx, now in
             if try tx.principal(name: name) != nil { throw TrustError.conflict("a principal named \(name) exists") }
             try tx.insert(PrincipalRecord(id: principal.id, name: name, roles: roles, createdAt: now))
-            try tx.appendAudit(AuditEntry(actor: actor, action: "principal.create", object: "principal:\(principal.id)",
-                                          details: ["name": name, "roles": roles.map(\.rawValue).sorted().joined(separator: ",")]), at: now)
+            return (principal, AuditNote(details: ["name": name, "roles": roles.map(\.rawValue).sorted().joined(separator: ",")]))
         }
-        return principal
     }
 
-    public func principals() throws -> [Principal] {
-        try store.read { try $0.principals() }.map(Self.principal)
+    public func principals(by caller: Caller) async throws -> [PrincipalDetails] {
+        try await useCases.read(caller, .principalManage, action: "principal.list", object: "principal:*") { tx in
+            try tx.principals().map { PrincipalDetails(principal: $0.principal, clientCertificates: try tx.clientCertificates(principalID: $0.id).map(\.fingerprint)) }
+        }
     }
 
-    public func principal(id: String) throws -> Principal {
-        guard let record = try store.read({ try $0.principal(id: id) }) else { throw TrustError.notFound("no principal \(id)") }
-        return Self.principal(record)
-    }
-
-    /// Issues a token for `principalID`; returns the token value (shown once) and its id.
-    public func issueToken(principalID: String, lifetime: TimeInterval = defaultTokenLifetime, actor: String) throws -> (token: String, id: String, expiresAt: Date) {
+    /// Issues a token for `principalID`; the token value is shown once.
+    public func issueToken(principalID: String, lifetime: TimeInterval = defaultTokenLifetime, by caller: Caller) async throws -> IssuedToken {
         guard (60...(5 * 365 * 86400)).contains(lifetime) else { throw TrustError.invalid("token lifetime must be 1 minute to 5 years") }
         let token = Self.newToken()
         let id = Hex.encode(SecureRandom.bytes(8))
-        let now = clock()
-        let expires = now.addingTimeInterval(lifetime)
-        try store.write { tx in
+        return try await useCases.perform(caller, .principalManage, action: "token.issue", object: "token:\(id)") { tx, now in
             guard try tx.principal(id: principalID) != nil else { throw TrustError.notFound("no principal \(principalID)") }
+            let expires = now.addingTimeInterval(lifetime)
             try tx.insert(TokenRecord(id: id, principalID: principalID, hash: Self.hash(token), createdAt: now, expiresAt: expires))
-            try tx.appendAudit(AuditEntry(actor: actor, action: "token.issue", object: "token:\(id)",
-                                          details: ["principal": principalID, "expiresAt": UTCTime.iso8601(expires)]), at: now)
+            return (IssuedToken(token: token, id: id, expiresAt: expires),
+                    AuditNote(details: ["principal": principalID, "expiresAt": UTCTime.iso8601(expires)]))
         }
-        return (token, id, expires)
     }
 
-    /// Revokes a token by id.
-    public func revokeToken(id: String, actor: String) throws {
+    /// Revokes a token by id; every node's memory of it is dropped at once.
+    public func revokeToken(id: String, by caller: Caller) async throws {
         defer { recent.clear() }
-        let now = clock()
-        try store.write { tx in
+        try await useCases.perform(caller, .principalManage, action: "token.revoke", object: "token:\(id)") { tx, now in
             guard var record = try tx.token(id: id) else { throw TrustError.notFound("no token \(id)") }
             guard record.revokedAt == nil else { throw TrustError.conflict("token \(id) is already revoked") }
             record.revokedAt = now
             try tx.update(record)
-            try tx.appendAudit(AuditEntry(actor: actor, action: "token.revoke", object: "token:\(id)", details: ["principal": record.principalID]), at: now)
+            return ((), AuditNote(details: ["principal": record.principalID]))
         }
     }
-
-    /// The principal a token belongs to. Throws `.unauthenticated` for anything else.
-    public func authenticate(token: String) throws -> Principal {
-        guard Self.isWellFormed(token) else { throw TrustError(.unauthenticated, "malformed token") }
-        let presented = Self.hash(token)
-        let now = clock()
-        if let hit = recent.lookup(presented, at: now) { return hit }
-        let (found, owner) = try store.read { reader -> (TokenRecord?, PrincipalRecord?) in
-            let record = try reader.token(hash: presented)
-            return (record, try record.flatMap { try reader.principal(id: $0.principalID) })
-        }
-        guard let record = found, ConstantTime.equals(Array(record.hash.utf8), Array(presented.utf8))
-        else { throw TrustError(.unauthenticated, "unknown token") }
-        guard record.revokedAt == nil else { throw TrustError(.unauthenticated, "token has been revoked") }
-        guard record.expiresAt > now else { throw TrustError(.unauthenticated, "token has expired") }
-        guard let owner else { throw TrustError.notFound("no principal \(record.principalID)") }
-        let principal = Self.principal(owner)
-        recent.remember(presented, principal, expiresAt: record.expiresAt, at: now)
-        return principal
-    }
-
-    /// Audits a request refused because the caller's roles do not allow the route (authenticated callers only).
-    public func recordDenied(_ principal: Principal, method: String, route: String) throws {
-        let entry = AuditEntry(actor: principal.auditName, action: "access.denied", object: "route:\(method) \(route)", outcome: .denied,
-                               details: ["roles": principal.roles.map(\.rawValue).sorted().joined(separator: ",")])
-        try store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: clock()) }
-    }
-
-    // MARK: Mutual TLS
 
     /// Binds a client certificate issued by one of trustd's CAs under the `tls-client` profile to a principal, so
     /// that a TLS handshake with it authenticates the principal. The certificate must be valid in trustd's registry.
-    public func bindClientCertificate(principalID: String, certificate: Certificate, actor: String) throws -> Principal {
-        let now = clock()
-        let fingerprint = certificate.fingerprint
-        try store.write { tx in
-            guard try tx.principal(id: principalID) != nil else { throw TrustError.notFound("no principal \(principalID)") }
-            guard let record = try tx.certificate(serial: certificate.serialHex), record.fingerprint == fingerprint else {
+    public func bindClientCertificate(principalID: String, certificatePEM: String, by caller: Caller) async throws -> PrincipalDetails {
+        let certificate = try await useCases.executor.run { try crypto { try Certificate(pem: certificatePEM) } }
+        return try await bindClientCertificate(principalID: principalID, certificate: certificate, by: caller)
+    }
+
+    public func bindClientCertificate(principalID: String, certificate: Certificate, by caller: Caller) async throws -> PrincipalDetails {
+        let fingerprint = certificate.fingerprint, serial = certificate.serialHex
+        return try await useCases.perform(caller, .principalManage, action: "principal.bind-certificate", object: "principal:\(principalID)") { tx, now in
+            guard let principal = try tx.principal(id: principalID) else { throw TrustError.notFound("no principal \(principalID)") }
+            guard let record = try tx.certificate(serial: serial), record.fingerprint == fingerprint else {
                 throw TrustError.invalid("the certificate was not issued by trustd's CAs")
             }
             guard record.profile == "tls-client" else {
@@ -129,31 +112,60 @@ public struct AccessService: Sendable {
             }
             try tx.insert(PrincipalCertificateRecord(fingerprint: fingerprint, principalID: principalID, serial: record.serial,
                                                      issuer: record.issuer, createdAt: now))
-            try tx.appendAudit(AuditEntry(actor: actor, action: "principal.bind-certificate", object: "principal:\(principalID)",
-                                          details: ["serial": record.serial, "ca": record.issuer, "fingerprint": fingerprint]), at: now)
+            let details = PrincipalDetails(principal: principal.principal, clientCertificates: try tx.clientCertificates(principalID: principalID).map(\.fingerprint))
+            return (details, AuditNote(details: ["serial": record.serial, "ca": record.issuer, "fingerprint": fingerprint]))
         }
-        return try principal(id: principalID)
+    }
+
+    /// The route layer's refusal: a caller whose roles do not hold the route's permission gets one `denied` record
+    /// and 403 (``UseCases/check``).
+    public func refuse(_ caller: Caller, permission: Permission, method: String, route: String) async throws {
+        try await useCases.check(caller, permission, action: "access.denied", object: "route:\(method) \(route)")
+    }
+
+    // MARK: Authentication
+
+    /// The principal a token belongs to. Throws `.unauthenticated` for anything else. A token seen in the last few
+    /// seconds is answered from memory; otherwise the store is read on the blocking executor.
+    public func authenticate(token: String) async throws -> Principal {
+        guard Self.isWellFormed(token) else { throw TrustError(.unauthenticated, "malformed token") }
+        let presented = Self.hash(token)
+        if let hit = recent.lookup(presented, at: clock()) { return hit }
+        return try await useCases.executor.run { try authenticateNow(hash: presented) }
+    }
+
+    private func authenticateNow(hash presented: String) throws -> Principal {
+        let now = clock()
+        let (found, owner) = try store.read { reader -> (TokenRecord?, PrincipalRecord?) in
+            let record = try reader.token(hash: presented)
+            return (record, try record.flatMap { try reader.principal(id: $0.principalID) })
+        }
+        guard let record = found, ConstantTime.equals(Array(record.hash.utf8), Array(presented.utf8))
+        else { throw TrustError(.unauthenticated, "unknown token") }
+        guard record.revokedAt == nil else { throw TrustError(.unauthenticated, "token has been revoked") }
+        guard record.expiresAt > now else { throw TrustError(.unauthenticated, "token has expired") }
+        guard let owner else { throw TrustError.notFound("no principal \(record.principalID)") }
+        let principal = owner.principal
+        recent.remember(presented, principal, expiresAt: record.expiresAt, at: now)
+        return principal
     }
 
     /// The principal a verified TLS client certificate (DER) is bound to. The TLS layer has already checked the
     /// chain to one of trustd's CAs; here the binding, the registry status (revocation) and the validity are checked.
-    public func authenticate(clientCertificate der: [UInt8]) throws -> Principal {
+    public func authenticate(clientCertificate der: [UInt8]) async throws -> Principal {
         let fingerprint = Hex.encode(Digest.hash(.sha256, der))
-        let (binding, record) = try store.read { reader -> (PrincipalCertificateRecord?, CertificateRecord?) in
-            guard let binding = try reader.clientCertificate(fingerprint: fingerprint) else { return (nil, nil) }
-            return (binding, try reader.certificate(serial: binding.serial))
+        return try await useCases.executor.run {
+            let found = try store.read { reader -> (PrincipalCertificateRecord, CertificateRecord?, PrincipalRecord?)? in
+                guard let binding = try reader.clientCertificate(fingerprint: fingerprint) else { return nil }
+                return (binding, try reader.certificate(serial: binding.serial), try reader.principal(id: binding.principalID))
+            }
+            guard let (_, certificate, owner) = found, let record = certificate, let owner else {
+                throw TrustError(.unauthenticated, "the client certificate is not bound to a principal")
+            }
+            guard record.status == .valid else { throw TrustError(.unauthenticated, "the client certificate is \(record.status.rawValue)") }
+            guard record.notAfter > clock() else { throw TrustError(.unauthenticated, "the client certificate has expired") }
+            return owner.principal
         }
-        guard let binding, let record else {
-            throw TrustError(.unauthenticated, "the client certificate is not bound to a principal")
-        }
-        guard record.status == .valid else { throw TrustError(.unauthenticated, "the client certificate is \(record.status.rawValue)") }
-        guard record.notAfter > clock() else { throw TrustError(.unauthenticated, "the client certificate has expired") }
-        return try principal(id: binding.principalID)
-    }
-
-    /// Fingerprints of the client certificates bound to a principal.
-    public func clientCertificates(principalID: String) throws -> [String] {
-        try store.read { try $0.clientCertificates(principalID: principalID) }.map(\.fingerprint)
     }
 
     /// On an installation without principals: creates `admin` with the admin role and a one-year token, written to
@@ -200,7 +212,6 @@ public struct AccessService: Sendable {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func principal(_ record: PrincipalRecord) -> Principal { record.principal }
 }
 
 /// Token hash → principal for a few seconds (see ``AccessService``).

@@ -56,7 +56,7 @@ extension DataDirectory {
         let anchors = TrustAnchorSource { try TrustAnchors.load(ca: ca, trustedDirectory: trusted, crlDirectory: foreignCRLs) }
         let identity = IdentityService(store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),
                                        population: registry, business: registry, realName: registry,
-                                       anchors: { try anchors.current() })
+                                       anchors: { try anchors.current() }, revocation: { try ca.registryRevocationStatus($0) })
         for required in [sealTypesPath] where !FileManager.default.fileExists(atPath: required) {
             throw TrustError.invalid("\(required) is missing: copy it from policies/ into the data directory")
         }
@@ -65,8 +65,10 @@ extension DataDirectory {
                                 types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles), identities: identities)
         let timestamps = TimestampAuthority(ca: ca, keys: keys, identities: identities)
         let marker = completionMarkerPath
+        let audit = AuditService(store: store, keys: keys, anchors: AuditAnchorFile(path: auditAnchorPath))
+        let statistics = ApplianceStatistics(store: store)
         return Appliance(store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity), identities: identities,
-                         audit: AuditService(store: store, keys: keys, anchors: AuditAnchorFile(path: auditAnchorPath)),
+                         audit: audit,
                          identity: identity, seals: seals,
                          timestamps: timestamps,
                          signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
@@ -76,7 +78,7 @@ extension DataDirectory {
                              try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
                          }),
                          readiness: ReadinessProbe(store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
-                         statistics: ApplianceStatistics(store: store))
+                         statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ocsp: ca.ocsp))
     }
 }
 
@@ -101,4 +103,6 @@ public struct Appliance: Sendable {
     public let readiness: ReadinessProbe
     /// Counts for the metrics endpoint, refreshed by the maintenance loop.
     public let statistics: ApplianceStatistics
+    /// The maintenance loop's work.
+    public let housekeeping: Housekeeping
 }

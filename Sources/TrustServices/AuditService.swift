@@ -19,11 +19,35 @@ public struct AuditService: Sendable {
 
     static let keySetting = "audit.key_id"
 
-    public init(store: any TransactionalStore, keys: any KeyStore, anchors: AuditAnchorFile? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public let useCases: UseCases
+
+    public init(store: any TransactionalStore, keys: any KeyStore, anchors: AuditAnchorFile? = nil, executor: BlockingExecutor = .shared,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.keys = keys
         self.anchors = anchors
         self.clock = clock
+        self.useCases = UseCases(store: store, executor: executor, clock: clock)
+    }
+
+    // MARK: Use cases
+
+    /// Records after `seq`, oldest first.
+    public func records(after seq: Int64, limit: Int, by caller: Caller) async throws -> [AuditRecord] {
+        guard seq >= 0, (1...1000).contains(limit) else { throw TrustError.invalid("after must be ≥ 0 and limit 1 to 1000") }
+        return try await useCases.read(caller, .auditRead, action: "audit.read", object: "audit:log") { try $0.auditRecords(after: seq, limit: limit) }
+    }
+
+    /// Verifies the whole log (streaming; see ``verify()``).
+    public func verify(by caller: Caller) async throws -> Report {
+        try await useCases.check(caller, .auditVerify, action: "audit.verify", object: "audit:log")
+        return try await useCases.executor.run { try verify() }
+    }
+
+    /// Signs a checkpoint now; `nil` when the log's head is already one.
+    public func checkpoint(by caller: Caller) async throws -> AuditCheckpointRecord? {
+        try await useCases.check(caller, .auditCheckpoint, action: AuditChain.checkpointAction, object: "audit:log")
+        return try await useCases.executor.run { try checkpoint(actor: caller.auditName) }
     }
 
     /// Creates the audit key (SM2) in custody if none is configured.
@@ -46,7 +70,7 @@ public struct AuditService: Sendable {
     /// Appends a checkpoint record, signs it and stores the checkpoint, then anchors it in the file. `nil` when the
     /// log is empty or its head is already a checkpoint.
     @discardableResult
-    public func checkpoint(actor: String) throws -> AuditCheckpointRecord? {
+    func checkpoint(actor: String) throws -> AuditCheckpointRecord? {
         guard let keyText = try store.read({ try $0.setting(Self.keySetting) }) else {
             throw TrustError.conflict("no audit key: initialise the CA first")
         }
@@ -94,7 +118,7 @@ public struct AuditService: Sendable {
 
     /// Walks the chain, checks every checkpoint signature (in the database and in the anchor file) and reconciles
     /// certificate statuses (see ``any Repositories/verifyAuditChain(anchors:)``).
-    public func verify() throws -> Report {
+    func verify() throws -> Report {
         let anchored: [AuditAnchor]
         do {
             anchored = try anchors?.read() ?? []

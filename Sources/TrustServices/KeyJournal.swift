@@ -72,7 +72,7 @@ public struct KeyJournal: Sendable {
                 guard destroy(id) else { throw TrustError(.unavailable, "cannot destroy orphan key \(id) (\(entry.label))") }
                 destroyed += 1
             }
-            try store.write { tx in try tx.settleJournal(keyID: entry.keyID) }
+            _ = try store.write { tx in try tx.settleJournal(keyID: entry.keyID) }
         }
         return destroyed
     }

@@ -3,7 +3,8 @@ import Synchronization
 import TrustModel
 
 /// Whether the appliance is ready to serve (`/healthz`): its installation is complete (the initialisation marker
-/// is there) and its database answers. The answer is remembered for a second, so health checks stay cheap under load.
+/// is there) and its database answers. The answer is remembered for a second, so health checks stay cheap under load;
+/// the database is asked on the probe's own thread, so a health check never queues behind the services' work.
 public final class ReadinessProbe: Sendable {
     public struct State: Sendable, Hashable {
         public let ready: Bool
@@ -14,13 +15,23 @@ public final class ReadinessProbe: Sendable {
     let store: any TransactionalStore
     let installationComplete: @Sendable () -> Bool
     private let recent = Mutex<(state: State, at: ContinuousClock.Instant)?>(nil)
+    private let executor = BlockingExecutor(threads: 1, maxQueued: 64)
 
     public init(store: any TransactionalStore, installationComplete: @escaping @Sendable () -> Bool) {
         self.store = store
         self.installationComplete = installationComplete
     }
 
-    public func check() -> State {
+    public func check() async -> State {
+        if let known = recent.withLock({ $0 }), ContinuousClock.now - known.at < .seconds(1) { return known.state }
+        do {
+            return try await executor.run { [self] in checkNow() }
+        } catch {
+            return State(ready: false, reason: "the readiness check is overloaded")
+        }
+    }
+
+    func checkNow() -> State {
         let now = ContinuousClock.now
         if let known = recent.withLock({ $0 }), now - known.at < .seconds(1) { return known.state }
         let state: State

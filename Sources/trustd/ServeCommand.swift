@@ -201,7 +201,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let rootPath = "\(directory.path)/tls-root.pem"
                 try? Data(identity.chain[identity.chain.count - 1].pem.utf8).write(to: URL(fileURLWithPath: rootPath), options: .atomic)
                 say("trustd: clients trust \(rootPath) (trustctl --ca-file, curl --cacert)")
-                let clientCAs = try appliance.ca.list().filter { $0.algorithm != .sm2 }.map(\.certificate)
+                let clientCAs = try await appliance.ca.cas(by: .system("tls")).filter { $0.algorithm != .sm2 }.map(\.certificate)
                 let tlsConfiguration = try TLSSetup.configuration(identity: identity, keys: appliance.keys,
                                                                   clientCertificates: settings.clientCertificates, clientCAs: clientCAs)
                 let app = Application(router: router, server: try .tls(.guardedHTTP1(connections), tlsConfiguration: tlsConfiguration),

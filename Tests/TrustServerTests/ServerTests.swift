@@ -6,7 +6,7 @@ import TestSupport
 import TrustCrypto
 import TrustModel
 import TrustServer
-import TrustServices
+@testable import TrustServices
 import TrustStore
 import Yams
 import Logging
@@ -21,15 +21,15 @@ final class ServerFixture: @unchecked Sendable {
     var tokens: [Role: String] = [:]
     var adminToken: String
 
-    init() throws {
+    init() async throws {
         dir = try TemporaryDirectory("trustd-server")
         let appliance = try DataDirectory(dir.file("data")).initialize(
             policiesFrom: TestPaths.packageRoot.appendingPathComponent("policies").path, configuration: CAConfiguration(), actor: "test", engines: .embedded)
         api = TrustAPI(appliance: appliance)
         adminToken = String(decoding: try dir.read("data/admin.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         for role in Role.allCases {
-            let principal = try api.access.createPrincipal(name: "p-\(role.rawValue)", roles: [role], actor: "test")
-            tokens[role] = try api.access.issueToken(principalID: principal.id, actor: "test").token
+            let principal = try await api.access.createPrincipal(name: "p-\(role.rawValue)", roles: [role], by: .system("test"))
+            tokens[role] = try await api.access.issueToken(principalID: principal.id, by: .system("test")).token
         }
     }
 
@@ -52,7 +52,7 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
 
 @Suite struct EndToEndHTTPTests {
     @Test func issueRevokePublishAndAnswerOCSPOverRealHTTP() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         let key = try PrivateKey.generate(.p256)
         let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "svc.example.gov.cn"]), key: key,
                                                      subjectAlternativeNames: [.dns("svc.example.gov.cn")])
@@ -108,14 +108,15 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
 @Suite struct AuthorizationMatrixTests {
     /// Every route × every role, and no token / expired / revoked / malformed token, generated from the route table.
     @Test func everyRouteAnswersEveryCallerAsThePolicySays() async throws {
-        let fixture = try ServerFixture()
-        let expiredPrincipal = try fixture.api.access.principals().first { $0.name == "admin" }!
-        let expired = try AccessService(store: fixture.api.appliance.store, clock: { Date(timeIntervalSinceNow: -400 * 86400) })
-            .issueToken(principalID: expiredPrincipal.id, lifetime: 86400, actor: "test").token
-        let revoked = try fixture.api.access.issueToken(principalID: expiredPrincipal.id, actor: "test")
-        try fixture.api.access.revokeToken(id: revoked.id, actor: "test")
+        let fixture = try await ServerFixture()
+        let expiredPrincipal = try await fixture.api.access.principals(by: .system("test")).first { $0.principal.name == "admin" }!.principal
+        let expired = try await AccessService(store: fixture.api.appliance.store, clock: { Date(timeIntervalSinceNow: -400 * 86400) })
+            .issueToken(principalID: expiredPrincipal.id, lifetime: 86400, by: .system("test")).token
+        let revoked = try await fixture.api.access.issueToken(principalID: expiredPrincipal.id, by: .system("test"))
+        try await fixture.api.access.revokeToken(id: revoked.id, by: .system("test"))
+        let routes = RouteTable.routes(fixture.api)
         try await fixture.application.test(.live) { client in
-            for route in RouteTable.routes {
+            for route in routes {
                 let uri = route.samplePath
                 let method = route.method
                 func call(_ token: String?) async throws -> HTTPResponse.Status {
@@ -150,10 +151,11 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
     /// Every route × a client certificate bound to each role, an unbound one, a revoked one and one from a CA trustd
     /// does not know: the bound certificates get what their role allows, the others 401 (or no handshake at all).
     @Test func everyRouteAnswersEveryClientCertificateAsThePolicySays() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         let ca = fixture.api.appliance.ca
         let identity = try ServerIdentity.ensure(identities: fixture.api.appliance.identities, ca: ca, caName: "rsa-issuing", names: ["127.0.0.1"])
         let clientCAs = try ca.list().filter { $0.algorithm != .sm2 }.map(\.certificate)
+        let routes = RouteTable.routes(fixture.api)
         let tls = try TLSSetup.configuration(identity: identity, keys: fixture.api.appliance.keys, clientCertificates: .optional,
                                              clientCAs: clientCAs)
         let app = Application(router: buildRouter(fixture.api, clientCertificates: true), server: try .tls(.http1(), tlsConfiguration: tls))
@@ -164,17 +166,18 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
             return (try ca.issue(csr: csr, profile: "tls-client", ca: "rsa-issuing", actor: "test").certificate, key)
         }
         var callers: [(name: String, role: Role?, certificate: Certificate, key: PrivateKey)] = []
-        let principals = try fixture.api.access.principals()
+        let principals = try await fixture.api.access.principals(by: .system("test"))
         for role in Role.allCases {
             let (certificate, key) = try clientCertificate("mtls-\(role.rawValue)")
-            let principal = principals.first { $0.name == "p-\(role.rawValue)" }!
-            _ = try fixture.api.access.bindClientCertificate(principalID: principal.id, certificate: certificate, actor: "test")
+            let principal = principals.first { $0.principal.name == "p-\(role.rawValue)" }!.principal
+            _ = try await fixture.api.access.bindClientCertificate(principalID: principal.id, certificate: certificate, by: .system("test"))
             callers.append((role.rawValue, role, certificate, key))
         }
         let unbound = try clientCertificate("mtls-unbound")
         callers.append(("unbound", nil, unbound.0, unbound.1))
         let revoked = try clientCertificate("mtls-revoked")
-        _ = try fixture.api.access.bindClientCertificate(principalID: principals.first { $0.name == "admin" }!.id, certificate: revoked.0, actor: "test")
+        _ = try await fixture.api.access.bindClientCertificate(principalID: principals.first { $0.principal.name == "admin" }!.principal.id,
+                                                               certificate: revoked.0, by: .system("test"))
         _ = try ca.revoke(serial: revoked.0.serialHex, reason: .keyCompromise, actor: "test")
         callers.append(("revoked", nil, revoked.0, revoked.1))
         let rogueKey = try PrivateKey.generate(.p256)
@@ -204,7 +207,7 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
             }
             for caller in everyCaller {
                 let http = try client(caller.certificate, caller.key)
-                for route in RouteTable.routes {
+                for route in routes {
                     let status = try await call(http, route)
                     let label = "\(route.method) \(route.path) with the \(caller.name) certificate: \(status)"
                     if let role = caller.role {
@@ -220,7 +223,7 @@ func jsonHeaders(_ token: String?) -> HTTPFields {
                 try await http.shutdown()
             }
             let http = try client(rogue, rogueKey)
-            for route in RouteTable.routes {
+            for route in routes {
                 await #expect(throws: (any Error).self, "\(route.method) \(route.path) with an unknown CA's certificate") {
                     _ = try await call(http, route)
                 }
@@ -240,17 +243,12 @@ extension RouteSpec {
 }
 
 extension RouteAccess {
-    func allowsRole(_ role: Role) -> Bool {
-        switch self {
-        case .public: true
-        case .roles(let roles): roles.contains(role)
-        }
-    }
+    func allowsRole(_ role: Role) -> Bool { roles.contains(role) }
 }
 
 @Suite struct BadInputTests {
     @Test func malformedOversizedAndWrongTypedRequestsGet4xxAndWriteNothing() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         let admin = fixture.adminToken
         let before = try fixture.auditCount()
         try await fixture.application.test(.live) { client in
@@ -295,7 +293,8 @@ extension RouteAccess {
 }
 
 @Suite struct OpenAPITests {
-    @Test func everyRegisteredRouteIsDocumentedAndViceVersa() throws {
+    @Test func everyRegisteredRouteIsDocumentedAndViceVersa() async throws {
+        let routes = RouteTable.routes(try await ServerFixture().api)
         let document = try #require(try Yams.load(yaml: OpenAPIDocument.yaml) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: Any])
@@ -305,25 +304,27 @@ extension RouteAccess {
                 documented.insert("\(method.uppercased()) \(path)")
             }
         }
-        let registered = Set(RouteTable.routes.map { "\($0.method.rawValue) \($0.path)" })
+        let registered = Set(routes.map { "\($0.method.rawValue) \($0.path)" })
         #expect(documented == registered, "only documented: \(documented.subtracting(registered)); only registered: \(registered.subtracting(documented))")
-        // The roles each operation documents (x-roles) are the roles the route table enforces.
-        for route in RouteTable.routes {
+        // The permission each operation documents (x-permission) is the one the route enforces, and its roles (x-roles)
+        // are the roles holding it.
+        for route in routes {
             let operation = (paths[route.path] as? [String: Any])?[route.method.rawValue.lowercased()] as? [String: Any]
             let documentedRoles = operation?["x-roles"]
             switch route.access {
             case .public: #expect(documentedRoles as? String == "public", "\(route.method) \(route.path)")
-            case .roles(let roles):
+            case .permission(let permission):
+                #expect(operation?["x-permission"] as? String == permission.rawValue, "\(route.method) \(route.path)")
                 // `[any]` documents "every authenticated principal".
                 let names = Set(documentedRoles as? [String] ?? [])
                 let expected = names == ["any"] ? Set(Role.allCases.map(\.rawValue)) : names
-                #expect(expected == Set(roles.map(\.rawValue)), "\(route.method) \(route.path): \(String(describing: documentedRoles))")
+                #expect(expected == Set(route.access.roles.map(\.rawValue)), "\(route.method) \(route.path): \(String(describing: documentedRoles))")
             }
         }
     }
 
     @Test func theDocumentIsServed() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         try await fixture.application.test(.router) { client in
             let response = try await client.execute(uri: "/openapi.yaml", method: .get)
             #expect(response.status == .ok && String(buffer: response.body).hasPrefix("openapi: 3.1.0"))
@@ -333,7 +334,7 @@ extension RouteAccess {
 
 @Suite struct RestartTests {
     @Test func aRestartOnTheSameDirectoryKeepsEverythingAndTheAuditChainVerifies() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         let officer = fixture.tokens[.caOfficer]!
         let key = try PrivateKey.generate(.p256)
         let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["C": "CN", "O": "Bureau", "CN": "bureau.example.gov.cn"]), key: key,
@@ -358,7 +359,7 @@ extension RouteAccess {
 
 @Suite struct MetricsTests {
     @Test func metricsAreServedInPrometheusTextFormat() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         try await fixture.application.test(.router) { client in
             let response = try await client.execute(uri: "/metrics", method: .get)
             #expect(response.status == .ok)
@@ -372,7 +373,7 @@ extension RouteAccess {
 
     /// A scrape reads memory only: the counts change when the maintenance loop refreshes them, not per request.
     @Test func countsComeFromMemoryRefreshedByMaintenance() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         try fixture.api.appliance.statistics.refresh()
         @Sendable func certificates(_ client: any TestClientProtocol) async throws -> String {
             let body = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
@@ -386,14 +387,14 @@ extension RouteAccess {
             _ = try fixture.api.appliance.ca.issue(csr: csr, profile: "tls-server", ca: "rsa-issuing", actor: "test")
             let unchanged = try await certificates(client)
             #expect(unchanged == before, "a scrape does not count the table")
-            MaintenanceService(api: fixture.api).tick(hourly: false)
+            await MaintenanceService(api: fixture.api).tick(hourly: false)
             let refreshed = try await certificates(client)
             #expect(refreshed != before)
         }
     }
 
     @Test func tokenAccessKeepsMetricsForAuditorsAndAdmins() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         let api = TrustAPI(appliance: fixture.api.appliance, metricsAccess: .token)
         try await Application(router: buildRouter(api)).test(.router) { client async throws in
             #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
@@ -413,7 +414,7 @@ extension RouteAccess {
     }
 
     @Test func everyRequestIsLoggedAsOneJSONLineWithoutSecrets() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         let lines = Lines()
         let logger = Logger(label: "trustd-test") { JSONLogHandler(label: $0) { lines.add($0) } }
         let app = Application(router: buildRouter(fixture.api), logger: logger)
@@ -434,13 +435,13 @@ extension RouteAccess {
 }
 
 @Suite struct MaintenanceTests {
-    @Test func ticksCheckpointTheAuditLogWhenDueAndTheChainStaysIntact() throws {
-        let fixture = try ServerFixture()
+    @Test func ticksCheckpointTheAuditLogWhenDueAndTheChainStaysIntact() async throws {
+        let fixture = try await ServerFixture()
         let maintenance = MaintenanceService(api: fixture.api)
         let before = try fixture.api.appliance.store.read { try $0.auditCheckpoints().count }
-        maintenance.tick(hourly: false)  // fewer than 1,000 new records: nothing
+        await maintenance.tick(hourly: false)  // fewer than 1,000 new records: nothing
         #expect(try fixture.api.appliance.store.read { try $0.auditCheckpoints().count } == before)
-        maintenance.tick(hourly: true)   // hourly: anything new is checkpointed
+        await maintenance.tick(hourly: true)   // hourly: anything new is checkpointed
         #expect(try fixture.api.appliance.store.read { try $0.auditCheckpoints().count } == before + 1)
         #expect(try fixture.api.appliance.audit.verify().isIntact)
     }
@@ -448,7 +449,7 @@ extension RouteAccess {
 
 @Suite struct TimestampHTTPTests {
     @Test func rsaOverTSAAndSM2OverJSONVerifyIndependently() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await ServerFixture()
         let platform = fixture.tokens[.platform]!
         let dir = try TemporaryDirectory()
         try dir.write("doc.txt", "a document")

@@ -4,7 +4,7 @@ import KeyCustody
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 import TrustStore
 
 @Suite struct AuditChainTests {
@@ -115,7 +115,7 @@ import TrustStore
         let (issued, _) = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
         armed.arm()
         #expect(throws: Interrupted.self) { try fixture.ca.revoke(serial: issued.record.serial, reason: .keyCompromise, actor: "t") }
-        #expect(try fixture.ca.certificate(serial: issued.record.serial).status == .valid)
+        #expect(try fixture.ca.certificateRecord(serial: issued.record.serial).status == .valid)
     }
 }
 
@@ -167,15 +167,15 @@ final class Armed: @unchecked Sendable {
 
 @Suite struct TokenAuthenticationTests {
     /// Authentication remembers a token for a few seconds; revoking it through the service ends access at once.
-    @Test func aRevokedTokenStopsWorkingImmediatelyDespiteTheCache() throws {
+    @Test func aRevokedTokenStopsWorkingImmediatelyDespiteTheCache() async throws {
         let fixture = try CAFixture()
         let access = AccessService(store: fixture.store)
-        let principal = try access.createPrincipal(name: "platform-x", roles: [.platform], actor: "test")
-        let issued = try access.issueToken(principalID: principal.id, actor: "test")
-        #expect(try access.authenticate(token: issued.token).id == principal.id)
-        #expect(try access.authenticate(token: issued.token).id == principal.id, "answered from the cache")
-        try access.revokeToken(id: issued.id, actor: "test")
-        #expect(throws: TrustError(.unauthenticated, "")) { _ = try access.authenticate(token: issued.token) }
-        #expect(throws: TrustError(.unauthenticated, "")) { _ = try access.authenticate(token: "tdt_" + String(repeating: "A", count: 43)) }
+        let principal = try await access.createPrincipal(name: "platform-x", roles: [.platform], by: .system("test"))
+        let issued = try await access.issueToken(principalID: principal.id, by: .system("test"))
+        #expect(try await access.authenticate(token: issued.token).id == principal.id)
+        #expect(try await access.authenticate(token: issued.token).id == principal.id, "answered from the cache")
+        try await access.revokeToken(id: issued.id, by: .system("test"))
+        await #expect(throws: TrustError(.unauthenticated, "")) { _ = try await access.authenticate(token: issued.token) }
+        await #expect(throws: TrustError(.unauthenticated, "")) { _ = try await access.authenticate(token: "tdt_" + String(repeating: "A", count: 43)) }
     }
 }

@@ -4,7 +4,7 @@ import KeyCustody
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 import TrustStore
 
 /// A working CA on disk: SQLite file, software key store, the repository's profiles, SM2 and RSA hierarchies.

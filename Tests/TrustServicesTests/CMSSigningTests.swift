@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 import TrustStore
 
 extension SigningFixture {
@@ -16,9 +16,9 @@ extension SigningFixture {
     }
 
     func sign(key: String, _ format: SigningService.Format, person: String?, data: [UInt8]? = Array("合同 2026-7".utf8), digest: [UInt8]? = nil,
-              timestamp: Bool = false, as principal: Principal? = nil) throws -> SigningService.Result {
-        try signing.sign(by: principal ?? platform, SigningService.Request(credential: .key(key), signerPersonID: person, format: format, data: data,
-                                                                           digest: digest, timestamp: timestamp))
+              timestamp: Bool = false, as principal: Principal? = nil) async throws -> SigningService.Result {
+        try await signing.sign(SigningService.Request(credential: .key(key), signerPersonID: person, format: format, data: data,
+                                                      digest: digest, timestamp: timestamp), by: Caller(principal ?? platform))
     }
 
     /// The PEM of the root above one of trustd's CAs.
@@ -32,9 +32,9 @@ func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Statu
 
     /// SM2 seal: CMS with PKCS#7 OIDs and with GM/T 0010 OIDs, time-stamped; gmssl + asn1crypto check each from the standards.
     @Test(arguments: [SigningService.Format.cms, .gmt0010])
-    func sm2SealSignaturesInBothCMSFormsVerifyIndependently(format: SigningService.Format) throws {
-        let fixture = try SigningFixture()
-        let signed = try fixture.sign(format, person: fixture.seals.applicantPerson, data: document, timestamp: true)
+    func sm2SealSignaturesInBothCMSFormsVerifyIndependently(format: SigningService.Format) async throws {
+        let fixture = try await SigningFixture()
+        let signed = try await fixture.sign(format, person: fixture.seals.applicantPerson, data: document, timestamp: true)
         let dir = try TemporaryDirectory()
         let report = try Subprocess.run(try TestPaths.python, [TestPaths.pythonScript("cms_check.py"), try dir.write("sig.der", signed.signature),
                                                                try dir.write("doc.bin", document)])
@@ -66,17 +66,17 @@ func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Statu
 
     /// RSA and P-256 signing keys: `openssl cms -verify` accepts the detached signatures against trustd's RSA root.
     @Test(arguments: [KeyType.rsa2048, .p256])
-    func rsaAndECDSAKeySignaturesVerifyWithOpenSSL(keyType: KeyType) throws {
-        let fixture = try SigningFixture()
+    func rsaAndECDSAKeySignaturesVerifyWithOpenSSL(keyType: KeyType) async throws {
+        let fixture = try await SigningFixture()
         let person = fixture.seals.applicantPerson
-        let key = try fixture.keys.create(by: fixture.platform, owner: .person(person), keyType: keyType)
+        let key = try await fixture.keys.create(owner: .person(person), keyType: keyType, by: Caller(fixture.platform))
         #expect(key.certificate.issuer == (try #require(try fixture.seals.identityFixture.ca.ca.chain(of: "rsa-issuing").first)).subject)
         #expect(key.record.state == .active && key.certificateStatus == .valid)
         let dir = try TemporaryDirectory()
         let root = try dir.write("root.pem", try fixture.rootPEM(of: "rsa-issuing"))
         let doc = try dir.write("doc.bin", document)
         for timestamp in [false, true] {
-            let signed = try fixture.sign(key: key.record.id, .cms, person: person, timestamp: timestamp)
+            let signed = try await fixture.sign(key: key.record.id, .cms, person: person, timestamp: timestamp)
             let sig = try dir.write("sig.der", signed.signature)
             let result = try Subprocess.run("/usr/bin/openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", sig, "-content", doc,
                                                                  "-CAfile", root, "-purpose", "any", "-out", "/dev/null"])
@@ -90,65 +90,65 @@ func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Statu
             #expect(wrong.status != 0)
         }
         // A digest instead of the document: SHA-256 for RSA/ECDSA keys; the wrong length is refused.
-        let byDigest = try fixture.sign(key: key.record.id, .cms, person: person, data: nil, digest: Digest.hash(.sha256, document))
+        let byDigest = try await fixture.sign(key: key.record.id, .cms, person: person, data: nil, digest: Digest.hash(.sha256, document))
         #expect(fixture.verifier.verify(byDigest.signature, data: document, digest: nil).indication == .totalPassed)
-        #expect { _ = try fixture.sign(key: key.record.id, .cms, person: person, data: nil, digest: Digest.hash(.sm3, document) + [0]) } throws: {
+        await #expect { _ = try await fixture.sign(key: key.record.id, .cms, person: person, data: nil, digest: Digest.hash(.sm3, document) + [0]) } throws: {
             "\($0)".contains("sha256 digest")
         }
         // raw over the data with the key.
-        let raw = try fixture.sign(key: key.record.id, .raw, person: person)
+        let raw = try await fixture.sign(key: key.record.id, .raw, person: person)
         #expect(try raw.certificate.publicKey.isValidSignature(raw.signature, for: document, algorithm: keyType.defaultSignatureAlgorithm))
-        #expect { _ = try fixture.sign(key: key.record.id, .ses, person: person) } throws: { "\($0)".contains("made with a seal") }
+        await #expect { _ = try await fixture.sign(key: key.record.id, .ses, person: person) } throws: { "\($0)".contains("made with a seal") }
     }
 
     /// SM2 keys for persons and organisations, every CMS form round-trips; key use is limited to its platform and holder.
-    @Test func signingKeysAreIssuedByPolicyAndUsedOnlyByTheirPlatformAndHolder() throws {
-        let fixture = try SigningFixture()
+    @Test func signingKeysAreIssuedByPolicyAndUsedOnlyByTheirPlatformAndHolder() async throws {
+        let fixture = try await SigningFixture()
         let seals = fixture.seals
         let person = seals.applicantPerson
-        let key = try fixture.keys.create(by: fixture.platform, owner: .person(person), keyType: .sm2)
+        let key = try await fixture.keys.create(owner: .person(person), keyType: .sm2, by: Caller(fixture.platform))
         #expect(key.certificate.subject.description.contains("李"), "\(key.certificate.subject)")
         for format in [SigningService.Format.raw, .cms, .gmt0010] {
-            let signed = try fixture.sign(key: key.record.id, format, person: person)
+            let signed = try await fixture.sign(key: key.record.id, format, person: person)
             if format != .raw { #expect(fixture.verifier.verify(signed.signature, data: document, digest: nil).indication == .totalPassed) }
         }
         // Who may create: the legal representative is only primary; key.create.person needs intermediate.
-        #expect { _ = try fixture.keys.create(by: fixture.platform, owner: .person(seals.legalRepresentative), keyType: .sm2) } throws: {
+        await #expect { _ = try await fixture.keys.create(owner: .person(seals.legalRepresentative), keyType: .sm2, by: Caller(fixture.platform)) } throws: {
             ($0 as? TrustError)?.code == .forbidden && "\($0)".contains("key.create.person needs intermediate")
         }
-        #expect(throws: TrustError.self) { _ = try fixture.keys.create(by: seals.applicant, owner: .person(person), keyType: .sm2) }
+        await #expect(throws: TrustError.self) { _ = try await fixture.keys.create(owner: .person(person), keyType: .sm2, by: Caller(seals.applicant)) }
         // Organisation keys need the person's authorisation for key.create.org; then sign.with-org-key.
-        #expect { _ = try fixture.keys.create(by: fixture.platform, owner: .organization(seals.organization, person: person), keyType: .sm2) } throws: {
+        await #expect { _ = try await fixture.keys.create(owner: .organization(seals.organization, person: person), keyType: .sm2, by: Caller(fixture.platform)) } throws: {
             "\($0)".contains("authoris")
         }
-        _ = try seals.identity.authorize(organizationID: seals.organization, personID: person, scope: ["key.create.org", "sign.with-org-key"],
+        _ = try await seals.identity.authorize(organizationID: seals.organization, personID: person, scope: ["key.create.org", "sign.with-org-key"],
                                          validFrom: nil, validTo: seals.identityFixture.clock.now.addingTimeInterval(86400),
-                                         principal: fixture.platform)
-        let orgKey = try fixture.keys.create(by: fixture.platform, owner: .organization(seals.organization, person: person), keyType: .sm2)
+                                         by: Caller(fixture.platform))
+        let orgKey = try await fixture.keys.create(owner: .organization(seals.organization, person: person), keyType: .sm2, by: Caller(fixture.platform))
         #expect(orgKey.certificate.subject.description.contains("某某科技有限公司"))
-        #expect(try fixture.sign(key: orgKey.record.id, .gmt0010, person: person).format == .gmt0010)
+        #expect(try await fixture.sign(key: orgKey.record.id, .gmt0010, person: person).format == .gmt0010)
 
-        let old = try fixture.sign(key: orgKey.record.id, .cms, person: person)
+        let old = try await fixture.sign(key: orgKey.record.id, .cms, person: person)
 
         // Another platform does not see the key; the holder must be named; someone else cannot sign with it.
         let otherPlatform = Principal(id: "platform-2", name: "platform-2", roles: [.platform])
-        #expect(throws: TrustError.notFound("no signing key \(key.record.id)")) {
-            _ = try fixture.sign(key: key.record.id, .cms, person: person, as: otherPlatform)
+        await #expect(throws: TrustError.notFound("no signing key \(key.record.id)")) {
+            _ = try await fixture.sign(key: key.record.id, .cms, person: person, as: otherPlatform)
         }
-        #expect { _ = try fixture.sign(key: key.record.id, .cms, person: nil) } throws: { ($0 as? TrustError)?.code == .forbidden && "\($0)".contains("needs the signer") }
-        #expect { _ = try fixture.sign(key: key.record.id, .cms, person: seals.legalRepresentative) } throws: { "\($0)".contains("does not hold") }
+        await #expect { _ = try await fixture.sign(key: key.record.id, .cms, person: nil) } throws: { ($0 as? TrustError)?.code == .forbidden && "\($0)".contains("needs the signer") }
+        await #expect { _ = try await fixture.sign(key: key.record.id, .cms, person: seals.legalRepresentative) } throws: { "\($0)".contains("does not hold") }
         // Below the level: the holder loses the real-name evidence → primary → refused, and audited.
         let evidence = try #require(try seals.identity.person(id: person).evidence.first { $0.method == .bankCard })
-        _ = try seals.identity.revokeEvidence(id: evidence.id, reason: "test", actor: "t")
-        #expect { _ = try fixture.sign(key: key.record.id, .cms, person: person) } throws: { "\($0)".contains("sign.with-key needs intermediate") }
+        _ = try await seals.identity.revokeEvidence(id: evidence.id, reason: "test", by: .system("t"))
+        await #expect { _ = try await fixture.sign(key: key.record.id, .cms, person: person) } throws: { "\($0)".contains("sign.with-key needs intermediate") }
         let denied = try fixture.denials().filter { $0.action == "sign.key" }
         #expect(denied.count == 4, "\(denied.map(\.details))")
         #expect(denied.allSatisfy { $0.object == "signing-key:\(key.record.id)" || $0.object == "signing-key:\(orgKey.record.id)" })
 
         // Revocation: certificate revoked and key destroyed in one step; signing then refused, verification sees REVOKED.
-        let revoked = try fixture.keys.revoke(id: orgKey.record.id, reason: .keyCompromise, by: fixture.platform)
+        let revoked = try await fixture.keys.revoke(id: orgKey.record.id, reason: .keyCompromise, by: Caller(fixture.platform))
         #expect(revoked.record.state == .revoked && revoked.certificateStatus == .revoked)
-        #expect { _ = try fixture.sign(key: orgKey.record.id, .cms, person: person) } throws: { ($0 as? TrustError)?.code == .conflict }
+        await #expect { _ = try await fixture.sign(key: orgKey.record.id, .cms, person: person) } throws: { ($0 as? TrustError)?.code == .conflict }
         #expect(throws: (any Error).self) { _ = try seals.identityFixture.ca.keys.publicKey(try KeyID(revoked.record.keyID)) }
         let later = fixture.verifier.verify(old.signature, data: document, digest: nil)
         #expect(check(later, "revocation") != .passed, "\(later.checks)")
@@ -156,11 +156,11 @@ func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Statu
     }
 
     /// An RSA seal (type "contract"): raw, CMS and SES signatures round-trip.
-    @Test func rsaSealSignsInEveryFormat() throws {
-        let fixture = try SigningFixture(type: "contract", keyType: "rsa2048")
+    @Test func rsaSealSignsInEveryFormat() async throws {
+        let fixture = try await SigningFixture(type: "contract", keyType: "rsa2048")
         let person = fixture.seals.applicantPerson
         for format in SigningService.Format.allCases {
-            let signed = try fixture.sign(format, person: person, data: document, timestamp: format != .raw)
+            let signed = try await fixture.sign(format, person: person, data: document, timestamp: format != .raw)
             #expect(try signed.certificate.publicKey.type == .rsa2048)
             if format == .raw {
                 #expect(try signed.certificate.publicKey.isValidSignature(signed.signature, for: document, algorithm: .rsaPKCS1v15(.sha256)))

@@ -5,7 +5,7 @@ import KeyCustody
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 import TrustStore
 
 @Suite struct HierarchyTests {
@@ -62,7 +62,7 @@ import TrustStore
         let unknown = try TestPKI(.rsa2048).leaf(unknownKey)
         let nonce = SecureRandom.bytes(16)
         let request = try OCSPRequest.make(for: [other.certificate, issued.certificate], issuer: issued.chain[0], nonce: nonce)
-        let response = fixture.ca.ocsp.respond(request.der)
+        let response = fixture.ca.ocsp.respondNow(request.der)
         let respPath = try dir.write("resp.der", response)
         let echo = try Subprocess.run("openssl", ["ocsp", "-respin", respPath, "-reqin", try dir.write("req.der", request.der), "-CAfile", chain])
         #expect((echo.stdout + echo.stderr).contains("Response verify OK"), "\(echo.stderr)")
@@ -76,7 +76,7 @@ import TrustStore
         let unknownID = try OCSPResponseBuilder.certificateID(serialNumber: unknown.serialNumber, issuer: issued.chain[0], hash: .sha1)
         _ = unknownID
         let unknownRequest = try OCSPRequest.make(for: [try forgedUnderIssuer(serialOf: unknown, issuer: issued.chain[0])], issuer: issued.chain[0])
-        let unknownStatus = try Subprocess.run("openssl", ["ocsp", "-respin", try dir.write("u.der", fixture.ca.ocsp.respond(unknownRequest.der)),
+        let unknownStatus = try Subprocess.run("openssl", ["ocsp", "-respin", try dir.write("u.der", fixture.ca.ocsp.respondNow(unknownRequest.der)),
                                                            "-no_nonce", "-CAfile", chain, "-issuer", issuing, "-serial", "0x" + unknown.serialHex])
         #expect((unknownStatus.stdout + unknownStatus.stderr).contains(": unknown"), "\(unknownStatus.stdout)\(unknownStatus.stderr)")
     }
@@ -94,10 +94,10 @@ import TrustStore
         let fixture = try CAFixture()
         let (issued, _) = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
         let request = try OCSPRequest.make(for: [issued.certificate], issuer: issued.chain[0])
-        let first = fixture.ca.ocsp.respond(request.der)
-        #expect(fixture.ca.ocsp.respond(request.der) == first, "second answer comes from the cache")
+        let first = fixture.ca.ocsp.respondNow(request.der)
+        #expect(fixture.ca.ocsp.respondNow(request.der) == first, "second answer comes from the cache")
         try fixture.ca.revoke(serial: issued.record.serial, reason: .superseded, actor: "officer")
-        let after = fixture.ca.ocsp.respond(request.der)
+        let after = fixture.ca.ocsp.respondNow(request.der)
         #expect(after != first)
         let dir = try TemporaryDirectory()
         let check = try Subprocess.run("openssl", ["ocsp", "-respin", try dir.write("r.der", after), "-no_nonce", "-noverify",
@@ -109,13 +109,13 @@ import TrustStore
         let fixture = try CAFixture()
         let (issued, _) = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
         let issuer = issued.chain[0]
-        _ = fixture.ca.ocsp.respond(try OCSPRequest.make(for: [issued.certificate], issuer: issuer).der)
+        _ = fixture.ca.ocsp.respondNow(try OCSPRequest.make(for: [issued.certificate], issuer: issuer).der)
         #expect(fixture.ca.ocsp.cachedResponseCount == 1)
         let dir = try TemporaryDirectory()
         let issuerPath = try dir.write("i.pem", issuer.pem)
         for round in 0..<50 {
             let serial = [UInt8(0x11)] + SecureRandom.bytes(15)
-            let response = fixture.ca.ocsp.respond(try OCSPRequest.der(serials: [serial], issuer: issuer))
+            let response = fixture.ca.ocsp.respondNow(try OCSPRequest.der(serials: [serial], issuer: issuer))
             #expect(try OCSPResponse(der: response).status == 0)
             if round == 0 {
                 let check = try Subprocess.run("openssl", ["ocsp", "-respin", try dir.write("u.der", response), "-no_nonce", "-noverify",
@@ -130,21 +130,21 @@ import TrustStore
         let fixture = try CAFixture()
         let issuer = try fixture.ca.chain(of: "rsa-issuing")[0]
         let long = try OCSPRequest.der(serials: [[0x01] + SecureRandom.bytes(20)], issuer: issuer)
-        #expect(try OCSPResponse(der: fixture.ca.ocsp.respond(long)).status == 1, "malformedRequest")
+        #expect(try OCSPResponse(der: fixture.ca.ocsp.respondNow(long)).status == 1, "malformedRequest")
         let twenty = try OCSPRequest.der(serials: [[0x01] + SecureRandom.bytes(19)], issuer: issuer)
-        #expect(try OCSPResponse(der: fixture.ca.ocsp.respond(twenty)).status == 0)
+        #expect(try OCSPResponse(der: fixture.ca.ocsp.respondNow(twenty)).status == 0)
         #expect(fixture.ca.ocsp.cachedResponseCount == 0)
     }
 
     @Test func garbageOCSPRequestsGetMalformedRequest() throws {
         let fixture = try CAFixture()
         for bad in [[], SecureRandom.bytes(40), [0x30, 0x00]] {
-            #expect(try OCSPResponse(der: fixture.ca.ocsp.respond(bad)).status == 1)
+            #expect(try OCSPResponse(der: fixture.ca.ocsp.respondNow(bad)).status == 1)
         }
         // A request about another CA's certificate: unauthorized.
         let foreign = try TestPKI(.rsa2048)
         let request = try OCSPRequest.make(for: [try foreign.leaf(try PrivateKey.generate(.p256))], issuer: foreign.issuing)
-        #expect(try OCSPResponse(der: fixture.ca.ocsp.respond(request.der)).status == 6)
+        #expect(try OCSPResponse(der: fixture.ca.ocsp.respondNow(request.der)).status == 6)
     }
 }
 
@@ -176,7 +176,7 @@ import TrustStore
         #expect(try CertificateRevocationList(der: Array(crl.der)).isSigned(by: issued.chain[0].publicKey))
 
         let request = try OCSPRequest.make(for: [issued.certificate], issuer: issued.chain[0], hash: .sha256, nonce: [1, 2, 3, 4, 5, 6, 7, 8])
-        let ocspCheck = try Subprocess.run(python, [script, "ocsp", try dir.write("ocsp.der", fixture.ca.ocsp.respond(request.der))])
+        let ocspCheck = try Subprocess.run(python, [script, "ocsp", try dir.write("ocsp.der", fixture.ca.ocsp.respondNow(request.der))])
         #expect(ocspCheck.succeeded, "\(ocspCheck.stdout)\(ocspCheck.stderr)")
         #expect(ocspCheck.stdout.contains("\"revoked\"") && ocspCheck.stdout.contains("0102030405060708"))
     }
@@ -284,7 +284,7 @@ import TrustStore
         #expect(throws: TrustError.notFound("")) { _ = try fixture.ca.issue(csr: csr, profile: "nope", ca: "rsa-issuing", actor: "t") }
         #expect(throws: TrustError.notFound("")) { _ = try fixture.ca.issue(csr: csr, profile: "tls-server", ca: "nope", actor: "t") }
         #expect(throws: TrustError.notFound("")) { try fixture.ca.revoke(serial: "0badc0de", reason: .keyCompromise, actor: "t") }
-        #expect(throws: TrustError.notFound("")) { _ = try fixture.ca.certificate(serial: "0badc0de") }
+        #expect(throws: TrustError.notFound("")) { _ = try fixture.ca.certificateRecord(serial: "0badc0de") }
         #expect(throws: TrustError.invalid("")) { try fixture.ca.revoke(serial: "not-hex!", reason: .keyCompromise, actor: "t") }
     }
 
@@ -296,8 +296,8 @@ import TrustStore
         let colons = stride(from: 0, to: serial.count, by: 2).map { i in
             String(serial[serial.index(serial.startIndex, offsetBy: i)..<serial.index(serial.startIndex, offsetBy: i + 2)])
         }.joined(separator: ":")
-        #expect(try fixture.ca.certificate(serial: "0000" + serial.uppercased()).serial == serial)
-        #expect(try fixture.ca.certificate(serial: colons).serial == serial)
+        #expect(try fixture.ca.certificateRecord(serial: "0000" + serial.uppercased()).serial == serial)
+        #expect(try fixture.ca.certificateRecord(serial: colons).serial == serial)
         #expect(serial.count % 2 == 0 && !serial.hasPrefix("00"))
         #expect(throws: TrustError.conflict("")) { try fixture.ca.revoke(serial: serial, reason: .removeFromCRL, actor: "t") }
         #expect(try fixture.ca.revoke(serial: serial, reason: .certificateHold, actor: "t").status == .hold)

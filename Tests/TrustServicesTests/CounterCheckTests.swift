@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 import TrustStore
 
 /// The server side of counter checks, with the card's answer made by the card key in the test (the PC/SC path is
@@ -19,7 +19,7 @@ final class CounterFixture: @unchecked Sendable {
     let li: String
     let operatorPrincipal = Principal(id: "op-1", name: "counter-1", roles: [.counterOperator])
 
-    init() throws {
+    init() async throws {
         identity = try IdentityFixture()
         service = identity.service()
         issuers = try TemporaryDirectory()
@@ -34,20 +34,22 @@ final class CounterFixture: @unchecked Sendable {
         counter = CounterCheckService(store: identity.ca.store, identity: service, ca: identity.ca.ca, cardIssuers: {
             try CounterCheckService.loadCardIssuers(directory: directory, crlDirectory: crlDirectory)
         }, clock: { [clock = identity.clock] in clock.now })
-        zhang = try service.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id, mobile: IdentityFixture.zhang.mobile,
-                                           actor: "t").record.id
-        li = try service.registerPerson(name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id, mobile: IdentityFixture.li.mobile,
-                                        actor: "t").record.id
-        try identity.makePrimary(service, zhang)
-        try identity.makePrimary(service, li)
+        zhang = try await service.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id, mobile: IdentityFixture.zhang.mobile,
+                                           by: .system("t")).record.id
+        li = try await service.registerPerson(name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id, mobile: IdentityFixture.li.mobile,
+                                        by: .system("t")).record.id
+        try await identity.makePrimary(service, zhang)
+        try await identity.makePrimary(service, li)
     }
 
     /// A card: key and certificate naming `idNumber` in serialNumber (and, for `viaExtension`, only in 1.2.156.10260.4.1.1).
-    func card(_ type: KeyType, idNumber: String = IdentityFixture.zhang.id, from pki: TestPKI? = nil, notAfter: Date = Date(timeIntervalSinceNow: 86400),
-              notBefore: Date = Date(timeIntervalSinceNow: -60)) throws -> (PrivateKey, Certificate) {
+    /// Validity is relative to the fixture's clock (the time the checks see), which stands still while the suite runs.
+    func card(_ type: KeyType, idNumber: String = IdentityFixture.zhang.id, from pki: TestPKI? = nil, notAfter: Date? = nil,
+              notBefore: Date? = nil) throws -> (PrivateKey, Certificate) {
         let key = try PrivateKey.generate(type)
+        let now = identity.clock.now
         let certificate = try (pki ?? issuer).leaf(key, subject: DistinguishedName(["C": "CN", "CN": "持卡人", "serialNumber": idNumber]),
-                                                   notBefore: notBefore, notAfter: notAfter)
+                                                   notBefore: notBefore ?? now.addingTimeInterval(-60), notAfter: notAfter ?? now.addingTimeInterval(86400))
         return (key, certificate)
     }
 
@@ -61,10 +63,11 @@ final class CounterFixture: @unchecked Sendable {
     }
 
     func check(_ person: String, key: PrivateKey, certificate: Certificate, challenge: ChallengeRecord? = nil,
-               signOver: [UInt8]? = nil) throws -> CounterCheckService.Outcome {
-        let challenge = try challenge ?? counter.challenge(personID: person, by: operatorPrincipal)
-        return try counter.check(challengeID: challenge.id, certificateDER: certificate.der, signature: try answer(key, signOver ?? Array(challenge.nonce)),
-                                 reader: "Virtual PCD 00 00", atr: "3B 88", terminal: "counter-1", by: operatorPrincipal)
+               signOver: [UInt8]? = nil) async throws -> CounterCheckService.Outcome {
+        let given = challenge
+        let challenge = if let given { given } else { try await counter.challenge(personID: person, by: Caller(operatorPrincipal)) }
+        return try await counter.check(challengeID: challenge.id, certificateDER: certificate.der, signature: try answer(key, signOver ?? Array(challenge.nonce)),
+                                 reader: "Virtual PCD 00 00", atr: "3B 88", terminal: "counter-1", by: Caller(operatorPrincipal))
     }
 
     func level(_ person: String) throws -> AssuranceLevel { try service.person(id: person).assessment.level }
@@ -76,11 +79,11 @@ final class CounterFixture: @unchecked Sendable {
 
 @Suite struct CounterCheckTests {
     @Test(arguments: [KeyType.sm2, .rsa2048, .p256])
-    func aCardCheckRaisesAPrimaryPersonToIntermediate(type: KeyType) throws {
-        let fixture = try CounterFixture()
+    func aCardCheckRaisesAPrimaryPersonToIntermediate(type: KeyType) async throws {
+        let fixture = try await CounterFixture()
         #expect(try fixture.level(fixture.zhang) == .primary)
         let (key, certificate) = try fixture.card(type)
-        let outcome = try fixture.check(fixture.zhang, key: key, certificate: certificate)
+        let outcome = try await fixture.check(fixture.zhang, key: key, certificate: certificate)
         #expect(outcome.person.assessment.level == .intermediate)
         let evidence = try #require(outcome.person.evidence.first { $0.method == .counterCard })
         #expect(evidence.id == outcome.evidenceID && evidence.passed)
@@ -90,19 +93,19 @@ final class CounterFixture: @unchecked Sendable {
         #expect(audit.contains { $0.action == "identity.level" || $0.details.contains("intermediate") })
     }
 
-    @Test func everyRefusalIsAuditedAndLeavesTheLevel() throws {
-        let fixture = try CounterFixture()
+    @Test func everyRefusalIsAuditedAndLeavesTheLevel() async throws {
+        let fixture = try await CounterFixture()
         let zhang = fixture.zhang
         var refusals = 0
-        func refused(_ expected: String, _ body: () throws -> Void) {
-            #expect { try body() } throws: { "\($0)".contains(expected) }
+        func refused(_ expected: String, _ body: () async throws -> Void) async {
+            await #expect { try await body() } throws: { "\($0)".contains(expected) }
             refusals += 1
             #expect((try? fixture.level(zhang)) == .primary, "\(expected): level unchanged")
         }
         let (key, certificate) = try fixture.card(.sm2)
         // Someone else's card; an untrusted issuer; expired; revoked on the issuer's CRL; a signature over other bytes.
         let (liKey, liCard) = try fixture.card(.sm2, idNumber: IdentityFixture.li.id)
-        refused("names another person") { _ = try fixture.check(zhang, key: liKey, certificate: liCard) }
+        await refused("names another person") { _ = try await fixture.check(zhang, key: liKey, certificate: liCard) }
         // A card naming two people proves neither: serialNumber and the citizen-id extension must agree, in either order.
         for (serial, inExtension) in [(IdentityFixture.zhang.id, IdentityFixture.li.id), (IdentityFixture.li.id, IdentityFixture.zhang.id)] {
             let twoKey = try PrivateKey.generate(.sm2)
@@ -110,36 +113,38 @@ final class CounterFixture: @unchecked Sendable {
                                                     extensions: [.basicConstraints(ca: false, pathLength: nil), .keyUsage([.digitalSignature]),
                                                                  .subjectKeyIdentifier, .authorityKeyIdentifier,
                                                                  .custom(oid: CertificateProfile.IdentityExtension.citizenID.oid, critical: false,
-                                                                         value: try ASN1Value.printableString(inExtension))])
-            refused("two different ID numbers") { _ = try fixture.check(zhang, key: twoKey, certificate: twoPeople) }
+                                                                         value: try ASN1Value.printableString(inExtension))],
+                                                    notBefore: fixture.identity.clock.now.addingTimeInterval(-60))
+            await refused("two different ID numbers") { _ = try await fixture.check(zhang, key: twoKey, certificate: twoPeople) }
         }
         let stranger = try TestPKI(.sm2, name: "Stranger")
         let (strangerKey, strangerCard) = try fixture.card(.sm2, from: stranger)
-        refused("not from a trusted card issuer") { _ = try fixture.check(zhang, key: strangerKey, certificate: strangerCard) }
-        let (oldKey, oldCard) = try fixture.card(.sm2, notAfter: Date(timeIntervalSinceNow: -3600), notBefore: Date(timeIntervalSinceNow: -86400))
-        refused("expired") { _ = try fixture.check(zhang, key: oldKey, certificate: oldCard) }
+        await refused("not from a trusted card issuer") { _ = try await fixture.check(zhang, key: strangerKey, certificate: strangerCard) }
+        let (oldKey, oldCard) = try fixture.card(.sm2, notAfter: fixture.identity.clock.now.addingTimeInterval(-3600),
+                                                 notBefore: fixture.identity.clock.now.addingTimeInterval(-86400))
+        await refused("expired") { _ = try await fixture.check(zhang, key: oldKey, certificate: oldCard) }
         let (revokedKey, revokedCard) = try fixture.card(.rsa2048)
         try fixture.crls.write("card-issuer.crl", try CRLBuilder.build(
             issuer: fixture.issuer.issuing, signer: try PrivateKeySigner(fixture.issuer.issuingKey), number: 2, thisUpdate: Date(timeIntervalSinceNow: -30),
             nextUpdate: Date(timeIntervalSinceNow: 86400),
             entries: [RevokedEntry(serialNumber: revokedCard.serialNumber, revocationDate: Date(timeIntervalSinceNow: -60), reason: .keyCompromise)]).der)
-        refused("revoked") { _ = try fixture.check(zhang, key: revokedKey, certificate: revokedCard) }
-        refused("does not verify") { _ = try fixture.check(zhang, key: key, certificate: certificate, signOver: Array("another challenge".utf8)) }
+        await refused("revoked") { _ = try await fixture.check(zhang, key: revokedKey, certificate: revokedCard) }
+        await refused("does not verify") { _ = try await fixture.check(zhang, key: key, certificate: certificate, signOver: Array("another challenge".utf8)) }
         // Challenges: unknown, expired, replayed.
-        refused("no counter challenge") {
-            _ = try fixture.counter.check(challengeID: "00ff", certificateDER: certificate.der, signature: [1], reader: "r", atr: "a", terminal: nil,
-                                          by: fixture.operatorPrincipal)
+        await refused("no counter challenge") {
+            _ = try await fixture.counter.check(challengeID: "00ff", certificateDER: certificate.der, signature: [1], reader: "r", atr: "a", terminal: nil,
+                                          by: Caller(fixture.operatorPrincipal))
         }
-        let stale = try fixture.counter.challenge(personID: zhang, by: fixture.operatorPrincipal)
+        let stale = try await fixture.counter.challenge(personID: zhang, by: Caller(fixture.operatorPrincipal))
         fixture.identity.clock.now = fixture.identity.clock.now.addingTimeInterval(121)
-        refused("expired") { _ = try fixture.check(zhang, key: key, certificate: certificate, challenge: stale) }
+        await refused("expired") { _ = try await fixture.check(zhang, key: key, certificate: certificate, challenge: stale) }
         #expect(try fixture.failures().count == refusals)
 
         // A good check, then its challenge again: replay refused, audited, nothing changes.
-        let fresh = try fixture.counter.challenge(personID: zhang, by: fixture.operatorPrincipal)
-        #expect(try fixture.check(zhang, key: key, certificate: certificate, challenge: fresh).person.assessment.level == .intermediate)
+        let fresh = try await fixture.counter.challenge(personID: zhang, by: Caller(fixture.operatorPrincipal))
+        #expect(try await fixture.check(zhang, key: key, certificate: certificate, challenge: fresh).person.assessment.level == .intermediate)
         let evidence = try fixture.service.person(id: zhang).evidence.filter { $0.method == .counterCard }
-        #expect { _ = try fixture.check(zhang, key: key, certificate: certificate, challenge: fresh) } throws: {
+        await #expect { _ = try await fixture.check(zhang, key: key, certificate: certificate, challenge: fresh) } throws: {
             ($0 as? TrustError)?.code == .conflict && "\($0)".contains("replay")
         }
         #expect(try fixture.service.person(id: zhang).evidence.filter { $0.method == .counterCard }.count == evidence.count)
@@ -149,16 +154,16 @@ final class CounterFixture: @unchecked Sendable {
 
     /// A card that refused at the terminal (wrong PIN, pulled out): the terminal reports it, the challenge is spent and
     /// the attempt audited; the level stays.
-    @Test func failuresAtTheTerminalAreAuditedAndSpendTheChallenge() throws {
-        let fixture = try CounterFixture()
-        let challenge = try fixture.counter.challenge(personID: fixture.zhang, by: fixture.operatorPrincipal)
-        let outcome = try fixture.counter.recordTerminalFailure(challengeID: challenge.id, failure: "wrong_pin: wrong PIN, 2 tries left",
-                                                                reader: "Virtual PCD 00 00", atr: "3B", terminal: "desk", by: fixture.operatorPrincipal)
+    @Test func failuresAtTheTerminalAreAuditedAndSpendTheChallenge() async throws {
+        let fixture = try await CounterFixture()
+        let challenge = try await fixture.counter.challenge(personID: fixture.zhang, by: Caller(fixture.operatorPrincipal))
+        let outcome = try await fixture.counter.recordTerminalFailure(challengeID: challenge.id, failure: "wrong_pin: wrong PIN, 2 tries left",
+                                                                reader: "Virtual PCD 00 00", atr: "3B", terminal: "desk", by: Caller(fixture.operatorPrincipal))
         #expect(outcome.person.assessment.level == .primary && outcome.evidenceID == nil)
         let failure = try #require(try fixture.failures().last)
         #expect(failure.details.contains("at the terminal: wrong_pin") && failure.object == "person:\(fixture.zhang)")
         let (key, certificate) = try fixture.card(.sm2)
-        #expect { _ = try fixture.check(fixture.zhang, key: key, certificate: certificate, challenge: challenge) } throws: { "\($0)".contains("replay") }
+        await #expect { _ = try await fixture.check(fixture.zhang, key: key, certificate: certificate, challenge: challenge) } throws: { "\($0)".contains("replay") }
         #expect(try fixture.level(fixture.zhang) == .primary)
     }
 }

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 import TrustStore
 
 /// A liveness service stand-in: the real one is a remote government/commercial service this machine cannot reach
@@ -51,7 +51,8 @@ final class IdentityFixture: @unchecked Sendable {
         let authority = ca.ca
         return IdentityService(store: ca.store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: outbox),
                                population: registry, business: registry, realName: registry, liveness: liveness,
-                               anchors: { try TrustAnchors.load(ca: authority, trustedDirectory: nil) }, clock: { [clock] in clock.now })
+                               anchors: { try TrustAnchors.load(ca: authority, trustedDirectory: nil) },
+                               revocation: { try authority.registryRevocationStatus($0) }, clock: { [clock] in clock.now })
     }
 
     /// The last code the outbox holds for `otpID`'s person, as the operator console would read it.
@@ -62,10 +63,10 @@ final class IdentityFixture: @unchecked Sendable {
     }
 
     /// OTP + population registry: the person reaches primary.
-    func makePrimary(_ identity: IdentityService, _ personID: String) throws {
-        let otp = try identity.startOTP(personID: personID, actor: "t")
-        _ = try identity.verifyOTP(personID: personID, otpID: otp.id, code: try lastCode(), actor: "t")
-        _ = try identity.verifyPopulationRegistry(personID: personID, actor: "t")
+    func makePrimary(_ identity: IdentityService, _ personID: String) async throws {
+        let otp = try await identity.startOTP(personID: personID, by: .system("t"))
+        _ = try await identity.verifyOTP(personID: personID, otpID: otp.id, code: try lastCode(), by: .system("t"))
+        _ = try await identity.verifyPopulationRegistry(personID: personID, by: .system("t"))
     }
 
     func auditActions() throws -> [String] {
@@ -74,17 +75,17 @@ final class IdentityFixture: @unchecked Sendable {
 }
 
 @Suite struct PersonLevelTests {
-    @Test func aPersonClimbsTheLadderAndFallsWhenEvidenceExpiresOrIsRevoked() throws {
+    @Test func aPersonClimbsTheLadderAndFallsWhenEvidenceExpiresOrIsRevoked() async throws {
         let fixture = try IdentityFixture()
         let identity = fixture.service()
-        let zhang = try identity.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
-                                                mobile: IdentityFixture.zhang.mobile, actor: "t")
+        let zhang = try await identity.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
+                                                mobile: IdentityFixture.zhang.mobile, by: .system("t"))
         #expect(zhang.assessment.level == .anonymous)
         #expect(zhang.record.idMasked == "1101**********1233" && zhang.record.mobileMasked == "138****8000")
-        #expect(throws: TrustError.conflict("")) {
-            _ = try identity.registerPerson(name: "x", idNumber: IdentityFixture.zhang.id, mobile: "13700000000", actor: "t")
+        await #expect(throws: TrustError.conflict("")) {
+            _ = try await identity.registerPerson(name: "x", idNumber: IdentityFixture.zhang.id, mobile: "13700000000", by: .system("t"))
         }
-        #expect(throws: TrustError.invalid("")) { _ = try identity.registerPerson(name: "x", idNumber: "110101199002301236", mobile: "13700000000", actor: "t") }
+        await #expect(throws: TrustError.invalid("")) { _ = try await identity.registerPerson(name: "x", idNumber: "110101199002301236", mobile: "13700000000", by: .system("t")) }
         #expect(try identity.person(idNumber: IdentityFixture.zhang.id)?.record.id == zhang.record.id, "found by keyed hash")
         // The ID number and the mobile are not in the database file in clear.
         let wal = (try? Data(contentsOf: URL(fileURLWithPath: fixture.ca.databasePath + "-wal"))) ?? Data()
@@ -93,59 +94,59 @@ final class IdentityFixture: @unchecked Sendable {
 
         // OTP: wrong code (attempts left), right code, replay; the outbox is 0600.
         let id = zhang.record.id
-        let otp = try identity.startOTP(personID: id, actor: "t")
+        let otp = try await identity.startOTP(personID: id, by: .system("t"))
         #expect(try FileManager.default.attributesOfItem(atPath: fixture.outbox)[.posixPermissions] as? Int == 0o600)
         let code = try fixture.lastCode()
         let wrong = code == "000000" ? "000001" : "000000"
-        #expect { _ = try identity.verifyOTP(personID: id, otpID: otp.id, code: wrong, actor: "t") } throws: {
+        await #expect { _ = try await identity.verifyOTP(personID: id, otpID: otp.id, code: wrong, by: .system("t")) } throws: {
             ($0 as? TrustError)?.message.contains("4 attempt(s) left") == true
         }
-        #expect(try identity.verifyOTP(personID: id, otpID: otp.id, code: code, actor: "t").evidence.contains { $0.method == .smsOTP && $0.passed })
-        #expect { _ = try identity.verifyOTP(personID: id, otpID: otp.id, code: code, actor: "t") } throws: {
+        #expect(try await identity.verifyOTP(personID: id, otpID: otp.id, code: code, by: .system("t")).evidence.contains { $0.method == .smsOTP && $0.passed })
+        await #expect { _ = try await identity.verifyOTP(personID: id, otpID: otp.id, code: code, by: .system("t")) } throws: {
             ($0 as? TrustError)?.message.contains("used already") == true
         }
         // Too many attempts: even the right code is refused afterwards.
-        let second = try identity.startOTP(personID: id, actor: "t")
+        let second = try await identity.startOTP(personID: id, by: .system("t"))
         let secondCode = try fixture.lastCode()
         for _ in 0..<IdentityService.otpMaxAttempts {
-            #expect(throws: TrustError.invalid("")) { _ = try identity.verifyOTP(personID: id, otpID: second.id, code: secondCode == "123456" ? "654321" : "123456", actor: "t") }
+            await #expect(throws: TrustError.invalid("")) { _ = try await identity.verifyOTP(personID: id, otpID: second.id, code: secondCode == "123456" ? "654321" : "123456", by: .system("t")) }
         }
-        #expect { _ = try identity.verifyOTP(personID: id, otpID: second.id, code: secondCode, actor: "t") } throws: {
+        await #expect { _ = try await identity.verifyOTP(personID: id, otpID: second.id, code: secondCode, by: .system("t")) } throws: {
             ($0 as? TrustError)?.message.contains("too many") == true
         }
         // Expired code.
-        let third = try identity.startOTP(personID: id, actor: "t")
+        let third = try await identity.startOTP(personID: id, by: .system("t"))
         let thirdCode = try fixture.lastCode()
         fixture.clock.now = fixture.clock.now.addingTimeInterval(IdentityService.otpLifetime + 1)
-        #expect { _ = try identity.verifyOTP(personID: id, otpID: third.id, code: thirdCode, actor: "t") } throws: {
+        await #expect { _ = try await identity.verifyOTP(personID: id, otpID: third.id, code: thirdCode, by: .system("t")) } throws: {
             ($0 as? TrustError)?.message.contains("expired") == true
         }
         #expect(try identity.person(id: id).assessment.level == .anonymous, "a mobile alone is not primary")
 
-        #expect(try identity.verifyPopulationRegistry(personID: id, actor: "t").assessment.level == .primary)
-        let bank = try identity.verifyRealName(personID: id, actor: "t")
+        #expect(try await identity.verifyPopulationRegistry(personID: id, by: .system("t")).assessment.level == .primary)
+        let bank = try await identity.verifyRealName(personID: id, by: .system("t"))
         #expect(bank.assessment.level == .intermediate)
-        #expect(throws: TrustError(.notConfigured, "")) {
-            try identity.verifyLiveness(subject: .person, id: id, method: .liveCheck, session: nil, actor: "t")
+        await #expect(throws: TrustError(.notConfigured, "")) {
+            try await identity.verifyLiveness(subject: .person, id: id, method: .liveCheck, session: nil, by: .system("t"))
         }
         // A live check (liveness service stand-in) makes the person advanced, for 15 minutes only.
         let live = fixture.service(liveness: ScriptedLiveness(answer: .confirmed(reference: "session-1")))
-        try live.verifyLiveness(subject: .person, id: id, method: .liveCheck, session: "session-1", actor: "t")
+        try await live.verifyLiveness(subject: .person, id: id, method: .liveCheck, session: "session-1", by: .system("t"))
         #expect(try identity.person(id: id).assessment.level == .advanced)
         fixture.clock.now = fixture.clock.now.addingTimeInterval(16 * 60)
         #expect(try identity.person(id: id).assessment.level == .intermediate, "advanced is fresh only for 15 minutes")
 
         // Revoking the bank-card evidence lowers the level, audited with the evidence.
         let bankEvidence = try #require(bank.evidence.first { $0.method == .bankCard })
-        _ = try identity.revokeEvidence(id: bankEvidence.id, reason: "mistaken check", actor: "t")
+        _ = try await identity.revokeEvidence(id: bankEvidence.id, reason: "mistaken check", by: .system("t"))
         #expect(try identity.person(id: id).assessment.level == .primary)
-        #expect(throws: TrustError.conflict("")) { _ = try identity.revokeEvidence(id: bankEvidence.id, reason: "again", actor: "t") }
+        await #expect(throws: TrustError.conflict("")) { _ = try await identity.revokeEvidence(id: bankEvidence.id, reason: "again", by: .system("t")) }
         let levels = try fixture.ca.store.read { try $0.auditRecords(after: 0, limit: 1000) }.filter { $0.action == "identity.level" }
         #expect(levels.count >= 3 && levels.last!.details.contains(bankEvidence.id) && levels.last!.details.contains("primary"))
 
         // A person the registry does not know: failed evidence recorded, level unchanged, 422 verification_failed with the reason.
-        let wang = try identity.registerPerson(name: "王五", idNumber: "11010519491231002X", mobile: "13600136000", actor: "t")
-        #expect { _ = try identity.verifyPopulationRegistry(personID: wang.record.id, actor: "t") } throws: {
+        let wang = try await identity.registerPerson(name: "王五", idNumber: "11010519491231002X", mobile: "13600136000", by: .system("t"))
+        await #expect { _ = try await identity.verifyPopulationRegistry(personID: wang.record.id, by: .system("t")) } throws: {
             ($0 as? TrustError)?.code == .verificationFailed && ($0 as? TrustError)?.message.contains("not known") == true
         }
         let after = try identity.person(id: wang.record.id)
@@ -155,21 +156,21 @@ final class IdentityFixture: @unchecked Sendable {
 }
 
 @Suite struct OrganizationLevelTests {
-    @Test func anOrganisationNeedsAVerifiedRepresentativeAndAnEnterpriseCertificateAndAuthorisationsExpire() throws {
+    @Test func anOrganisationNeedsAVerifiedRepresentativeAndAnEnterpriseCertificateAndAuthorisationsExpire() async throws {
         let fixture = try IdentityFixture()
         let identity = fixture.service()
-        let zhang = try identity.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
-                                                mobile: IdentityFixture.zhang.mobile, actor: "t").record.id
-        let li = try identity.registerPerson(name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id, mobile: IdentityFixture.li.mobile,
-                                             actor: "t").record.id
-        let org = try identity.registerOrganization(name: "某某科技有限公司", creditCode: IdentityFixture.code, legalRepresentativeID: zhang,
-                                                    actor: "t").record.id
-        #expect(throws: TrustError.invalid("")) {
-            _ = try identity.registerOrganization(name: "x", creditCode: "91110000600037341A", legalRepresentativeID: zhang, actor: "t")
+        let zhang = try await identity.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
+                                                mobile: IdentityFixture.zhang.mobile, by: .system("t")).record.id
+        let li = try await identity.registerPerson(name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id, mobile: IdentityFixture.li.mobile,
+                                             by: .system("t")).record.id
+        let org = try await identity.registerOrganization(name: "某某科技有限公司", creditCode: IdentityFixture.code, legalRepresentativeID: zhang,
+                                                    by: .system("t")).record.id
+        await #expect(throws: TrustError.invalid("")) {
+            _ = try await identity.registerOrganization(name: "x", creditCode: "91110000600037341A", legalRepresentativeID: zhang, by: .system("t"))
         }
         // Registry match, but the legal representative is not verified: still anonymous.
-        #expect(try identity.verifyBusinessRegistry(organizationID: org, actor: "t").assessment.level == .anonymous)
-        try fixture.makePrimary(identity, zhang)
+        #expect(try await identity.verifyBusinessRegistry(organizationID: org, by: .system("t")).assessment.level == .anonymous)
+        try await fixture.makePrimary(identity, zhang)
         #expect(try identity.organization(id: org).assessment.level == .primary, "the representative's evidence lifts the organisation")
         #expect(try fixture.auditActions().filter { $0 == "identity.level" }.count >= 2)
 
@@ -177,56 +178,56 @@ final class IdentityFixture: @unchecked Sendable {
         let (issued, key) = try fixture.ca.issue(.sm2, profile: "org-signing", ca: "sm2-issuing",
                                                  subject: DistinguishedName(["C": "CN", "O": "某某科技有限公司", "CN": "某某科技有限公司"]),
                                                  identity: [.organizationCode: IdentityFixture.code])
-        let revocation: (Certificate) throws -> Bool? = { [ca = fixture.ca.ca] in try ca.registryRevocationStatus($0) }
-        let bad = try identity.challenge(subject: .organization, id: org, purpose: .enterpriseCertificate, actor: "t")
-        #expect(throws: TrustError.invalid("")) {
-            _ = try identity.verifyEnterpriseCertificate(organizationID: org, challengeID: bad.id, certificate: issued.certificate, intermediates: [],
-                                                         signature: try key.sign(Array("something else".utf8)), revocation: revocation, actor: "t")
+        let bad = try await identity.challenge(subject: .organization, id: org, purpose: .enterpriseCertificate, by: .system("t"))
+        await #expect(throws: TrustError.invalid("")) {
+            _ = try await identity.verifyEnterpriseCertificate(organizationID: org, challengeID: bad.id, certificatePEM: issued.certificate.pem, chainPEM: [],
+                                                         signature: try key.sign(Array("something else".utf8)), by: .system("t"))
         }
         #expect(try identity.organization(id: org).assessment.level == .primary)
-        let challenge = try identity.challenge(subject: .organization, id: org, purpose: .enterpriseCertificate, actor: "t")
+        let challenge = try await identity.challenge(subject: .organization, id: org, purpose: .enterpriseCertificate, by: .system("t"))
         let signature = try key.sign(Array(challenge.nonce))
-        #expect(try identity.verifyEnterpriseCertificate(organizationID: org, challengeID: challenge.id, certificate: issued.certificate,
-                                                         intermediates: [], signature: signature, revocation: revocation, actor: "t")
+        #expect(try await identity.verifyEnterpriseCertificate(organizationID: org, challengeID: challenge.id, certificatePEM: issued.certificate.pem,
+                                                         chainPEM: [], signature: signature, by: .system("t"))
             .assessment.level == .intermediate)
-        #expect(throws: TrustError.conflict("")) {
-            _ = try identity.verifyEnterpriseCertificate(organizationID: org, challengeID: challenge.id, certificate: issued.certificate,
-                                                         intermediates: [], signature: signature, revocation: revocation, actor: "t")
+        await #expect(throws: TrustError.conflict("")) {
+            _ = try await identity.verifyEnterpriseCertificate(organizationID: org, challengeID: challenge.id, certificatePEM: issued.certificate.pem,
+                                                         chainPEM: [], signature: signature, by: .system("t"))
         }
         // A revoked certificate is refused.
         _ = try fixture.ca.ca.revoke(serial: issued.record.serial, reason: .keyCompromise, actor: "t")
-        let third = try identity.challenge(subject: .organization, id: org, purpose: .enterpriseCertificate, actor: "t")
-        #expect { _ = try identity.verifyEnterpriseCertificate(organizationID: org, challengeID: third.id, certificate: issued.certificate,
-                                                               intermediates: [], signature: try key.sign(Array(third.nonce)),
-                                                               revocation: revocation, actor: "t") } throws: {
+        let third = try await identity.challenge(subject: .organization, id: org, purpose: .enterpriseCertificate, by: .system("t"))
+        await #expect { _ = try await identity.verifyEnterpriseCertificate(organizationID: org, challengeID: third.id, certificatePEM: issued.certificate.pem,
+                                                               chainPEM: [], signature: try key.sign(Array(third.nonce)),
+                                                               by: .system("t")) } throws: {
             ($0 as? TrustError)?.message.contains("revoked") == true
         }
 
         // Authorisations: Li may apply for seals for one day; the decision function follows the policy.
-        try fixture.makePrimary(identity, li)
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: .sealApply)
+        try await fixture.makePrimary(identity, li)
+        #expect(try await identity.decision(action: .sealApply, personID: li, organizationID: org, grantLevel: nil, by: Caller(fixture.system))
             == .deny("person \(li) is at primary; seal.apply needs intermediate"))
-        #expect(try identity.verifyRealName(personID: li, actor: "t").assessment.level == .intermediate)
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: .sealApply)
+        #expect(try await identity.verifyRealName(personID: li, by: .system("t")).assessment.level == .intermediate)
+        #expect(try await identity.decision(action: .sealApply, personID: li, organizationID: org, grantLevel: nil, by: Caller(fixture.system))
             == .deny("person \(li) holds no authorisation from organisation \(org) for seal.apply"))
-        #expect(throws: TrustError.invalid("")) {
-            _ = try identity.authorize(organizationID: org, personID: li, scope: ["seal.fly"], validFrom: nil,
-                                       validTo: fixture.clock.now.addingTimeInterval(86400), principal: fixture.system)
+        await #expect(throws: TrustError.invalid("")) {
+            _ = try await identity.authorize(organizationID: org, personID: li, scope: ["seal.fly"], validFrom: nil,
+                                       validTo: fixture.clock.now.addingTimeInterval(86400), by: Caller(fixture.system))
         }
-        let grant = try identity.authorize(organizationID: org, personID: li, scope: ["seal.apply"], validFrom: nil,
-                                           validTo: fixture.clock.now.addingTimeInterval(86400), principal: fixture.system)
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: .sealApply) == .allow)
+        let grant = try await identity.authorize(organizationID: org, personID: li, scope: ["seal.apply"], validFrom: nil,
+                                           validTo: fixture.clock.now.addingTimeInterval(86400), by: Caller(fixture.system))
+        #expect(try await identity.decision(action: .sealApply, personID: li, organizationID: org, grantLevel: nil, by: Caller(fixture.system)) == .allow)
         fixture.clock.now = fixture.clock.now.addingTimeInterval(2 * 86400)
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: org, action: .sealApply)
+        #expect(try await identity.decision(action: .sealApply, personID: li, organizationID: org, grantLevel: nil, by: Caller(fixture.system))
             == .deny("the authorisation of person \(li) for seal.apply has expired"))
-        _ = try identity.revokeAuthorization(id: grant.id, actor: "t")
-        #expect(throws: TrustError.conflict("")) { _ = try identity.revokeAuthorization(id: grant.id, actor: "t") }
+        _ = try await identity.revokeAuthorization(id: grant.id, by: .system("t"))
+        await #expect(throws: TrustError.conflict("")) { _ = try await identity.revokeAuthorization(id: grant.id, by: .system("t")) }
         // Advanced via a live check of the legal representative, and `person: grant` actions take the grant's level.
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: nil, action: .signWithSeal, grantLevel: .advanced)
+        #expect(try await identity.decision(action: .signWithSeal, personID: li, organizationID: nil, grantLevel:  .advanced, by: Caller(fixture.system))
             == .deny("person \(li) is at intermediate; sign.with-seal needs advanced (a live check within 15 minutes)"))
-        #expect(try identity.decide(principal: fixture.system, personID: li, organizationID: nil, action: .signWithSeal, grantLevel: .intermediate) == .allow)
-        let denials = try fixture.ca.store.read { try $0.auditRecords(after: 0, limit: 1000) }.filter { $0.action == "decision.deny" }
-        #expect(denials.count == 4 && denials.allSatisfy { $0.outcome == .denied && $0.details.contains("reason") })
+        #expect(try await identity.decision(action: .signWithSeal, personID: li, organizationID: nil, grantLevel:  .intermediate, by: Caller(fixture.system)) == .allow)
+        // Each question is one audit record with its answer.
+        let queries = try fixture.ca.store.read { try $0.auditRecords(after: 0, limit: 1000) }.filter { $0.action == "decision.query" }
+        #expect(queries.count == 6 && queries.filter { $0.details.contains("denied: ") }.count == 4)
         #expect(try AuditService(store: fixture.ca.store, keys: fixture.ca.keys).verify().isIntact)
     }
 }

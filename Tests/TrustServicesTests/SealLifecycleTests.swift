@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 import TrustStore
 
 /// A small valid PNG header + body (the type checks magic bytes and size, not the image itself).
@@ -28,7 +28,7 @@ final class SealFixture: @unchecked Sendable {
     let granter = principal("granter", [.sealGranter])
     let revoker = principal("revoker", [.sealRevoker])
 
-    init(faultPoint: (@Sendable (String) throws -> Void)? = nil) throws {
+    init(faultPoint: (@Sendable (String) throws -> Void)? = nil) async throws {
         identityFixture = try IdentityFixture()
         identity = identityFixture.service()
         let ca = identityFixture.ca.ca
@@ -36,89 +36,89 @@ final class SealFixture: @unchecked Sendable {
                             types: try SealTypeCatalog.load(TestPaths.packageRoot.appendingPathComponent("policies/seal-types.yaml").path,
                                                             profiles: ca.profiles),
                             clock: { [clock = identityFixture.clock] in clock.now }, faultPoint: faultPoint)
-        legalRepresentative = try identity.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
-                                                          mobile: IdentityFixture.zhang.mobile, actor: "t").record.id
-        applicantPerson = try identity.registerPerson(name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id,
-                                                      mobile: IdentityFixture.li.mobile, actor: "t").record.id
-        organization = try identity.registerOrganization(name: "某某科技有限公司", creditCode: IdentityFixture.code,
-                                                         legalRepresentativeID: legalRepresentative, actor: "t").record.id
-        try identityFixture.makePrimary(identity, legalRepresentative)
-        try identityFixture.makePrimary(identity, applicantPerson)
-        _ = try identity.verifyRealName(personID: applicantPerson, actor: "t")
-        _ = try identity.verifyBusinessRegistry(organizationID: organization, actor: "t")
-        _ = try identity.verifyTaxAccount(organizationID: organization, actor: "t")
-        _ = try identity.authorize(organizationID: organization, personID: applicantPerson, scope: ["seal.apply"], validFrom: nil,
-                                   validTo: identityFixture.clock.now.addingTimeInterval(30 * 86400),
-                                   principal: Principal(id: "platform", name: "platform", roles: [.platform]))
+        legalRepresentative = try await identity.registerPerson(name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
+                                                          mobile: IdentityFixture.zhang.mobile, by: .system("t")).record.id
+        applicantPerson = try await identity.registerPerson(name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id,
+                                                      mobile: IdentityFixture.li.mobile, by: .system("t")).record.id
+        organization = try await identity.registerOrganization(name: "某某科技有限公司", creditCode: IdentityFixture.code,
+                                                         legalRepresentativeID: legalRepresentative, by: .system("t")).record.id
+        try await identityFixture.makePrimary(identity, legalRepresentative)
+        try await identityFixture.makePrimary(identity, applicantPerson)
+        _ = try await identity.verifyRealName(personID: applicantPerson, by: .system("t"))
+        _ = try await identity.verifyBusinessRegistry(organizationID: organization, by: .system("t"))
+        _ = try await identity.verifyTaxAccount(organizationID: organization, by: .system("t"))
+        _ = try await identity.authorize(organizationID: organization, personID: applicantPerson, scope: ["seal.apply"], validFrom: nil,
+                                         validTo: identityFixture.clock.now.addingTimeInterval(30 * 86400),
+                                         by: Caller(Principal(id: "platform", name: "platform", roles: [.platform])))
     }
 
-    func apply(type: String = "official", picture: SealService.Picture? = nil, keyType: String? = nil) throws -> SealDetails {
-        try seals.apply(by: applicant, organizationID: organization, applicantPersonID: applicantPerson, type: type, name: "某某科技有限公司公章",
-                        picture: picture ?? SealService.Picture(format: "png", data: samplePNG, widthMM: 40, heightMM: 40), validTo: nil, keyType: keyType)
+    func apply(type: String = "official", picture: SealService.Picture? = nil, keyType: String? = nil) async throws -> SealDetails {
+        try await seals.apply(organizationID: organization, applicantPersonID: applicantPerson, type: type, name: "某某科技有限公司公章",
+                        picture: picture ?? SealService.Picture(format: "png", data: samplePNG, widthMM: 40, heightMM: 40), validTo: nil, keyType: keyType, by: Caller(applicant))
     }
 }
 
 @Suite struct SealLifecycleTests {
-    @Test func aSealGoesFromApplicationToDestructionWithSeparationOfDutiesAndAudit() throws {
-        let fixture = try SealFixture()
+    @Test func aSealGoesFromApplicationToDestructionWithSeparationOfDutiesAndAudit() async throws {
+        let fixture = try await SealFixture()
         let seals = fixture.seals
-        let applied = try fixture.apply()
+        let applied = try await fixture.apply()
         #expect(applied.record.state == .applied && applied.events.map(\.step) == [.apply])
         let id = applied.record.id
 
         // Wrong steps for the state: 409 with the current state; wrong roles: 403.
-        #expect { _ = try seals.make(by: fixture.maker, id: id) } throws: { ($0 as? TrustError)?.code == .conflict && "\($0)".contains("is applied") }
-        #expect(throws: TrustError(.forbidden, "")) { _ = try seals.make(by: fixture.filer, id: id) }
+        await #expect { _ = try await seals.make(id: id, by: Caller(fixture.maker)) } throws: { ($0 as? TrustError)?.code == .conflict && "\($0)".contains("is applied") }
+        await #expect(throws: TrustError(.forbidden, "")) { _ = try await seals.make(id: id, by: Caller(fixture.filer)) }
         // Separation of duties: an applicant who is also a reviewer cannot approve their own application.
         let both = SealFixture.principal("applicant", [.sealApplicant, .sealReviewer])
-        #expect { _ = try seals.review(by: both, id: id, approve: true, comment: nil) } throws: { "\($0)".contains("separation of duties") }
-        #expect(try seals.review(by: fixture.reviewer, id: id, approve: true, comment: "picture and name checked").record.state == .approved)
+        await #expect { _ = try await seals.review(id: id, approve: true, comment: nil, by: Caller(both)) } throws: { "\($0)".contains("separation of duties") }
+        #expect(try await seals.review(id: id, approve: true, comment: "picture and name checked", by: Caller(fixture.reviewer)).record.state == .approved)
 
         let keysBefore = try fixture.identityFixture.ca.keys.list().count
-        let made = try seals.make(by: fixture.maker, id: id)
+        let made = try await seals.make(id: id, by: Caller(fixture.maker))
         #expect(made.record.state == .made)
         #expect(try fixture.identityFixture.ca.keys.list().count == keysBefore + 2, "the seal key and the seal maker's key")
         let seal = try ElectronicSeal(der: Array(try #require(made.record.eseal)))
         #expect(seal.makerSignatureProblem() == nil && seal.info.esID == made.record.esID && seal.info.property.type == 1)
         #expect(seal.info.header.vendorID == "trustd" && seal.info.picture.data == samplePNG && seal.info.picture.widthMM == 40)
-        let certificate = try fixture.identityFixture.ca.ca.certificate(serial: try #require(made.record.certificateSerial))
+        let certificate = try fixture.identityFixture.ca.ca.certificateRecord(serial: try #require(made.record.certificateSerial))
         #expect(certificate.profile == "seal" && certificate.subject.contains("某某科技有限公司公章"))
         guard case .certificates(let listed) = seal.info.property.certificateList else { Issue.record("no certificate list"); return }
         #expect(listed == [Array(certificate.der)])
         #expect(try seal.maker().subject.description.contains("Seal Maker"))
 
-        #expect(throws: TrustError.conflict("")) {
-            _ = try seals.grant(by: fixture.granter, id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate, validFrom: nil,
-                                validTo: Date().addingTimeInterval(86400), usageLimit: nil)
+        await #expect(throws: TrustError.conflict("")) {
+            _ = try await seals.grant(id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate, validFrom: nil,
+                                validTo: Date().addingTimeInterval(86400), usageLimit: nil, by: Caller(fixture.granter))
         }
-        let filed = try seals.file(by: fixture.filer, id: id, filingNumber: "闽公备 2026-0001", authority: "福州市公安局")
+        let filed = try await seals.file(id: id, filingNumber: "闽公备 2026-0001", authority: "福州市公安局", by: Caller(fixture.filer))
         #expect(filed.record.state == .filed && filed.record.filingNumber == "闽公备 2026-0001")
-        let grant = try seals.grant(by: fixture.granter, id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate, validFrom: nil,
-                                    validTo: fixture.identityFixture.clock.now.addingTimeInterval(86400), usageLimit: 10)
-        #expect(try seals.details(id: id).record.state == .active && grant.usageLimit == 10)
-        var status = try seals.status(id: id)
+        let grant = try await seals.grant(id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate, validFrom: nil,
+                                    validTo: fixture.identityFixture.clock.now.addingTimeInterval(86400), usageLimit: 10, by: Caller(fixture.granter))
+        #expect(try await seals.details(id: id, by: .system("test")).record.state == .active && grant.usageLimit == 10)
+        var status = try await seals.status(id: id, by: .system("test"))
         #expect(status.state == .active && status.certificateStatus == .valid && status.filingNumber == "闽公备 2026-0001")
 
         // Report loss: suspended, certificate on hold; recover: back, hold released.
-        _ = try seals.reportLoss(by: fixture.revoker, id: id, comment: "USB key lost")
-        status = try seals.status(id: id)
+        _ = try await seals.reportLoss(id: id, comment: "USB key lost", by: Caller(fixture.revoker))
+        status = try await seals.status(id: id, by: .system("test"))
         #expect(status.state == .suspended && status.certificateStatus == .hold)
-        #expect(throws: TrustError(.forbidden, "")) { _ = try seals.recover(by: fixture.revoker, id: id, comment: nil) }
-        _ = try seals.recover(by: fixture.reviewer, id: id, comment: "found")
-        #expect(try seals.status(id: id).certificateStatus == .valid)
-        _ = try seals.withdraw(by: fixture.granter, id: id, grantID: grant.id)
-        #expect(try seals.details(id: id).grants.first?.withdrawnAt != nil)
+        await #expect(throws: TrustError(.forbidden, "")) { _ = try await seals.recover(id: id, comment: nil, by: Caller(fixture.revoker)) }
+        _ = try await seals.recover(id: id, comment: "found", by: Caller(fixture.reviewer))
+        #expect(try await seals.status(id: id, by: .system("test")).certificateStatus == .valid)
+        _ = try await seals.withdraw(id: id, grantID: grant.id, by: Caller(fixture.granter))
+        #expect(try await seals.details(id: id, by: .system("test")).grants.first?.withdrawnAt != nil)
 
         // Revoke: the certificate in the same transaction; terminal for signing; destroy removes the key.
-        _ = try seals.revoke(by: fixture.revoker, id: id, comment: "organisation dissolved")
-        status = try seals.status(id: id)
+        _ = try await seals.revoke(id: id, comment: "organisation dissolved", by: Caller(fixture.revoker))
+        status = try await seals.status(id: id, by: .system("test"))
         #expect(status.state == .revoked && status.certificateStatus == .revoked)
-        #expect(throws: TrustError.conflict("")) { _ = try seals.revoke(by: fixture.revoker, id: id, comment: nil) }
-        #expect(throws: TrustError.conflict("")) { _ = try seals.recover(by: fixture.reviewer, id: id, comment: nil) }
+        await #expect(throws: TrustError.conflict("")) { _ = try await seals.revoke(id: id, comment: nil, by: Caller(fixture.revoker)) }
+        await #expect(throws: TrustError.conflict("")) { _ = try await seals.recover(id: id, comment: nil, by: Caller(fixture.reviewer)) }
         let keyID = try KeyID(try #require(made.record.keyID))
-        _ = try seals.destroy(by: fixture.revoker, id: id, comment: nil)
+        _ = try await seals.destroy(id: id, comment: nil, by: Caller(fixture.revoker))
         #expect(throws: KeyCustodyError.self) { _ = try fixture.identityFixture.ca.keys.info(keyID) }
-        let final = try seals.details(id: id)
+        let final = try await seals.details(id: id, by: .system("test"))
         #expect(final.record.state == .destroyed)
         #expect(final.events.map(\.step) == [.apply, .approve, .make, .file, .grant, .reportLoss, .recover, .withdraw, .revoke, .destroy])
         let actions = try fixture.identityFixture.auditActions()
@@ -126,71 +126,71 @@ final class SealFixture: @unchecked Sendable {
         #expect(try AuditService(store: fixture.identityFixture.ca.store, keys: fixture.identityFixture.ca.keys).verify().isIntact)
     }
 
-    @Test func applicationsCheckPicturesLevelsAndAuthorisation() throws {
-        let fixture = try SealFixture()
+    @Test func applicationsCheckPicturesLevelsAndAuthorisation() async throws {
+        let fixture = try await SealFixture()
         let jpegAsPNG = SealService.Picture(format: "png", data: [0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 0, count: 50), widthMM: 40, heightMM: 40)
-        #expect { _ = try fixture.apply(picture: jpegAsPNG) } throws: { "\($0)".contains("not a png image") }
-        #expect { _ = try fixture.apply(picture: SealService.Picture(format: "png", data: samplePNG, widthMM: 90, heightMM: 40)) } throws: {
+        await #expect { _ = try await fixture.apply(picture: jpegAsPNG) } throws: { "\($0)".contains("not a png image") }
+        await #expect { _ = try await fixture.apply(picture: SealService.Picture(format: "png", data: samplePNG, widthMM: 90, heightMM: 40)) } throws: {
             "\($0)".contains("38–45 mm")
         }
-        #expect { _ = try fixture.apply(picture: SealService.Picture(format: "bmp", data: samplePNG, widthMM: 40, heightMM: 40)) } throws: {
+        await #expect { _ = try await fixture.apply(picture: SealService.Picture(format: "bmp", data: samplePNG, widthMM: 40, heightMM: 40)) } throws: {
             "\($0)".contains("not allowed")
         }
-        #expect { _ = try fixture.apply(type: "rubber-duck") } throws: { "\($0)".contains("unknown seal type") }
+        await #expect { _ = try await fixture.apply(type: "rubber-duck") } throws: { "\($0)".contains("unknown seal type") }
         // The legal representative is only primary: official seals need the applicant at intermediate.
-        #expect { _ = try fixture.seals.apply(by: fixture.applicant, organizationID: fixture.organization, applicantPersonID: fixture.legalRepresentative,
+        await #expect { _ = try await fixture.seals.apply(organizationID: fixture.organization, applicantPersonID: fixture.legalRepresentative,
                                              type: "official", name: "x", picture: SealService.Picture(format: "png", data: samplePNG, widthMM: 40, heightMM: 40),
-                                             validTo: nil, keyType: nil) } throws: {
+                                             validTo: nil, keyType: nil, by: Caller(fixture.applicant)) } throws: {
             ($0 as? TrustError)?.code == .forbidden && "\($0)".contains("needs intermediate")
         }
         // Nothing was written for the refused applications.
-        #expect(try fixture.seals.list(organizationID: fixture.organization, state: nil).isEmpty)
-        #expect(try fixture.apply().record.state == .applied)
+        #expect(try await fixture.seals.list(organizationID: fixture.organization, state: nil, by: .system("test")).isEmpty)
+        #expect(try await fixture.apply().record.state == .applied)
     }
 
     /// Every step from every state: the allowed ones are exactly the lifecycle's, all others answer 409 naming the
     /// state and change nothing.
-    @Test func everyForbiddenTransitionIsAConflictAndChangesNothing() throws {
-        let fixture = try SealFixture()
+    @Test func everyForbiddenTransitionIsAConflictAndChangesNothing() async throws {
+        let fixture = try await SealFixture()
         let seals = fixture.seals
         let officer = SealFixture.principal("officer", [.sealReviewer, .sealMaker, .sealFiler, .sealGranter, .sealRevoker])
         let until = fixture.identityFixture.clock.now.addingTimeInterval(86400)
-        func sealIn(_ state: SealState) throws -> String {
-            let id = try fixture.apply().record.id
+        func sealIn(_ state: SealState) async throws -> String {
+            let id = try await fixture.apply().record.id
             let path: [SealState: [SealStep]] = [
                 .applied: [], .approved: [.approve], .rejected: [.reject], .made: [.approve, .make], .filed: [.approve, .make, .file],
                 .active: [.approve, .make, .file, .grant], .suspended: [.approve, .make, .file, .grant, .reportLoss],
                 .revoked: [.approve, .make, .file, .grant, .revoke], .destroyed: [.approve, .make, .file, .grant, .revoke, .destroy],
             ]
-            for step in path[state]! { try perform(step, id) }
-            #expect(try seals.details(id: id).record.state == state)
+            for step in path[state]! { try await perform(step, id) }
+            #expect(try await seals.details(id: id, by: .system("test")).record.state == state)
             return id
         }
-        func perform(_ step: SealStep, _ id: String) throws {
+        func perform(_ step: SealStep, _ id: String) async throws {
             switch step {
-            case .apply: _ = try fixture.apply()
-            case .approve: _ = try seals.review(by: officer, id: id, approve: true, comment: nil)
-            case .reject: _ = try seals.review(by: officer, id: id, approve: false, comment: nil)
-            case .make: _ = try seals.make(by: officer, id: id)
-            case .file: _ = try seals.file(by: officer, id: id, filingNumber: "F-1", authority: "A")
-            case .grant: _ = try seals.grant(by: officer, id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate,
-                                             validFrom: nil, validTo: until, usageLimit: nil)
-            case .withdraw: _ = try seals.withdraw(by: officer, id: id, grantID: "00")
-            case .reportLoss: _ = try seals.reportLoss(by: officer, id: id, comment: nil)
-            case .recover: _ = try seals.recover(by: officer, id: id, comment: nil)
-            case .revoke: _ = try seals.revoke(by: officer, id: id, comment: nil)
-            case .destroy: _ = try seals.destroy(by: officer, id: id, comment: nil)
+            case .apply: _ = try await fixture.apply()
+            case .approve: _ = try await seals.review(id: id, approve: true, comment: nil, by: Caller(officer))
+            case .reject: _ = try await seals.review(id: id, approve: false, comment: nil, by: Caller(officer))
+            case .make: _ = try await seals.make(id: id, by: Caller(officer))
+            case .file: _ = try await seals.file(id: id, filingNumber: "F-1", authority: "A", by: Caller(officer))
+            case .grant: _ = try await seals.grant(id: id, to: .person(fixture.applicantPerson), minimumLevel: .intermediate,
+                                             validFrom: nil, validTo: until, usageLimit: nil, by: Caller(officer))
+            case .withdraw: _ = try await seals.withdraw(id: id, grantID: "00", by: Caller(officer))
+            case .reportLoss: _ = try await seals.reportLoss(id: id, comment: nil, by: Caller(officer))
+            case .recover: _ = try await seals.recover(id: id, comment: nil, by: Caller(officer))
+            case .revoke: _ = try await seals.revoke(id: id, comment: nil, by: Caller(officer))
+            case .destroy: _ = try await seals.destroy(id: id, comment: nil, by: Caller(officer))
             }
         }
         for state in SealState.allCases {
-            let id = try sealIn(state)
+            let id = try await sealIn(state)
             for step in SealStep.allCases where step != .apply && SealLifecycle.next(state, step) == nil {
-                let before = try seals.details(id: id)
-                #expect(throws: TrustError.self, "\(step.rawValue) from \(state.rawValue)") { try perform(step, id) }
-                do { try perform(step, id) } catch let error as TrustError {
+                let before = try await seals.details(id: id, by: .system("test"))
+                await #expect(throws: TrustError.self, "\(step.rawValue) from \(state.rawValue)") { try await perform(step, id) }
+                do { try await perform(step, id) } catch let error as TrustError {
                     #expect(error.code == .conflict && error.message.contains("is \(state.rawValue)"), "\(step.rawValue) from \(state.rawValue): \(error)")
                 }
-                let after = try seals.details(id: id)
+                let after = try await seals.details(id: id, by: .system("test"))
                 #expect(after.record == before.record && after.events.count == before.events.count)
             }
         }
@@ -200,23 +200,23 @@ final class SealFixture: @unchecked Sendable {
 
     /// A crash just before the make transaction commits: the seal stays approved, no certificate is registered and
     /// the fresh seal key is gone from custody; a second make then succeeds.
-    @Test func anInterruptedMakeLeavesNoCertificateAndNoOrphanKey() throws {
+    @Test func anInterruptedMakeLeavesNoCertificateAndNoOrphanKey() async throws {
         struct Crash: Error {}
         let armed = LockedClock(Date())  // reused as a flag holder: distantFuture = armed
         armed.now = .distantFuture
-        let fixture = try SealFixture(faultPoint: { point in if point == "seal.make.before-commit" && armed.now == .distantFuture { throw Crash() } })
-        let id = try fixture.apply().record.id
-        _ = try fixture.seals.review(by: fixture.reviewer, id: id, approve: true, comment: nil)
+        let fixture = try await SealFixture(faultPoint: { point in if point == "seal.make.before-commit" && armed.now == .distantFuture { throw Crash() } })
+        let id = try await fixture.apply().record.id
+        _ = try await fixture.seals.review(id: id, approve: true, comment: nil, by: Caller(fixture.reviewer))
         let keysBefore = try fixture.identityFixture.ca.keys.list().count
         let certificatesBefore = try fixture.identityFixture.ca.store.read { try $0.certificateCount() }
-        #expect(throws: Crash.self) { _ = try fixture.seals.make(by: fixture.maker, id: id) }
-        #expect(try fixture.seals.details(id: id).record.state == .approved)
+        await #expect(throws: Crash.self) { _ = try await fixture.seals.make(id: id, by: Caller(fixture.maker)) }
+        #expect(try await fixture.seals.details(id: id, by: .system("test")).record.state == .approved)
         // Only the seal maker's own key (made once, before the seal's) remains new in custody.
         #expect(try fixture.identityFixture.ca.keys.list().filter { $0.label.hasPrefix("seal TD") }.isEmpty)
         #expect(try fixture.identityFixture.ca.keys.list().count == keysBefore + 1)
         #expect(try fixture.identityFixture.ca.store.read { try $0.certificateCount() } == certificatesBefore + 1, "the maker's certificate only")
         armed.now = Date()
-        #expect(try fixture.seals.make(by: fixture.maker, id: id).record.state == .made)
+        #expect(try await fixture.seals.make(id: id, by: Caller(fixture.maker)).record.state == .made)
         #expect(try AuditService(store: fixture.identityFixture.ca.store, keys: fixture.identityFixture.ca.keys).verify().isIntact)
     }
 }

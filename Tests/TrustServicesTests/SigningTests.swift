@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 import TrustStore
 
 /// An active official seal granted to the applicant (intermediate) and to a platform principal.
@@ -16,25 +16,25 @@ final class SigningFixture: @unchecked Sendable {
     let grantID: String
     let platform = Principal(id: "platform-1", name: "platform-1", roles: [.platform])
 
-    init(usageLimit: Int? = nil, minimumLevel: AssuranceLevel = .intermediate, type: String = "official", keyType: String? = nil) throws {
-        seals = try SealFixture()
+    init(usageLimit: Int? = nil, minimumLevel: AssuranceLevel = .intermediate, type: String = "official", keyType: String? = nil) async throws {
+        seals = try await SealFixture()
         let ca = seals.identityFixture.ca
         let timestamps = TimestampAuthority(ca: ca.ca, keys: ca.keys)
         signing = SigningService(store: ca.store, ca: ca.ca, keys: ca.keys, identity: seals.identity, timestamps: timestamps,
                                  clock: { [clock = seals.identityFixture.clock] in clock.now })
-        sealID = try seals.apply(type: type, keyType: keyType).record.id
-        _ = try seals.seals.review(by: seals.reviewer, id: sealID, approve: true, comment: nil)
-        _ = try seals.seals.make(by: seals.maker, id: sealID)
-        _ = try seals.seals.file(by: seals.filer, id: sealID, filingNumber: "F-1", authority: "A")
-        grantID = try seals.seals.grant(by: seals.granter, id: sealID, to: .person(seals.applicantPerson), minimumLevel: minimumLevel,
-                                        validFrom: nil, validTo: seals.identityFixture.clock.now.addingTimeInterval(30 * 86400), usageLimit: usageLimit).id
+        sealID = try await seals.apply(type: type, keyType: keyType).record.id
+        _ = try await seals.seals.review(id: sealID, approve: true, comment: nil, by: Caller(seals.reviewer))
+        _ = try await seals.seals.make(id: sealID, by: Caller(seals.maker))
+        _ = try await seals.seals.file(id: sealID, filingNumber: "F-1", authority: "A", by: Caller(seals.filer))
+        grantID = try await seals.seals.grant(id: sealID, to: .person(seals.applicantPerson), minimumLevel: minimumLevel,
+                                        validFrom: nil, validTo: seals.identityFixture.clock.now.addingTimeInterval(30 * 86400), usageLimit: usageLimit, by: Caller(seals.granter)).id
     }
 
     func sign(_ format: SigningService.Format = .ses, person: String?, data: [UInt8] = Array("公文 2026-001".utf8),
-              timestamp: Bool = false, as principal: Principal? = nil) throws -> SigningService.Result {
-        try signing.sign(by: principal ?? platform, SigningService.Request(sealID: sealID, signerPersonID: person, format: format, data: data,
-                                                                           digest: nil, propertyInfo: "/Doc_0/Signs/Sign_0/Signature.xml",
-                                                                           timestamp: timestamp))
+              timestamp: Bool = false, as principal: Principal? = nil) async throws -> SigningService.Result {
+        try await signing.sign(SigningService.Request(sealID: sealID, signerPersonID: person, format: format, data: data, digest: nil,
+                                                      propertyInfo: "/Doc_0/Signs/Sign_0/Signature.xml", timestamp: timestamp),
+                               by: Caller(principal ?? platform))
     }
 
     func denials() throws -> [AuditRecord] {
@@ -43,10 +43,10 @@ final class SigningFixture: @unchecked Sendable {
 }
 
 @Suite struct SealSigningTests {
-    @Test func sesAndRawSignaturesVerifyIndependentlyAndCountAgainstTheGrant() throws {
-        let fixture = try SigningFixture(usageLimit: 3)
+    @Test func sesAndRawSignaturesVerifyIndependentlyAndCountAgainstTheGrant() async throws {
+        let fixture = try await SigningFixture(usageLimit: 3)
         let document = Array("公文 2026-001".utf8)
-        let ses = try fixture.sign(.ses, person: fixture.seals.applicantPerson, data: document, timestamp: true)
+        let ses = try await fixture.sign(.ses, person: fixture.seals.applicantPerson, data: document, timestamp: true)
         let parsed = try SealSignature(der: ses.signature)
         #expect(parsed.signerSignatureProblem() == nil && parsed.seal.makerSignatureProblem() == nil && parsed.signerIsListedInSeal)
         #expect(parsed.timeStamp != nil)
@@ -58,63 +58,61 @@ final class SigningFixture: @unchecked Sendable {
         #expect(check.stdout.contains("\"hash_ok\": true") && check.stdout.contains("\"listed\": true"))
 
         // raw: an SM2 signature with the standard ID over the data, checked by gmssl.
-        let raw = try fixture.sign(.raw, person: fixture.seals.applicantPerson, data: document)
+        let raw = try await fixture.sign(.raw, person: fixture.seals.applicantPerson, data: document)
         let point = Hex.encode(try #require(try raw.certificate.publicKey.ecPoint))
         let gm = try Subprocess.run(try TestPaths.python, [TestPaths.pythonScript("sm2_gmssl.py"), "verify", point,
                                                            Hex.encode(Array("1234567812345678".utf8)), Hex.encode(document), Hex.encode(raw.signature)])
         #expect(gm.stdout.contains("OK"), "\(gm.stdout)\(gm.stderr)")
 
-        _ = try fixture.sign(.raw, person: fixture.seals.applicantPerson)
-        #expect { _ = try fixture.sign(.raw, person: fixture.seals.applicantPerson) } throws: { "\($0)".contains("used every signature") }
+        _ = try await fixture.sign(.raw, person: fixture.seals.applicantPerson)
+        await #expect { _ = try await fixture.sign(.raw, person: fixture.seals.applicantPerson) } throws: { "\($0)".contains("used every signature") }
         let allowed = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
             .filter { $0.action == "sign.seal" && $0.outcome == .success }
         let denied = try fixture.denials()
         #expect(allowed.count == 3 && denied.count == 1)
     }
 
-    @Test func signingIsRefusedWithAReasonAndTheDenialIsAudited() throws {
-        let fixture = try SigningFixture()
+    @Test func signingIsRefusedWithAReasonAndTheDenialIsAudited() async throws {
+        let fixture = try await SigningFixture()
         let person = fixture.seals.applicantPerson
         // No grant for the legal representative, nor for the platform itself.
-        #expect { _ = try fixture.sign(person: fixture.seals.legalRepresentative) } throws: {
+        await #expect { _ = try await fixture.sign(person: fixture.seals.legalRepresentative) } throws: {
             ($0 as? TrustError)?.code == .forbidden && "\($0)".contains("holds no current grant")
         }
-        #expect { _ = try fixture.sign(person: nil) } throws: { "\($0)".contains("principal platform-1 holds no current grant") }
+        await #expect { _ = try await fixture.sign(person: nil) } throws: { "\($0)".contains("principal platform-1 holds no current grant") }
         // Below the grant's level: revoke the bank-card evidence, the person falls to primary.
         let bank = try #require(try fixture.seals.identity.person(id: person).evidence.first { $0.method == .bankCard })
-        _ = try fixture.seals.identity.revokeEvidence(id: bank.id, reason: "test", actor: "t")
-        #expect { _ = try fixture.sign(person: person) } throws: { "\($0)".contains("is at primary; sign.with-seal needs intermediate") }
-        #expect(try fixture.denials().count == 4, "3 refusals + the decision function's own denial record")
+        _ = try await fixture.seals.identity.revokeEvidence(id: bank.id, reason: "test", by: .system("t"))
+        await #expect { _ = try await fixture.sign(person: person) } throws: { "\($0)".contains("is at primary; sign.with-seal needs intermediate") }
+        #expect(try fixture.denials().count == 3, "exactly one record per refusal")
 
         // A grant at advanced: fresh live check allowed, stale one refused.
-        let advanced = try SigningFixture(minimumLevel: .advanced)
+        let advanced = try await SigningFixture(minimumLevel: .advanced)
         let live = advanced.seals.identityFixture.service(liveness: ScriptedLiveness(answer: .confirmed(reference: "s")))
-        try live.verifyLiveness(subject: .person, id: advanced.seals.applicantPerson, method: .liveCheck, session: "s", actor: "t")
-        #expect(try advanced.sign(person: advanced.seals.applicantPerson).format == .ses)
+        try await live.verifyLiveness(subject: .person, id: advanced.seals.applicantPerson, method: .liveCheck, session: "s", by: .system("t"))
+        #expect(try await advanced.sign(person: advanced.seals.applicantPerson).format == .ses)
         advanced.seals.identityFixture.clock.now = advanced.seals.identityFixture.clock.now.addingTimeInterval(16 * 60)
-        #expect { _ = try advanced.sign(person: advanced.seals.applicantPerson) } throws: { "\($0)".contains("live check within 15 minutes") }
+        await #expect { _ = try await advanced.sign(person: advanced.seals.applicantPerson) } throws: { "\($0)".contains("live check within 15 minutes") }
 
         // Suspended, revoked and expired seals cannot sign.
-        _ = try fixture.seals.seals.reportLoss(by: fixture.seals.revoker, id: fixture.sealID, comment: nil)
-        #expect { _ = try fixture.sign(person: person) } throws: { ($0 as? TrustError)?.code == .conflict && "\($0)".contains("is suspended") }
-        _ = try fixture.seals.seals.revoke(by: fixture.seals.revoker, id: fixture.sealID, comment: nil)
-        #expect { _ = try fixture.sign(person: person) } throws: { "\($0)".contains("is revoked") }
-        let expiring = try SigningFixture()
+        _ = try await fixture.seals.seals.reportLoss(id: fixture.sealID, comment: nil, by: Caller(fixture.seals.revoker))
+        await #expect { _ = try await fixture.sign(person: person) } throws: { ($0 as? TrustError)?.code == .conflict && "\($0)".contains("is suspended") }
+        _ = try await fixture.seals.seals.revoke(id: fixture.sealID, comment: nil, by: Caller(fixture.seals.revoker))
+        await #expect { _ = try await fixture.sign(person: person) } throws: { "\($0)".contains("is revoked") }
+        let expiring = try await SigningFixture()
         expiring.seals.identityFixture.clock.now = expiring.seals.identityFixture.clock.now.addingTimeInterval(4 * 365 * 86400)
-        #expect { _ = try expiring.sign(person: expiring.seals.applicantPerson) } throws: { "\($0)".contains("outside its validity") }
+        await #expect { _ = try await expiring.sign(person: expiring.seals.applicantPerson) } throws: { "\($0)".contains("outside its validity") }
         #expect(try AuditService(store: fixture.seals.identityFixture.ca.store, keys: fixture.seals.identityFixture.ca.keys).verify().isIntact)
     }
 
     /// Concurrent signatures share group commits: the usage limit still holds exactly and the audit chain stays intact.
-    @Test func concurrentSignaturesRespectTheUsageLimitUnderGroupCommit() throws {
-        let fixture = try SigningFixture(usageLimit: 10)
+    @Test func concurrentSignaturesRespectTheUsageLimitUnderGroupCommit() async throws {
+        let fixture = try await SigningFixture(usageLimit: 10)
         let person = fixture.seals.applicantPerson
-        let outcomes = Mutex<[Bool]>([])
-        DispatchQueue.concurrentPerform(iterations: 24) { _ in
-            let signed = (try? fixture.sign(.raw, person: person)) != nil
-            outcomes.withLock { $0.append(signed) }
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<24 { group.addTask { (try? await fixture.sign(.raw, person: person)) != nil } }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
-        let results = outcomes.withLock { $0 }
         #expect(results.filter { $0 }.count == 10 && results.count == 24)
         let grant = try #require(try fixture.seals.identityFixture.ca.store.read { try $0.sealGrant(id: fixture.grantID) })
         #expect(grant.usageCount == 10)

@@ -4,18 +4,18 @@ import SwiftASN1
 import Testing
 import TestSupport
 import TrustCrypto
-import TrustServices
+@testable import TrustServices
 
 @Suite(.serialized) struct TimestampAuthorityTests {
     /// RSA tokens for an openssl-made query verify with `openssl ts -verify` against trustd's RSA chain.
-    @Test func rsaTimestampsVerifyWithOpenSSL() throws {
+    @Test func rsaTimestampsVerifyWithOpenSSL() async throws {
         let fixture = try CAFixture()
         let tsa = TimestampAuthority(ca: fixture.ca, keys: fixture.keys)
         let dir = try TemporaryDirectory()
         try dir.write("document.txt", "电子证照 — a document to time-stamp")
         let query = try Subprocess.run("openssl", ["ts", "-query", "-data", dir.file("document.txt"), "-sha256", "-cert", "-out", dir.file("q.der")])
         try #require(query.succeeded, "\(query.stderr)")
-        try dir.write("r.der", try tsa.respond(to: try dir.read("q.der"), unit: .rsa))
+        try dir.write("r.der", try await tsa.timestamp(der: try dir.read("q.der"), unit: .rsa, by: .system("test")))
         let chain = try tsa.identity(.rsa).chain
         try dir.write("ca.pem", chain[1].pem + chain[2].pem)
         let verified = try Subprocess.run("openssl", ["ts", "-verify", "-data", dir.file("document.txt"), "-in", dir.file("r.der"),
@@ -39,7 +39,7 @@ import TrustServices
              "the requested TSA policy is not supported"),
         ]
         for (name, request, expected) in bad {
-            try dir.write("bad.der", try tsa.respond(to: request, unit: .rsa))
+            try dir.write("bad.der", try await tsa.timestamp(der: request, unit: .rsa, by: .system("test")))
             let shown = try Subprocess.run("openssl", ["ts", "-reply", "-in", dir.file("bad.der"), "-text"])
             #expect(shown.stdout.contains("Status: Rejected") && shown.stdout.contains(expected), "\(name): \(shown.stdout)")
         }

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 
 @Suite struct TrustAnchorTests {
     @Test func ownCertificatesAndThoseOfTrustedForeignRootsValidateOthersDoNot() throws {

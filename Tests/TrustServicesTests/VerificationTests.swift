@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 import TrustCrypto
 import TrustModel
-import TrustServices
+@testable import TrustServices
 import TrustStore
 
 extension SigningFixture {
@@ -15,10 +15,10 @@ extension SigningFixture {
     }
 
     /// A SES_Signature made directly with the seal's key (to place the claimed time where the service would refuse).
-    func handMade(signingTime: Date, document: [UInt8], seal: ElectronicSeal? = nil) throws -> SealSignature {
-        let record = try seals.seals.details(id: sealID).record
+    func handMade(signingTime: Date, document: [UInt8], seal: ElectronicSeal? = nil) async throws -> SealSignature {
+        let record = try await seals.seals.details(id: sealID, by: .system("test")).record
         let keyID = try KeyID(try #require(record.keyID))
-        let certificate = try Array(seals.identityFixture.ca.ca.certificate(serial: try #require(record.certificateSerial)).der)
+        let certificate = try Array(seals.identityFixture.ca.ca.certificateRecord(serial: try #require(record.certificateSerial)).der)
         let keys = seals.identityFixture.ca.keys
         return try SealSignature.make(seal: try seal ?? ElectronicSeal(der: Array(try #require(record.eseal))), signingTime: signingTime,
                                       dataHash: Digest.hash(.sm3, document), propertyInfo: "p", signerCertificate: certificate,
@@ -29,18 +29,18 @@ extension SigningFixture {
 @Suite struct SealVerificationTests {
     func status(_ report: ValidationReport, _ name: String) -> ValidationReport.Status? { report.checks.first { $0.name == name }?.status }
 
-    @Test func reportsExplainValidTamperedAndWrongSealSignatures() throws {
-        let fixture = try SigningFixture()
+    @Test func reportsExplainValidTamperedAndWrongSealSignatures() async throws {
+        let fixture = try await SigningFixture()
         let person = fixture.seals.applicantPerson
         let document = Array("公文 2026-001".utf8)
-        let stamped = try fixture.sign(.ses, person: person, data: document, timestamp: true).signature
+        let stamped = try await fixture.sign(.ses, person: person, data: document, timestamp: true).signature
         let report = fixture.verifier.verify(stamped, data: document, digest: nil)
         #expect(report.indication == .totalPassed && report.timeSource == "timestamp", "\(report.checks)")
         #expect(report.checks.map(\.name) == ["format", "signature", "document", "timestamp", "chain", "validity", "revocation", "key-usage",
                                               "seal-cert-list", "seal-maker", "seal-validity", "seal-status"])
         // Tampered document, tampered signature, no document.
         #expect(fixture.verifier.verify(stamped, data: Array("другой".utf8), digest: nil).subIndication == "HASH_FAILURE")
-        let plain = try fixture.sign(.ses, person: person, data: document).signature
+        let plain = try await fixture.sign(.ses, person: person, data: document).signature
         var broken = plain
         broken[broken.count - 1] ^= 0x01
         let tampered = fixture.verifier.verify(broken, data: document, digest: nil)
@@ -48,28 +48,28 @@ extension SigningFixture {
         #expect(fixture.verifier.verify(plain, data: nil, digest: nil).indication == .indeterminate)
         #expect(fixture.verifier.verify(plain, data: nil, digest: Digest.hash(.sm3, document)).indication == .totalPassed)
         // A signature by this seal's key over another seal whose certList does not name it.
-        let other = try SigningFixture()
-        let foreignSeal = try ElectronicSeal(der: Array(try #require(try other.seals.seals.details(id: other.sealID).record.eseal)))
-        let wrongSeal = try fixture.handMade(signingTime: Date(), document: document, seal: foreignSeal)
+        let other = try await SigningFixture()
+        let foreignSeal = try await ElectronicSeal(der: Array(try #require(try other.seals.seals.details(id: other.sealID, by: .system("test")).record.eseal)))
+        let wrongSeal = try await fixture.handMade(signingTime: Date(), document: document, seal: foreignSeal)
         #expect(fixture.verifier.verify(wrongSeal.der, data: document, digest: nil).subIndication == "NOT_IN_SEAL")
         // Formats: a bare seal, and garbage.
-        let bare = fixture.verifier.verify(Array(try #require(try fixture.seals.seals.details(id: fixture.sealID).record.eseal)), data: nil, digest: nil)
+        let bare = await fixture.verifier.verify(Array(try #require(try fixture.seals.seals.details(id: fixture.sealID, by: .system("test")).record.eseal)), data: nil, digest: nil)
         #expect(bare.format == "eseal" && bare.indication == .totalPassed, "\(bare.checks)")
         #expect(fixture.verifier.verify([0x30, 0x00], data: nil, digest: nil).subIndication == "FORMAT_FAILURE")
     }
 
-    @Test func revocationIsJudgedAgainstTheProvenSigningTime() throws {
-        let fixture = try SigningFixture()
+    @Test func revocationIsJudgedAgainstTheProvenSigningTime() async throws {
+        let fixture = try await SigningFixture()
         let person = fixture.seals.applicantPerson
         let document = Array("合同".utf8)
         let clock = fixture.seals.identityFixture.clock
-        let stamped = try fixture.sign(.ses, person: person, data: document, timestamp: true).signature
-        let claimed = try fixture.sign(.ses, person: person, data: document).signature
+        let stamped = try await fixture.sign(.ses, person: person, data: document, timestamp: true).signature
+        let claimed = try await fixture.sign(.ses, person: person, data: document).signature
         // Suspension after signing: the seal's registry status makes the result indeterminate.
-        _ = try fixture.seals.seals.reportLoss(by: fixture.seals.revoker, id: fixture.sealID, comment: nil)
+        _ = try await fixture.seals.seals.reportLoss(id: fixture.sealID, comment: nil, by: Caller(fixture.seals.revoker))
         #expect(fixture.verifier.verify(claimed, data: document, digest: nil).indication == .indeterminate)
         clock.now = clock.now.addingTimeInterval(60)
-        _ = try fixture.seals.seals.revoke(by: fixture.seals.revoker, id: fixture.sealID, comment: nil)
+        _ = try await fixture.seals.seals.revoke(id: fixture.sealID, comment: nil, by: Caller(fixture.seals.revoker))
         // Revoked after a time-stamped signature: still valid; after a merely claimed time: indeterminate.
         // (The verifier reads the real clock for "now"; the revocation time is in the registry.)
         let afterStamp = fixture.verifier.verify(stamped, data: document, digest: nil)
@@ -77,10 +77,10 @@ extension SigningFixture {
         let afterClaim = fixture.verifier.verify(claimed, data: document, digest: nil)
         #expect(afterClaim.indication != .totalPassed && status(afterClaim, "revocation") == .indeterminate, "\(afterClaim.checks)")
         // A signature claiming a time after the revocation: revoked.
-        let late = try fixture.handMade(signingTime: clock.now.addingTimeInterval(3600), document: document)
+        let late = try await fixture.handMade(signingTime: clock.now.addingTimeInterval(3600), document: document)
         #expect(fixture.verifier.verify(late.der, data: document, digest: nil).subIndication == "REVOKED")
         // A signature claiming a time after the seal's validity: expired.
-        let expired = try fixture.handMade(signingTime: clock.now.addingTimeInterval(5 * 365 * 86400), document: document)
+        let expired = try await fixture.handMade(signingTime: clock.now.addingTimeInterval(5 * 365 * 86400), document: document)
         let report = fixture.verifier.verify(expired.der, data: document, digest: nil)
         #expect(status(report, "seal-validity") == .failed && report.indication == .totalFailed)
     }

@@ -23,9 +23,11 @@ public struct CounterCheckService: Sendable {
     public let ca: CertificateAuthority
     let cardIssuers: @Sendable () throws -> TrustAnchors
     let clock: @Sendable () -> Date
+    let useCases: UseCases
 
     public init(store: any TransactionalStore, identity: IdentityService, ca: CertificateAuthority, cardIssuers: @escaping @Sendable () throws -> TrustAnchors,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
         self.store = store
         self.identity = identity
         self.ca = ca
@@ -40,25 +42,31 @@ public struct CounterCheckService: Sendable {
     }
 
     /// A challenge: 32 random bytes followed by `trustd counter check <challenge id> <person id>`.
-    public func challenge(personID: String, by principal: Principal) throws -> ChallengeRecord {
-        _ = try identity.person(id: personID)
-        let now = clock()
-        let id = Hex.encode(SecureRandom.bytes(16))
-        let nonce = SecureRandom.bytes(32) + Array("trustd counter check \(id) \(personID)".utf8)
-        let record = ChallengeRecord(id: id, subjectKind: .person, subjectID: personID, purpose: .counterCard,
-                                     nonce: Data(nonce), createdAt: now, expiresAt: now.addingTimeInterval(Self.challengeLifetime))
-        try store.write { tx in
+    public func challenge(personID: String, by caller: Caller) async throws -> ChallengeRecord {
+        try await useCases.perform(caller, .counterCheck, action: "counter.challenge", object: "person:\(personID)") { tx, now in
+            guard try tx.person(id: personID) != nil else { throw TrustError.notFound("no person \(personID)") }
+            let id = Hex.encode(SecureRandom.bytes(16))
+            let nonce = SecureRandom.bytes(32) + Array("trustd counter check \(id) \(personID)".utf8)
+            let record = ChallengeRecord(id: id, subjectKind: .person, subjectID: personID, purpose: .counterCard,
+                                         nonce: Data(nonce), createdAt: now, expiresAt: now.addingTimeInterval(Self.challengeLifetime))
             try tx.insert(record)
-            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "counter.challenge", object: "person:\(personID)",
-                                          details: ["challenge": id]), at: now)
+            return (record, AuditNote(details: ["challenge": id]))
         }
-        return record
     }
 
     /// Checks the card's answer. Replayed, expired or unknown challenges are 409/404; a card that fails a check is a
     /// 400 naming the reason; both are audited and leave the level as it was.
     public func check(challengeID: String, certificateDER: [UInt8], signature: [UInt8], reader: String, atr: String, terminal: String?,
-                      by principal: Principal) throws -> Outcome {
+                      by caller: Caller) async throws -> Outcome {
+        try await useCases.check(caller, .counterCheck, action: "counter.check", object: "challenge:\(challengeID)")
+        return try await useCases.executor.run { [self] in
+            try checkNow(challengeID: challengeID, certificateDER: certificateDER, signature: signature, reader: reader, atr: atr,
+                         terminal: terminal, actor: caller.auditName)
+        }
+    }
+
+    private func checkNow(challengeID: String, certificateDER: [UInt8], signature: [UInt8], reader: String, atr: String, terminal: String?,
+                          actor: String) throws -> Outcome {
         let now = clock()
         let reader = String(reader.prefix(128)), atr = String(atr.prefix(128)), terminal = terminal.map { String($0.prefix(128)) }
         var refusal: TrustError? = nil
@@ -72,7 +80,7 @@ public struct CounterCheckService: Sendable {
                 all["reader"] = reader
                 all["atr"] = atr
                 if let terminal { all["terminal"] = terminal }
-                try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "counter.check", object: "person:\(personID)", outcome: outcome,
+                try tx.appendAudit(AuditEntry(actor: actor, action: "counter.check", object: "person:\(personID)", outcome: outcome,
                                               details: all), at: now)
             }
             guard var challenge = try tx.challenge(id: challengeID), challenge.purpose == .counterCard else {
@@ -101,7 +109,7 @@ public struct CounterCheckService: Sendable {
                                                     at: now) } ?? "the card's certificate does not parse"
             let reference = "certificate:\(certificate?.fingerprint ?? "-") reader:\(reader) terminal:\(terminal ?? "-")"
             evidenceID = try identity.record(tx, .person, person.id, .counterCard, passed: failure == nil, source: "counter-card",
-                                             reference: reference, actor: principal.auditName, at: now, failure: failure)
+                                             reference: reference, actor: actor, at: now, failure: failure)
             try audit(failure == nil ? .success : .failure, ["reason": failure ?? "-", "certificate": certificate?.serialHex ?? "-",
                                                               "evidence": evidenceID ?? "-"])
             if let failure { refusal = TrustError.invalid("counter check refused: \(failure)") }
@@ -113,7 +121,15 @@ public struct CounterCheckService: Sendable {
     /// The terminal's report that the card refused (wrong or blocked PIN, card pulled out, not a trustd card): the
     /// challenge is spent and the attempt audited; the level does not change.
     public func recordTerminalFailure(challengeID: String, failure: String, reader: String, atr: String, terminal: String?,
-                                      by principal: Principal) throws -> Outcome {
+                                      by caller: Caller) async throws -> Outcome {
+        try await useCases.check(caller, .counterCheck, action: "counter.check", object: "challenge:\(challengeID)")
+        return try await useCases.executor.run { [self] in
+            try recordFailureNow(challengeID: challengeID, failure: failure, reader: reader, atr: atr, terminal: terminal, actor: caller.auditName)
+        }
+    }
+
+    private func recordFailureNow(challengeID: String, failure: String, reader: String, atr: String, terminal: String?,
+                                  actor: String) throws -> Outcome {
         let now = clock()
         let failure = String(failure.prefix(300))
         let personID: String = try store.write { tx in
@@ -127,7 +143,7 @@ public struct CounterCheckService: Sendable {
             var details = ["challenge": challengeID, "reason": "at the terminal: \(failure)", "reader": String(reader.prefix(128)),
                            "atr": String(atr.prefix(128))]
             if let terminal { details["terminal"] = String(terminal.prefix(128)) }
-            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "counter.check", object: "person:\(challenge.subjectID)", outcome: .failure,
+            try tx.appendAudit(AuditEntry(actor: actor, action: "counter.check", object: "person:\(challenge.subjectID)", outcome: .failure,
                                           details: details), at: now)
             return challenge.subjectID
         }

@@ -119,3 +119,10 @@ public struct RevokedCertificate: Sendable, Hashable {
         self.reason = reason
     }
 }
+
+extension CertificateRecord {
+    /// The certificate as PEM text (base64 of the stored DER; no parsing).
+    public var pem: String {
+        "-----BEGIN CERTIFICATE-----\n" + der.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed]) + "\n-----END CERTIFICATE-----\n"
+    }
+}

@@ -17,7 +17,10 @@ public struct SignatureVerifier: Sendable {
     /// Seal maker signature results by the seal's bytes: the same seal arrives with every signature made with it.
     private let makerResults = MakerSignatureMemo()
 
+    let useCases: UseCases
+
     public init(store: any TransactionalStore, ca: CertificateAuthority, anchors: @escaping @Sendable () throws -> TrustAnchors) {
+        self.useCases = UseCases(store: store, executor: ca.useCases.executor)
         self.store = store
         self.ca = ca
         self.anchors = anchors
@@ -25,8 +28,14 @@ public struct SignatureVerifier: Sendable {
 
     public static let maxSize = SealSignature.maxSize
 
-    /// `data` or `digest` (SM3 of the document) checks the document hash; with neither that check is indeterminate.
-    public func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> ValidationReport {
+    /// `POST /v1/verify`: the report for a signature or seal. `data` or `digest` (SM3 of the document) checks the
+    /// document hash; with neither that check is indeterminate. Verification writes nothing (only a refusal is audited).
+    public func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?, by caller: Caller) async throws -> ValidationReport {
+        try await useCases.check(caller, .verify, action: "verify", object: "signature")
+        return try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
+    }
+
+    func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> ValidationReport {
         if bytes.count <= ParsedSignedData.maxSize, let signed = try? ParsedSignedData(der: bytes),
            signed.contentType == CMSObjectID.data || signed.contentType == CMSObjectID.gmData {
             return verifyCMS(signed, data: data, digest: digest, gm: signed.flavor == .gmt0010)

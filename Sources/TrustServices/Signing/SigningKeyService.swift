@@ -27,9 +27,11 @@ public final class SigningKeyService: Sendable {
     public let keys: any KeyStore
     public let identity: IdentityService
     let clock: @Sendable () -> Date
+    let useCases: UseCases
 
     public init(store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
         self.store = store
         self.ca = ca
         self.keys = keys
@@ -40,8 +42,20 @@ public final class SigningKeyService: Sendable {
     /// The CA issuing a signing certificate for `keyType`: SM2 from the SM2 hierarchy, RSA and P-256 from the RSA one.
     static func issuingCA(for keyType: KeyType) -> String { keyType == .sm2 ? "sm2-issuing" : "rsa-issuing" }
 
-    public func create(by principal: Principal, owner: Owner, keyType: KeyType) throws -> Details {
-        guard principal.roles.contains(.platform) else { throw TrustError(.forbidden, "only platform principals create signing keys") }
+    /// Creates a key and its certificate for `owner`, on behalf of the calling platform.
+    public func create(owner: Owner, keyType: KeyType, by caller: Caller) async throws -> Details {
+        let object: String = switch owner {
+        case .person(let id): "person:\(id)"
+        case .organization(let id, _): "organization:\(id)"
+        }
+        try await useCases.check(caller, .keyCreate, action: "key.create", object: object)
+        return try await useCases.executor.run { [self] in try createNow(owner: owner, keyType: keyType, caller: caller, object: object) }
+    }
+
+    private func createNow(owner: Owner, keyType: KeyType, caller: Caller, object: String) throws -> Details {
+        guard let principal = caller.principal, principal.roles.contains(.platform) else {
+            throw TrustError(.forbidden, "signing keys are created for a platform principal")
+        }
         let personID: String, organizationID: String?, action: PolicyAction, profile: String
         switch owner {
         case .person(let id): (personID, organizationID, action, profile) = (id, nil, .keyCreatePerson, "person-signing")
@@ -52,9 +66,9 @@ public final class SigningKeyService: Sendable {
         }
         let person = try identity.person(id: personID).record
         let organization = try organizationID.map { try identity.organization(id: $0).record }
-        if case .deny(let reason) = try identity.decide(principal: principal, personID: personID, organizationID: organizationID, action: action,
-                                                        resource: organizationID.map { "organization:\($0)" } ?? "person:\(personID)") {
-            throw TrustError(.forbidden, reason)
+        if case .deny(let reason) = try identity.evaluate(personID: personID, organizationID: organizationID, action: action, grantLevel: nil) {
+            try useCases.deny(caller, action: "key.create", object: object, Denial(reason, details: ["policy": action.rawValue, "person": personID]),
+                              at: clock())
         }
         let subject: DistinguishedName
         let identityFields: [CertificateProfile.IdentityExtension: String]
@@ -87,20 +101,30 @@ public final class SigningKeyService: Sendable {
             ca.journal.abandon(keyInfo.id)
             throw error
         }
-        return try details(id: id, for: principal)
+        return try detailsNow(id: id, for: principal)
     }
 
     /// A key's record and certificate; platforms see only the keys they created.
-    public func details(id: String, for principal: Principal) throws -> Details {
+    public func details(id: String, by caller: Caller) async throws -> Details {
+        try await useCases.check(caller, .keyRead, action: "key.read", object: "signing-key:\(id)")
+        return try await useCases.executor.run { [self] in try detailsNow(id: id, for: caller.principal) }
+    }
+
+    func detailsNow(id: String, for principal: Principal?) throws -> Details {
         let record = try load(id, for: principal)
-        let certificate = try ca.certificate(serial: record.certificateSerial)
+        let certificate = try ca.certificateRecord(serial: record.certificateSerial)
         return Details(record: record, certificate: try Certificate(der: Array(certificate.der)), certificateStatus: certificate.status)
     }
 
     /// Revokes the certificate in one transaction with the audit record, then destroys the key in custody (journaled in
     /// that transaction, so a crash before the destruction finishes it at the next start).
-    public func revoke(id: String, reason: RevocationReason, by principal: Principal) throws -> Details {
-        let record = try load(id, for: principal)
+    public func revoke(id: String, reason: RevocationReason, by caller: Caller) async throws -> Details {
+        try await useCases.check(caller, .keyRevoke, action: "key.revoke", object: "signing-key:\(id)")
+        return try await useCases.executor.run { [self] in try revokeNow(id: id, reason: reason, caller: caller) }
+    }
+
+    private func revokeNow(id: String, reason: RevocationReason, caller: Caller) throws -> Details {
+        let record = try load(id, for: caller.principal)
         guard record.state == .active else { throw TrustError.conflict("signing key \(id) is already \(record.state.rawValue)") }
         guard let keyID = try? KeyID(record.keyID) else { throw TrustError(.integrity, "signing key \(id) names no valid custody key") }
         let now = clock()
@@ -110,20 +134,21 @@ public final class SigningKeyService: Sendable {
             current.revokedAt = now
             try tx.update(current)
             if try tx.certificate(serial: record.certificateSerial)?.status != .revoked {
-                _ = try ca.revoke(serial: record.certificateSerial, reason: reason, actor: principal.auditName, in: tx)
+                _ = try ca.revoke(serial: record.certificateSerial, reason: reason, actor: caller.auditName, in: tx)
             }
-            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "key.revoke", object: "signing-key:\(id)",
+            try tx.appendAudit(AuditEntry(actor: caller.auditName, action: "key.revoke", object: "signing-key:\(id)",
                                           details: ["reason": reason.name, "certificate": record.certificateSerial]), at: now)
             try ca.journal.retire(keyID, label: "signing-key \(id)", in: tx)
         }
         ca.journal.completeRetirement(keyID)
         ca.ocsp.invalidate(serial: record.certificateSerial)
-        return try details(id: id, for: principal)
+        return try detailsNow(id: id, for: caller.principal)
     }
 
-    func load(_ id: String, for principal: Principal) throws -> SigningKeyRecord {
+    /// The key, when `principal` may see it: its creator, an admin or an auditor (or trustd itself, `nil`).
+    func load(_ id: String, for principal: Principal?) throws -> SigningKeyRecord {
         guard let record = try store.read({ try $0.signingKey(id: id) }),
-              principal.roles.contains(.admin) || principal.roles.contains(.auditor) || record.principalID == principal.id
+              principal.map({ $0.roles.contains(.admin) || $0.roles.contains(.auditor) || record.principalID == $0.id }) ?? true
         else { throw TrustError.notFound("no signing key \(id)") }
         return record
     }

@@ -84,8 +84,11 @@ public final class SigningService: Sendable {
     /// shared ``Certificate/cached(der:)``).
     private let parsedSeals = ParsedSeals()
 
+    public let useCases: UseCases
+
     public init(store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, timestamps: TimestampAuthority,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
         self.store = store
         self.ca = ca
         self.keys = keys
@@ -103,7 +106,15 @@ public final class SigningService: Sendable {
         let grant: SealGrantRecord?
     }
 
-    public func sign(by principal: Principal, _ request: Request) throws -> Result {
+    /// Signs for `caller` (a platform): the permission, the seal's or key's rules, the signature in key custody, and
+    /// one audit record (allowed or refused) committed with the grant's usage count before the answer.
+    public func sign(_ request: Request, by caller: Caller) async throws -> Result {
+        try await useCases.check(caller, .sign, action: auditAction(request), object: request.credential.object)
+        return try await useCases.executor.run { [self] in try signNow(request, caller: caller) }
+    }
+
+    private func signNow(_ request: Request, caller: Caller) throws -> Result {
+        guard let principal = caller.principal else { throw TrustError(.forbidden, "signing is done for a platform principal") }
         guard (request.data == nil) != (request.digest == nil) else { throw TrustError.invalid("give exactly one of data or digest") }
         if let data = request.data, data.count > Self.maxDataSize { throw TrustError.invalid("data is larger than \(Self.maxDataSize) bytes") }
         if let property = request.propertyInfo, property.count > 512 || !property.allSatisfy(\.isASCII) {
@@ -244,8 +255,7 @@ public final class SigningService: Sendable {
         }
         if let person = request.signerPersonID {
             let level = grant.minLevel
-            if case .deny(let reason) = try identity.decide(principal: principal, personID: person, organizationID: nil, action: .signWithSeal,
-                                                            grantLevel: level, resource: "seal:\(seal.id)") {
+            if case .deny(let reason) = try identity.evaluate(personID: person, organizationID: nil, action: .signWithSeal, grantLevel: level) {
                 return .failure(TrustError(.forbidden, reason))
             }
         }
@@ -269,8 +279,7 @@ public final class SigningService: Sendable {
         }
         guard person == key.personID else { return .failure(TrustError(.forbidden, "person \(person) does not hold signing key \(id)")) }
         let action: PolicyAction = key.organizationID == nil ? .signWithKey : .signWithOrgKey
-        if case .deny(let reason) = try identity.decide(principal: principal, personID: person, organizationID: key.organizationID, action: action,
-                                                        resource: "signing-key:\(id)") {
+        if case .deny(let reason) = try identity.evaluate(personID: person, organizationID: key.organizationID, action: action, grantLevel: nil) {
             return .failure(TrustError(.forbidden, reason))
         }
         let certificate = try Certificate.cached(der: Array(record.der))

@@ -29,9 +29,11 @@ public final class TimestampAuthority: Sendable {
     public let policy: ASN1ObjectIdentifier
     let clock: @Sendable () -> Date
     let identities: SystemIdentities
+    let useCases: UseCases
 
     public init(ca: CertificateAuthority, keys: any KeyStore, identities: SystemIdentities? = nil,
                 policy: ASN1ObjectIdentifier = TimestampAuthority.defaultPolicy, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.useCases = UseCases(store: ca.store, executor: ca.useCases.executor, clock: clock)
         self.ca = ca
         self.keys = keys
         self.identities = identities ?? SystemIdentities(ca: ca, journal: ca.journal, clock: clock)
@@ -49,27 +51,68 @@ public final class TimestampAuthority: Sendable {
     /// A granted timestamp: the whole TimeStampResp, and what it says.
     public struct Granted: Sendable {
         public let response: [UInt8]
+        /// Empty for a rejection.
         public let serialNumber: [UInt8]
         public let time: Date
+        /// Why the request was rejected (nil when granted).
+        public var rejection: String? = nil
+        public var granted: Bool { !serialNumber.isEmpty }
     }
 
-    /// Answers a DER TimeStampReq with a DER TimeStampResp (granted or rejection).
-    public func respond(to requestDER: [UInt8], unit: Unit) throws -> [UInt8] {
-        let request: TimeStampRequest
-        do { request = try TimeStampRequest(der: requestDER) } catch {
-            return try TimeStampResponse.rejected(.badDataFormat, "\(error)")
+    /// `POST /tsa`: answers a DER TimeStampReq with a DER TimeStampResp (granted, or a rejection for a bad request).
+    public func timestamp(der requestDER: [UInt8], unit: Unit, by caller: Caller) async throws -> [UInt8] {
+        try await useCases.check(caller, .timestamp, action: "timestamp", object: "tsa:\(unit.rawValue)")
+        return try await useCases.executor.run { [self] in
+            let request: TimeStampRequest
+            do { request = try TimeStampRequest(der: requestDER) } catch {
+                let response = try TimeStampResponse.rejected(.badDataFormat, "\(error)")
+                try audit(caller, unit, granted: nil, reason: "\(error)")
+                return response
+            }
+            let granted = try respond(to: request, unit: unit)
+            try audit(caller, unit, granted: granted, imprint: request.hashedMessage)
+            return granted.response
         }
-        return try respond(to: request, unit: unit).response
+    }
+
+    /// `POST /v1/timestamp`: a granted token for `digest`; a digest of the wrong length is the caller's mistake (400).
+    public func timestamp(hash: TimestampHash, digest: [UInt8], nonce: [UInt8]?, certReq: Bool, unit: Unit, by caller: Caller) async throws -> Granted {
+        try await useCases.check(caller, .timestamp, action: "timestamp", object: "tsa:\(unit.rawValue)")
+        let request: TimeStampRequest
+        do { request = try TimeStampRequest(hash: hash, digest: digest, nonce: nonce, certReq: certReq) } catch let error as CMSFormatError {
+            throw TrustError.invalid(error.message)
+        }
+        return try await useCases.executor.run { [self] in
+            let granted = try respond(to: request, unit: unit)
+            try audit(caller, unit, granted: granted, imprint: digest)
+            guard granted.granted else { throw TrustError.invalid("the timestamp request was rejected: \(granted.rejection ?? "-")") }
+            return granted
+        }
+    }
+
+    /// One audit record per answer (the TSA's log of what it stamped), group-committed with concurrent answers.
+    private func audit(_ caller: Caller, _ unit: Unit, granted: Granted?, imprint: [UInt8] = [], reason: String? = nil) throws {
+        var details = ["unit": unit.rawValue]
+        let outcome: AuditOutcome
+        if let granted, granted.granted {
+            outcome = .success
+            details["serial"] = Hex.encode(granted.serialNumber)
+            details["imprint"] = Hex.encode(imprint)
+        } else {
+            outcome = .failure
+            details["reason"] = reason ?? granted?.rejection ?? "rejected"
+        }
+        let entry = AuditEntry(actor: caller.auditName, action: "timestamp", object: "tsa:\(unit.rawValue)", outcome: outcome, details: details)
+        let now = clock()
+        try ca.store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: now) }
     }
 
     /// Grants or rejects a parsed request. `Granted.response` is a rejection when the request is refused.
-    public func respond(to request: TimeStampRequest, unit: Unit) throws -> Granted {
-        let lengths: [ASN1ObjectIdentifier: Int] = [CMSObjectID.sm3: 32, CMSObjectID.sha256: 32, [2, 16, 840, 1, 101, 3, 4, 2, 2]: 48,
-                                                    [2, 16, 840, 1, 101, 3, 4, 2, 3]: 64]
+    func respond(to request: TimeStampRequest, unit: Unit) throws -> Granted {
         func rejection(_ failure: TimeStampFailure, _ text: String) throws -> Granted {
-            Granted(response: try TimeStampResponse.rejected(failure, text), serialNumber: [], time: clock())
+            Granted(response: try TimeStampResponse.rejected(failure, text), serialNumber: [], time: clock(), rejection: text)
         }
-        guard let length = lengths[request.hashAlgorithm] else { return try rejection(.badAlg, "hash algorithm \(request.hashAlgorithm) is not accepted (SM3, SHA-256/384/512)") }
+        guard let length = TimestampHash(oid: request.hashAlgorithm)?.length else { return try rejection(.badAlg, "hash algorithm \(request.hashAlgorithm) is not accepted (SM3, SHA-256/384/512)") }
         guard request.hashedMessage.count == length else { return try rejection(.badDataFormat, "the hashed message has \(request.hashedMessage.count) bytes, expected \(length)") }
         if let asked = request.policy, asked != policy { return try rejection(.unacceptedPolicy, "policy \(asked) is not offered (\(policy))") }
         if request.hasExtensions { return try rejection(.unacceptedExtension, "request extensions are not supported") }

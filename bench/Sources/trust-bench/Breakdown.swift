@@ -6,10 +6,10 @@ import TrustModel
 import TrustServices
 import TrustStore
 
-struct IssuanceBreakdown: ParsableCommand {
+struct IssuanceBreakdown: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "issuance-breakdown", abstract: "Where issuance time goes (diagnostic).")
 
-    func run() throws {
+    func run() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let appliance = try DataDirectory(root).initialize(policiesFrom: "policies", configuration: CAConfiguration(), actor: "bench", engines: .embedded)
@@ -20,6 +20,12 @@ struct IssuanceBreakdown: ParsableCommand {
             for _ in 0..<n { try body() }
             print(String(format: "%-40@ %8.3f ms", name as NSString, Date().timeIntervalSince(start) * 1000 / Double(n)))
         }
+        func timeAsync(_ name: String, _ n: Int = 200, _ body: () async throws -> Void) async rethrows {
+            let start = Date()
+            for _ in 0..<n { try await body() }
+            print(String(format: "%-40@ %8.3f ms", name as NSString, Date().timeIntervalSince(start) * 1000 / Double(n)))
+        }
+        let bench = Caller.system("bench")
         let ca = appliance.ca
         let record = try appliance.store.read { try $0.ca("rsa-issuing")! }
         let keyID = try KeyID(record.keyID)
@@ -27,7 +33,7 @@ struct IssuanceBreakdown: ParsableCommand {
         try time("KeyStoreSigner.init") { _ = try KeyStoreSigner(store: appliance.keys, keyID: keyID) }
         let signer = try KeyStoreSigner(store: appliance.keys, keyID: keyID)
         let issuer = try Certificate(der: Array(record.certificate))
-        try time("chain(of:)") { _ = try ca.chain(of: "rsa-issuing") }
+        try await timeAsync("chain(ofCA:)") { _ = try await ca.chain(ofCA: "rsa-issuing") }
         try time("CertificateBuilder.issue (RSA CA)") {
             _ = try CertificateBuilder.issue(CertificateTemplate(serialNumber: CertificateBuilder.randomSerialNumber(), subject: csr.subject,
                                                                  notBefore: Date(), notAfter: Date(timeIntervalSinceNow: 86400), publicKey: try csr.publicKey,
@@ -46,9 +52,11 @@ struct IssuanceBreakdown: ParsableCommand {
         try time("rsa sign 1k") { _ = try signer.sign(Array(repeating: 1, count: 1000)) }
         try time("p256 sign 1k") { _ = try noSign.sign(Array(repeating: 1, count: 1000)) }
         try time("store.write(audit only)") { _ = try appliance.store.write { try $0.appendAudit(AuditEntry(actor: "b", action: "x", object: "y"), at: Date()) } }
-        try time("ca.issue total (RSA)") { _ = try ca.issue(csr: csr, profile: "tls-server", ca: "rsa-issuing", actor: "b") }
+        let issuance = appliance.issuance
+        let issue = { try await issuance.issue(csr: csr, profile: "tls-server", ca: "rsa-issuing", identity: [:], applicantID: nil, validityDays: nil, by: bench) }
+        try await timeAsync("issuance total (RSA)") { _ = try await issue() }
         if ProcessInfo.processInfo.environment["BREAKDOWN_LOOP"] != nil {
-            try time("ca.issue loop (RSA CA)", 12000) { _ = try ca.issue(csr: csr, profile: "tls-server", ca: "rsa-issuing", actor: "b") }
+            try await timeAsync("issuance loop (RSA CA)", 12000) { _ = try await issue() }
         }
     }
 }

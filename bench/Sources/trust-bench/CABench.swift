@@ -5,7 +5,7 @@ import TrustModel
 import TrustServices
 import TrustStore
 
-struct CABench: ParsableCommand {
+struct CABench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca",
         abstract: "CA benchmarks: issuance committed with its audit record vs the raw sign rate, 1M-entry CRL, revoke cost, OCSP cache."
@@ -20,15 +20,20 @@ struct CABench: ParsableCommand {
     @Option(help: "Policies directory.")
     var policies = "policies"
 
-    func run() throws {
+    func run() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         print("trust-bench ca: data in \(root), \(OpenSSLVersion.text)")
         let appliance = try DataDirectory(root).initialize(policiesFrom: policies, configuration: CAConfiguration(), actor: "bench", engines: .embedded)
-        let ca = appliance.ca
+        let ca = appliance.ca, issuance = appliance.issuance
+        let bench = Caller.system("bench")
+        @Sendable func issue(_ csr: CertificateSigningRequest, _ caName: String) async throws -> IssuedCertificate {
+            try await issuance.issue(csr: csr, profile: "tls-server", ca: caName, identity: [:], applicantID: nil, validityDays: nil, by: bench)
+        }
 
-        // 1. Issuance from CSR, committed durably (synchronous=FULL) with its audit record, one thread.
-        print("\nissuance (one thread; CSR check + build + sign + durable commit with audit record):")
+        // 1. Issuance from CSR through the officers' use case, committed durably (synchronous=FULL) with its audit
+        // record: one caller at a time, then two at once.
+        print("\nissuance (one caller; CSR check + policy + build + sign + durable commit with audit record):")
         for (caName, speedName, speedField) in [("rsa-issuing", "rsa2048", 3), ("sm2-issuing", "sm2", 4)] {
             let csrs = try (0..<64).map { index in
                 try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "bench\(index).example.cn"]), key: try PrivateKey.generate(.p256),
@@ -37,45 +42,51 @@ struct CABench: ParsableCommand {
             var count = 0
             let start = Date()
             while Date().timeIntervalSince(start) < Double(seconds) {
-                _ = try ca.issue(csr: csrs[count % csrs.count], profile: "tls-server", ca: caName, actor: "bench")
+                _ = try await issue(csrs[count % csrs.count], caName)
                 count += 1
             }
             let rate = Double(count) / Date().timeIntervalSince(start)
             let raw = try opensslSignRate(speedName, field: speedField)
-            print(String(format: "  %@, 1 thread: %.0f certs/s; openssl speed %@ sign %.0f/s; ratio %.2f", caName, rate, speedName, raw, rate / raw))
+            print(String(format: "  %@, 1 caller: %.0f certs/s; openssl speed %@ sign %.0f/s; ratio %.2f", caName, rate, speedName, raw, rate / raw))
 
-            // Two threads against `openssl speed -multi 2` (both cores).
+            // Two callers against `openssl speed -multi 2` (both cores).
             let counter = Counter()
             let twoStart = Date()
-            DispatchQueue.concurrentPerform(iterations: 2) { worker in
-                var index = worker
-                while Date().timeIntervalSince(twoStart) < Double(seconds) {
-                    if (try? ca.issue(csr: csrs[index % csrs.count], profile: "tls-server", ca: caName, actor: "bench")) != nil { counter.add() }
-                    index += 2
+            let limit = Double(seconds)
+            await withTaskGroup(of: Void.self) { group in
+                for worker in 0..<2 {
+                    group.addTask {
+                        var index = worker
+                        while Date().timeIntervalSince(twoStart) < limit {
+                            if (try? await issue(csrs[index % csrs.count], caName)) != nil { counter.add() }
+                            index += 2
+                        }
+                    }
                 }
             }
             let twoRate = Double(counter.value) / Date().timeIntervalSince(twoStart)
             let rawTwo = try opensslSignRate(speedName, field: speedField, multi: 2)
-            print(String(format: "  %@, 2 threads: %.0f certs/s; openssl speed -multi 2 %@ sign %.0f/s; ratio %.2f",
+            print(String(format: "  %@, 2 callers: %.0f certs/s; openssl speed -multi 2 %@ sign %.0f/s; ratio %.2f",
                          caName, twoRate, speedName, rawTwo, twoRate / rawTwo))
         }
 
         // 2. Revoke cost with few revoked entries.
-        let sample = try (0..<20).map { index in
-            try ca.issue(csr: try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "r\(index).example.cn"]),
-                                                                 key: try PrivateKey.generate(.p256), subjectAlternativeNames: [.dns("r\(index).example.cn")]),
-                         profile: "tls-server", ca: "rsa-issuing", actor: "bench").record.serial
+        var sample: [String] = []
+        for index in 0..<20 {
+            sample.append(try await issue(try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "r\(index).example.cn"]),
+                                                                             key: try PrivateKey.generate(.p256),
+                                                                             subjectAlternativeNames: [.dns("r\(index).example.cn")]), "rsa-issuing").record.serial)
         }
-        let smallRevoke = try timeRevokes(ca, Array(sample[0..<10]))
+        let smallRevoke = try await timeRevokes(ca, Array(sample[0..<10]))
 
         // 3. A CRL with `crlEntries` revoked certificates (synthetic rows inserted in bulk).
         print("\nlarge CRL:")
         let insertStart = Date()
         try insertSyntheticRevoked(appliance.store, count: crlEntries, issuer: "rsa-issuing")
         print(String(format: "  inserted %d revoked rows in %.1f s (setup)", crlEntries, Date().timeIntervalSince(insertStart)))
-        let largeRevoke = try timeRevokes(ca, Array(sample[10..<20]))
+        let largeRevoke = try await timeRevokes(ca, Array(sample[10..<20]))
         let crlStart = Date()
-        let crl = try ca.generateCRL(ca: "rsa-issuing", actor: "bench")
+        let crl = try await ca.generateCRL(ca: "rsa-issuing", delta: false, by: bench).record
         let crlSeconds = Date().timeIntervalSince(crlStart)
         print(String(format: "  full CRL with %d entries built, signed and stored in %.2f s (%.1f MB)", crlEntries + 10, crlSeconds,
                      Double(crl.der.count) / 1e6))
@@ -84,14 +95,14 @@ struct CABench: ParsableCommand {
 
         // 4. OCSP from the pre-signed cache (engine level: parse request, look up, return bytes).
         print("\nOCSP (engine level, one thread):")
-        let record = try ca.certificate(serial: sample[0])
-        let issuer = try ca.chain(of: "rsa-issuing")[0]
+        let record = try await ca.certificate(serial: sample[0], by: bench)
+        let issuer = try await ca.chain(ofCA: "rsa-issuing")[0]
         let request = try OCSPRequest.make(for: [try Certificate(der: Array(record.der))], issuer: issuer)
-        _ = ca.ocsp.respond(request.der)
+        _ = await ca.ocsp.respond(request.der)
         var count = 0
         let start = Date()
         while Date().timeIntervalSince(start) < Double(seconds) {
-            for _ in 0..<100 { _ = ca.ocsp.respond(request.der) }
+            for _ in 0..<100 { _ = await ca.ocsp.respond(request.der) }
             count += 100
         }
         print(String(format: "  cached responses: %.0f/s", Double(count) / Date().timeIntervalSince(start)))
@@ -99,15 +110,15 @@ struct CABench: ParsableCommand {
         count = 0
         let signedStart = Date()
         while Date().timeIntervalSince(signedStart) < Double(seconds) {
-            _ = ca.ocsp.respond(nonceRequest.der)
+            _ = await ca.ocsp.respond(nonceRequest.der)
             count += 1
         }
         print(String(format: "  freshly signed (nonce) responses: %.0f/s", Double(count) / Date().timeIntervalSince(signedStart)))
     }
 
-    func timeRevokes(_ ca: CertificateAuthority, _ serials: [String]) throws -> Double {
+    func timeRevokes(_ ca: CertificateAuthority, _ serials: [String]) async throws -> Double {
         let start = Date()
-        for serial in serials { try ca.revoke(serial: serial, reason: .keyCompromise, actor: "bench") }
+        for serial in serials { try await ca.revoke(serial: serial, reason: .keyCompromise, by: .system("bench")) }
         return Date().timeIntervalSince(start) / Double(serials.count)
     }
 
@@ -140,7 +151,7 @@ struct CABench: ParsableCommand {
     }
 }
 
-final class Counter: @unchecked Sendable {
+final class Counter: @unchecked Sendable {  // a lock guards the count
     private let lock = NSLock()
     private var count = 0
     func add() { lock.withLock { count += 1 } }

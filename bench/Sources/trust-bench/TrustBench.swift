@@ -5,7 +5,7 @@ import TrustCrypto
 /// Benchmarks of trustd's wrapper cost against OpenSSL's own `openssl speed`, measured in the same invocation on
 /// the same core. Reports ratios (ours / OpenSSL's); this is a measurement, not a pass/fail test.
 @main
-struct TrustBench: ParsableCommand {
+struct TrustBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trust-bench",
         abstract: "trustd benchmarks (ratios against OpenSSL measured in the same run).",

@@ -9,8 +9,7 @@ import TrustServices
 extension CAView {
     init(_ info: CAInfo) {
         self.init(name: info.name, algorithm: info.algorithm.rawValue, role: info.role.rawValue, certificate: info.certificate.pem, parent: info.parent,
-                  subject: info.certificate.subject.description, serial: info.certificate.serialHex,
-                  notAfter: UTCTime.iso8601(info.certificate.notAfter))
+                  subject: info.subject, serial: info.serial, notAfter: UTCTime.iso8601(info.notAfter))
     }
 }
 
@@ -18,7 +17,7 @@ extension CertificateView {
     init(_ record: CertificateRecord) {
         self.init(serial: record.serial, ca: record.issuer, subject: record.subject, profile: record.profile,
                   status: record.status.rawValue, notBefore: UTCTime.iso8601(record.notBefore), notAfter: UTCTime.iso8601(record.notAfter),
-                  fingerprint: record.fingerprint, certificate: (try? Certificate(der: Array(record.der)).pem) ?? "",
+                  fingerprint: record.fingerprint, certificate: record.pem,
                   revokedAt: record.revokedAt.map { UTCTime.iso8601($0) },
                   reason: record.revocationReason?.name)
     }
@@ -35,6 +34,8 @@ extension PrincipalView {
     init(_ principal: Principal, clientCertificates: [String]) {
         self.init(id: principal.id, name: principal.name, roles: principal.roles.map(\.rawValue).sorted(), clientCertificates: clientCertificates)
     }
+
+    init(_ details: AccessService.PrincipalDetails) { self.init(details.principal, clientCertificates: details.clientCertificates) }
 }
 
 extension EvidenceView {
@@ -99,5 +100,28 @@ extension SealGrantView {
     }
 }
 
-/// RFC 3339 UTC time as the API writes it (for files that also import SwiftASN1, whose `UTCTime` shadows ours).
-func iso8601(_ date: Date) -> String { UTCTime.iso8601(date) }
+extension SealStatusView {
+    init(_ status: SealStatus) {
+        self.init(id: status.id, state: status.state.rawValue, certificateStatus: status.certificateStatus?.rawValue ?? "none",
+                  validFrom: UTCTime.iso8601(status.validFrom), validTo: UTCTime.iso8601(status.validTo), filingNumber: status.filingNumber)
+    }
+}
+
+extension SigningKeyView {
+    init(_ details: SigningKeyService.Details) {
+        let record = details.record
+        self.init(id: record.id, owner: record.ownerKind.rawValue, personId: record.personID, organizationId: record.organizationID,
+                  keyType: record.keyType.rawValue, state: record.state.rawValue, certificateSerial: record.certificateSerial,
+                  certificateStatus: details.certificateStatus.rawValue, certificate: details.certificate.pem,
+                  createdAt: UTCTime.iso8601(record.createdAt), revokedAt: record.revokedAt.map { UTCTime.iso8601($0) })
+    }
+}
+
+extension ValidationReportView {
+    init(_ report: ValidationReport) {
+        self.init(valid: report.isValid, indication: report.indication.rawValue, subIndication: report.subIndication, format: report.format,
+                  signer: report.signer, seal: report.sealName.map { SealSummary(name: $0, esId: report.sealID) },
+                  signingTime: report.signingTime.map { UTCTime.iso8601($0) }, timeSource: report.timeSource,
+                  checks: report.checks.map { ValidationCheckView(name: $0.name, status: $0.status.rawValue, detail: $0.detail, subIndication: $0.subIndication) })
+    }
+}

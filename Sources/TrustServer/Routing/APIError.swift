@@ -1,5 +1,9 @@
+import APIContract
+import CMSFormat
 import Foundation
 import Hummingbird
+import KeyCustody
+import SealFormat
 import TrustCrypto
 import TrustModel
 
@@ -40,8 +44,20 @@ struct APIError: HTTPResponseError {
             default: .internalServerError
             }
             return APIError(status, error.code.name, error.message)
+        case let error as RequestError:
+            return APIError(.badRequest, error.code, error.message)
         case let error as CryptoError:
             return APIError(.badRequest, "invalid_request", error.message)
+        // Format errors come from parsing what a client sent (services map their own structures' failures).
+        case let error as SealFormatError:
+            return APIError(.badRequest, "malformed_seal", error.message)
+        case let error as CMSFormatError:
+            return APIError(.badRequest, "malformed_cms", error.message)
+        case let error as KeyCustodyError:
+            // Key custody failing is the appliance's problem, never the client's: 503 with the custody code, no detail
+            // that could describe key material.
+            let status: HTTPResponse.Status = error.code == .invalidRequest || error.code == .keyNotFound ? .notFound : .serviceUnavailable
+            return APIError(status, "key_custody_\(error.code)", status == .notFound ? "no such key in custody" : "key custody is unavailable")
         case let error as any HTTPResponseError:
             // Framework errors (HTTPError, NIO's too-many-bytes, …) carry their status; keep the JSON shape.
             switch error.status {

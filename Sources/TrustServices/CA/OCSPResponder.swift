@@ -52,17 +52,28 @@ public final class OCSPResponder: Sendable {
         request.count + key.serial.utf8.count + key.hashOID.utf8.count + 64
     }
 
-    init(store: any TransactionalStore, keys: any KeyStore, configuration: CAConfiguration, clock: @escaping @Sendable () -> Date) {
+    let executor: BlockingExecutor
+
+    init(store: any TransactionalStore, keys: any KeyStore, configuration: CAConfiguration, executor: BlockingExecutor,
+         clock: @escaping @Sendable () -> Date) {
         self.store = store
         self.keys = keys
         self.configuration = configuration
+        self.executor = executor
         self.clock = clock
     }
 
-    /// Answers a DER OCSP request with a DER OCSP response. Never throws: malformed requests (including serials over
+    /// Answers a DER OCSP request (see ``respondNow(_:)``): a pre-signed answer straight from memory, anything that needs
+    /// the registry or a signature on the blocking executor.
+    public func respond(_ der: [UInt8]) async -> [UInt8] {
+        if let key = byRequest[der], let hit = fresh(key, at: clock()) { return hit.der }
+        return (try? await executor.run { self.respondNow(der) }) ?? OCSPResponseBuilder.error(.tryLater)
+    }
+
+    /// Answers a DER OCSP request with a DER OCSP response, on the calling thread. Never throws: malformed requests (including serials over
     /// 20 octets) get `malformedRequest`, requests about certificates of no trustd CA get `unauthorized`, failures
     /// `internalError`.
-    public func respond(_ der: [UInt8]) -> [UInt8] {
+    func respondNow(_ der: [UInt8]) -> [UInt8] {
         let now = clock()
         if let key = byRequest[der], let hit = fresh(key, at: now) { return hit.der }
         guard let request = try? OCSPRequest(der: der) else { return OCSPResponseBuilder.error(.malformedRequest) }
@@ -99,6 +110,9 @@ public final class OCSPResponder: Sendable {
 
     /// How many pre-signed responses are cached (for metrics).
     public var cachedResponseCount: Int { responses.count }
+
+    /// Seconds a relying party may cache an answer (RFC 5019 GET): until the responder would re-sign it.
+    public var cacheMaxAge: Int { max(0, Int(configuration.ocspLifetime - configuration.ocspRefreshMargin)) }
 
     /// Drops cached responses for `serial` (called right after its status changes). Request-bytes entries that
     /// pointed at them miss from now on.

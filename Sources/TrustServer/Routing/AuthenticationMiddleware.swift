@@ -18,10 +18,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
             guard header.hasPrefix("Bearer ") else {
                 throw APIError(.unauthorized, "unauthenticated", "Authorization must be 'Bearer <token>'")
             }
-            context.principal = try access.authenticate(token: String(header.dropFirst("Bearer ".count)))
+            context.principal = try await access.authenticate(token: String(header.dropFirst("Bearer ".count)))
         } else if clientCertificates, let channel = context.channel,
                   let certificate = try await channel.nioSSL_peerCertificate().get() {
-            context.principal = try access.authenticate(clientCertificate: try certificate.toDERBytes())
+            context.principal = try await access.authenticate(clientCertificate: try certificate.toDERBytes())
         }
         return try await next(request, context)
     }

@@ -1,0 +1,44 @@
+import Hummingbird
+import Prometheus
+import TrustServices
+
+/// `/healthz`, `/openapi.yaml` and `/metrics`: what operators and load balancers read. Nothing here touches the
+/// store on the request path — readiness is probed on its own thread and remembered for a second, and the metrics'
+/// counts come from memory (refreshed by the maintenance loop).
+struct SystemController: Controller {
+    let readiness: ReadinessProbe
+    let statistics: ApplianceStatistics
+    let ocsp: OCSPResponder
+    let metrics: PrometheusCollectorRegistry
+    let metricsAccess: MetricsAccess
+    let connections: ConnectionTable?
+
+    var routes: [Route] {
+        [
+            Route(.get, "/healthz", .public) { _, _ in
+                let state = await readiness.check()
+                guard state.ready else {
+                    return try json(["status": "not_ready", "reason": state.reason ?? "not ready"], status: .serviceUnavailable)
+                }
+                return try json(["status": "ok"])
+            },
+            Route(.get, "/openapi.yaml", .public) { _, _ in text(OpenAPIDocument.yaml, contentType: "application/yaml") },
+            Route(.get, "/metrics", metricsAccess == .token ? .permission(.metricsRead) : .public) { _, _ in
+                let counts = statistics.snapshot
+                gauge("certificates", "Certificates issued by trustd's CAs").set(to: Double(counts.certificates))
+                gauge("certificates_revoked", "Revoked or held certificates").set(to: Double(counts.revokedCertificates))
+                gauge("audit_records", "Records in the audit log").set(to: Double(counts.auditRecords))
+                gauge("ocsp_cached_responses", "Pre-signed OCSP responses in the cache").set(to: Double(ocsp.cachedResponseCount))
+                if let connections {
+                    gauge("connections_open", "Client connections open now").set(to: Double(connections.openCount))
+                }
+                return text(metrics.emitToString(), contentType: "text/plain; version=0.0.4")
+            },
+        ]
+    }
+
+    /// A `trustd_<name>` gauge in the API's registry (the registry returns the same gauge for the same name).
+    private func gauge(_ name: String, _ help: String) -> Gauge {
+        metrics.makeGauge(descriptor: MetricNameDescriptor(namespace: "trustd", metricName: name, unitName: "", helpText: help))
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import TrustModel
+
+/// Threads for work that blocks — a SQLite commit's fsync, key custody (an HSM round trip), RSA key generation, PC/SC —
+/// so that Swift's cooperative threads (one per core) stay free to serve other requests while it waits.
+///
+/// Services own their offloading: a use case runs its blocking body here, the HTTP layer just awaits it. The queue is
+/// bounded: past `maxQueued` waiting jobs a call is refused (503 `unavailable`) instead of piling up without limit.
+/// The executor lives as long as the application; ``shutdown()`` lets the threads finish and exit.
+public final class BlockingExecutor: @unchecked Sendable {
+    public let threadCount: Int
+    public let maxQueued: Int
+    private let condition = NSCondition()
+    private var queue: [() -> Void] = []
+    private var head = 0
+    private var stopping = false
+    private var started = false
+
+    public init(threads: Int = 16, maxQueued: Int = 8192) {
+        threadCount = max(1, threads)
+        self.maxQueued = max(1, maxQueued)
+    }
+
+    /// The executor services use unless given another (threads start on first use).
+    public static let shared = BlockingExecutor()
+
+    /// Runs `body` on one of the executor's threads and returns its result.
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let accepted = enqueue {
+                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+            }
+            if !accepted {
+                continuation.resume(throwing: TrustError(.unavailable, "too busy: \(maxQueued) blocking operations are waiting; try again shortly"))
+            }
+        }
+    }
+
+    /// Lets queued jobs finish, then stops the threads.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func enqueue(_ job: @escaping () -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping, queue.count - head < maxQueued else { return false }
+        if !started {
+            started = true
+            for index in 0..<threadCount {
+                let thread = Thread { [weak self] in self?.work() }
+                thread.name = "trustd-blocking-\(index)"
+                thread.start()
+            }
+        }
+        queue.append(job)
+        condition.signal()
+        return true
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while head == queue.count && !stopping { condition.wait() }
+            if head == queue.count {
+                condition.unlock()
+                return
+            }
+            let job = queue[head]
+            head += 1
+            if head > 1024 && head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            condition.unlock()
+            job()
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import KeyCustody
+import Synchronization
+import TrustCrypto
+import TrustModel
+
+/// Public view of a CA.
+public struct CAInfo: Sendable, Hashable {
+    public let name: String
+    public let role: CARole
+    public let algorithm: CAAlgorithm
+    public let parent: String?
+    public let certificate: Certificate
+    public let keyID: String
+    /// The certificate's fields as the API shows them (read once here, so views need no X.509 parsing).
+    public let subject: String
+    public let serial: String
+    public let notAfter: Date
+
+    init(name: String, role: CARole, algorithm: CAAlgorithm, parent: String?, certificate: Certificate, keyID: String) {
+        self.name = name
+        self.role = role
+        self.algorithm = algorithm
+        self.parent = parent
+        self.certificate = certificate
+        self.keyID = keyID
+        subject = certificate.subject.description
+        serial = certificate.serialHex
+        notAfter = certificate.notAfter
+    }
+}
+
+/// A CA ready to sign: its record as loaded, certificate, signer in custody and chain.
+struct LoadedCA: Sendable {
+    /// The record as loaded (role, parent, key id; counters such as crlNumber are read fresh in transactions).
+    let record: CARecord
+    let certificate: Certificate
+    let signer: KeyStoreSigner
+    /// This CA's certificate and its parents up to the root.
+    let chain: [Certificate]
+}
+
+/// trustd's CA hierarchies: an SM2 and an RSA root, each with an issuing CA, every CA with a delegated OCSP signer.
+/// Keys are journaled before they are made and settled in the transaction that names them.
+final class CAHierarchy: Sendable {
+    let store: any TransactionalStore
+    let keys: any KeyStore
+    let profiles: ProfileCatalog
+    let configuration: CAConfiguration
+    let journal: KeyJournal
+    let clock: @Sendable () -> Date
+    let faultPoint: (@Sendable (String) throws -> Void)?
+    /// CAs loaded once (certificate, signer, chain): parsing and key references are not free in OpenSSL 3.0.
+    private let loaded = Mutex<[String: LoadedCA]>([:])
+
+    init(store: any TransactionalStore, keys: any KeyStore, profiles: ProfileCatalog, configuration: CAConfiguration, journal: KeyJournal,
+         clock: @escaping @Sendable () -> Date, faultPoint: (@Sendable (String) throws -> Void)?) {
+        self.store = store
+        self.keys = keys
+        self.profiles = profiles
+        self.configuration = configuration
+        self.journal = journal
+        self.clock = clock
+        self.faultPoint = faultPoint
+    }
+
+    /// Creates the SM2 and RSA hierarchies (root + issuing CA each, with delegated OCSP signers), skipping what exists.
+    func initialize(actor: String) throws {
+        for family in ["sm2", "rsa"] {
+            if try store.read({ try $0.ca("\(family)-root") }) == nil {
+                try createCA(name: "\(family)-root", parent: nil, keyType: family == "sm2" ? "sm2" : configuration.rsaRootKey, actor: actor)
+            }
+            if try store.read({ try $0.ca("\(family)-issuing") }) == nil {
+                try createCA(name: "\(family)-issuing", parent: "\(family)-root",
+                             keyType: family == "sm2" ? "sm2" : configuration.rsaIssuingKey, actor: actor)
+            }
+        }
+    }
+
+    @discardableResult
+    func createCA(name: String, parent: String?, keyType typeName: String, actor: String) throws -> CAInfo {
+        guard name.range(of: "^[a-z0-9][a-z0-9-]{0,62}$", options: .regularExpression) != nil else {
+            throw TrustError.invalid("CA name must be lower-case letters, digits and dashes")
+        }
+        guard let keyType = KeyType(name: typeName) else { throw TrustError.invalid("unknown key type \(typeName)") }
+        if try store.read({ try $0.ca(name) }) != nil { throw TrustError.conflict("CA \(name) exists") }
+        let profile = try profiles.profile(parent == nil ? "root-ca" : "issuing-ca")
+        guard profile.keyTypes.contains(keyType.rawValue) else {
+            throw TrustError.invalid("profile \(profile.name) does not allow \(keyType) keys")
+        }
+        let parentCA = try parent.map { try load($0) }
+        if let parentCA, parentCA.record.role != .root { throw TrustError.invalid("an issuing CA must be created under a root") }
+
+        let family: CAAlgorithm = keyType == .sm2 ? .sm2 : keyType.isRSA ? .rsa : .ecdsa
+        let label = "ca:\(name)"
+        let keyInfo = try journal.generate(keyType, label: label)
+        var generated = [keyInfo.id]
+        do {
+            let signer = try KeyStoreSigner(store: keys, keyID: keyInfo.id)
+            let now = clock()
+            let subject = DistinguishedName([
+                .init("C", configuration.country), .init("O", configuration.organization),
+                .init("CN", "\(configuration.organization) \(family.rawValue.uppercased()) \(parent == nil ? "Root" : "Issuing") CA"),
+            ])
+            var notAfter = now.addingTimeInterval(TimeInterval(profile.validityDays) * 86400)
+            if let parentCA { notAfter = min(notAfter, parentCA.certificate.notAfter) }
+            var extensions: [CertificateExtension] = [
+                .basicConstraints(ca: true, pathLength: profile.pathLength),
+                .keyUsage(KeyUsage(profile.keyUsage.compactMap(KeyUsage.init(name:)))),
+                .subjectKeyIdentifier, .authorityKeyIdentifier,
+            ]
+            if let parent {
+                extensions.append(.crlDistributionPoints([configuration.crlURL(parent)]))
+                extensions.append(.authorityInfoAccess(ocsp: [configuration.ocspURL], caIssuers: [configuration.caIssuersURL(parent)]))
+            }
+            let template = CertificateTemplate(serialNumber: CertificateBuilder.randomSerialNumber(), subject: subject,
+                                               notBefore: now.addingTimeInterval(-configuration.backdate), notAfter: notAfter,
+                                               publicKey: signer.publicKey, extensions: extensions)
+            let certificate = try crypto {
+                try CertificateBuilder.issue(template, issuer: parentCA?.certificate, signer: parentCA?.signer ?? signer)
+            }
+            // The CA's delegated OCSP signer.
+            let ocspType: KeyType = keyType == .sm2 ? .sm2 : keyType.isRSA ? .rsa2048 : .p256
+            let ocspKey = try journal.generate(ocspType, label: "ocsp:\(name)")
+            generated.append(ocspKey.id)
+            let ocspProfile = try profiles.profile("ocsp-signer")
+            let ocspSigner = try KeyStoreSigner(store: keys, keyID: ocspKey.id)
+            let ocspCertificate = try crypto {
+                try CertificateBuilder.issue(CertificateTemplate(
+                    serialNumber: CertificateBuilder.randomSerialNumber(),
+                    subject: DistinguishedName([.init("C", configuration.country), .init("O", configuration.organization),
+                                                .init("CN", "\(configuration.organization) OCSP Signer (\(name))")]),
+                    notBefore: now.addingTimeInterval(-configuration.backdate),
+                    notAfter: min(now.addingTimeInterval(TimeInterval(ocspProfile.validityDays) * 86400), certificate.notAfter),
+                    publicKey: ocspSigner.publicKey,
+                    extensions: [.basicConstraints(ca: false, pathLength: nil), .keyUsage([.digitalSignature]),
+                                 .extendedKeyUsage(ocspProfile.extendedKeyUsage, critical: ocspProfile.extendedKeyUsageCritical),
+                                 .ocspNoCheck, .subjectKeyIdentifier, .authorityKeyIdentifier]),
+                    issuer: certificate, signer: signer)
+            }
+            let record = CARecord(name: name, role: parent == nil ? .root : .issuing, algorithm: family, parent: parent,
+                                  keyID: keyInfo.id.rawValue, certificate: Data(certificate.der),
+                                  ocspSignerKeyID: ocspKey.id.rawValue, ocspSignerCertificate: Data(ocspCertificate.der),
+                                  createdAt: now)
+            try store.write { tx in
+                try tx.insert(record)
+                for id in generated { try journal.settle(id, in: tx) }
+                try tx.appendAudit(AuditEntry(actor: actor, action: "ca.create", object: "ca:\(name)", details: [
+                    "role": record.role.rawValue, "algorithm": family.rawValue, "parent": parent ?? "", "subject": certificate.subject.description,
+                    "serial": certificate.serialHex, "fingerprint": certificate.fingerprint, "key": keyInfo.id.rawValue,
+                    "ocspSigner": ocspCertificate.serialHex,
+                ]), at: now)
+                try faultPoint?("ca.before-commit")
+            }
+            return CAInfo(name: name, role: record.role, algorithm: family, parent: parent, certificate: certificate, keyID: keyInfo.id.rawValue)
+        } catch {
+            // Nothing names the fresh keys: destroy them rather than leave orphans in custody.
+            for id in generated { journal.abandon(id) }
+            throw error
+        }
+    }
+
+    func list() throws -> [CAInfo] {
+        try store.read { try $0.cas() }.map { record in
+            CAInfo(name: record.name, role: record.role, algorithm: record.algorithm, parent: record.parent,
+                   certificate: try Certificate.cached(der: Array(record.certificate)), keyID: record.keyID)
+        }
+    }
+
+    func load(_ name: String) throws -> LoadedCA {
+        if let cached = loaded.withLock({ $0[name] }) { return cached }
+        guard let record = try store.read({ try $0.ca(name) }) else { throw TrustError.notFound("no CA named \(name)") }
+        let certificate = try Certificate(der: Array(record.certificate))
+        let ca = LoadedCA(record: record, certificate: certificate,
+                          signer: try KeyStoreSigner(store: keys, keyID: try KeyID(record.keyID)), chain: try readChain(of: name))
+        loaded.withLock { $0[name] = ca }
+        return ca
+    }
+
+    /// The CA's certificate followed by its parents up to the root.
+    func chain(of name: String) throws -> [Certificate] { try load(name).chain }
+
+    private func readChain(of name: String) throws -> [Certificate] {
+        var out: [Certificate] = []
+        var next: String? = name
+        while let current = next, out.count < 8 {
+            guard let record = try store.read({ try $0.ca(current) }) else { throw TrustError.notFound("no CA named \(current)") }
+            out.append(try Certificate(der: Array(record.certificate)))
+            next = record.parent
+        }
+        return out
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import TrustModel
+
+/// The appliance's periodic work, run by the daemon's maintenance loop (never by a request): the counts the metrics
+/// show, a signed audit checkpoint once enough records accumulated (and hourly when anything is new), and OCSP
+/// responses re-signed before they expire. Each round runs on the blocking executor.
+public struct Housekeeping: Sendable {
+    let audit: AuditService
+    let statistics: ApplianceStatistics
+    let ocsp: OCSPResponder
+    let executor: BlockingExecutor
+
+    public init(audit: AuditService, statistics: ApplianceStatistics, ocsp: OCSPResponder, executor: BlockingExecutor = .shared) {
+        self.audit = audit
+        self.statistics = statistics
+        self.ocsp = ocsp
+        self.executor = executor
+    }
+
+    /// What one round did, and what failed (for the log; a failure does not stop the next round).
+    public struct Round: Sendable {
+        public var checkpoint: AuditCheckpointRecord?
+        public var ocspRefreshed = 0
+        public var failures: [String] = []
+    }
+
+    /// At start: anchor-file catch-up (a crash between a checkpoint's commit and its append) and first counts.
+    public func start() async -> [String] {
+        (try? await executor.run { [audit, statistics] in
+            var failures: [String] = []
+            do { try audit.catchUpAnchors() } catch { failures.append("audit anchor file could not be brought up to date: \(error)") }
+            do { try statistics.refresh() } catch { failures.append("metrics counts failed: \(error)") }
+            return failures
+        }) ?? ["the blocking executor refused the start-up round"]
+    }
+
+    /// One round; `hourly` lowers the checkpoint threshold to a single new record.
+    public func round(hourly: Bool) async -> Round {
+        (try? await executor.run { [audit, statistics, ocsp] in
+            var round = Round()
+            do { try statistics.refresh() } catch { round.failures.append("metrics counts failed: \(error)") }
+            do { round.checkpoint = try audit.checkpointIfDue(every: hourly ? 1 : 1000, actor: "system:maintenance") } catch {
+                round.failures.append("audit checkpoint failed: \(error)")
+            }
+            round.ocspRefreshed = ocsp.refreshExpiring()
+            return round
+        }) ?? Round(failures: ["the blocking executor refused the round"])
+    }
+
+    /// At graceful shutdown, after the server drained: a checkpoint sealing the log's end, so records removed while the
+    /// daemon is down cannot go unnoticed.
+    public func shutdown() async throws -> AuditCheckpointRecord? {
+        try await audit.checkpoint(by: .system("shutdown"))
+    }
+}
