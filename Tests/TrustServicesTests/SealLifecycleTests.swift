@@ -66,12 +66,21 @@ final class SealFixture: @unchecked Sendable {
         #expect(applied.record.state == .applied && applied.events.map(\.step) == [.apply])
         let id = applied.record.id
 
-        // Wrong steps for the state: 409 with the current state; wrong roles: 403.
+        // Wrong steps for the state: 409 with the current state (nothing written); wrong roles: 403, one denied record.
+        func denied() throws -> [AuditRecord] {
+            try fixture.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }.filter { $0.outcome == .denied }
+        }
         await #expect { _ = try await seals.make(id: id, by: Caller(fixture.maker)) } throws: { ($0 as? TrustError)?.code == .conflict && "\($0)".contains("is applied") }
+        #expect(try denied().isEmpty)
         await #expect(throws: TrustError(.forbidden, "")) { _ = try await seals.make(id: id, by: Caller(fixture.filer)) }
-        // Separation of duties: an applicant who is also a reviewer cannot approve their own application.
+        #expect(try denied().count == 1 && denied()[0].action == "seal.make" && denied()[0].actor == fixture.filer.auditName)
+        // Separation of duties: an applicant who is also a reviewer cannot approve their own application — refused
+        // and audited once, with the reason.
         let both = SealFixture.principal("applicant", [.sealApplicant, .sealReviewer])
         await #expect { _ = try await seals.review(id: id, approve: true, comment: nil, by: Caller(both)) } throws: { "\($0)".contains("separation of duties") }
+        let refusals = try denied()
+        #expect(refusals.count == 2 && refusals[1].action == "seal.approve" && refusals[1].details.contains("separation of duties"),
+                "\(refusals.map { ($0.action, $0.details) })")
         #expect(try await seals.review(id: id, approve: true, comment: "picture and name checked", by: Caller(fixture.reviewer)).record.state == .approved)
 
         let keysBefore = try fixture.identityFixture.ca.keys.list().count
