@@ -9,21 +9,33 @@ public struct ValidationReport: Sendable, Hashable {
     }
 
     public enum Status: String, Sendable, Hashable {
-        case passed, failed, indeterminate, info
+        /// `info` records a fact that neither passes nor fails (no timestamp; a seal trustd did not make); `warning`
+        /// a fact a relying party should see that does not change the verdict.
+        case passed, failed, indeterminate, info, warning
     }
 
     public struct Check: Sendable, Hashable {
-        public let name: String
+        public let name: CheckName
         public let status: Status
         public let detail: String
-        /// The ETSI sub-indication this check gives when it does not pass (e.g. `HASH_FAILURE`).
-        public let subIndication: String?
+        /// The EN 319 102-1 sub-indication when the check did not pass; its class fixes the status (failed for a
+        /// TOTAL-FAILED sub-indication, indeterminate otherwise).
+        public let subIndication: SubIndication?
 
-        public init(_ name: String, _ status: Status, _ detail: String, subIndication: String? = nil) {
+        private init(_ name: CheckName, _ status: Status, _ detail: String, _ subIndication: SubIndication?) {
             self.name = name
             self.status = status
             self.detail = detail
             self.subIndication = subIndication
+        }
+
+        public static func passed(_ name: CheckName, _ detail: String) -> Check { Check(name, .passed, detail, nil) }
+        public static func info(_ name: CheckName, _ detail: String) -> Check { Check(name, .info, detail, nil) }
+        public static func warning(_ name: CheckName, _ detail: String) -> Check { Check(name, .warning, detail, nil) }
+
+        /// A check that did not pass: TOTAL_FAILED or INDETERMINATE as the standard pairs the sub-indication.
+        public static func problem(_ name: CheckName, _ detail: String, _ subIndication: SubIndication) -> Check {
+            Check(name, subIndication.indication == .totalFailed ? .failed : .indeterminate, detail, subIndication)
         }
     }
 
@@ -33,7 +45,8 @@ public struct ValidationReport: Sendable, Hashable {
     public let sealName: String?
     public let sealID: String?
     public let signingTime: Date?
-    /// `timestamp` when an RFC 3161 token proves the time, `claimed` when only the signer's own time is known.
+    /// `timestamp` when an RFC 3161 token proves the time, `claimed` when only the signer's own time is known,
+    /// `validation` when there is neither.
     public let timeSource: String?
 
     public init(format: String, checks: [Check], signer: String? = nil, sealName: String? = nil, sealID: String? = nil,
@@ -54,9 +67,65 @@ public struct ValidationReport: Sendable, Hashable {
     }
 
     /// The sub-indication of the first failed (else indeterminate) check.
-    public var subIndication: String? {
+    public var subIndication: SubIndication? {
         (checks.first { $0.status == .failed } ?? checks.first { $0.status == .indeterminate })?.subIndication
     }
 
     public var isValid: Bool { indication == .totalPassed }
+
+    public func check(_ name: CheckName) -> Check? { checks.first { $0.name == name } }
+}
+
+/// The checks a report can hold, in the order they are run.
+public enum CheckName: String, Sendable, Hashable, CaseIterable {
+    case format
+    /// The signer's signature value (over TBS_Sign, or over the CMS signed attributes).
+    case signature
+    /// The document (or the given digest) against the signed hash.
+    case document
+    case timestamp
+    /// No signer certificate could be found (CMS without the signer's certificate).
+    case certificate
+    case chain
+    case validity
+    case revocation
+    case keyUsage = "key-usage"
+    case sealCertList = "seal-cert-list"
+    case sealMaker = "seal-maker"
+    case sealValidity = "seal-validity"
+    case sealStatus = "seal-status"
+}
+
+/// ETSI EN 319 102-1 sub-indications (Table 6): six belong to TOTAL-FAILED, the rest to INDETERMINATE.
+public enum SubIndication: String, Sendable, Hashable, CaseIterable {
+    // TOTAL-FAILED
+    case formatFailure = "FORMAT_FAILURE"
+    case hashFailure = "HASH_FAILURE"
+    case sigCryptoFailure = "SIG_CRYPTO_FAILURE"
+    case revoked = "REVOKED"
+    /// The signing time, proven by a proof of existence, is after the certificate's (or seal's) end.
+    case expired = "EXPIRED"
+    /// The signing time, proven, is before the certificate's (or seal's) start.
+    case notYetValid = "NOT_YET_VALID"
+    // INDETERMINATE
+    case sigConstraintsFailure = "SIG_CONSTRAINTS_FAILURE"
+    case chainConstraintsFailure = "CHAIN_CONSTRAINTS_FAILURE"
+    case certificateChainGeneralFailure = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    case cryptoConstraintsFailure = "CRYPTO_CONSTRAINTS_FAILURE"
+    case timestampOrderFailure = "TIMESTAMP_ORDER_FAILURE"
+    case noSigningCertificateFound = "NO_SIGNING_CERTIFICATE_FOUND"
+    case noCertificateChainFound = "NO_CERTIFICATE_CHAIN_FOUND"
+    case revokedNoPOE = "REVOKED_NO_POE"
+    case outOfBoundsNoPOE = "OUT_OF_BOUNDS_NO_POE"
+    case outOfBoundsNotRevoked = "OUT_OF_BOUNDS_NOT_REVOKED"
+    case noPOE = "NO_POE"
+    case tryLater = "TRY_LATER"
+    case signedDataNotFound = "SIGNED_DATA_NOT_FOUND"
+
+    public var indication: ValidationReport.Indication {
+        switch self {
+        case .formatFailure, .hashFailure, .sigCryptoFailure, .revoked, .expired, .notYetValid: .totalFailed
+        default: .indeterminate
+        }
+    }
 }

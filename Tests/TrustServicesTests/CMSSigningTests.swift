@@ -25,7 +25,7 @@ extension SigningFixture {
     func rootPEM(of caName: String) throws -> String { try #require(try seals.identityFixture.ca.ca.chain(of: caName).last).pem }
 }
 
-func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Status? { report.checks.first { $0.name == name }?.status }
+func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Status? { report.checks.first { $0.name.rawValue == name }?.status }
 
 @Suite struct CMSSigningTests {
     let document = Array("合同 2026-7".utf8)
@@ -53,15 +53,15 @@ func check(_ report: ValidationReport, _ name: String) -> ValidationReport.Statu
         // trustd's own verifier: passes with the time-stamped time; tampered document and signature fail.
         let verified = fixture.verifier.verify(signed.signature, data: document, digest: nil)
         #expect(verified.indication == .totalPassed && verified.format == format.rawValue && verified.timeSource == "timestamp", "\(verified.checks)")
-        #expect(verified.checks.map(\.name) == ["format", "signature", "document", "timestamp", "chain", "validity", "revocation", "key-usage"])
-        #expect(fixture.verifier.verify(signed.signature, data: Array("改过的合同".utf8), digest: nil).subIndication == "HASH_FAILURE")
+        #expect(verified.checks.map(\.name.rawValue) == ["format", "signature", "document", "timestamp", "chain", "validity", "revocation", "key-usage"])
+        #expect(fixture.verifier.verify(signed.signature, data: Array("改过的合同".utf8), digest: nil).subIndication == .hashFailure)
         #expect(fixture.verifier.verify(signed.signature, data: nil, digest: Digest.hash(.sm3, document)).indication == .totalPassed)
         var broken = signed.signature
         let parsed = try ParsedSignedData(der: signed.signature)
         let range = try #require(firstRange(of: parsed.signature, in: broken))
         broken[range.lowerBound + 10] ^= 0x01
         let tampered = fixture.verifier.verify(broken, data: document, digest: nil)
-        #expect(tampered.indication == .totalFailed && tampered.subIndication == "SIG_CRYPTO_FAILURE", "\(tampered.checks)")
+        #expect(tampered.indication == .totalFailed && tampered.subIndication == .sigCryptoFailure, "\(tampered.checks)")
     }
 
     /// RSA and P-256 signing keys: `openssl cms -verify` accepts the detached signatures against trustd's RSA root.
@@ -206,13 +206,13 @@ func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
 
         // Not trusted: the chain is unknown, so the answer is INDETERMINATE, not FAILED.
         let unknown = try verify()
-        #expect(unknown.indication == .indeterminate && unknown.subIndication == "NO_CERTIFICATE_CHAIN_FOUND", "\(unknown.checks)")
+        #expect(unknown.indication == .indeterminate && unknown.subIndication == .noCertificateChainFound, "\(unknown.checks)")
         #expect(check(unknown, "signature") == .passed && check(unknown, "document") == .passed)
 
         // Trusted root, no CRL yet: the revocation status is unknown.
         try trusted.write("province-b.pem", province.root.pem)
         let noCRL = try verify()
-        #expect(check(noCRL, "chain") == .passed && noCRL.subIndication == "TRY_LATER", "\(noCRL.checks)")
+        #expect(check(noCRL, "chain") == .passed && noCRL.subIndication == .tryLater, "\(noCRL.checks)")
 
         // The issuing CA's CRL without the leaf → passed; with the leaf revoked before signing → REVOKED.
         let signer = try PrivateKeySigner(province.issuingKey)
@@ -227,14 +227,14 @@ func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
                                                                   reason: .keyCompromise)])
         try crls.write("province-b.crl", revoked.pem)
         let refused = try verify()
-        #expect(refused.indication == .totalFailed && refused.subIndication == "REVOKED", "\(refused.checks)")
+        #expect(refused.indication == .totalFailed && refused.subIndication == .revoked, "\(refused.checks)")
 
         // A CRL with the right issuer name but signed by another key is not used; junk in certs/crls/ is named.
         let stranger = try TestPKI(.rsa2048, name: "Province B")
         let forged = try CRLBuilder.build(issuer: province.issuing, signer: try PrivateKeySigner(stranger.issuingKey), number: 3,
                                           thisUpdate: Date(), nextUpdate: Date(timeIntervalSinceNow: 60), entries: [])
         try crls.write("province-b.crl", forged.der)
-        #expect(try verify().subIndication == "TRY_LATER")
+        #expect(try verify().subIndication == .tryLater)
         try crls.write("junk.crl", "not a CRL")
         #expect { _ = try verify() } throws: { "\($0)".contains("junk.crl") && "\($0)".contains("not a DER or PEM CRL") }
     }

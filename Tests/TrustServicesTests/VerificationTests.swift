@@ -27,7 +27,7 @@ extension SigningFixture {
 }
 
 @Suite struct SealVerificationTests {
-    func status(_ report: ValidationReport, _ name: String) -> ValidationReport.Status? { report.checks.first { $0.name == name }?.status }
+    func status(_ report: ValidationReport, _ name: String) -> ValidationReport.Status? { report.checks.first { $0.name.rawValue == name }?.status }
 
     @Test func reportsExplainValidTamperedAndWrongSealSignatures() async throws {
         let fixture = try await SigningFixture()
@@ -36,26 +36,26 @@ extension SigningFixture {
         let stamped = try await fixture.sign(.ses, person: person, data: document, timestamp: true).signature
         let report = fixture.verifier.verify(stamped, data: document, digest: nil)
         #expect(report.indication == .totalPassed && report.timeSource == "timestamp", "\(report.checks)")
-        #expect(report.checks.map(\.name) == ["format", "signature", "document", "timestamp", "chain", "validity", "revocation", "key-usage",
+        #expect(report.checks.map(\.name.rawValue) == ["format", "signature", "document", "timestamp", "chain", "validity", "revocation", "key-usage",
                                               "seal-cert-list", "seal-maker", "seal-validity", "seal-status"])
         // Tampered document, tampered signature, no document.
-        #expect(fixture.verifier.verify(stamped, data: Array("другой".utf8), digest: nil).subIndication == "HASH_FAILURE")
+        #expect(fixture.verifier.verify(stamped, data: Array("другой".utf8), digest: nil).subIndication == .hashFailure)
         let plain = try await fixture.sign(.ses, person: person, data: document).signature
         var broken = plain
         broken[broken.count - 1] ^= 0x01
         let tampered = fixture.verifier.verify(broken, data: document, digest: nil)
-        #expect(tampered.indication == .totalFailed && tampered.subIndication == "SIG_CRYPTO_FAILURE", "\(tampered.checks)")
+        #expect(tampered.indication == .totalFailed && tampered.subIndication == .sigCryptoFailure, "\(tampered.checks)")
         #expect(fixture.verifier.verify(plain, data: nil, digest: nil).indication == .indeterminate)
         #expect(fixture.verifier.verify(plain, data: nil, digest: Digest.hash(.sm3, document)).indication == .totalPassed)
         // A signature by this seal's key over another seal whose certList does not name it.
         let other = try await SigningFixture()
         let foreignSeal = try await ElectronicSeal(der: Array(try #require(try other.seals.seals.details(id: other.sealID, by: .system("test")).record.eseal)))
         let wrongSeal = try await fixture.handMade(signingTime: Date(), document: document, seal: foreignSeal)
-        #expect(fixture.verifier.verify(wrongSeal.der, data: document, digest: nil).subIndication == "NOT_IN_SEAL")
+        #expect(fixture.verifier.verify(wrongSeal.der, data: document, digest: nil).subIndication == .sigConstraintsFailure)
         // Formats: a bare seal, and garbage.
         let bare = await fixture.verifier.verify(Array(try #require(try fixture.seals.seals.details(id: fixture.sealID, by: .system("test")).record.eseal)), data: nil, digest: nil)
         #expect(bare.format == "eseal" && bare.indication == .totalPassed, "\(bare.checks)")
-        #expect(fixture.verifier.verify([0x30, 0x00], data: nil, digest: nil).subIndication == "FORMAT_FAILURE")
+        #expect(fixture.verifier.verify([0x30, 0x00], data: nil, digest: nil).subIndication == .formatFailure)
     }
 
     @Test func revocationIsJudgedAgainstTheProvenSigningTime() async throws {
@@ -78,10 +78,30 @@ extension SigningFixture {
         #expect(afterClaim.indication != .totalPassed && status(afterClaim, "revocation") == .indeterminate, "\(afterClaim.checks)")
         // A signature claiming a time after the revocation: revoked.
         let late = try await fixture.handMade(signingTime: clock.now.addingTimeInterval(3600), document: document)
-        #expect(fixture.verifier.verify(late.der, data: document, digest: nil).subIndication == "REVOKED")
-        // A signature claiming a time after the seal's validity: expired.
+        #expect(fixture.verifier.verify(late.der, data: document, digest: nil).subIndication == .revoked)
+        // A signature claiming a time after the seal's validity: without a proof of existence that is
+        // INDETERMINATE/OUT_OF_BOUNDS_NO_POE for the seal (EN 319 102-1); the revoked seal still fails it.
         let expired = try await fixture.handMade(signingTime: clock.now.addingTimeInterval(5 * 365 * 86400), document: document)
         let report = fixture.verifier.verify(expired.der, data: document, digest: nil)
-        #expect(status(report, "seal-validity") == .failed && report.indication == .totalFailed)
+        #expect(report.check(.sealValidity)?.subIndication == .outOfBoundsNoPOE && report.indication == .totalFailed, "\(report.checks)")
+    }
+}
+
+@Suite struct RegistryOutageTests {
+    /// When trustd's registry cannot be read, the verdict is INDETERMINATE with the reason — never "not made by
+    /// trustd" or "not revoked". The outage is real: the seals and certificates tables are renamed under the store.
+    @Test func aRegistryThatCannotBeReadGivesIndeterminateWithTheReason() async throws {
+        let fixture = try await SigningFixture()
+        let document = Array("公文 2026-009".utf8)
+        let signed = try await fixture.sign(.ses, person: fixture.seals.applicantPerson, data: document).signature
+        #expect(fixture.verifier.verify(signed, data: document, digest: nil).indication == .totalPassed)
+        try fixture.seals.identityFixture.ca.tamper("ALTER TABLE seal RENAME TO seal_elsewhere; ALTER TABLE certificate RENAME TO certificate_elsewhere")
+        let report = fixture.verifier.verify(signed, data: document, digest: nil)
+        #expect(report.indication == .indeterminate && report.subIndication == .tryLater, "\(report.checks)")
+        let status = try #require(report.check(.sealStatus))
+        #expect(status.status == .indeterminate && status.detail.contains("seal registry could not be read"), "\(status)")
+        let revocation = try #require(report.check(.revocation))
+        #expect(revocation.status == .indeterminate && revocation.detail.contains("certificate registry could not be read"), "\(revocation)")
+        #expect(report.check(.signature)?.status == .passed && report.check(.document)?.status == .passed, "what could be checked still is")
     }
 }

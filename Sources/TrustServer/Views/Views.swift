@@ -119,9 +119,11 @@ extension SigningKeyView {
 
 extension ValidationReportView {
     init(_ report: ValidationReport) {
-        self.init(valid: report.isValid, indication: report.indication.rawValue, subIndication: report.subIndication, format: report.format,
+        self.init(valid: report.isValid, indication: report.indication.rawValue, subIndication: report.subIndication?.rawValue, format: report.format,
                   signer: report.signer, seal: report.sealName.map { SealSummary(name: $0, esId: report.sealID) },
                   signingTime: report.signingTime.map { UTCTime.iso8601($0) }, timeSource: report.timeSource,
-                  checks: report.checks.map { ValidationCheckView(name: $0.name, status: $0.status.rawValue, detail: $0.detail, subIndication: $0.subIndication) })
+                  checks: report.checks.map {
+                      ValidationCheckView(name: $0.name.rawValue, status: $0.status.rawValue, detail: $0.detail, subIndication: $0.subIndication?.rawValue)
+                  })
     }
 }

@@ -1,0 +1,63 @@
+import CMSFormat
+import Foundation
+import SealFormat
+import TrustCrypto
+import TrustModel
+
+/// Verifies CMS signatures (RFC 5652 and GM/T 0010 OIDs), GB/T 38540 seal signatures (v4, and GM/T 0031 v1) and bare
+/// seals, and explains the verdict as a ``ValidationReport``: a format adapter gathers the facts
+/// (``SignatureFacts``, with the registry and trust anchors through ``VerificationSources``), then each check
+/// (``SignatureChecks``) judges one aspect. Order as gm-standards.md §4.6: signer signature → document hash →
+/// timestamp → signer certificate (chain, validity at the signing time, revocation, key usage) → signer in the seal's
+/// certList → seal maker → seal validity → seal status.
+public struct SignatureVerifier: Sendable {
+    public let store: any TransactionalStore
+    public let ca: CertificateAuthority
+    let sources: VerificationSources
+    let useCases: UseCases
+    let clock: @Sendable () -> Date
+
+    public init(store: any TransactionalStore, ca: CertificateAuthority, anchors: @escaping @Sendable () throws -> TrustAnchors,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
+        self.store = store
+        self.ca = ca
+        self.clock = clock
+        sources = VerificationSources(store: store, anchors: anchors, makerResults: MakerSignatureMemo())
+    }
+
+    public static let maxSize = SealSignature.maxSize
+
+    /// `POST /v1/verify`: the report for a signature or seal. `data` or `digest` (SM3 of the document) checks the
+    /// document hash; with neither that check is indeterminate. Verification writes nothing (only a refusal is audited).
+    public func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?, by caller: Caller) async throws -> ValidationReport {
+        try await useCases.check(caller, .verify, action: "verify", object: "signature")
+        return try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
+    }
+
+    func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> ValidationReport {
+        SignatureChecks.report(facts(bytes, data: data, digest: digest))
+    }
+
+    /// The format adapter for the bytes, and its facts.
+    func facts(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> SignatureFacts {
+        let now = clock()
+        if bytes.count <= ParsedSignedData.maxSize, let signed = try? ParsedSignedData(der: bytes),
+           signed.contentType == CMSObjectID.data || signed.contentType == CMSObjectID.gmData {
+            return CMSFormatAdapter.facts(signed, data: data, digest: digest, sources: sources, now: now)
+        }
+        if let signature = try? SealSignature(der: bytes) {
+            return SealFormatAdapter.facts(signature, data: data, digest: digest, sources: sources, now: now)
+        }
+        if let legacy = try? LegacySealSignature(der: bytes) {
+            return SealFormatAdapter.facts(legacy, data: data, digest: digest, sources: sources, now: now)
+        }
+        if let seal = try? AnySeal(der: bytes) {
+            return SealFormatAdapter.facts(seal, sources: sources, now: now)
+        }
+        // None of the formats: the v4 parser's complaint is the most useful one to show.
+        let reason: String
+        do { _ = try SealSignature(der: bytes); reason = "unrecognised" } catch { reason = "\(error)" }
+        return .unsupported(reason, at: now)
+    }
+}
