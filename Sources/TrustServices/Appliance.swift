@@ -10,11 +10,17 @@ public struct ApplianceEngines: Sendable {
     public var store: @Sendable (DataDirectory) throws -> any TransactionalStore
     /// Opens the key store; `creating` is true while the installation is being made (the software store then makes its KEK).
     public var keys: @Sendable (DataDirectory, _ creating: Bool) throws -> any KeyStore
+    /// Where the keys live, as recorded in the installation (`DIR/keystore`): `software`, or `pkcs11 token=LABEL`
+    /// (with `, sm2 in software` when SM2 keys are kept in the software store). An installation is only opened with
+    /// the key store it was made with.
+    public var keyStoreName: String
 
     public init(store: @escaping @Sendable (DataDirectory) throws -> any TransactionalStore,
-                keys: @escaping @Sendable (DataDirectory, Bool) throws -> any KeyStore = ApplianceEngines.softwareKeys) {
+                keys: @escaping @Sendable (DataDirectory, Bool) throws -> any KeyStore = ApplianceEngines.softwareKeys,
+                keyStoreName: String = "software") {
         self.store = store
         self.keys = keys
+        self.keyStoreName = keyStoreName
     }
 
     /// The software key store in `DIR/keys` under the KEK in `DIR/kek`.
@@ -35,6 +41,7 @@ extension DataDirectory {
     /// defaults in `configuration`.
     public func open(configuration: CAConfiguration = .init(), engines: ApplianceEngines) throws -> Appliance {
         guard FileManager.default.fileExists(atPath: path) else { throw TrustError.notFound("no trustd data directory at \(path)") }
+        try checkKeyStore(engines.keyStoreName)
         let keys = try engines.keys(self, false)
         let store = try engines.store(self)
         var configuration = configuration
@@ -79,6 +86,31 @@ extension DataDirectory {
                          }),
                          readiness: ReadinessProbe(store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
                          statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ocsp: ca.ocsp))
+    }
+}
+
+extension DataDirectory {
+    public var keyStoreRecordPath: String { "\(path)/keystore" }
+
+    /// The key store this installation was made with (installations older than the record used the software store).
+    public var recordedKeyStore: String? {
+        guard FileManager.default.fileExists(atPath: path), hasInstallation || FileManager.default.fileExists(atPath: keyStoreRecordPath) else { return nil }
+        guard let bytes = FileManager.default.contents(atPath: keyStoreRecordPath) else { return "software" }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Records the key store before the first key is made; refuses one that differs from the record.
+    func recordKeyStore(_ name: String) throws {
+        if FileManager.default.fileExists(atPath: keyStoreRecordPath) || hasInstallation { return try checkKeyStore(name) }
+        do { try SecureFile.write(Array("\(name)\n".utf8), to: keyStoreRecordPath) } catch {
+            throw TrustError(.unavailable, "cannot write \(keyStoreRecordPath): \(error)")
+        }
+    }
+
+    func checkKeyStore(_ name: String) throws {
+        guard let recorded = recordedKeyStore, recorded != name else { return }
+        throw TrustError(.conflict, "the installation in \(path) keeps its keys in \(recorded), but trustd is configured for \(name): "
+            + "start it with the key store it was made with (keyStore: in --config)")
     }
 }
 

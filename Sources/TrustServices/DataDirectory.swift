@@ -64,6 +64,7 @@ public struct DataDirectory: Sendable {
             throw TrustError(.unavailable, "cannot create \(path): \(error)")
         }
         try installPolicies(from: source)
+        try recordKeyStore(engines.keyStoreName)
         _ = try engines.keys(self, true)
         let appliance = try open(configuration: configuration, engines: engines)
         try appliance.ca.journal.recover()

@@ -17,6 +17,10 @@ import Yams
 ///   names: [trustd.example.gov.cn, 10.0.0.5]
 ///   clientCertificates: optional  # none | optional | required (mutual TLS for platforms)
 /// metrics: token                  # who reads /metrics: public | token (default: public on loopback, else token)
+/// keyStore:
+///   type: pkcs11                  # software (default: DIR/keys under DIR/kek) | pkcs11 (an HSM)
+///   pkcs11: /etc/trustd/pkcs11.yaml   # the token: module, tokenLabel, pin (0600 file or env), sm2 mechanisms (hsm/pkcs11.example.yaml)
+///   sm2Keys: token                # token (default; the HSM must offer the vendor's SM2 mechanisms) | software
 /// connections:
 ///   maxOpen: 4096                 # default: 3/4 of the descriptor limit left after a reserve, at most 16384
 ///   headerTimeoutSeconds: 10      # a request head must arrive within this
@@ -32,6 +36,13 @@ struct DaemonConfiguration: Decodable {
     var tls: TLS?
     var connections: Connections?
     var metrics: String?
+    var keyStore: KeyStore?
+
+    struct KeyStore: Decodable {
+        var type: String?
+        var pkcs11: String?
+        var sm2Keys: String?
+    }
 
     struct TLS: Decodable {
         var enabled: Bool?
@@ -48,7 +59,8 @@ struct DaemonConfiguration: Decodable {
 
     /// The keys each mapping may hold, by path ("" is the top level).
     static let knownKeys: [String: Set<String>] = [
-        "": ["data", "listen", "policies", "logLevel", "tls", "connections", "metrics"],
+        "": ["data", "listen", "policies", "logLevel", "tls", "connections", "metrics", "keyStore"],
+        "keyStore": ["type", "pkcs11", "sm2Keys"],
         "tls": ["enabled", "ca", "names", "clientCertificates"],
         "connections": ["maxOpen", "headerTimeoutSeconds", "idleTimeoutSeconds"],
     ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import KeyCustody
 import Logging
 import Metrics
 import NIOCore
@@ -56,85 +57,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Who may read /metrics: public, or token (auditor or admin). (default: public on loopback, token otherwise)")
     var metrics: String?
 
-    struct Settings {
-        var data = "trustd-data", listen = "127.0.0.1:8443", policies = "policies", logLevel = Logger.Level.info
-        var tls = false, tlsCA = "rsa-issuing", tlsNames: [String] = [], clientCertificates = ClientCertificatePolicy.none
-        var maxConnections: Int? = nil, headerTimeout = 10.0, idleTimeout = 60.0
-        var metrics: MetricsAccess? = nil
-    }
+    @Option(name: .long, help: "Where keys live: software (DIR/keys under DIR/kek) or pkcs11 (an HSM). (default: software)")
+    var keyStore: String?
 
-    /// The file's values, then the command line's, then checks that need them all.
-    func settings() throws -> Settings {
-        var settings = Settings()
-        if let config {
-            let file = try DaemonConfiguration.load(config)
-            if let value = file.data { settings.data = value }
-            if let value = file.listen { settings.listen = value }
-            if let value = file.policies { settings.policies = value }
-            if let value = file.logLevel {
-                guard let level = Logger.Level(rawValue: value) else { throw ValidationError("\(config): logLevel must be trace, debug, info, notice, warning, error or critical") }
-                settings.logLevel = level
-            }
-            if let tls = file.tls {
-                settings.tls = tls.enabled ?? true
-                if let value = tls.ca { settings.tlsCA = value }
-                if let value = tls.names { settings.tlsNames = value }
-                if let value = tls.clientCertificates {
-                    guard let policy = ClientCertificatePolicy(rawValue: value) else {
-                        throw ValidationError("\(config): tls.clientCertificates must be none, optional or required")
-                    }
-                    settings.clientCertificates = policy
-                }
-            }
-            if let value = file.metrics {
-                guard let access = MetricsAccess(rawValue: value) else { throw ValidationError("\(config): metrics must be public or token") }
-                settings.metrics = access
-            }
-            if let connections = file.connections {
-                if let value = connections.maxOpen { settings.maxConnections = value }
-                if let value = connections.headerTimeoutSeconds { settings.headerTimeout = value }
-                if let value = connections.idleTimeoutSeconds { settings.idleTimeout = value }
-            }
-        }
-        if let metrics {
-            guard let access = MetricsAccess(rawValue: metrics) else { throw ValidationError("--metrics must be public or token") }
-            settings.metrics = access
-        }
-        if let maxConnections { settings.maxConnections = maxConnections }
-        if let headerTimeout { settings.headerTimeout = headerTimeout }
-        if let idleTimeout { settings.idleTimeout = idleTimeout }
-        if let value = settings.maxConnections, value < 1 { throw ValidationError("the connection cap must be at least 1") }
-        guard (0.1...3600).contains(settings.headerTimeout), (0.1...86400).contains(settings.idleTimeout) else {
-            throw ValidationError("the header timeout must be 0.1–3600 s and the idle timeout 0.1–86400 s")
-        }
-        if let data { settings.data = data }
-        if let listen { settings.listen = listen }
-        if let policies { settings.policies = policies }
-        if tls { settings.tls = true }
-        if let tlsCA { settings.tlsCA = tlsCA }
-        if !tlsName.isEmpty { settings.tlsNames = tlsName }
-        if let clientCertificates {
-            guard let policy = ClientCertificatePolicy(rawValue: clientCertificates) else {
-                throw ValidationError("--client-certificates must be none, optional or required")
-            }
-            settings.clientCertificates = policy
-        }
-        if let value = ProcessInfo.processInfo.environment["TRUSTD_LOG_LEVEL"], let level = Logger.Level(rawValue: value) {
-            settings.logLevel = level
-        }
-        let address = try ListenAddress(settings.listen)
-        guard settings.tls || address.isLoopback else {
-            // Tokens and CSRs must not cross a network in clear.
-            throw ValidationError("refusing to listen on \(address.host) without TLS; add --tls (or tls: in --config) or use a loopback address")
-        }
-        guard settings.clientCertificates == .none || settings.tls else {
-            throw ValidationError("client certificates need TLS (--tls)")
-        }
-        if settings.tlsNames.isEmpty {
-            settings.tlsNames = address.isLoopback ? ["127.0.0.1", "::1"] : [address.host]
-        }
-        return settings
-    }
+    @Option(name: .long, help: "The HSM's configuration file (module, tokenLabel, pin, sm2 mechanisms) for --key-store pkcs11.")
+    var hsmConfig: String?
+
+    @Option(name: .long, help: "With --key-store pkcs11: token (SM2 keys in the HSM, which must offer SM2) or software. (default: token)")
+    var sm2Keys: String?
 
     func validate() throws { _ = try settings() }
 
@@ -155,16 +85,17 @@ struct ServeCommand: AsyncParsableCommand {
             // Before anything is written: a port in use or a bad address must not leave a half-made installation
             // with a base URL nobody serves.
             try ListenProbe.check(address)
+            let engines = try settings.keyStore.engines()
             if !directory.isInitialized {
                 let policies = try PolicyLocation.find(settings.policies)
                 say(directory.hasInstallation
                     ? "trustd: completing the interrupted initialisation of \(directory.path)"
-                    : "trustd: initialising \(directory.path) (SM2 and RSA hierarchies, keys in the software key store, policies from \(policies))")
+                    : "trustd: initialising \(directory.path) (SM2 and RSA hierarchies, keys in \(engines.keyStoreName), policies from \(policies))")
                 try directory.initialize(policiesFrom: policies,
                                          configuration: CAConfiguration(baseURL: "\(scheme)://\(address.urlAuthority)"), actor: "system:init",
-                                         engines: .embedded)
+                                         engines: engines)
             }
-            let appliance = try directory.open(engines: .embedded)
+            let appliance = try directory.open(engines: engines)
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let level = settings.logLevel
@@ -217,6 +148,9 @@ struct ServeCommand: AsyncParsableCommand {
             LogWriter.standardError.flush()
         } catch let error as TrustError {
             FileHandle.standardError.write(Data("trustd: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as KeyCustodyError {
+            FileHandle.standardError.write(Data("trustd: key store: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TrustServer
+
+/// The daemon's settings: the `--config` file's values, then the command line's, then the checks that need them all.
+extension ServeCommand {
+    struct Settings {
+        var data = "trustd-data", listen = "127.0.0.1:8443", policies = "policies", logLevel = Logger.Level.info
+        var tls = false, tlsCA = "rsa-issuing", tlsNames: [String] = [], clientCertificates = ClientCertificatePolicy.none
+        var maxConnections: Int? = nil, headerTimeout = 10.0, idleTimeout = 60.0
+        var metrics: MetricsAccess? = nil
+        var keyStore = KeyStoreChoice.software
+    }
+
+    /// The file's values, then the command line's, then checks that need them all.
+    func settings() throws -> Settings {
+        var settings = Settings()
+        if let config {
+            let file = try DaemonConfiguration.load(config)
+            if let value = file.data { settings.data = value }
+            if let value = file.listen { settings.listen = value }
+            if let value = file.policies { settings.policies = value }
+            if let value = file.logLevel {
+                guard let level = Logger.Level(rawValue: value) else { throw ValidationError("\(config): logLevel must be trace, debug, info, notice, warning, error or critical") }
+                settings.logLevel = level
+            }
+            if let tls = file.tls {
+                settings.tls = tls.enabled ?? true
+                if let value = tls.ca { settings.tlsCA = value }
+                if let value = tls.names { settings.tlsNames = value }
+                if let value = tls.clientCertificates {
+                    guard let policy = ClientCertificatePolicy(rawValue: value) else {
+                        throw ValidationError("\(config): tls.clientCertificates must be none, optional or required")
+                    }
+                    settings.clientCertificates = policy
+                }
+            }
+            if let value = file.metrics {
+                guard let access = MetricsAccess(rawValue: value) else { throw ValidationError("\(config): metrics must be public or token") }
+                settings.metrics = access
+            }
+            if let keyStore = file.keyStore { settings.keyStore = try KeyStoreChoice(keyStore, file: config) }
+            if let connections = file.connections {
+                if let value = connections.maxOpen { settings.maxConnections = value }
+                if let value = connections.headerTimeoutSeconds { settings.headerTimeout = value }
+                if let value = connections.idleTimeoutSeconds { settings.idleTimeout = value }
+            }
+        }
+        if let metrics {
+            guard let access = MetricsAccess(rawValue: metrics) else { throw ValidationError("--metrics must be public or token") }
+            settings.metrics = access
+        }
+        if let keyStore {
+            settings.keyStore = try KeyStoreChoice(DaemonConfiguration.KeyStore(type: keyStore, pkcs11: hsmConfig, sm2Keys: sm2Keys), file: nil)
+        } else if hsmConfig != nil || sm2Keys != nil {
+            throw ValidationError("--hsm-config and --sm2-keys go with --key-store pkcs11")
+        }
+        if let maxConnections { settings.maxConnections = maxConnections }
+        if let headerTimeout { settings.headerTimeout = headerTimeout }
+        if let idleTimeout { settings.idleTimeout = idleTimeout }
+        if let value = settings.maxConnections, value < 1 { throw ValidationError("the connection cap must be at least 1") }
+        guard (0.1...3600).contains(settings.headerTimeout), (0.1...86400).contains(settings.idleTimeout) else {
+            throw ValidationError("the header timeout must be 0.1–3600 s and the idle timeout 0.1–86400 s")
+        }
+        if let data { settings.data = data }
+        if let listen { settings.listen = listen }
+        if let policies { settings.policies = policies }
+        if tls { settings.tls = true }
+        if let tlsCA { settings.tlsCA = tlsCA }
+        if !tlsName.isEmpty { settings.tlsNames = tlsName }
+        if let clientCertificates {
+            guard let policy = ClientCertificatePolicy(rawValue: clientCertificates) else {
+                throw ValidationError("--client-certificates must be none, optional or required")
+            }
+            settings.clientCertificates = policy
+        }
+        if let value = ProcessInfo.processInfo.environment["TRUSTD_LOG_LEVEL"], let level = Logger.Level(rawValue: value) {
+            settings.logLevel = level
+        }
+        let address = try ListenAddress(settings.listen)
+        guard settings.tls || address.isLoopback else {
+            // Tokens and CSRs must not cross a network in clear.
+            throw ValidationError("refusing to listen on \(address.host) without TLS; add --tls (or tls: in --config) or use a loopback address")
+        }
+        guard settings.clientCertificates == .none || settings.tls else {
+            throw ValidationError("client certificates need TLS (--tls)")
+        }
+        if settings.tlsNames.isEmpty {
+            settings.tlsNames = address.isLoopback ? ["127.0.0.1", "::1"] : [address.host]
+        }
+        return settings
+    }
+
+}
