@@ -125,7 +125,7 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["TrustCrypto"], path: "Tests/Support", exclude: ["python"]),
+        .target(name: "TestSupport", dependencies: ["TrustCrypto", "KeyCustody"], path: "Tests/Support", exclude: ["python"]),
         .testTarget(name: "BoundedCacheTests", dependencies: ["BoundedCache"]),
         .testTarget(name: "TrustCryptoTests", dependencies: ["TrustCrypto", "TestSupport"]),
         .testTarget(name: "KeyCustodyTests", dependencies: ["KeyCustody", "TrustCrypto", "TestSupport"]),

@@ -14,6 +14,19 @@ import AsyncHTTPClient
 import HummingbirdTLS
 import NIOSSL
 
+extension CAConfiguration {
+    /// The second hierarchy on P-256 instead of RSA (named rsa-* all the same): RSA is covered by the daemon tests.
+    static let fastTests = CAConfiguration(rsaRootKey: "p256", rsaIssuingKey: "p256")
+}
+
+extension ApplianceEngines {
+    /// SQLite on disk, keys in memory (one store for every open of the directory).
+    static func inMemoryKeys() -> ApplianceEngines {
+        let keys = MemoryKeyStore()
+        return ApplianceEngines(store: ApplianceEngines.embedded.store, keys: { _, _ in keys }, keyStoreName: "memory")
+    }
+}
+
 /// A live server on an initialised data directory, with one principal (and token) per role.
 final class ServerFixture: @unchecked Sendable {
     let dir: TemporaryDirectory
@@ -21,10 +34,11 @@ final class ServerFixture: @unchecked Sendable {
     var tokens: [Role: String] = [:]
     var adminToken: String
 
-    init() async throws {
+    /// `engines`: keys in memory unless the test reopens the directory as a new process would (`.embedded`).
+    init(engines: ApplianceEngines = .inMemoryKeys()) async throws {
         dir = try TemporaryDirectory("trustd-server")
         let appliance = try DataDirectory(dir.file("data")).initialize(
-            policiesFrom: TestPaths.packageRoot.appendingPathComponent("policies").path, configuration: CAConfiguration(), actor: "test", engines: .embedded)
+            policiesFrom: TestPaths.packageRoot.appendingPathComponent("policies").path, configuration: .fastTests, actor: "test", engines: engines)
         api = TrustAPI(appliance: appliance)
         adminToken = String(decoding: try dir.read("data/admin.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         for role in Role.allCases {
@@ -334,7 +348,7 @@ extension RouteAccess {
 
 @Suite struct RestartTests {
     @Test func aRestartOnTheSameDirectoryKeepsEverythingAndTheAuditChainVerifies() async throws {
-        let fixture = try await ServerFixture()
+        let fixture = try await ServerFixture(engines: .embedded)
         let officer = fixture.tokens[.caOfficer]!
         let key = try PrivateKey.generate(.p256)
         let csr = try CertificateSigningRequest.make(subject: DistinguishedName(["C": "CN", "O": "Bureau", "CN": "bureau.example.gov.cn"]), key: key,

@@ -10,7 +10,7 @@ import TrustStore
 
 @Suite struct HierarchyTests {
     @Test func initialiseCreatesBothHierarchiesOnceWithKeysInCustody() throws {
-        let fixture = try CAFixture()
+        let fixture = try CAFixture.rsa()
         let cas = try fixture.ca.list()
         #expect(Set(cas.map(\.name)) == ["sm2-root", "sm2-issuing", "rsa-root", "rsa-issuing"])
         let sm2 = try #require(cas.first { $0.name == "sm2-issuing" })
@@ -28,7 +28,7 @@ import TrustStore
 
 @Suite struct RSAIssuanceTests {
     @Test func issuedChainsCRLsAndOCSPVerifyWithTheOpenSSLCommandLine() throws {
-        let fixture = try CAFixture()
+        let fixture = try CAFixture.rsa()
         let (issued, _) = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject,
                                             sans: [.dns("platform.example.gov.cn"), .ip("10.1.2.3")])
         let (other, _) = try fixture.issue(.rsa2048, profile: "tls-client", ca: "rsa-issuing",

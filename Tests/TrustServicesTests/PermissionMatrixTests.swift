@@ -60,7 +60,9 @@ import TrustStore
     @Test func everyUseCaseRefusesExactlyTheRolesWithoutItsPermission() async throws {
         let dir = try TemporaryDirectory("trustd-permissions")
         let app = try DataDirectory(dir.file("data")).initialize(policiesFrom: TestPaths.packageRoot.appendingPathComponent("policies").path,
-                                                                   configuration: CAConfiguration(), actor: "test", engines: .embedded)
+                                                                   configuration: .fastTests, actor: "test",
+                                                                   engines: ApplianceEngines(store: ApplianceEngines.embedded.store, keys: { [keys = MemoryKeyStore()] _, _ in keys },
+                                                                                             keyStoreName: "memory"))
         #expect(Set(Self.calls.map(\.0)) == Set(Permission.allCases).subtracting([.metricsRead]), "a use case for every permission")
         func denied() throws -> Int {
             let records = try app.store.read { reader in try reader.auditRecords(after: 0, limit: 100_000) }
