@@ -131,6 +131,9 @@ let package = Package(
         .testTarget(name: "KeyCustodyTests", dependencies: ["KeyCustody", "TrustCrypto", "TestSupport"]),
         .testTarget(name: "CardReaderTests", dependencies: ["CardReader", "TestSupport"]),
         .testTarget(name: "TrustModelTests", dependencies: ["TrustModel"]),
+        .testTarget(name: "CMSFormatTests", dependencies: ["CMSFormat", "TestSupport"]),
+        .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "TrustServices", "TrustModel", "TrustCrypto", "TestSupport",
+                                                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SealFormatTests", dependencies: ["SealFormat", "TrustCrypto", "TestSupport",
                                                             .product(name: "SwiftASN1", package: "swift-asn1")]),
         .testTarget(

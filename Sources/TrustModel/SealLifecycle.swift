@@ -10,19 +10,21 @@ public enum SealState: String, Sendable, Hashable, Codable, CaseIterable {
     public var canSign: Bool { self == .active }
 }
 
-/// The steps that move a seal, each done by one role.
+/// The steps that move a seal, each under one permission (which roles hold it is ``RolePermissions``' business).
 public enum SealStep: String, Sendable, Hashable, Codable, CaseIterable {
     case apply, approve, reject, make, file, grant, withdraw, reportLoss = "report-loss", recover, revoke, destroy
 
-    /// The role a principal needs for this step.
-    public var role: Role {
+    public var permission: Permission {
         switch self {
-        case .apply: .sealApplicant
-        case .approve, .reject, .recover: .sealReviewer
-        case .make: .sealMaker
-        case .file: .sealFiler
-        case .grant, .withdraw: .sealGranter
-        case .reportLoss, .revoke, .destroy: .sealRevoker
+        case .apply: .sealApply
+        case .approve, .reject: .sealReview
+        case .recover: .sealRecover
+        case .make: .sealMake
+        case .file: .sealFile
+        case .grant, .withdraw: .sealGrant
+        case .reportLoss: .sealReportLoss
+        case .revoke: .sealRevoke
+        case .destroy: .sealDestroy
         }
     }
 }

@@ -8,7 +8,7 @@ extension SealService {
 
     public func file(id: String, filingNumber: String, authority: String, by caller: Caller) async throws -> SealDetails {
         let number = try IdentityService.checkName(filingNumber), authority = try IdentityService.checkName(authority)
-        return try await step(id, .file, permission: .sealFile, comment: nil, by: caller) { record, _ in
+        return try await step(id, .file, comment: nil, by: caller) { record, _ in
             record.filingNumber = number
             record.filingAuthority = authority
             return ["filingNumber": number, "authority": authority]
@@ -54,7 +54,7 @@ extension SealService {
     }
 
     public func withdraw(id: String, grantID: String, by caller: Caller) async throws -> SealDetails {
-        try await step(id, .withdraw, permission: .sealGrant, comment: nil, by: caller) { [clock] _, tx in
+        try await step(id, .withdraw, comment: nil, by: caller) { [clock] _, tx in
             guard var grant = try tx.sealGrant(id: grantID), grant.sealID == id else { throw TrustError.notFound("no grant \(grantID) on seal \(id)") }
             guard grant.withdrawnAt == nil else { throw TrustError.conflict("grant \(grantID) is already withdrawn") }
             grant.withdrawnAt = clock()
@@ -67,26 +67,26 @@ extension SealService {
 
     /// Reports the seal lost: its certificate goes on hold in the same transaction.
     public func reportLoss(id: String, comment: String?, by caller: Caller) async throws -> SealDetails {
-        try await stepWithCertificate(id, .reportLoss, permission: .sealReportLoss, reason: .certificateHold, comment: comment, by: caller, details: [:])
+        try await stepWithCertificate(id, .reportLoss, reason: .certificateHold, comment: comment, by: caller, details: [:])
     }
 
     /// A lost seal found again: the hold is released.
     public func recover(id: String, comment: String?, by caller: Caller) async throws -> SealDetails {
-        try await stepWithCertificate(id, .recover, permission: .sealRecover, reason: .removeFromCRL, comment: comment, by: caller, details: [:])
+        try await stepWithCertificate(id, .recover, reason: .removeFromCRL, comment: comment, by: caller, details: [:])
     }
 
     public func revoke(id: String, reason: RevocationReason = .cessationOfOperation, comment: String?, by caller: Caller) async throws -> SealDetails {
         guard ![.certificateHold, .removeFromCRL].contains(reason) else { throw TrustError.invalid("use report-loss / recover for holds") }
-        return try await stepWithCertificate(id, .revoke, permission: .sealRevoke, reason: reason, comment: comment, by: caller,
+        return try await stepWithCertificate(id, .revoke, reason: reason, comment: comment, by: caller,
                                              details: ["reason": reason.name])
     }
 
     /// A step that changes the seal certificate's status in the same transaction (hold, release, revoke), then drops
     /// the certificate's cached OCSP answers.
-    private func stepWithCertificate(_ id: String, _ step: SealStep, permission: Permission, reason: RevocationReason, comment: String?,
+    private func stepWithCertificate(_ id: String, _ step: SealStep, reason: RevocationReason, comment: String?,
                                      by caller: Caller, details: [String: String]) async throws -> SealDetails {
         if let comment, comment.count > 1000 { throw TrustError.invalid("comment is longer than 1000 characters") }
-        try await useCases.check(caller, permission, action: "seal.\(step.rawValue)", object: "seal:\(id)")
+        try await useCases.check(caller, step.permission, action: "seal.\(step.rawValue)", object: "seal:\(id)")
         return try await useCases.executor.run { [self] in
             var serial: String? = nil
             let result = try move(id, step, by: caller, comment: comment) { record, tx in

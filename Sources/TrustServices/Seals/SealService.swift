@@ -130,7 +130,7 @@ public final class SealService: Sendable {
     /// Approve or reject an application; the reviewer must not be the applicant.
     public func review(id: String, approve: Bool, comment: String?, by caller: Caller) async throws -> SealDetails {
         let review: SealStep = approve ? .approve : .reject
-        return try await step(id, review, permission: .sealReview, comment: comment, by: caller) { record, _ in
+        return try await step(id, review, comment: comment, by: caller) { record, _ in
             guard record.applicant != caller.auditName else {
                 throw Denial("separation of duties: the applicant cannot review their own application")
             }
@@ -228,11 +228,11 @@ public final class SealService: Sendable {
 
     /// One lifecycle step as a use case: the permission, then in one transaction the state check, `body` (may change
     /// the record, write more, or refuse with a ``Denial``), the new state, history event and audit record.
-    func step(_ id: String, _ step: SealStep, permission: Permission, comment: String?, by caller: Caller,
+    func step(_ id: String, _ step: SealStep, comment: String?, by caller: Caller,
               _ body: @escaping @Sendable (inout SealRecord, any Repositories) throws -> [String: String]) async throws -> SealDetails {
         if let comment, comment.count > 1000 { throw TrustError.invalid("comment is longer than 1000 characters") }
         let action = "seal.\(step.rawValue)"
-        try await useCases.check(caller, permission, action: action, object: "seal:\(id)")
+        try await useCases.check(caller, step.permission, action: action, object: "seal:\(id)")
         return try await useCases.executor.run { [self] in try move(id, step, by: caller, comment: comment, body) }
     }
 
