@@ -66,7 +66,10 @@ let package = Package(
         // Store engines: the repositories TrustServices declares, implemented for SQLite (GRDB).
         .target(
             name: "TrustStore",
-            dependencies: ["TrustServices", "TrustModel", "TrustCrypto", "KeyCustody", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "TrustServices", "TrustModel", "TrustCrypto", "KeyCustody",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
 
         .target(
@@ -125,33 +128,49 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["TrustCrypto", "KeyCustody"], path: "Tests/Support", exclude: ["python"]),
+        .target(
+            name: "TestSupport", dependencies: ["TrustCrypto", "KeyCustody"], path: "Tests/Support", exclude: ["python"]
+        ),
         .testTarget(name: "BoundedCacheTests", dependencies: ["BoundedCache"]),
         .testTarget(name: "TrustCryptoTests", dependencies: ["TrustCrypto", "TestSupport"]),
         .testTarget(name: "KeyCustodyTests", dependencies: ["KeyCustody", "TrustCrypto", "TestSupport"]),
         .testTarget(name: "CardReaderTests", dependencies: ["CardReader", "TestSupport"]),
         .testTarget(name: "TrustModelTests", dependencies: ["TrustModel"]),
         .testTarget(name: "CMSFormatTests", dependencies: ["CMSFormat", "TestSupport"]),
-        .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "TrustServices", "TrustModel", "TrustCrypto", "TestSupport",
-                                                            .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SealFormatTests", dependencies: ["SealFormat", "TrustCrypto", "TestSupport",
-                                                            .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .testTarget(
+            name: "TrustStoreTests",
+            dependencies: [
+                "TrustStore", "TrustServices", "TrustModel", "TrustCrypto", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "SealFormatTests",
+            dependencies: [
+                "SealFormat", "TrustCrypto", "TestSupport",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         .testTarget(
             name: "TrustServerTests",
-            dependencies: ["APIContract", "TrustServer", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport",
-                           .product(name: "Yams", package: "Yams"),
-                           .product(name: "Logging", package: "swift-log"),
-                           .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HummingbirdTesting", package: "hummingbird"),
-                           .product(name: "HummingbirdTLS", package: "hummingbird"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                           .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "APIContract", "TrustServer", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody",
+                "TestSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "TrustServicesTests",
-            dependencies: ["TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport", "SealFormat", "CMSFormat",
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1")]
+            dependencies: [
+                "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport", "SealFormat",
+                "CMSFormat",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

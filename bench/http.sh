@@ -49,6 +49,22 @@ run "GET /healthz (HTTP ceiling)" "http://127.0.0.1:$port/healthz"
 run "POST /ocsp (pre-signed cache)" -s "$work/ocsp.lua" "http://127.0.0.1:$port/ocsp"
 run "GET /ocsp/{base64} (cache)" "http://127.0.0.1:$port/ocsp/$get_path"
 run "POST /v1/certificates (RSA CA)" -s "$work/issue.lua" "http://127.0.0.1:$port/v1/certificates"
+
+# /healthz while 16 connections issue certificates: a health check must not queue behind the signing work (the
+# readiness probe has its own thread; issuance runs on the services' executor). Reported as a ratio to /healthz alone.
+rate() { awk '/Requests\/sec/ {print $2}'; }
+p99() { awk '$1 == "99%" {print $2}'; }
+alone=$(wrk -t1 -c16 -d"${seconds}s" --latency "http://127.0.0.1:$port/healthz")
+wrk -t1 -c16 -d"$((seconds + 2))s" -s "$work/issue.lua" "http://127.0.0.1:$port/v1/certificates" > "$work/load.txt" 2>&1 &
+load=$!
+sleep 1
+under=$(wrk -t1 -c16 -d"${seconds}s" --latency "http://127.0.0.1:$port/healthz")
+wait "$load" || true
+alone_rps=$(echo "$alone" | rate); under_rps=$(echo "$under" | rate); issued=$(rate < "$work/load.txt")
+printf "  %-34s %10s req/s   p99 %8s\n" "GET /healthz alone (c16)" "$alone_rps" "$(echo "$alone" | p99)"
+printf "  %-34s %10s req/s   p99 %8s   (issuance meanwhile: %s certs/s)\n" "GET /healthz under c16 issuance" "$under_rps" \
+  "$(echo "$under" | p99)" "$issued"
+awk -v a="$alone_rps" -v u="$under_rps" 'BEGIN { printf "  /healthz under issuance / alone: %.2f\n", u / a }'
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 
 if command -v cfssl >/dev/null; then

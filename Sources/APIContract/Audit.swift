@@ -5,7 +5,10 @@ import Foundation
 public struct AuditView: Codable, Sendable {
     public let seq: Int64
     public let time, actor, action, object, outcome, details, hash: String
-    public init(seq: Int64, time: String, actor: String, action: String, object: String, outcome: String, details: String, hash: String) {
+    public init(
+        seq: Int64, time: String, actor: String, action: String, object: String, outcome: String, details: String,
+        hash: String
+    ) {
         self.seq = seq
         self.time = time
         self.actor = actor

@@ -9,8 +9,10 @@ public struct CAView: Codable, Sendable {
     public let serial: String
     public let notAfter: String
 
-    public init(name: String, algorithm: String, role: String, certificate: String, parent: String?, subject: String,
-                serial: String, notAfter: String) {
+    public init(
+        name: String, algorithm: String, role: String, certificate: String, parent: String?, subject: String,
+        serial: String, notAfter: String
+    ) {
         self.name = name
         self.algorithm = algorithm
         self.role = role
@@ -36,7 +38,10 @@ public struct IssueRequest: Codable, Sendable {
     public let applicant: String?
     public let validityDays: Int?
 
-    public init(ca: String, profile: String, csr: String, identity: [String: String]? = nil, applicant: String? = nil, validityDays: Int? = nil) {
+    public init(
+        ca: String, profile: String, csr: String, identity: [String: String]? = nil, applicant: String? = nil,
+        validityDays: Int? = nil
+    ) {
         self.ca = ca
         self.profile = profile
         self.csr = csr
@@ -67,8 +72,10 @@ public struct CertificateView: Codable, Sendable {
     public let revokedAt: String?
     public let reason: String?
 
-    public init(serial: String, ca: String, subject: String, profile: String, status: String, notBefore: String,
-                notAfter: String, fingerprint: String, certificate: String, revokedAt: String?, reason: String?) {
+    public init(
+        serial: String, ca: String, subject: String, profile: String, status: String, notBefore: String,
+        notAfter: String, fingerprint: String, certificate: String, revokedAt: String?, reason: String?
+    ) {
         self.serial = serial
         self.ca = ca
         self.subject = subject
@@ -107,7 +114,9 @@ extension IssueRequest: APIRequest {
             throw RequestError("identity has at most 8 extensions of at most 256 characters")
         }
         if let applicant { try Field.identifier(applicant, "applicant") }
-        if let validityDays, !(1...36_500).contains(validityDays) { throw RequestError("validityDays must be 1 to 36500") }
+        if let validityDays, !(1...36_500).contains(validityDays) {
+            throw RequestError("validityDays must be 1 to 36500")
+        }
     }
 }
 

@@ -22,8 +22,11 @@ public struct CounterChallengeResponse: Codable, Sendable {
 public struct CounterCheckRequest: Codable, Sendable {
     public let challengeId, reader, atr: String
     public let certificate, signature, terminal, failure: String?
-    public init(challengeId: String, certificate: String?, signature: String?, reader: String, atr: String, terminal: String? = nil,
-                failure: String? = nil) {
+    public init(
+        challengeId: String, certificate: String?, signature: String?, reader: String, atr: String,
+        terminal: String? = nil,
+        failure: String? = nil
+    ) {
         self.challengeId = challengeId
         self.certificate = certificate
         self.signature = signature
@@ -56,7 +59,9 @@ extension CounterCheckRequest: APIRequest {
         try Field.optionalText(terminal, "terminal", max: 128)
         if let failure {
             try Field.text(failure, "failure", max: 300)
-            guard certificate == nil, signature == nil else { throw RequestError("a terminal failure carries no certificate or signature") }
+            guard certificate == nil, signature == nil else {
+                throw RequestError("a terminal failure carries no certificate or signature")
+            }
         } else {
             _ = try answer()
         }
@@ -66,6 +71,9 @@ extension CounterCheckRequest: APIRequest {
     public func answer() throws(RequestError) -> (certificate: [UInt8], signature: [UInt8])? {
         guard failure == nil else { return nil }
         guard let certificate, let signature else { throw RequestError("give certificate and signature, or failure") }
-        return (try Field.base64(certificate, "certificate", maxBytes: 16 * 1024), try Field.base64(signature, "signature", maxBytes: 1024))
+        return (
+            try Field.base64(certificate, "certificate", maxBytes: 16 * 1024),
+            try Field.base64(signature, "signature", maxBytes: 1024)
+        )
     }
 }

@@ -17,8 +17,10 @@ public struct EvidenceView: Codable, Sendable {
     /// Whether it counts now (passed, not expired, not revoked).
     public let counts: Bool
     public let expiresAt, reference, operatorName, revokedAt, revocationReason: String?
-    public init(id: String, method: String, source: String, verifiedAt: String, passed: Bool, counts: Bool, expiresAt: String?,
-                reference: String?, operatorName: String?, revokedAt: String?, revocationReason: String?) {
+    public init(
+        id: String, method: String, source: String, verifiedAt: String, passed: Bool, counts: Bool, expiresAt: String?,
+        reference: String?, operatorName: String?, revokedAt: String?, revocationReason: String?
+    ) {
         self.id = id
         self.method = method
         self.source = source
@@ -39,7 +41,10 @@ public struct PersonView: Codable, Sendable {
     /// When the level drops by itself (e.g. the end of an `advanced` live check), if ever.
     public let levelValidUntil: String?
     public let evidence: [EvidenceView]
-    public init(id: String, name: String, idNumber: String, mobile: String, level: String, levelValidUntil: String?, evidence: [EvidenceView]) {
+    public init(
+        id: String, name: String, idNumber: String, mobile: String, level: String, levelValidUntil: String?,
+        evidence: [EvidenceView]
+    ) {
         self.id = id
         self.name = name
         self.idNumber = idNumber
@@ -64,8 +69,10 @@ public struct AuthorizationView: Codable, Sendable {
     public let scope: [String]
     public let revokedAt: String?
     public let active: Bool
-    public init(id: String, organizationId: String, personId: String, validFrom: String, validTo: String, scope: [String],
-                revokedAt: String?, active: Bool) {
+    public init(
+        id: String, organizationId: String, personId: String, validFrom: String, validTo: String, scope: [String],
+        revokedAt: String?, active: Bool
+    ) {
         self.id = id
         self.organizationId = organizationId
         self.personId = personId
@@ -82,8 +89,11 @@ public struct OrganizationView: Codable, Sendable {
     public let levelValidUntil: String?
     public let evidence: [EvidenceView]
     public let authorizations: [AuthorizationView]
-    public init(id: String, name: String, creditCode: String, legalRepresentativeId: String, level: String, levelValidUntil: String?,
-                evidence: [EvidenceView], authorizations: [AuthorizationView]) {
+    public init(
+        id: String, name: String, creditCode: String, legalRepresentativeId: String, level: String,
+        levelValidUntil: String?,
+        evidence: [EvidenceView], authorizations: [AuthorizationView]
+    ) {
         self.id = id
         self.name = name
         self.creditCode = creditCode
@@ -105,8 +115,10 @@ public struct VerificationRequest: Codable, Sendable {
     public let method: String
     public let otpId, code, session, challengeId, certificate, signature: String?
     public let chain: [String]?
-    public init(method: String, otpId: String? = nil, code: String? = nil, session: String? = nil, challengeId: String? = nil,
-                certificate: String? = nil, chain: [String]? = nil, signature: String? = nil) {
+    public init(
+        method: String, otpId: String? = nil, code: String? = nil, session: String? = nil, challengeId: String? = nil,
+        certificate: String? = nil, chain: [String]? = nil, signature: String? = nil
+    ) {
         self.method = method
         self.otpId = otpId
         self.code = code
@@ -196,7 +208,9 @@ extension OrganizationRequest: APIRequest {
 extension VerificationRequest: APIRequest {
     public func validate() throws(RequestError) {
         try Field.text(method, "method", max: 64)
-        for (name, value) in [("otpId", otpId), ("challengeId", challengeId)] { if let value { try Field.identifier(value, name) } }
+        for (name, value) in [("otpId", otpId), ("challengeId", challengeId)] {
+            if let value { try Field.identifier(value, name) }
+        }
         try Field.optionalText(code, "code", max: 16)
         try Field.optionalText(session, "session", max: 256)
         if let certificate { try Field.pem(certificate, "certificate", label: "CERTIFICATE") }
@@ -208,7 +222,9 @@ extension VerificationRequest: APIRequest {
     }
 
     /// The signature's bytes (enterprise-certificate), once `validate()` passed.
-    public func signatureBytes() throws(RequestError) -> [UInt8]? { try signature.map { text throws(RequestError) in try Field.base64(text, "signature", maxBytes: 1024) } }
+    public func signatureBytes() throws(RequestError) -> [UInt8]? {
+        try signature.map { text throws(RequestError) in try Field.base64(text, "signature", maxBytes: 1024) }
+    }
 }
 
 extension AuthorizationRequest: APIRequest {
@@ -219,7 +235,10 @@ extension AuthorizationRequest: APIRequest {
     }
 
     public func validity() throws(RequestError) -> (from: Date?, to: Date) {
-        (try validFrom.map { text throws(RequestError) in try Field.time(text, "validFrom") }, try Field.time(validTo, "validTo"))
+        (
+            try validFrom.map { text throws(RequestError) in try Field.time(text, "validFrom") },
+            try Field.time(validTo, "validTo")
+        )
     }
 }
 

@@ -21,8 +21,11 @@ public struct SealApplyRequest: Codable, Sendable {
     public let applicantId: String?
     public let picture: SealPictureBody
     public let validTo, keyType: String?
-    public init(organizationId: String, applicantId: String?, type: String, name: String, picture: SealPictureBody, validTo: String? = nil,
-                keyType: String? = nil) {
+    public init(
+        organizationId: String, applicantId: String?, type: String, name: String, picture: SealPictureBody,
+        validTo: String? = nil,
+        keyType: String? = nil
+    ) {
         self.organizationId = organizationId
         self.applicantId = applicantId
         self.type = type
@@ -51,8 +54,11 @@ public struct SealGrantView: Codable, Sendable {
     public let usageLimit: Int?
     public let usageCount: Int
     public let withdrawnAt: String?
-    public init(id: String, granteeKind: String, granteeId: String, minLevel: String, validFrom: String, validTo: String, usageLimit: Int?,
-                usageCount: Int, withdrawnAt: String?) {
+    public init(
+        id: String, granteeKind: String, granteeId: String, minLevel: String, validFrom: String, validTo: String,
+        usageLimit: Int?,
+        usageCount: Int, withdrawnAt: String?
+    ) {
         self.id = id
         self.granteeKind = granteeKind
         self.granteeId = granteeId
@@ -72,9 +78,12 @@ public struct SealView: Codable, Sendable {
     public let nextSteps: [String]
     public let history: [SealEventView]
     public let grants: [SealGrantView]
-    public init(id: String, organizationId: String, type: String, name: String, state: String, esId: String, applicant: String,
-                applicantId: String, keyType: String, validFrom: String, validTo: String, certificateSerial: String?, filingNumber: String?,
-                filingAuthority: String?, nextSteps: [String], history: [SealEventView], grants: [SealGrantView]) {
+    public init(
+        id: String, organizationId: String, type: String, name: String, state: String, esId: String, applicant: String,
+        applicantId: String, keyType: String, validFrom: String, validTo: String, certificateSerial: String?,
+        filingNumber: String?,
+        filingAuthority: String?, nextSteps: [String], history: [SealEventView], grants: [SealGrantView]
+    ) {
         self.id = id
         self.organizationId = organizationId
         self.type = type
@@ -104,7 +113,9 @@ public struct SealList: Codable, Sendable {
 public struct SealStatusView: Codable, Sendable {
     public let id, state, certificateStatus, validFrom, validTo: String
     public let filingNumber: String?
-    public init(id: String, state: String, certificateStatus: String, validFrom: String, validTo: String, filingNumber: String?) {
+    public init(
+        id: String, state: String, certificateStatus: String, validFrom: String, validTo: String, filingNumber: String?
+    ) {
         self.id = id
         self.state = state
         self.certificateStatus = certificateStatus
@@ -137,7 +148,10 @@ public struct SealGrantRequest: Codable, Sendable {
     public let validFrom: String?
     public let validTo: String
     public let usageLimit: Int?
-    public init(personId: String? = nil, principalId: String? = nil, minLevel: String, validFrom: String? = nil, validTo: String, usageLimit: Int? = nil) {
+    public init(
+        personId: String? = nil, principalId: String? = nil, minLevel: String, validFrom: String? = nil,
+        validTo: String, usageLimit: Int? = nil
+    ) {
         self.personId = personId
         self.principalId = principalId
         self.minLevel = minLevel
@@ -173,8 +187,12 @@ extension SealApplyRequest: APIRequest {
         try Field.optionalText(keyType, "keyType", max: 16)
     }
 
-    public func pictureBytes() throws(RequestError) -> [UInt8] { try Field.base64(picture.data, "picture.data", maxBytes: Self.maxPictureBytes) }
-    public func validToDate() throws(RequestError) -> Date? { try validTo.map { text throws(RequestError) in try Field.time(text, "validTo") } }
+    public func pictureBytes() throws(RequestError) -> [UInt8] {
+        try Field.base64(picture.data, "picture.data", maxBytes: Self.maxPictureBytes)
+    }
+    public func validToDate() throws(RequestError) -> Date? {
+        try validTo.map { text throws(RequestError) in try Field.time(text, "validTo") }
+    }
 }
 
 extension SealReviewRequest: APIRequest {
@@ -191,14 +209,19 @@ extension SealFileRequest: APIRequest {
 extension SealGrantRequest: APIRequest {
     public func validate() throws(RequestError) {
         try Field.exactlyOne([("personId", personId != nil), ("principalId", principalId != nil)])
-        for (name, value) in [("personId", personId), ("principalId", principalId)] { if let value { try Field.identifier(value, name) } }
+        for (name, value) in [("personId", personId), ("principalId", principalId)] {
+            if let value { try Field.identifier(value, name) }
+        }
         try Field.text(minLevel, "minLevel", max: 16)
         _ = try validity()
         if let usageLimit, usageLimit < 1 { throw RequestError("usageLimit must be at least 1") }
     }
 
     public func validity() throws(RequestError) -> (from: Date?, to: Date) {
-        (try validFrom.map { text throws(RequestError) in try Field.time(text, "validFrom") }, try Field.time(validTo, "validTo"))
+        (
+            try validFrom.map { text throws(RequestError) in try Field.time(text, "validFrom") },
+            try Field.time(validTo, "validTo")
+        )
     }
 }
 

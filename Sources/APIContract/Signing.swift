@@ -8,8 +8,11 @@ public struct SignRequestBody: Codable, Sendable {
     public let format: String
     public let data, digest, propertyInfo: String?
     public let timestamp: Bool?
-    public init(sealId: String?, keyId: String? = nil, signer: String?, format: String, data: String? = nil, digest: String? = nil,
-                propertyInfo: String? = nil, timestamp: Bool? = nil) {
+    public init(
+        sealId: String?, keyId: String? = nil, signer: String?, format: String, data: String? = nil,
+        digest: String? = nil,
+        propertyInfo: String? = nil, timestamp: Bool? = nil
+    ) {
         self.sealId = sealId
         self.keyId = keyId
         self.signer = signer
@@ -40,7 +43,9 @@ extension SignRequestBody: APIRequest {
 
     public func validate() throws(RequestError) {
         try Field.exactlyOne([("sealId", sealId != nil), ("keyId", keyId != nil)])
-        for (name, value) in [("sealId", sealId), ("keyId", keyId), ("signer", signer)] { if let value { try Field.identifier(value, name) } }
+        for (name, value) in [("sealId", sealId), ("keyId", keyId), ("signer", signer)] {
+            if let value { try Field.identifier(value, name) }
+        }
         try Field.text(format, "format", max: 16)
         try Field.exactlyOne([("data", data != nil), ("digest", digest != nil)])
         _ = try dataBytes()
@@ -50,6 +55,12 @@ extension SignRequestBody: APIRequest {
         }
     }
 
-    public func dataBytes() throws(RequestError) -> [UInt8]? { try data.map { text throws(RequestError) in try Field.base64(text, "data", maxBytes: Self.maxDataBytes, allowEmpty: true) } }
-    public func digestBytes() throws(RequestError) -> [UInt8]? { try digest.map { text throws(RequestError) in try Field.hex(text, "digest", lengths: 1...64) } }
+    public func dataBytes() throws(RequestError) -> [UInt8]? {
+        try data.map { text throws(RequestError) in
+            try Field.base64(text, "data", maxBytes: Self.maxDataBytes, allowEmpty: true)
+        }
+    }
+    public func digestBytes() throws(RequestError) -> [UInt8]? {
+        try digest.map { text throws(RequestError) in try Field.hex(text, "digest", lengths: 1...64) }
+    }
 }

@@ -19,8 +19,11 @@ public struct SigningKeyRequest: Codable, Sendable {
 public struct SigningKeyView: Codable, Sendable {
     public let id, owner, personId, keyType, state, certificateSerial, certificateStatus, certificate, createdAt: String
     public let organizationId, revokedAt: String?
-    public init(id: String, owner: String, personId: String, organizationId: String?, keyType: String, state: String, certificateSerial: String,
-                certificateStatus: String, certificate: String, createdAt: String, revokedAt: String?) {
+    public init(
+        id: String, owner: String, personId: String, organizationId: String?, keyType: String, state: String,
+        certificateSerial: String,
+        certificateStatus: String, certificate: String, createdAt: String, revokedAt: String?
+    ) {
         self.id = id
         self.owner = owner
         self.personId = personId
@@ -47,7 +50,8 @@ extension SigningKeyRequest: APIRequest {
         if let organizationId { try Field.identifier(organizationId, "organizationId") }
         switch (owner, organizationId) {
         case ("person", nil), ("organization", _?): break
-        default: throw RequestError("owner must be person (without organizationId) or organization (with organizationId)")
+        default:
+            throw RequestError("owner must be person (without organizationId) or organization (with organizationId)")
         }
         try Field.text(keyType, "keyType", max: 16)
     }

@@ -12,7 +12,9 @@ public struct TimestampRequestBody: Codable, Sendable {
     /// Hex, at most 32 bytes.
     public let nonce: String?
     public let certReq: Bool?
-    public init(digest: String, hashAlgorithm: String? = nil, tsa: String? = nil, nonce: String? = nil, certReq: Bool? = nil) {
+    public init(
+        digest: String, hashAlgorithm: String? = nil, tsa: String? = nil, nonce: String? = nil, certReq: Bool? = nil
+    ) {
         self.digest = digest
         self.hashAlgorithm = hashAlgorithm
         self.tsa = tsa
@@ -44,5 +46,7 @@ extension TimestampRequestBody: APIRequest {
     }
 
     public func digestBytes() throws(RequestError) -> [UInt8] { try Field.hex(digest, "digest", oneOf: [32, 48, 64]) }
-    public func nonceBytes() throws(RequestError) -> [UInt8]? { try nonce.map { text throws(RequestError) in try Field.hex(text, "nonce", lengths: 1...32) } }
+    public func nonceBytes() throws(RequestError) -> [UInt8]? {
+        try nonce.map { text throws(RequestError) in try Field.hex(text, "nonce", lengths: 1...32) }
+    }
 }

@@ -20,27 +20,39 @@ public protocol APIRequest: Decodable, Sendable {
 
 /// Field checks shared by the request bodies (and their decoded accessors, which cannot fail once `validate()` passed).
 public enum Field {
-    public static func base64(_ text: String, _ name: String, maxBytes: Int, allowEmpty: Bool = false) throws(RequestError) -> [UInt8] {
+    public static func base64(_ text: String, _ name: String, maxBytes: Int, allowEmpty: Bool = false)
+        throws(RequestError) -> [UInt8]
+    {
         guard text.utf8.count <= (maxBytes + 2) / 3 * 4 + 8, let data = Data(base64Encoded: text) else {
             throw RequestError("\(name) is not base64 of at most \(maxBytes) bytes", code: "malformed_base64")
         }
         guard allowEmpty || !data.isEmpty else { throw RequestError("\(name) is empty", code: "malformed_base64") }
-        guard data.count <= maxBytes else { throw RequestError("\(name) is larger than \(maxBytes) bytes", code: "malformed_base64") }
+        guard data.count <= maxBytes else {
+            throw RequestError("\(name) is larger than \(maxBytes) bytes", code: "malformed_base64")
+        }
         return Array(data)
     }
 
     /// Hexadecimal bytes whose count is one of `lengths`.
     public static func hex(_ text: String, _ name: String, lengths: ClosedRange<Int>) throws(RequestError) -> [UInt8] {
-        try hex(text, name, allowed: { lengths.contains($0) }, describe: "\(lengths.lowerBound) to \(lengths.upperBound) bytes")
+        try hex(
+            text, name, allowed: { lengths.contains($0) },
+            describe: "\(lengths.lowerBound) to \(lengths.upperBound) bytes")
     }
 
     public static func hex(_ text: String, _ name: String, oneOf lengths: [Int]) throws(RequestError) -> [UInt8] {
-        try hex(text, name, allowed: { lengths.contains($0) }, describe: lengths.map(String.init).joined(separator: ", ") + " bytes")
+        try hex(
+            text, name, allowed: { lengths.contains($0) },
+            describe: lengths.map(String.init).joined(separator: ", ") + " bytes")
     }
 
-    private static func hex(_ text: String, _ name: String, allowed: (Int) -> Bool, describe: String) throws(RequestError) -> [UInt8] {
+    private static func hex(_ text: String, _ name: String, allowed: (Int) -> Bool, describe: String)
+        throws(RequestError) -> [UInt8]
+    {
         let digits = Array(text.utf8)
-        guard digits.count % 2 == 0, digits.count <= 2048 else { throw RequestError("\(name) must be hexadecimal (\(describe))") }
+        guard digits.count % 2 == 0, digits.count <= 2048 else {
+            throw RequestError("\(name) must be hexadecimal (\(describe))")
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(digits.count / 2)
         var index = 0
@@ -85,7 +97,9 @@ public enum Field {
 
     /// An identifier trustd made (lower- or upper-case hex, at most 64 characters).
     public static func identifier(_ value: String, _ name: String) throws(RequestError) {
-        guard !value.isEmpty, value.count <= 64, value.allSatisfy(\.isHexDigit) else { throw RequestError("\(name) must be an id (hex)") }
+        guard !value.isEmpty, value.count <= 64, value.allSatisfy(\.isHexDigit) else {
+            throw RequestError("\(name) must be an id (hex)")
+        }
     }
 
     /// Exactly one of the named alternatives is present.

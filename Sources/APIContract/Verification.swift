@@ -44,8 +44,10 @@ public struct ValidationReportView: Codable, Sendable {
     public let signingTime: String?
     public let timeSource: String?
     public let checks: [ValidationCheckView]
-    public init(valid: Bool, indication: String, subIndication: String?, format: String, signer: String?, seal: SealSummary?,
-                signingTime: String?, timeSource: String?, checks: [ValidationCheckView]) {
+    public init(
+        valid: Bool, indication: String, subIndication: String?, format: String, signer: String?, seal: SealSummary?,
+        signingTime: String?, timeSource: String?, checks: [ValidationCheckView]
+    ) {
         self.valid = valid
         self.indication = indication
         self.subIndication = subIndication
@@ -69,7 +71,15 @@ extension VerifyRequestBody: APIRequest {
         guard data == nil || digest == nil else { throw RequestError("give data or digest, not both") }
     }
 
-    public func signatureBytes() throws(RequestError) -> [UInt8] { try Field.base64(signature, "signature", maxBytes: Self.maxSignatureBytes) }
-    public func dataBytes() throws(RequestError) -> [UInt8]? { try data.map { text throws(RequestError) in try Field.base64(text, "data", maxBytes: Self.maxDataBytes, allowEmpty: true) } }
-    public func digestBytes() throws(RequestError) -> [UInt8]? { try digest.map { text throws(RequestError) in try Field.hex(text, "digest", oneOf: [32, 48, 64]) } }
+    public func signatureBytes() throws(RequestError) -> [UInt8] {
+        try Field.base64(signature, "signature", maxBytes: Self.maxSignatureBytes)
+    }
+    public func dataBytes() throws(RequestError) -> [UInt8]? {
+        try data.map { text throws(RequestError) in
+            try Field.base64(text, "data", maxBytes: Self.maxDataBytes, allowEmpty: true)
+        }
+    }
+    public func digestBytes() throws(RequestError) -> [UInt8]? {
+        try digest.map { text throws(RequestError) in try Field.hex(text, "digest", oneOf: [32, 48, 64]) }
+    }
 }

@@ -58,10 +58,12 @@ public struct CMSSignerAlgorithms: Sendable, Hashable {
 
     /// SM2 with SM3: `sm2-with-sm3` in PKCS#7 form, `SM2-1` in GM/T 0010 form (as Chinese verifiers expect).
     public static func sm2(_ flavor: CMSFlavor) -> CMSSignerAlgorithms {
-        CMSSignerAlgorithms(digest: CMSObjectID.sm3, signature: flavor == .gmt0010 ? CMSObjectID.sm2Sign : CMSObjectID.sm2WithSM3)
+        CMSSignerAlgorithms(
+            digest: CMSObjectID.sm3, signature: flavor == .gmt0010 ? CMSObjectID.sm2Sign : CMSObjectID.sm2WithSM3)
     }
     public static let rsaSHA256 = CMSSignerAlgorithms(digest: CMSObjectID.sha256, signature: CMSObjectID.rsaEncryption)
-    public static let ecdsaSHA256 = CMSSignerAlgorithms(digest: CMSObjectID.sha256, signature: CMSObjectID.ecdsaWithSHA256)
+    public static let ecdsaSHA256 = CMSSignerAlgorithms(
+        digest: CMSObjectID.sha256, signature: CMSObjectID.ecdsaWithSHA256)
 }
 
 /// One signed attribute: type and its single value's DER.
@@ -78,18 +80,25 @@ public struct CMSAttribute: Sendable, Hashable {
 /// signingTime and any extra), signer identified by issuer and serial number. The signature is made by the caller
 /// (key custody) over the DER of the attributes as a SET OF, exactly as RFC 5652 §5.4 says.
 public enum SignedDataBuilder {
-    public static func build(flavor: CMSFlavor, contentType: ASN1ObjectIdentifier, content: [UInt8], detached: Bool, contentDigest: [UInt8],
-                             algorithms: CMSSignerAlgorithms, signerCertificate: [UInt8], extraCertificates: [[UInt8]] = [],
-                             includeCertificates: Bool = true, signingTime: Date?, extraAttributes: [CMSAttribute] = [],
-                             sign: ([UInt8]) throws -> [UInt8],
-                             unsignedAttributes: (([UInt8]) throws -> [CMSAttribute])? = nil) throws -> [UInt8] {
+    public static func build(
+        flavor: CMSFlavor, contentType: ASN1ObjectIdentifier, content: [UInt8], detached: Bool, contentDigest: [UInt8],
+        algorithms: CMSSignerAlgorithms, signerCertificate: [UInt8], extraCertificates: [[UInt8]] = [],
+        includeCertificates: Bool = true, signingTime: Date?, extraAttributes: [CMSAttribute] = [],
+        sign: ([UInt8]) throws -> [UInt8],
+        unsignedAttributes: (([UInt8]) throws -> [CMSAttribute])? = nil
+    ) throws -> [UInt8] {
         let (issuer, serial) = try issuerAndSerial(signerCertificate)
         var attributes: [CMSAttribute] = [
             CMSAttribute(type: CMSObjectID.contentTypeAttribute, valueDER: try der { try $0.serialize(contentType) }),
-            CMSAttribute(type: CMSObjectID.messageDigestAttribute, valueDER: try der { try $0.serialize(ASN1OctetString(contentBytes: contentDigest[...])) }),
+            CMSAttribute(
+                type: CMSObjectID.messageDigestAttribute,
+                valueDER: try der { try $0.serialize(ASN1OctetString(contentBytes: contentDigest[...])) }),
         ]
         if let signingTime {
-            attributes.append(CMSAttribute(type: CMSObjectID.signingTimeAttribute, valueDER: try der { try $0.serialize(try utcTime(signingTime)) }))
+            attributes.append(
+                CMSAttribute(
+                    type: CMSObjectID.signingTimeAttribute,
+                    valueDER: try der { try $0.serialize(try utcTime(signingTime)) }))
         }
         attributes += extraAttributes
         // DER SET OF: elements in ascending order of their encodings.
@@ -122,13 +131,17 @@ public enum SignedDataBuilder {
                 try coder.appendConstructedNode(identifier: .sequence) { coder in
                     try coder.serialize(contentType)
                     if !detached {
-                        try coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { coder in
+                        try coder.appendConstructedNode(
+                            identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
+                        ) { coder in
                             try coder.serialize(ASN1OctetString(contentBytes: content[...]))
                         }
                     }
                 }
                 if includeCertificates {
-                    coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { coder in
+                    coder.appendConstructedNode(
+                        identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
+                    ) { coder in
                         coder.serializeRawBytes(signerCertificate)
                         for certificate in extraCertificates { coder.serializeRawBytes(certificate) }
                     }
@@ -143,9 +156,14 @@ public enum SignedDataBuilder {
                         }
                         coder.serializeRawBytes(try algorithmIdentifier(algorithms.digest))
                         coder.serializeRawBytes(header(0xA0, attributeContent.count) + attributeContent)
-                        coder.serializeRawBytes(try algorithmIdentifier(algorithms.signature, nullParameters: algorithms.signature == CMSObjectID.rsaEncryption))
+                        coder.serializeRawBytes(
+                            try algorithmIdentifier(
+                                algorithms.signature, nullParameters: algorithms.signature == CMSObjectID.rsaEncryption)
+                        )
                         try coder.serialize(ASN1OctetString(contentBytes: signature[...]))
-                        if !unsignedContent.isEmpty { coder.serializeRawBytes(header(0xA1, unsignedContent.count) + unsignedContent) }
+                        if !unsignedContent.isEmpty {
+                            coder.serializeRawBytes(header(0xA1, unsignedContent.count) + unsignedContent)
+                        }
                     }
                 }
             }
@@ -153,7 +171,9 @@ public enum SignedDataBuilder {
         return try der { coder in
             try coder.appendConstructedNode(identifier: .sequence) { coder in
                 try coder.serialize(flavor.signedDataType)
-                coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { $0.serializeRawBytes(signedData) }
+                coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) {
+                    $0.serializeRawBytes(signedData)
+                }
             }
         }
     }
@@ -167,7 +187,9 @@ public enum SignedDataBuilder {
                 while nodes.next() != nil {}  // signatureAlgorithm, signatureValue
                 return try DER.sequence(tbs, identifier: .sequence) { fields in
                     var field = fields.next()
-                    if field?.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) { field = fields.next() }  // version
+                    if field?.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
+                        field = fields.next()
+                    }  // version
                     guard let serial = field, fields.next() != nil, let issuer = fields.next() else {
                         throw CMSFormatError("certificate is missing serial or issuer")
                     }
@@ -218,5 +240,6 @@ func utcComponents(_ date: Date) -> DateComponents {
 
 func utcTime(_ date: Date) throws -> UTCTime {
     let c = utcComponents(date)
-    return try UTCTime(year: c.year!, month: c.month!, day: c.day!, hours: c.hour!, minutes: c.minute!, seconds: c.second!)
+    return try UTCTime(
+        year: c.year!, month: c.month!, day: c.day!, hours: c.hour!, minutes: c.minute!, seconds: c.second!)
 }

@@ -27,27 +27,46 @@ public struct ParsedSignedData: Sendable {
     public static let maxSize = 1 << 20
 
     public init(der bytes: [UInt8]) throws {
-        guard !bytes.isEmpty, bytes.count <= Self.maxSize else { throw CMSFormatError("a SignedData must be 1 to \(Self.maxSize) bytes") }
+        guard !bytes.isEmpty, bytes.count <= Self.maxSize else {
+            throw CMSFormatError("a SignedData must be 1 to \(Self.maxSize) bytes")
+        }
         do {
             let root = try BER.parse(bytes)
-            let (outer, signedNode): (ASN1ObjectIdentifier, ASN1Node) = try BER.sequence(root, identifier: .sequence) { nodes in
-                guard let type = nodes.next(), let wrapper = nodes.next() else { throw CMSFormatError("ContentInfo is incomplete") }
+            let (outer, signedNode): (ASN1ObjectIdentifier, ASN1Node) = try BER.sequence(root, identifier: .sequence) {
+                nodes in
+                guard let type = nodes.next(), let wrapper = nodes.next() else {
+                    throw CMSFormatError("ContentInfo is incomplete")
+                }
                 let oid = try ASN1ObjectIdentifier(berEncoded: type)
-                guard oid == CMSObjectID.signedData || oid == CMSObjectID.gmSignedData else { throw CMSFormatError("not a SignedData (\(oid))") }
-                guard case .constructed(let inner) = wrapper.content, let node = Array(inner).first else { throw CMSFormatError("SignedData is missing") }
+                guard oid == CMSObjectID.signedData || oid == CMSObjectID.gmSignedData else {
+                    throw CMSFormatError("not a SignedData (\(oid))")
+                }
+                guard case .constructed(let inner) = wrapper.content, let node = Array(inner).first else {
+                    throw CMSFormatError("SignedData is missing")
+                }
                 return (oid, node)
             }
             flavor = outer == CMSObjectID.gmSignedData ? .gmt0010 : .pkcs7
-            var parsed: (ASN1ObjectIdentifier, [UInt8]?, [[UInt8]], ASN1ObjectIdentifier, ASN1ObjectIdentifier, [UInt8], [UInt8]?, [UInt8])? = nil
-            var time: Date? = nil, issuer: [UInt8]? = nil, serial: [UInt8]? = nil, token: [UInt8]? = nil
+            var parsed:
+                (
+                    ASN1ObjectIdentifier, [UInt8]?, [[UInt8]], ASN1ObjectIdentifier, ASN1ObjectIdentifier, [UInt8],
+                    [UInt8]?, [UInt8]
+                )? = nil
+            var time: Date? = nil
+            var issuer: [UInt8]? = nil
+            var serial: [UInt8]? = nil
+            var token: [UInt8]? = nil
             try BER.sequence(signedNode, identifier: .sequence) { nodes in
                 _ = nodes.next()  // version
                 _ = nodes.next()  // digestAlgorithms
                 guard let encap = nodes.next() else { throw CMSFormatError("encapContentInfo is missing") }
-                let (type, content) = try BER.sequence(encap, identifier: .sequence) { fields -> (ASN1ObjectIdentifier, [UInt8]?) in
+                let (type, content) = try BER.sequence(encap, identifier: .sequence) {
+                    fields -> (ASN1ObjectIdentifier, [UInt8]?) in
                     guard let typeNode = fields.next() else { throw CMSFormatError("eContentType is missing") }
                     var content: [UInt8]? = nil
-                    if let wrapped = fields.next(), case .constructed(let inner) = wrapped.content, let octets = Array(inner).first {
+                    if let wrapped = fields.next(), case .constructed(let inner) = wrapped.content,
+                        let octets = Array(inner).first
+                    {
                         content = Array(try ASN1OctetString(berEncoded: octets).bytes)
                     }
                     return (try ASN1ObjectIdentifier(berEncoded: typeNode), content)
@@ -55,22 +74,31 @@ public struct ParsedSignedData: Sendable {
                 var next = nodes.next()
                 var certificates: [[UInt8]] = []
                 if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
-                    if case .constructed(let items) = node.content { certificates = items.map { Array($0.encodedBytes) } }
+                    if case .constructed(let items) = node.content {
+                        certificates = items.map { Array($0.encodedBytes) }
+                    }
                     next = nodes.next()
                 }
-                if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific) { next = nodes.next() }
-                guard let signerInfos = next, case .constructed(let signers) = signerInfos.content, let signer = Array(signers).first else {
+                if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific) {
+                    next = nodes.next()
+                }
+                guard let signerInfos = next, case .constructed(let signers) = signerInfos.content,
+                    let signer = Array(signers).first
+                else {
                     throw CMSFormatError("no SignerInfo")
                 }
                 try BER.sequence(signer, identifier: .sequence) { fields in
                     _ = fields.next()  // version
-                    if let sid = fields.next(), sid.identifier == .sequence, case .constructed(let parts) = sid.content {
+                    if let sid = fields.next(), sid.identifier == .sequence, case .constructed(let parts) = sid.content
+                    {
                         let items = Array(parts)
-                        if items.count == 2 { (issuer, serial) = (Array(items[0].encodedBytes), Array(items[1].encodedBytes)) }
+                        if items.count == 2 {
+                            (issuer, serial) = (Array(items[0].encodedBytes), Array(items[1].encodedBytes))
+                        }
                     }
                     guard let digestNode = fields.next(), let attributesNode = fields.next(),
-                          attributesNode.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific),
-                          let signatureAlgorithmNode = fields.next(), let signatureNode = fields.next()
+                        attributesNode.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific),
+                        let signatureAlgorithmNode = fields.next(), let signatureNode = fields.next()
                     else { throw CMSFormatError("SignerInfo needs signed attributes") }
                     let digest = try algorithmOID(digestNode)
                     let signatureAlgorithm = try algorithmOID(signatureAlgorithmNode)
@@ -78,13 +106,19 @@ public struct ParsedSignedData: Sendable {
                     if case .constructed(let attributes) = attributesNode.content {
                         for attribute in attributes {
                             try BER.sequence(attribute, identifier: .sequence) { parts in
-                                guard let oidNode = parts.next() else { throw CMSFormatError("an attribute has no type") }
+                                guard let oidNode = parts.next() else {
+                                    throw CMSFormatError("an attribute has no type")
+                                }
                                 let oid = try ASN1ObjectIdentifier(berEncoded: oidNode)
-                                if oid == CMSObjectID.messageDigestAttribute, let set = parts.next(), case .constructed(let values) = set.content,
-                                   let value = Array(values).first {
+                                if oid == CMSObjectID.messageDigestAttribute, let set = parts.next(),
+                                    case .constructed(let values) = set.content,
+                                    let value = Array(values).first
+                                {
                                     messageDigest = Array(try ASN1OctetString(berEncoded: value).bytes)
-                                } else if oid == CMSObjectID.signingTimeAttribute, let set = parts.next(), case .constructed(let values) = set.content,
-                                          let value = Array(values).first {
+                                } else if oid == CMSObjectID.signingTimeAttribute, let set = parts.next(),
+                                    case .constructed(let values) = set.content,
+                                    let value = Array(values).first
+                                {
                                     time = try cmsTime(value)
                                 }
                                 while parts.next() != nil {}
@@ -93,13 +127,19 @@ public struct ParsedSignedData: Sendable {
                     }
                     var signed = Array(attributesNode.encodedBytes)
                     signed[0] = 0x31
-                    if let unsigned = fields.next(), unsigned.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific),
-                       case .constructed(let attributes) = unsigned.content {
+                    if let unsigned = fields.next(),
+                        unsigned.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific),
+                        case .constructed(let attributes) = unsigned.content
+                    {
                         for attribute in attributes {
                             try BER.sequence(attribute, identifier: .sequence) { parts in
-                                guard let oidNode = parts.next() else { throw CMSFormatError("an attribute has no type") }
-                                if try ASN1ObjectIdentifier(berEncoded: oidNode) == CMSObjectID.signatureTimeStampToken, let set = parts.next(),
-                                   case .constructed(let values) = set.content, let value = Array(values).first {
+                                guard let oidNode = parts.next() else {
+                                    throw CMSFormatError("an attribute has no type")
+                                }
+                                if try ASN1ObjectIdentifier(berEncoded: oidNode) == CMSObjectID.signatureTimeStampToken,
+                                    let set = parts.next(),
+                                    case .constructed(let values) = set.content, let value = Array(values).first
+                                {
                                     token = Array(value.encodedBytes)
                                 }
                                 while parts.next() != nil {}
@@ -107,13 +147,18 @@ public struct ParsedSignedData: Sendable {
                         }
                     }
                     while fields.next() != nil {}
-                    parsed = (type, content, certificates, digest, signatureAlgorithm, signed, messageDigest,
-                              Array(try ASN1OctetString(berEncoded: signatureNode).bytes))
+                    parsed = (
+                        type, content, certificates, digest, signatureAlgorithm, signed, messageDigest,
+                        Array(try ASN1OctetString(berEncoded: signatureNode).bytes)
+                    )
                 }
                 while nodes.next() != nil {}
             }
             guard let parsed else { throw CMSFormatError("SignedData is empty") }
-            (contentType, content, certificates, digestAlgorithm, signatureAlgorithm, signedAttributes, messageDigest, signature) = parsed
+            (
+                contentType, content, certificates, digestAlgorithm, signatureAlgorithm, signedAttributes,
+                messageDigest, signature
+            ) = parsed
             (signingTime, signerIssuer, signerSerial, signatureTimeStampToken) = (time, issuer, serial, token)
         } catch let error as CMSFormatError {
             throw error
@@ -136,8 +181,11 @@ public struct ParsedTSTInfo: Sendable {
                 _ = nodes.next()  // version
                 _ = nodes.next()  // policy
                 guard let imprint = nodes.next() else { throw CMSFormatError("messageImprint is missing") }
-                let (algorithm, hash) = try BER.sequence(imprint, identifier: .sequence) { fields -> (ASN1ObjectIdentifier, [UInt8]) in
-                    guard let algorithmNode = fields.next(), let hashNode = fields.next() else { throw CMSFormatError("messageImprint is incomplete") }
+                let (algorithm, hash) = try BER.sequence(imprint, identifier: .sequence) {
+                    fields -> (ASN1ObjectIdentifier, [UInt8]) in
+                    guard let algorithmNode = fields.next(), let hashNode = fields.next() else {
+                        throw CMSFormatError("messageImprint is incomplete")
+                    }
                     return (try algorithmOID(algorithmNode), Array(try ASN1OctetString(berEncoded: hashNode).bytes))
                 }
                 _ = nodes.next()  // serialNumber
@@ -146,8 +194,11 @@ public struct ParsedTSTInfo: Sendable {
                 while nodes.next() != nil {}
                 var calendar = Calendar(identifier: .gregorian)
                 calendar.timeZone = TimeZone(identifier: "UTC")!
-                let base = calendar.date(from: DateComponents(year: time.year, month: time.month, day: time.day, hour: time.hours,
-                                                              minute: time.minutes, second: time.seconds)) ?? .distantPast
+                let base =
+                    calendar.date(
+                        from: DateComponents(
+                            year: time.year, month: time.month, day: time.day, hour: time.hours,
+                            minute: time.minutes, second: time.seconds)) ?? .distantPast
                 return (algorithm, hash, base.addingTimeInterval(time.fractionalSeconds))
             }
         } catch let error as CMSFormatError {
@@ -164,12 +215,17 @@ func cmsTime(_ node: ASN1Node) throws -> Date {
     calendar.timeZone = TimeZone(identifier: "UTC")!
     if node.identifier == UTCTime.defaultIdentifier {
         let time = try UTCTime(berEncoded: node)
-        return calendar.date(from: DateComponents(year: time.year, month: time.month, day: time.day, hour: time.hours, minute: time.minutes,
-                                                  second: time.seconds)) ?? .distantPast
+        return calendar.date(
+            from: DateComponents(
+                year: time.year, month: time.month, day: time.day, hour: time.hours, minute: time.minutes,
+                second: time.seconds)) ?? .distantPast
     }
     let time = try GeneralizedTime(berEncoded: node)
-    let base = calendar.date(from: DateComponents(year: time.year, month: time.month, day: time.day, hour: time.hours, minute: time.minutes,
-                                                  second: time.seconds)) ?? .distantPast
+    let base =
+        calendar.date(
+            from: DateComponents(
+                year: time.year, month: time.month, day: time.day, hour: time.hours, minute: time.minutes,
+                second: time.seconds)) ?? .distantPast
     return base.addingTimeInterval(time.fractionalSeconds)
 }
 

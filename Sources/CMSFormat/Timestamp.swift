@@ -19,8 +19,11 @@ public struct TimeStampRequest: Sendable, Hashable {
 
     public static let maxSize = 4096
 
-    public init(hashAlgorithm: ASN1ObjectIdentifier, hashedMessage: [UInt8], policy: ASN1ObjectIdentifier? = nil, nonceDER: [UInt8]? = nil,
-                certReq: Bool = false) {
+    public init(
+        hashAlgorithm: ASN1ObjectIdentifier, hashedMessage: [UInt8], policy: ASN1ObjectIdentifier? = nil,
+        nonceDER: [UInt8]? = nil,
+        certReq: Bool = false
+    ) {
         self.hashAlgorithm = hashAlgorithm
         self.hashedMessage = hashedMessage
         self.policy = policy
@@ -30,24 +33,39 @@ public struct TimeStampRequest: Sendable, Hashable {
     }
 
     public init(der bytes: [UInt8]) throws {
-        guard !bytes.isEmpty, bytes.count <= Self.maxSize else { throw CMSFormatError("a timestamp request must be 1 to \(Self.maxSize) bytes") }
+        guard !bytes.isEmpty, bytes.count <= Self.maxSize else {
+            throw CMSFormatError("a timestamp request must be 1 to \(Self.maxSize) bytes")
+        }
         do {
             let root = try DER.parse(bytes)
-            (hashAlgorithm, hashedMessage, policy, nonceDER, certReq, hasExtensions) = try DER.sequence(root, identifier: .sequence) { nodes in
-                guard let versionNode = nodes.next(), try Int(derEncoded: versionNode) == 1 else { throw CMSFormatError("version must be 1") }
+            (hashAlgorithm, hashedMessage, policy, nonceDER, certReq, hasExtensions) = try DER.sequence(
+                root, identifier: .sequence
+            ) { nodes in
+                guard let versionNode = nodes.next(), try Int(derEncoded: versionNode) == 1 else {
+                    throw CMSFormatError("version must be 1")
+                }
                 guard let imprint = nodes.next() else { throw CMSFormatError("messageImprint is missing") }
-                let (algorithm, hash) = try DER.sequence(imprint, identifier: .sequence) { fields -> (ASN1ObjectIdentifier, [UInt8]) in
-                    guard let algorithmNode = fields.next(), let hashNode = fields.next() else { throw CMSFormatError("messageImprint is incomplete") }
-                    let algorithm = try DER.sequence(algorithmNode, identifier: .sequence) { parts -> ASN1ObjectIdentifier in
+                let (algorithm, hash) = try DER.sequence(imprint, identifier: .sequence) {
+                    fields -> (ASN1ObjectIdentifier, [UInt8]) in
+                    guard let algorithmNode = fields.next(), let hashNode = fields.next() else {
+                        throw CMSFormatError("messageImprint is incomplete")
+                    }
+                    let algorithm = try DER.sequence(algorithmNode, identifier: .sequence) {
+                        parts -> ASN1ObjectIdentifier in
                         guard let oid = parts.next() else { throw CMSFormatError("hashAlgorithm has no OID") }
-                        if let parameters = parts.next(), parameters.identifier != .null { throw CMSFormatError("hashAlgorithm parameters must be absent or NULL") }
+                        if let parameters = parts.next(), parameters.identifier != .null {
+                            throw CMSFormatError("hashAlgorithm parameters must be absent or NULL")
+                        }
                         return try ASN1ObjectIdentifier(derEncoded: oid)
                     }
                     return (algorithm, Array(try ASN1OctetString(derEncoded: hashNode).bytes))
                 }
                 var next = nodes.next()
                 var policy: ASN1ObjectIdentifier? = nil
-                if let node = next, node.identifier == .objectIdentifier { policy = try ASN1ObjectIdentifier(derEncoded: node); next = nodes.next() }
+                if let node = next, node.identifier == .objectIdentifier {
+                    policy = try ASN1ObjectIdentifier(derEncoded: node)
+                    next = nodes.next()
+                }
                 var nonce: [UInt8]? = nil
                 if let node = next, node.identifier == .integer {
                     _ = try ArraySlice<UInt8>(derEncoded: node)  // a valid INTEGER
@@ -56,9 +74,15 @@ public struct TimeStampRequest: Sendable, Hashable {
                     next = nodes.next()
                 }
                 var certReq = false
-                if let node = next, node.identifier == .boolean { certReq = try Bool(derEncoded: node); next = nodes.next() }
+                if let node = next, node.identifier == .boolean {
+                    certReq = try Bool(derEncoded: node)
+                    next = nodes.next()
+                }
                 var extensions = false
-                if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) { extensions = true; next = nodes.next() }
+                if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
+                    extensions = true
+                    next = nodes.next()
+                }
                 if next != nil { throw CMSFormatError("unexpected field after the request's known fields") }
                 return (algorithm, hash, policy, nonce, certReq, extensions)
             }
@@ -124,7 +148,12 @@ public enum TimestampHash: String, Sendable, CaseIterable {
 
 /// RFC 3161 `PKIFailureInfo` bits.
 public enum TimeStampFailure: Int, Sendable {
-    case badAlg = 0, badRequest = 2, badDataFormat = 5, timeNotAvailable = 14, unacceptedPolicy = 15, unacceptedExtension = 16
+    case badAlg = 0
+    case badRequest = 2
+    case badDataFormat = 5
+    case timeNotAvailable = 14
+    case unacceptedPolicy = 15
+    case unacceptedExtension = 16
     case systemFailure = 25
 }
 
@@ -136,15 +165,20 @@ public enum TimeStampResponse {
     ///   nonce INTEGER OPTIONAL, tsa [0] GeneralName OPTIONAL, extensions [1] IMPLICIT Extensions OPTIONAL }
     /// ```
     /// `serialNumber`: a positive integer's big-endian bytes (high bit clear); `accuracySeconds` ≥ 1.
-    public static func tstInfo(request: TimeStampRequest, policy: ASN1ObjectIdentifier, serialNumber: [UInt8], time: Date,
-                               accuracySeconds: Int) throws -> [UInt8] {
-        guard let first = serialNumber.first, first & 0x80 == 0, first != 0 || serialNumber.count == 1, serialNumber.count <= 20 else {
+    public static func tstInfo(
+        request: TimeStampRequest, policy: ASN1ObjectIdentifier, serialNumber: [UInt8], time: Date,
+        accuracySeconds: Int
+    ) throws -> [UInt8] {
+        guard let first = serialNumber.first, first & 0x80 == 0, first != 0 || serialNumber.count == 1,
+            serialNumber.count <= 20
+        else {
             throw CMSFormatError("the serial number must be a positive minimal INTEGER of at most 20 bytes")
         }
         let c = utcComponents(time)
         let millis = (c.nanosecond ?? 0) / 1_000_000
-        let genTime = try GeneralizedTime(year: c.year!, month: c.month!, day: c.day!, hours: c.hour!, minutes: c.minute!, seconds: c.second!,
-                                          fractionalSeconds: Double(millis) / 1000)
+        let genTime = try GeneralizedTime(
+            year: c.year!, month: c.month!, day: c.day!, hours: c.hour!, minutes: c.minute!, seconds: c.second!,
+            fractionalSeconds: Double(millis) / 1000)
         return try der { coder in
             try coder.appendConstructedNode(identifier: .sequence) { coder in
                 try coder.serialize(1)
@@ -187,12 +221,16 @@ public enum TimeStampResponse {
 
     /// `SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }` with one ESSCertIDv2 for the TSA
     /// certificate (RFC 5816): `hashAlgorithm` SHA-256 is the DEFAULT and omitted, or SM3 written out.
-    public static func signingCertificateV2(certificateHash: [UInt8], hashAlgorithm: ASN1ObjectIdentifier) throws -> CMSAttribute {
+    public static func signingCertificateV2(certificateHash: [UInt8], hashAlgorithm: ASN1ObjectIdentifier) throws
+        -> CMSAttribute
+    {
         let value = try der { coder in
             try coder.appendConstructedNode(identifier: .sequence) { coder in
                 try coder.appendConstructedNode(identifier: .sequence) { coder in
                     try coder.appendConstructedNode(identifier: .sequence) { coder in
-                        if hashAlgorithm != CMSObjectID.sha256 { coder.serializeRawBytes(try SignedDataBuilder.algorithmIdentifier(hashAlgorithm)) }
+                        if hashAlgorithm != CMSObjectID.sha256 {
+                            coder.serializeRawBytes(try SignedDataBuilder.algorithmIdentifier(hashAlgorithm))
+                        }
                         try coder.serialize(ASN1OctetString(contentBytes: certificateHash[...]))
                     }
                 }

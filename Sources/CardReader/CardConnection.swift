@@ -1,5 +1,5 @@
-import Foundation
 internal import CPCSCLite
+import Foundation
 
 /// A command APDU (ISO 7816-4), short or extended length as its sizes require.
 public struct CommandAPDU: Sendable, Hashable, CustomStringConvertible {
@@ -50,7 +50,9 @@ public struct ResponseAPDU: Sendable, Hashable {
     }
 
     init(raw: [UInt8]) throws {
-        guard raw.count >= 2 else { throw PCSCError(.communication, "the card answered \(raw.count) byte(s), fewer than a status word") }
+        guard raw.count >= 2 else {
+            throw PCSCError(.communication, "the card answered \(raw.count) byte(s), fewer than a status word")
+        }
         self.init(data: Array(raw.dropLast(2)), sw1: raw[raw.count - 2], sw2: raw[raw.count - 1])
     }
 
@@ -71,9 +73,12 @@ public final class CardConnection: @unchecked Sendable {
         var card: SCARDHANDLE = 0
         var active: DWORD = 0
         let status = context.withContext { handle in
-            SCardConnect(handle, reader, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), &card, &active)
+            SCardConnect(
+                handle, reader, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), &card, &active)
         }
-        guard status == 0 else { throw PCSCError.from(status: Int(status), during: "connecting to the card in \(reader)") }
+        guard status == 0 else {
+            throw PCSCError.from(status: Int(status), during: "connecting to the card in \(reader)")
+        }
         self.context = context
         self.handle = card
         self.reader = reader
@@ -126,16 +131,21 @@ public final class CardConnection: @unchecked Sendable {
         var resent = 0
         while response.sw1 == 0x6C, resent < 3 {
             resent += 1
-            let retry = CommandAPDU(cla: command.cla, ins: command.ins, p1: command.p1, p2: command.p2, data: command.data,
-                                    le: response.sw2 == 0 ? 256 : Int(response.sw2))
+            let retry = CommandAPDU(
+                cla: command.cla, ins: command.ins, p1: command.p1, p2: command.p2, data: command.data,
+                le: response.sw2 == 0 ? 256 : Int(response.sw2))
             response = try transmitRaw(retry.bytes)
         }
         var data = response.data
         var rounds = 0
         while response.sw1 == 0x61 {
             rounds += 1
-            guard rounds < 256, data.count < 65_536 else { throw PCSCError(.communication, "the card keeps answering 61xx") }
-            response = try transmitRaw(CommandAPDU(cla: command.cla, ins: 0xC0, p1: 0, p2: 0, le: response.sw2 == 0 ? 256 : Int(response.sw2)).bytes)
+            guard rounds < 256, data.count < 65_536 else {
+                throw PCSCError(.communication, "the card keeps answering 61xx")
+            }
+            response = try transmitRaw(
+                CommandAPDU(cla: command.cla, ins: 0xC0, p1: 0, p2: 0, le: response.sw2 == 0 ? 256 : Int(response.sw2))
+                    .bytes)
             data += response.data
         }
         return ResponseAPDU(data: data, sw1: response.sw1, sw2: response.sw2)
@@ -149,7 +159,7 @@ extension PCSCContext {
         guard !known.isEmpty else { throw PCSCError(.noReader, "no smart-card reader is attached") }
         let cNames = known.map { Array($0.reader.utf8CString) }
         var storage: [UnsafeMutablePointer<CChar>] = []
-        defer { storage.forEach { $0.deallocate() } }
+        defer { for buffer in storage { buffer.deallocate() } }
         var states: [SCARD_READERSTATE] = []
         for (name, state) in zip(cNames, known) {
             let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: name.count)
@@ -157,7 +167,9 @@ extension PCSCContext {
             storage.append(buffer)
             var reader = SCARD_READERSTATE()
             reader.szReader = UnsafePointer(buffer)
-            reader.dwCurrentState = DWORD(state.card == .empty ? SCARD_STATE_EMPTY : state.card == .unknown ? SCARD_STATE_UNAWARE : SCARD_STATE_PRESENT)
+            reader.dwCurrentState = DWORD(
+                state.card == .empty
+                    ? SCARD_STATE_EMPTY : state.card == .unknown ? SCARD_STATE_UNAWARE : SCARD_STATE_PRESENT)
             states.append(reader)
         }
         let milliseconds = DWORD(max(0, min(timeout, 86_400)) * 1000)
@@ -166,7 +178,8 @@ extension PCSCContext {
         // In use by another client still means a card is there: report it as present.
         return zip(known, states).map { old, state in
             let now = ReaderState(old.reader, state)
-            return [.inUse, .exclusive].contains(now.card) ? ReaderState(reader: now.reader, card: .present, atr: now.atr) : now
+            return [.inUse, .exclusive].contains(now.card)
+                ? ReaderState(reader: now.reader, card: .present, atr: now.atr) : now
         }
     }
 
@@ -187,18 +200,23 @@ public enum CardReaderThread {
     }
 
     /// Waits for a card in `reader` (or any reader), cancellable: cancelling the task calls `SCardCancel`.
-    public static func waitForCard(in context: PCSCContext, reader: String?, timeout: Double) async throws -> ReaderState {
+    public static func waitForCard(in context: PCSCContext, reader: String?, timeout: Double) async throws
+        -> ReaderState
+    {
         try await withTaskCancellationHandler {
             try await run {
                 var states = try context.readerStates().filter { reader == nil || $0.reader == reader }
                 guard !states.isEmpty else {
-                    throw reader.map { PCSCError(.unknownReader, "no reader named \($0)") } ?? PCSCError(.noReader, "no smart-card reader is attached")
+                    throw reader.map { PCSCError(.unknownReader, "no reader named \($0)") }
+                        ?? PCSCError(.noReader, "no smart-card reader is attached")
                 }
                 let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
                 while true {
                     if let ready = states.first(where: { $0.card == .present || $0.card == .inUse }) { return ready }
                     let left = deadline - ContinuousClock.now
-                    guard left > .zero else { throw PCSCError(.timeout, "no card was inserted within \(Int(timeout)) s") }
+                    guard left > .zero else {
+                        throw PCSCError(.timeout, "no card was inserted within \(Int(timeout)) s")
+                    }
                     do {
                         states = try context.waitForChange(from: states, timeout: Double(left.components.seconds) + 0.5)
                     } catch let error as PCSCError where error.code == .timeout {

@@ -50,25 +50,26 @@ public struct PCSCError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The values are pcsc-lite's `SCARD_E_*` / `SCARD_W_*` constants (pcsclite.h), whose cast-macros Swift cannot import.
     static func from(status raw: Int, during operation: String) -> PCSCError {
         let status = UInt32(truncatingIfNeeded: raw)
-        let (code, text): (Code, String) = switch status {
-        case 0x8010_001D: (.serviceNotAvailable, "the PC/SC service (pcscd) is not running")
-        case 0x8010_002E: (.noReader, "no smart-card reader is attached")
-        case 0x8010_0009: (.unknownReader, "the reader is not known to pcscd")
-        case 0x8010_000C: (.noCard, "no card in the reader")
-        case 0x8010_0069: (.cardRemoved, "the card was removed")
-        case 0x8010_0068: (.cardRemoved, "the card was reset by another application")
-        case 0x8010_000B: (.readerBusy, "the card is in use by another application")
-        case 0x8010_000A: (.timeout, "timed out")
-        case 0x8010_0002: (.cancelled, "the wait was cancelled")
-        case 0x8010_0066: (.communication, "the card does not respond to reset")
-        case 0x8010_0067: (.communication, "the card is not powered")
-        case 0x8010_0065: (.communication, "the card is not supported by the reader")
-        case 0x8010_0016: (.readerBusy, "the reader is not ready (transaction in progress)")
-        case 0x8010_0017: (.noReader, "the reader became unavailable")
-        case 0x8010_0013: (.communication, "communication with the card failed")
-        case 0x8010_000F: (.communication, "the card does not speak the requested protocol")
-        default: (.other, "pcsc-lite reported an error")
-        }
+        let (code, text): (Code, String) =
+            switch status {
+            case 0x8010_001D: (.serviceNotAvailable, "the PC/SC service (pcscd) is not running")
+            case 0x8010_002E: (.noReader, "no smart-card reader is attached")
+            case 0x8010_0009: (.unknownReader, "the reader is not known to pcscd")
+            case 0x8010_000C: (.noCard, "no card in the reader")
+            case 0x8010_0069: (.cardRemoved, "the card was removed")
+            case 0x8010_0068: (.cardRemoved, "the card was reset by another application")
+            case 0x8010_000B: (.readerBusy, "the card is in use by another application")
+            case 0x8010_000A: (.timeout, "timed out")
+            case 0x8010_0002: (.cancelled, "the wait was cancelled")
+            case 0x8010_0066: (.communication, "the card does not respond to reset")
+            case 0x8010_0067: (.communication, "the card is not powered")
+            case 0x8010_0065: (.communication, "the card is not supported by the reader")
+            case 0x8010_0016: (.readerBusy, "the reader is not ready (transaction in progress)")
+            case 0x8010_0017: (.noReader, "the reader became unavailable")
+            case 0x8010_0013: (.communication, "communication with the card failed")
+            case 0x8010_000F: (.communication, "the card does not speak the requested protocol")
+            default: (.other, "pcsc-lite reported an error")
+            }
         return PCSCError(code, status: status, "\(operation): \(text)")
     }
 }

@@ -83,12 +83,17 @@ extension ReaderState {
     init(_ reader: String, _ state: SCARD_READERSTATE) {
         let flags = UInt32(state.dwEventState)
         let card: Card =
-            flags & UInt32(SCARD_STATE_MUTE) != 0 ? .mute
-            : flags & UInt32(SCARD_STATE_EXCLUSIVE) != 0 ? .exclusive
-            : flags & UInt32(SCARD_STATE_INUSE) != 0 ? .inUse
-            : flags & UInt32(SCARD_STATE_PRESENT) != 0 ? .present
-            : flags & UInt32(SCARD_STATE_EMPTY) != 0 ? .empty
-            : .unknown
+            flags & UInt32(SCARD_STATE_MUTE) != 0
+            ? .mute
+            : flags & UInt32(SCARD_STATE_EXCLUSIVE) != 0
+                ? .exclusive
+                : flags & UInt32(SCARD_STATE_INUSE) != 0
+                    ? .inUse
+                    : flags & UInt32(SCARD_STATE_PRESENT) != 0
+                        ? .present
+                        : flags & UInt32(SCARD_STATE_EMPTY) != 0
+                            ? .empty
+                            : .unknown
         let atr = withUnsafeBytes(of: state.rgbAtr) { Array($0.prefix(Int(state.cbAtr))) }
         self.init(reader: reader, card: card, atr: card == .empty ? [] : atr)
     }
@@ -97,7 +102,7 @@ extension ReaderState {
 private func withCStrings<R>(_ strings: [[CChar]], _ body: ([UnsafePointer<CChar>]) throws -> R) rethrows -> R {
     var pointers: [UnsafePointer<CChar>] = []
     var storage: [UnsafeMutablePointer<CChar>] = []
-    defer { storage.forEach { $0.deallocate() } }
+    defer { for buffer in storage { buffer.deallocate() } }
     for string in strings {
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: string.count)
         buffer.initialize(from: string, count: string.count)

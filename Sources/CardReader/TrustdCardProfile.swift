@@ -39,7 +39,9 @@ public struct TrustdCardProfile: Sendable {
 
     public func selectApplication() throws {
         let answer = try connection.transmit(CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x00, data: Self.aid))
-        if answer.status == 0x6A82 { throw CardError(.notATrustdCard, "the card has no trustd application (6A82): not a trustd card") }
+        if answer.status == 0x6A82 {
+            throw CardError(.notATrustdCard, "the card has no trustd application (6A82): not a trustd card")
+        }
         try expectSuccess(answer, "SELECT application")
     }
 
@@ -51,13 +53,17 @@ public struct TrustdCardProfile: Sendable {
         var out: [UInt8] = []
         while out.count < (size ?? Self.maxCertificateSize) {
             let wanted = min(0xE0, (size ?? Self.maxCertificateSize) - out.count)
-            let answer = try connection.transmit(CommandAPDU(ins: 0xB0, p1: UInt8(out.count >> 8), p2: UInt8(out.count & 0xff), le: wanted))
-            if answer.status == 0x6B00 || answer.status == 0x6282 || (answer.isSuccess && answer.data.isEmpty) { break }  // end of file
+            let answer = try connection.transmit(
+                CommandAPDU(ins: 0xB0, p1: UInt8(out.count >> 8), p2: UInt8(out.count & 0xff), le: wanted))
+            // End of file.
+            if answer.status == 0x6B00 || answer.status == 0x6282 || (answer.isSuccess && answer.data.isEmpty) { break }
             try expectSuccess(answer, "READ BINARY at \(out.count)")
             out += answer.data
             if size == nil, let total = Self.derLength(out) { size = total }
         }
-        guard !out.isEmpty, out.count <= Self.maxCertificateSize else { throw CardError(.badCertificate, "EF C000 is empty or too large") }
+        guard !out.isEmpty, out.count <= Self.maxCertificateSize else {
+            throw CardError(.badCertificate, "EF C000 is empty or too large")
+        }
         if let total = Self.derLength(out), total < out.count { out = Array(out.prefix(total)) }
         return out
     }
@@ -93,7 +99,9 @@ public struct TrustdCardProfile: Sendable {
     }
 
     private func expectSuccess(_ answer: ResponseAPDU, _ step: String) throws {
-        guard answer.isSuccess else { throw CardError(.unexpectedStatus, "\(step): the card answered \(answer.statusHex)") }
+        guard answer.isSuccess else {
+            throw CardError(.unexpectedStatus, "\(step): the card answered \(answer.statusHex)")
+        }
     }
 
     /// The file size in an FCP template (`62 L … 80 02 HH LL …`), if present.
@@ -101,9 +109,12 @@ public struct TrustdCardProfile: Sendable {
         guard fcp.count >= 2, fcp[0] == 0x62 else { return nil }
         var index = 2
         while index + 1 < fcp.count {
-            let tag = fcp[index], length = Int(fcp[index + 1])
+            let tag = fcp[index]
+            let length = Int(fcp[index + 1])
             guard index + 2 + length <= fcp.count else { return nil }
-            if tag == 0x80 || tag == 0x81 { return fcp[(index + 2)..<(index + 2 + length)].reduce(0) { $0 << 8 | Int($1) } }
+            if tag == 0x80 || tag == 0x81 {
+                return fcp[(index + 2)..<(index + 2 + length)].reduce(0) { $0 << 8 | Int($1) }
+            }
             index += 2 + length
         }
         return nil
@@ -123,15 +134,19 @@ public struct TrustdCardProfile: Sendable {
 extension CardConnection {
     /// The whole counter flow on the card, in one transaction: select, read the certificate, verify the PIN, sign the
     /// challenge. `pin` is asked for only after the certificate was read (so the terminal can show whose card it is).
-    public func counterResponse(challenge: [UInt8], pin: (Certificate) throws -> String,
-                                progress: (String) -> Void = { _ in }) throws -> (certificate: [UInt8], signature: [UInt8]) {
+    public func counterResponse(
+        challenge: [UInt8], pin: (Certificate) throws -> String,
+        progress: (String) -> Void = { _ in }
+    ) throws -> (certificate: [UInt8], signature: [UInt8]) {
         try transaction {
             let card = TrustdCardProfile(self)
             try card.selectApplication()
             progress("application selected")
             let der = try card.readCertificate()
             let certificate: Certificate
-            do { certificate = try Certificate(der: der) } catch { throw CardError(.badCertificate, "EF C000 does not hold a certificate: \(error)") }
+            do { certificate = try Certificate(der: der) } catch {
+                throw CardError(.badCertificate, "EF C000 does not hold a certificate: \(error)")
+            }
             progress("certificate read: \(certificate.subject)")
             try card.verifyPIN(try pin(certificate))
             progress("PIN verified")

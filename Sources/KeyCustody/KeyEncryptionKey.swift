@@ -14,7 +14,8 @@ public struct KeyEncryptionKey: Sendable {
 
     init(bytes: [UInt8]) throws {
         guard bytes.count == AES256GCM.keyLength else {
-            throw KeyCustodyError(.secretUnavailable, "a KEK must be 32 bytes (64 hex characters or base64), got \(bytes.count) bytes")
+            throw KeyCustodyError(
+                .secretUnavailable, "a KEK must be 32 bytes (64 hex characters or base64), got \(bytes.count) bytes")
         }
         self.bytes = bytes
         self.identifier = Hex.encode(Digest.hash(.sha256, Array("trustd-kek-id/1".utf8) + bytes).prefix(8))
@@ -40,7 +41,8 @@ public struct KeyEncryptionKey: Sendable {
     }
 
     /// Reads the KEK from an environment variable.
-    public init(environment name: String, in environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(environment name: String, in environment: [String: String] = ProcessInfo.processInfo.environment) throws
+    {
         guard let value = environment[name], !value.isEmpty else {
             throw KeyCustodyError(.secretUnavailable, "environment variable \(name) is not set")
         }

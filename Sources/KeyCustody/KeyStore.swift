@@ -47,7 +47,9 @@ public struct KeyInfo: Sendable, Hashable, Codable {
     /// SHA-256 of the public key's SubjectPublicKeyInfo, hex.
     public let publicKeyFingerprint: String
 
-    public init(id: KeyID, label: String, type: KeyType, backend: String, createdAt: Date?, publicKeyFingerprint: String) {
+    public init(
+        id: KeyID, label: String, type: KeyType, backend: String, createdAt: Date?, publicKeyFingerprint: String
+    ) {
         self.id = id
         self.label = label
         self.type = type

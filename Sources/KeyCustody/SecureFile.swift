@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Files that hold secrets: written atomically with mode 0600, refused when group or others can read them.
@@ -64,16 +65,18 @@ public enum SecureFile {
             throw failure("cannot stat \(path)")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw KeyCustodyError(.insecurePermissions,
-                                  "\(path) has mode \(String(info.st_mode & 0o777, radix: 8)); secret files must be 0600")
+            throw KeyCustodyError(
+                .insecurePermissions,
+                "\(path) has mode \(String(info.st_mode & 0o777, radix: 8)); secret files must be 0600")
         }
     }
 
     /// Creates `path` (and parents) as a directory only its owner can enter.
     public static func makePrivateDirectory(_ path: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
             throw KeyCustodyError(.storageFailure, "cannot create directory \(path)")
         }

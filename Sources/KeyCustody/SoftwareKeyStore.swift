@@ -43,10 +43,11 @@ public final class SoftwareKeyStore: KeyStore {
         }
         defer { Memory.wipe(&der) }
         let publicKey = try key.publicKey
-        var file = WrappedKeyFile(format: Self.format, id: id, label: label, type: type,
-                                  createdAt: ISO8601DateFormatter().string(from: Date()), kek: kek.identifier,
-                                  publicKey: Data(publicKey.spkiDER).base64EncodedString(),
-                                  nonce: "", ciphertext: "", tag: "")
+        var file = WrappedKeyFile(
+            format: Self.format, id: id, label: label, type: type,
+            createdAt: ISO8601DateFormatter().string(from: Date()), kek: kek.identifier,
+            publicKey: Data(publicKey.spkiDER).base64EncodedString(),
+            nonce: "", ciphertext: "", tag: "")
         let box = try AES256GCM.seal(der, key: kek.bytes, authenticatedData: file.authenticatedData)
         file.nonce = Data(box.nonce).base64EncodedString()
         file.ciphertext = Data(box.ciphertext).base64EncodedString()
@@ -94,7 +95,8 @@ public final class SoftwareKeyStore: KeyStore {
         // Best effort: overwrite before unlinking (journaling file systems and SSDs may keep old blocks; the
         // ciphertext is useless without the KEK anyway).
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
-           let handle = FileHandle(forWritingAtPath: path) {
+            let handle = FileHandle(forWritingAtPath: path)
+        {
             try? handle.write(contentsOf: Data(count: size))
             try? handle.synchronize()
             try? handle.close()
@@ -133,21 +135,23 @@ public final class SoftwareKeyStore: KeyStore {
         let path = path(id)
         let file = try readFile(id)
         guard file.kek == kek.identifier else {
-            throw KeyCustodyError(.wrongKEK, "key \(id) was stored under KEK \(file.kek), but the configured KEK is \(kek.identifier)")
+            throw KeyCustodyError(
+                .wrongKEK, "key \(id) was stored under KEK \(file.kek), but the configured KEK is \(kek.identifier)")
         }
         guard let nonce = Data(base64Encoded: file.nonce), let ciphertext = Data(base64Encoded: file.ciphertext),
-              let tag = Data(base64Encoded: file.tag)
+            let tag = Data(base64Encoded: file.tag)
         else { throw KeyCustodyError(.tamperedKey, "\(path) has malformed encrypted fields") }
         var der: [UInt8]
         do {
-            der = try AES256GCM.open(.init(nonce: Array(nonce), ciphertext: Array(ciphertext), tag: Array(tag)),
-                                     key: kek.bytes, authenticatedData: file.authenticatedData)
+            der = try AES256GCM.open(
+                .init(nonce: Array(nonce), ciphertext: Array(ciphertext), tag: Array(tag)),
+                key: kek.bytes, authenticatedData: file.authenticatedData)
         } catch {
             throw KeyCustodyError(.tamperedKey, "\(path) failed its integrity check: the file was altered")
         }
         defer { Memory.wipe(&der) }
         guard let key = try? PrivateKey(der: der), key.type == file.type,
-              let stored = try? file.decodedPublicKey(path), (try? key.publicKey.spkiDER) == stored
+            let stored = try? file.decodedPublicKey(path), (try? key.publicKey.spkiDER) == stored
         else { throw KeyCustodyError(.tamperedKey, "\(path) decrypts to a key that does not match its public key") }
         cache.insert(key, forKey: id)
         return key
@@ -196,7 +200,8 @@ struct WrappedKeyFile: Codable {
     }
 
     func info(fingerprint: String) -> KeyInfo {
-        KeyInfo(id: id, label: label, type: type, backend: "software",
-                createdAt: ISO8601DateFormatter().date(from: createdAt), publicKeyFingerprint: fingerprint)
+        KeyInfo(
+            id: id, label: label, type: type, backend: "software",
+            createdAt: ISO8601DateFormatter().date(from: createdAt), publicKeyFingerprint: fingerprint)
     }
 }

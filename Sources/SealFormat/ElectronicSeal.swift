@@ -36,8 +36,11 @@ public struct ElectronicSeal: Sendable {
             guard info.header.version == 4 else {
                 throw Wire.fail("SES_Header.version is \(info.header.version); this decoder reads GB/T 38540 v4 seals")
             }
-            parts = (info, Array(infoNode.encodedBytes), try Wire.octets(nodes.next(), "SESeal.cert"), try Wire.oid(nodes.next(), "SESeal.signAlgID"),
-                     try Wire.bits(nodes.next(), "SESeal.signedValue"))
+            parts = (
+                info, Array(infoNode.encodedBytes), try Wire.octets(nodes.next(), "SESeal.cert"),
+                try Wire.oid(nodes.next(), "SESeal.signAlgID"),
+                try Wire.bits(nodes.next(), "SESeal.signedValue")
+            )
             if nodes.next() != nil { throw Wire.fail("SESeal has unexpected trailing fields") }
         }
         guard let parts else { throw Wire.fail("SESeal is empty") }
@@ -47,8 +50,10 @@ public struct ElectronicSeal: Sendable {
 
     /// Builds and signs a seal: `sign` receives the DER of `SES_SealInfo` and returns the maker's signature
     /// (made in key custody by the caller).
-    public static func make(info: SealInfo, makerCertificate: [UInt8], signatureAlgorithm: String,
-                            sign: ([UInt8]) throws -> [UInt8]) throws -> ElectronicSeal {
+    public static func make(
+        info: SealInfo, makerCertificate: [UInt8], signatureAlgorithm: String,
+        sign: ([UInt8]) throws -> [UInt8]
+    ) throws -> ElectronicSeal {
         var infoCoder = DER.Serializer()
         try Wire.serialize(info, into: &infoCoder)
         let infoBytes = infoCoder.serializedBytes
@@ -66,8 +71,9 @@ public struct ElectronicSeal: Sendable {
     /// `nil` when the maker's signature over `SES_SealInfo` verifies with the maker certificate's key; otherwise
     /// why not.
     public func makerSignatureProblem() -> String? {
-        SealVerification.signatureProblem(certificate: makerCertificate, algorithm: signatureAlgorithm, signature: signedValue,
-                                          signed: sealInfoBytes, who: "seal maker")
+        SealVerification.signatureProblem(
+            certificate: makerCertificate, algorithm: signatureAlgorithm, signature: signedValue,
+            signed: sealInfoBytes, who: "seal maker")
     }
 
     /// The maker certificate, parsed.
@@ -102,10 +108,13 @@ public struct SealSignature: Sendable {
 
     public init(der: [UInt8]) throws {
         let root = try Wire.parse(der, maxSize: Self.maxSize, what: "SES_Signature")
-        var fields: (Int, ElectronicSeal, Date, [UInt8], String, [SealExtension]?, [UInt8], [UInt8], String, [UInt8], [UInt8]?)? = nil
+        var fields:
+            (Int, ElectronicSeal, Date, [UInt8], String, [SealExtension]?, [UInt8], [UInt8], String, [UInt8], [UInt8]?)? =
+                nil
         try BER.sequence(root, identifier: .sequence) { nodes in
             guard let tbsNode = nodes.next() else { throw Wire.fail("SES_Signature.toSign is missing") }
-            let tbs = try BER.sequence(tbsNode, identifier: .sequence) { tbs -> (Int, ElectronicSeal, Date, [UInt8], String, [SealExtension]?) in
+            let tbs = try BER.sequence(tbsNode, identifier: .sequence) {
+                tbs -> (Int, ElectronicSeal, Date, [UInt8], String, [SealExtension]?) in
                 let version = try Wire.integer(&tbs, "TBS_Sign.version")
                 guard let sealNode = tbs.next() else { throw Wire.fail("TBS_Sign.eseal is missing") }
                 let seal = try ElectronicSeal(node: sealNode)
@@ -124,7 +133,9 @@ public struct SealSignature: Sendable {
                 let tag0 = ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
                 if node.identifier == .bitString {
                     stamp = try Wire.bits(node, "SES_Signature.timeStamp")
-                } else if node.identifier == tag0, case .constructed(let children) = node.content, let inner = Array(children).first {
+                } else if node.identifier == tag0, case .constructed(let children) = node.content,
+                    let inner = Array(children).first
+                {
                     stamp = try Wire.bits(inner, "SES_Signature.timeStamp")  // [0] EXPLICIT
                 } else if node.identifier == tag0 {
                     stamp = try Wire.bits(node, "SES_Signature.timeStamp", identifier: tag0)  // [0] IMPLICIT
@@ -133,19 +144,26 @@ public struct SealSignature: Sendable {
                 }
             }
             if nodes.next() != nil { throw Wire.fail("SES_Signature has unexpected trailing fields") }
-            fields = (tbs.0, tbs.1, tbs.2, tbs.3, tbs.4, tbs.5, Array(tbsNode.encodedBytes), cert, algorithm, signature, stamp)
+            fields = (
+                tbs.0, tbs.1, tbs.2, tbs.3, tbs.4, tbs.5, Array(tbsNode.encodedBytes), cert, algorithm, signature, stamp
+            )
         }
         guard let fields else { throw Wire.fail("SES_Signature is empty") }
-        (version, seal, signingTime, dataHash, propertyInfo, extensions, toSignBytes, signerCertificate, signatureAlgorithm, signature,
-         timeStamp) = fields
+        (
+            version, seal, signingTime, dataHash, propertyInfo, extensions, toSignBytes, signerCertificate,
+            signatureAlgorithm, signature,
+            timeStamp
+        ) = fields
         self.der = Array(root.encodedBytes)
     }
 
     /// Builds and signs a seal signature over `dataHash` (SM3 of the document); `sign` receives the DER of
     /// `TBS_Sign`. `timeStamp`, when given, is called with the signature value and returns an RFC 3161 token.
-    public static func make(seal: ElectronicSeal, signingTime: Date, dataHash: [UInt8], propertyInfo: String, signerCertificate: [UInt8],
-                            signatureAlgorithm: String, sign: ([UInt8]) throws -> [UInt8],
-                            timeStamp: (([UInt8]) throws -> [UInt8])? = nil) throws -> SealSignature {
+    public static func make(
+        seal: ElectronicSeal, signingTime: Date, dataHash: [UInt8], propertyInfo: String, signerCertificate: [UInt8],
+        signatureAlgorithm: String, sign: ([UInt8]) throws -> [UInt8],
+        timeStamp: (([UInt8]) throws -> [UInt8])? = nil
+    ) throws -> SealSignature {
         var tbsCoder = DER.Serializer()
         try tbsCoder.appendConstructedNode(identifier: .sequence) { coder in
             try coder.serialize(seal.info.header.version)
@@ -164,7 +182,9 @@ public struct SealSignature: Sendable {
             try coder.serialize(try ASN1ObjectIdentifier(dotted: signatureAlgorithm))
             try coder.serialize(ASN1BitString(bytes: signature[...]))
             if let stamp {
-                try coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { coder in
+                try coder.appendConstructedNode(
+                    identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
+                ) { coder in
                     try coder.serialize(ASN1BitString(bytes: stamp[...]))
                 }
             }
@@ -174,8 +194,9 @@ public struct SealSignature: Sendable {
 
     /// `nil` when the signer's signature over `TBS_Sign` verifies with the signer certificate's key.
     public func signerSignatureProblem() -> String? {
-        SealVerification.signatureProblem(certificate: signerCertificate, algorithm: signatureAlgorithm, signature: signature,
-                                          signed: toSignBytes, who: "signer")
+        SealVerification.signatureProblem(
+            certificate: signerCertificate, algorithm: signatureAlgorithm, signature: signature,
+            signed: toSignBytes, who: "signer")
     }
 
     /// Whether the signer certificate is listed in the seal's `certList` (byte-equal, or by digest for type 2).
@@ -184,12 +205,13 @@ public struct SealSignature: Sendable {
         case .certificates(let list): return list.contains(signerCertificate)
         case .digests(let digests):
             return digests.contains { digest in
-                let algorithm: DigestAlgorithm? = switch digest.type.lowercased() {
-                case "sm3": .sm3
-                case "sha1", "sha-1": .sha1
-                case "sha256", "sha-256": .sha256
-                default: nil
-                }
+                let algorithm: DigestAlgorithm? =
+                    switch digest.type.lowercased() {
+                    case "sm3": .sm3
+                    case "sha1", "sha-1": .sha1
+                    case "sha256", "sha-256": .sha256
+                    default: nil
+                    }
                 return algorithm.map { Digest.hash($0, signerCertificate) == digest.value } ?? false
             }
         }
@@ -197,11 +219,17 @@ public struct SealSignature: Sendable {
 }
 
 enum SealVerification {
-    static func signatureProblem(certificate der: [UInt8], algorithm oid: String, signature: [UInt8], signed: [UInt8], who: String) -> String? {
+    static func signatureProblem(
+        certificate der: [UInt8], algorithm oid: String, signature: [UInt8], signed: [UInt8], who: String
+    ) -> String? {
         let certificate: Certificate
-        do { certificate = try Certificate.cached(der: der) } catch { return "the \(who) certificate does not parse: \(error)" }
+        do { certificate = try Certificate.cached(der: der) } catch {
+            return "the \(who) certificate does not parse: \(error)"
+        }
         let key: PublicKey
-        do { key = try certificate.publicKey } catch { return "the \(who) certificate's key is not supported: \(error)" }
+        do { key = try certificate.publicKey } catch {
+            return "the \(who) certificate's key is not supported: \(error)"
+        }
         let algorithm: SignatureAlgorithm
         switch oid {
         case SealAlgorithm.sm2WithSM3: algorithm = .sm2(id: .default)
@@ -210,7 +238,8 @@ enum SealVerification {
         default: return "unsupported \(who) signature algorithm \(oid)"
         }
         do {
-            return try key.isValidSignature(signature, for: signed, algorithm: algorithm) ? nil : "the \(who) signature does not verify"
+            return try key.isValidSignature(signature, for: signed, algorithm: algorithm)
+                ? nil : "the \(who) signature does not verify"
         } catch {
             return "the \(who) signature is malformed or does not fit the key: \(error)"
         }

@@ -24,16 +24,23 @@ public struct LegacySeal: Sendable {
     init(node: ASN1Node) throws {
         var parts: (SealInfo, [UInt8], String, [UInt8], [UInt8])? = nil
         try BER.sequence(node, identifier: .sequence) { nodes in
-            guard let infoNode = nodes.next(), let signNode = nodes.next() else { throw Wire.fail("SESeal (v1) needs esealInfo and signInfo") }
+            guard let infoNode = nodes.next(), let signNode = nodes.next() else {
+                throw Wire.fail("SESeal (v1) needs esealInfo and signInfo")
+            }
             if nodes.next() != nil { throw Wire.fail("SESeal (v1) has unexpected trailing fields") }
             let info = try Wire.sealInfo(infoNode, legacy: true)
-            guard info.header.version < 4 else { throw Wire.fail("SES_Header.version \(info.header.version) is not a GM/T 0031-2014 seal") }
+            guard info.header.version < 4 else {
+                throw Wire.fail("SES_Header.version \(info.header.version) is not a GM/T 0031-2014 seal")
+            }
             try BER.sequence(signNode, identifier: .sequence) { sign in
-                guard let certNode = sign.next(), let algorithmNode = sign.next() else { throw Wire.fail("SES_SignInfo is incomplete") }
+                guard let certNode = sign.next(), let algorithmNode = sign.next() else {
+                    throw Wire.fail("SES_SignInfo is incomplete")
+                }
                 let certificate = try Wire.octets(certNode, "SES_SignInfo.cert")
                 let algorithm = try Wire.oid(algorithmNode, "SES_SignInfo.signatureAlgorithm")
                 let value = try Wire.bits(sign.next(), "SES_SignInfo.signData")
-                let content = Array(infoNode.encodedBytes) + Array(certNode.encodedBytes) + Array(algorithmNode.encodedBytes)
+                let content =
+                    Array(infoNode.encodedBytes) + Array(certNode.encodedBytes) + Array(algorithmNode.encodedBytes)
                 parts = (info, certificate, algorithm, value, Wire.sequenceHeader(content.count) + content)
             }
         }
@@ -43,8 +50,9 @@ public struct LegacySeal: Sendable {
     }
 
     public func makerSignatureProblem() -> String? {
-        SealVerification.signatureProblem(certificate: makerCertificate, algorithm: signatureAlgorithm, signature: signedValue,
-                                          signed: signedBytes, who: "seal maker")
+        SealVerification.signatureProblem(
+            certificate: makerCertificate, algorithm: signatureAlgorithm, signature: signedValue,
+            signed: signedBytes, who: "seal maker")
     }
 }
 
@@ -75,21 +83,28 @@ public struct LegacySealSignature: Sendable {
             try BER.sequence(tbsNode, identifier: .sequence) { tbs in
                 let version = try Wire.integer(&tbs, "TBS_Sign.version")
                 guard let sealNode = tbs.next() else { throw Wire.fail("TBS_Sign.eseal is missing") }
-                fields = (version, try LegacySeal(node: sealNode), try Wire.bits(tbs.next(), "TBS_Sign.timeInfo"),
-                          try Wire.bits(tbs.next(), "TBS_Sign.dataHash"), try Wire.ia5(&tbs, "TBS_Sign.propertyInfo"),
-                          try Wire.octets(tbs.next(), "TBS_Sign.cert"), try Wire.oid(tbs.next(), "TBS_Sign.signatureAlgorithm"),
-                          signature, Array(tbsNode.encodedBytes))
+                fields = (
+                    version, try LegacySeal(node: sealNode), try Wire.bits(tbs.next(), "TBS_Sign.timeInfo"),
+                    try Wire.bits(tbs.next(), "TBS_Sign.dataHash"), try Wire.ia5(&tbs, "TBS_Sign.propertyInfo"),
+                    try Wire.octets(tbs.next(), "TBS_Sign.cert"),
+                    try Wire.oid(tbs.next(), "TBS_Sign.signatureAlgorithm"),
+                    signature, Array(tbsNode.encodedBytes)
+                )
                 if tbs.next() != nil { throw Wire.fail("TBS_Sign (v1) has unexpected trailing fields") }
             }
         }
         guard let fields else { throw Wire.fail("SES_Signature (v1) is empty") }
-        (version, seal, timeInfo, dataHash, propertyInfo, signerCertificate, signatureAlgorithm, signature, toSignBytes) = fields
+        (
+            version, seal, timeInfo, dataHash, propertyInfo, signerCertificate, signatureAlgorithm, signature,
+            toSignBytes
+        ) = fields
         self.der = Array(root.encodedBytes)
     }
 
     public func signerSignatureProblem() -> String? {
-        SealVerification.signatureProblem(certificate: signerCertificate, algorithm: signatureAlgorithm, signature: signature,
-                                          signed: toSignBytes, who: "signer")
+        SealVerification.signatureProblem(
+            certificate: signerCertificate, algorithm: signatureAlgorithm, signature: signature,
+            signed: toSignBytes, who: "signer")
     }
 
     public var signerIsListedInSeal: Bool {

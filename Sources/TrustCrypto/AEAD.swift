@@ -25,7 +25,9 @@ public enum AES256GCM {
         let nonce = SecureRandom.bytes(nonceLength)
         var ciphertext = [UInt8](repeating: 0, count: plaintext.count)
         var tag = [UInt8](repeating: 0, count: tagLength)
-        try run(encrypt: true, key: key, nonce: nonce, input: plaintext, output: &ciphertext, aad: authenticatedData, tag: &tag)
+        try run(
+            encrypt: true, key: key, nonce: nonce, input: plaintext, output: &ciphertext, aad: authenticatedData,
+            tag: &tag)
         return SealedBox(nonce: nonce, ciphertext: ciphertext, tag: tag)
     }
 
@@ -39,7 +41,9 @@ public enum AES256GCM {
         var plaintext = [UInt8](repeating: 0, count: box.ciphertext.count)
         var tag = box.tag
         do {
-            try run(encrypt: false, key: key, nonce: box.nonce, input: box.ciphertext, output: &plaintext, aad: authenticatedData, tag: &tag)
+            try run(
+                encrypt: false, key: key, nonce: box.nonce, input: box.ciphertext, output: &plaintext,
+                aad: authenticatedData, tag: &tag)
         } catch {
             Memory.wipe(&plaintext)
             throw error
@@ -47,15 +51,19 @@ public enum AES256GCM {
         return plaintext
     }
 
-    private static func run(encrypt: Bool, key: [UInt8], nonce: [UInt8], input: [UInt8], output: inout [UInt8],
-                            aad: [UInt8], tag: inout [UInt8]) throws {
+    private static func run(
+        encrypt: Bool, key: [UInt8], nonce: [UInt8], input: [UInt8], output: inout [UInt8],
+        aad: [UInt8], tag: inout [UInt8]
+    ) throws {
         OpenSSL.clearErrors()
-        guard let context = EVP_CIPHER_CTX_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate cipher context") }
+        guard let context = EVP_CIPHER_CTX_new() else {
+            throw OpenSSL.error(.internalFailure, "cannot allocate cipher context")
+        }
         defer { EVP_CIPHER_CTX_free(context) }
         let mode: Int32 = encrypt ? 1 : 0
         guard EVP_CipherInit_ex(context, EVP_aes_256_gcm(), nil, nil, nil, mode) == 1,
-              EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceLength), nil) == 1,
-              EVP_CipherInit_ex(context, nil, nil, key, nonce, mode) == 1
+            EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceLength), nil) == 1,
+            EVP_CipherInit_ex(context, nil, nil, key, nonce, mode) == 1
         else { throw OpenSSL.error(.internalFailure, "cannot initialise AES-256-GCM") }
         var outLength: Int32 = 0
         if !aad.isEmpty {
@@ -72,7 +80,11 @@ public enum AES256GCM {
             written = Int(outLength)
         }
         if !encrypt {
-            guard tag.withUnsafeMutableBytes({ EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, Int32(tagLength), $0.baseAddress) }) == 1 else {
+            guard
+                tag.withUnsafeMutableBytes({
+                    EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, Int32(tagLength), $0.baseAddress)
+                }) == 1
+            else {
                 throw OpenSSL.error(.internalFailure, "cannot set GCM tag")
             }
         }
@@ -84,7 +96,11 @@ public enum AES256GCM {
         }
         precondition(written + Int(outLength) == input.count, "GCM produced an unexpected length")
         if encrypt {
-            guard tag.withUnsafeMutableBytes({ EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, Int32(tagLength), $0.baseAddress) }) == 1 else {
+            guard
+                tag.withUnsafeMutableBytes({
+                    EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, Int32(tagLength), $0.baseAddress)
+                }) == 1
+            else {
                 throw OpenSSL.error(.internalFailure, "cannot read GCM tag")
             }
         }

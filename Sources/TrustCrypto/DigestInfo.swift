@@ -6,7 +6,8 @@ internal import COpenSSL
 public enum DigestInfo {
     public static func encode(_ algorithm: DigestAlgorithm, digest: [UInt8]) throws -> [UInt8] {
         guard digest.count == algorithm.outputLength else {
-            throw CryptoError.invalid("\(algorithm) digest must be \(algorithm.outputLength) bytes, got \(digest.count)")
+            throw CryptoError.invalid(
+                "\(algorithm) digest must be \(algorithm.outputLength) bytes, got \(digest.count)")
         }
         OpenSSL.clearErrors()
         guard let info = X509_SIG_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate DigestInfo") }
@@ -16,8 +17,8 @@ public enum DigestInfo {
         X509_SIG_getm(info, &algor, &octets)
         let nid = OBJ_txt2nid(algorithm.oid)
         guard let algor, let octets, nid != NID_undef,
-              X509_ALGOR_set0(algor, OBJ_nid2obj(nid), V_ASN1_NULL, nil) == 1,
-              ASN1_OCTET_STRING_set(octets, digest, Int32(digest.count)) == 1
+            X509_ALGOR_set0(algor, OBJ_nid2obj(nid), V_ASN1_NULL, nil) == 1,
+            ASN1_OCTET_STRING_set(octets, digest, Int32(digest.count)) == 1
         else { throw OpenSSL.error(.internalFailure, "cannot build DigestInfo") }
         return try OpenSSL.i2d { i2d_X509_SIG(info, $0) }
     }
@@ -36,10 +37,14 @@ extension PublicKey {
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             guard let octets = d2i_ASN1_OCTET_STRING(nil, &cursor, buffer.count) else { return nil }
             defer { ASN1_OCTET_STRING_free(octets) }
-            guard cursor == buffer.baseAddress! + buffer.count, let data = ASN1_STRING_get0_data(octets) else { return nil }
+            guard cursor == buffer.baseAddress! + buffer.count, let data = ASN1_STRING_get0_data(octets) else {
+                return nil
+            }
             return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(octets))))
         }
-        guard let point else { throw OpenSSL.error(.malformedInput, "CKA_EC_POINT is neither a DER OCTET STRING nor a raw point") }
+        guard let point else {
+            throw OpenSSL.error(.malformedInput, "CKA_EC_POINT is neither a DER OCTET STRING nor a raw point")
+        }
         try self.init(ecPoint: point, type: type)
     }
 }

@@ -7,19 +7,23 @@ public enum ECDSASignature {
     /// Encodes raw `r‖s` (two equal halves) as DER.
     public static func derFromRaw(_ raw: [UInt8]) throws -> [UInt8] {
         guard !raw.isEmpty, raw.count % 2 == 0, raw.count <= 132 else {
-            throw CryptoError(.invalidSignatureEncoding, "raw r‖s signature must have an even length up to 132 bytes, got \(raw.count)")
+            throw CryptoError(
+                .invalidSignatureEncoding,
+                "raw r‖s signature must have an even length up to 132 bytes, got \(raw.count)")
         }
         let half = raw.count / 2
         OpenSSL.clearErrors()
         let r = raw.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32(half), nil) }
         let s = raw.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress! + half, Int32(half), nil) }
         guard let r, let s, let signature = ECDSA_SIG_new() else {
-            BN_free(r); BN_free(s)
+            BN_free(r)
+            BN_free(s)
             throw OpenSSL.error(.internalFailure, "cannot allocate signature")
         }
         defer { ECDSA_SIG_free(signature) }
         guard ECDSA_SIG_set0(signature, r, s) == 1 else {  // takes ownership of r and s
-            BN_free(r); BN_free(s)
+            BN_free(r)
+            BN_free(s)
             throw OpenSSL.error(.internalFailure, "cannot set signature values")
         }
         return try OpenSSL.i2d { i2d_ECDSA_SIG(signature, $0) }
@@ -58,7 +62,7 @@ public enum ECDSASignature {
         }
         defer { ECDSA_SIG_free(parsed) }
         guard let r = ECDSA_SIG_get0_r(parsed), let s = ECDSA_SIG_get0_s(parsed),
-              BN_is_negative(r) == 0, BN_is_negative(s) == 0
+            BN_is_negative(r) == 0, BN_is_negative(s) == 0
         else { throw CryptoError(.invalidSignatureEncoding, "signature values must be positive") }
         return (bytes(r), bytes(s))
     }

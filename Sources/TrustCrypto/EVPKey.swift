@@ -1,5 +1,5 @@
-import Synchronization
 internal import COpenSSL
+import Synchronization
 
 /// Owns one `EVP_PKEY` and frees it exactly once.
 ///
@@ -118,14 +118,16 @@ final class ContextPool: @unchecked Sendable {
 
     deinit {
         idle.withLock { slots in
-            for contexts in slots.values { contexts.forEach { EVP_PKEY_CTX_free($0.pointer) } }
+            for contexts in slots.values { for context in contexts { EVP_PKEY_CTX_free(context.pointer) } }
         }
     }
 
     /// Runs `body` with a ready context for `slot`, made by `make` when none is idle. `body` returns whether the
     /// context may be reused (false after any failure).
-    func withContext<R>(_ slot: Slot, make: () throws -> OpaquePointer,
-                        _ body: (OpaquePointer) throws -> (result: R, reusable: Bool)) throws -> R {
+    func withContext<R>(
+        _ slot: Slot, make: @autoclosure () throws -> OpaquePointer,
+        _ body: (OpaquePointer) throws -> (result: R, reusable: Bool)
+    ) throws -> R {
         let context = try idle.withLock { $0[slot]?.popLast() }?.pointer ?? make()
         let outcome: (result: R, reusable: Bool)
         do {

@@ -11,7 +11,9 @@ enum OpenSSL {
             if code == 0 { break }
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
-            if reasons.count < 4 { reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
+            if reasons.count < 4 {
+                reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
         }
         return reasons.joined(separator: "; ")
     }
@@ -53,13 +55,17 @@ enum OpenSSL {
         var data: UnsafeMutablePointer<CChar>? = nil
         let length = trustd_BIO_get_mem_data(bio, &data)
         guard length >= 0, let data else { return [] }
-        return data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+        return data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            Array(UnsafeBufferPointer(start: $0, count: length))
+        }
     }
 
     /// Decodes `der` with one of OpenSSL's `d2i_*` functions and insists the structure spans every byte: trailing
     /// bytes after a valid structure are rejected (and the object freed), so nothing can be smuggled behind it.
-    static func d2iExact(_ der: [UInt8], _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> OpaquePointer?,
-                         free: (OpaquePointer) -> Void) -> OpaquePointer? {
+    static func d2iExact(
+        _ der: [UInt8], _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> OpaquePointer?,
+        free: (OpaquePointer) -> Void
+    ) -> OpaquePointer? {
         der.withUnsafeBufferPointer { buffer in
             guard let start = buffer.baseAddress else { return nil }
             var cursor: UnsafePointer<UInt8>? = start

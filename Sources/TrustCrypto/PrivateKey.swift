@@ -75,7 +75,8 @@ public struct PrivateKey: Sendable {
         OpenSSL.clearErrors()
         let loaded = OpenSSL.d2iExact(der, { d2i_AutoPrivateKey(nil, $0, $1) }, free: EVP_PKEY_free)
         guard let loaded else {
-            throw OpenSSL.error(.malformedInput, "cannot decode private key DER (truncated, trailing bytes or not a key)")
+            throw OpenSSL.error(
+                .malformedInput, "cannot decode private key DER (truncated, trailing bytes or not a key)")
         }
         self.key = try EVPKey(takingOwnership: loaded)
     }

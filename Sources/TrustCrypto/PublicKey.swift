@@ -28,7 +28,8 @@ public struct PublicKey: Sendable {
         OpenSSL.clearErrors()
         let loaded = OpenSSL.d2iExact(der, { d2i_PUBKEY(nil, $0, $1) }, free: EVP_PKEY_free)
         guard let loaded else {
-            throw OpenSSL.error(.malformedInput, "cannot decode SubjectPublicKeyInfo (truncated, trailing bytes or not a key)")
+            throw OpenSSL.error(
+                .malformedInput, "cannot decode SubjectPublicKeyInfo (truncated, trailing bytes or not a key)")
         }
         self.key = try EVPKey(takingOwnership: loaded)
     }
@@ -37,12 +38,19 @@ public struct PublicKey: Sendable {
     public init(rsaModulus modulus: [UInt8], publicExponent exponent: [UInt8]) throws {
         guard !modulus.isEmpty, !exponent.isEmpty else { throw CryptoError.malformed("empty RSA modulus or exponent") }
         OpenSSL.clearErrors()
-        guard let builder = OSSL_PARAM_BLD_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate parameters") }
+        guard let builder = OSSL_PARAM_BLD_new() else {
+            throw OpenSSL.error(.internalFailure, "cannot allocate parameters")
+        }
         defer { OSSL_PARAM_BLD_free(builder) }
         let n = modulus.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
         let e = exponent.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
-        defer { BN_free(n); BN_free(e) }
-        guard let n, let e, OSSL_PARAM_BLD_push_BN(builder, OpenSSL.cName("n"), n) == 1, OSSL_PARAM_BLD_push_BN(builder, OpenSSL.cName("e"), e) == 1 else {
+        defer {
+            BN_free(n)
+            BN_free(e)
+        }
+        guard let n, let e, OSSL_PARAM_BLD_push_BN(builder, OpenSSL.cName("n"), n) == 1,
+            OSSL_PARAM_BLD_push_BN(builder, OpenSSL.cName("e"), e) == 1
+        else {
             throw OpenSSL.error(.internalFailure, "cannot build RSA parameters")
         }
         self.key = try PublicKey.fromData("RSA", builder)
@@ -55,7 +63,9 @@ public struct PublicKey: Sendable {
             throw CryptoError.malformed("EC point must be 65 bytes 04‖X‖Y, got \(point.count) bytes")
         }
         OpenSSL.clearErrors()
-        guard let builder = OSSL_PARAM_BLD_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate parameters") }
+        guard let builder = OSSL_PARAM_BLD_new() else {
+            throw OpenSSL.error(.internalFailure, "cannot allocate parameters")
+        }
         defer { OSSL_PARAM_BLD_free(builder) }
         let group = Array((type == .sm2 ? "SM2" : "prime256v1").utf8CString)
         // OSSL_PARAM_BLD keeps the caller's pointers until OSSL_PARAM_BLD_to_param (inside fromData), so the
@@ -63,7 +73,7 @@ public struct PublicKey: Sendable {
         let key = try group.withUnsafeBufferPointer { name in
             try point.withUnsafeBytes { raw in
                 guard OSSL_PARAM_BLD_push_utf8_string(builder, OpenSSL.cName("group"), name.baseAddress, 0) == 1,
-                      OSSL_PARAM_BLD_push_octet_string(builder, OpenSSL.cName("pub"), raw.baseAddress, raw.count) == 1
+                    OSSL_PARAM_BLD_push_octet_string(builder, OpenSSL.cName("pub"), raw.baseAddress, raw.count) == 1
                 else { throw OpenSSL.error(.internalFailure, "cannot build EC parameters") }
                 // fromdata does not check that the point lies on the curve; that is done explicitly below.
                 return try PublicKey.fromData(type == .sm2 ? "SM2" : "EC", builder)
@@ -90,7 +100,7 @@ public struct PublicKey: Sendable {
         defer { EVP_PKEY_CTX_free(context) }
         var made: OpaquePointer? = nil
         guard EVP_PKEY_fromdata_init(context) == 1,
-              EVP_PKEY_fromdata(context, &made, trustd_EVP_PKEY_PUBLIC_KEY, params) == 1, let made
+            EVP_PKEY_fromdata(context, &made, trustd_EVP_PKEY_PUBLIC_KEY, params) == 1, let made
         else { throw OpenSSL.error(.malformedInput, "invalid \(algorithm) public key parameters") }
         return try EVPKey(takingOwnership: made)
     }

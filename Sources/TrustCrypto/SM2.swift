@@ -11,10 +11,20 @@ extension PublicKey {
             throw OpenSSL.error(.internalFailure, "SM2 curve unavailable")
         }
         defer { EC_GROUP_free(group) }
-        let p = BN_new(), a = BN_new(), b = BN_new(), x = BN_new(), y = BN_new()
-        defer { BN_free(p); BN_free(a); BN_free(b); BN_free(x); BN_free(y) }
+        let p = BN_new()
+        let a = BN_new()
+        let b = BN_new()
+        let x = BN_new()
+        let y = BN_new()
+        defer {
+            BN_free(p)
+            BN_free(a)
+            BN_free(b)
+            BN_free(x)
+            BN_free(y)
+        }
         guard EC_GROUP_get_curve(group, p, a, b, nil) == 1,
-              EC_POINT_get_affine_coordinates(group, EC_GROUP_get0_generator(group), x, y, nil) == 1
+            EC_POINT_get_affine_coordinates(group, EC_GROUP_get0_generator(group), x, y, nil) == 1
         else { throw OpenSSL.error(.internalFailure, "cannot read SM2 curve parameters") }
         var input: [UInt8] = []
         input.reserveCapacity(2 + id.bytes.count + 6 * 32)

@@ -20,17 +20,21 @@ public enum SelfTest {
         }
         // GM/T 0004 SM3 "abc"; FIPS 180-4 SHA-256 "abc".
         record("sm3-known-answer") {
-            Hex.encode(Digest.hash(.sm3, utf8: "abc")) == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+            Hex.encode(Digest.hash(.sm3, utf8: "abc"))
+                == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
         }
         record("sha256-known-answer") {
-            Hex.encode(Digest.hash(.sha256, utf8: "abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            Hex.encode(Digest.hash(.sha256, utf8: "abc"))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         }
         // GM/T 0003.5-2012 Appendix A: the published (r, s) verifies with the published key and default ID.
         record("sm2-known-answer") {
-            let point = Hex.decode("0409f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020"
-                + "ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13")!
-            let signature = Hex.decode("f5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3"
-                + "b1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aa")!
+            let point = Hex.decode(
+                "0409f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020"
+                    + "ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13")!
+            let signature = Hex.decode(
+                "f5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3"
+                    + "b1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aa")!
             let key = try PublicKey(ecPoint: point, type: .sm2)
             return try key.isValidSignature(signature, for: Array("message digest".utf8))
                 && !key.isValidSignature(signature, for: Array("message digest!".utf8))

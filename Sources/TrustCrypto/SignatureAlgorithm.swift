@@ -65,7 +65,8 @@ public enum SignatureAlgorithm: Sendable, Hashable, CustomStringConvertible {
             throw CryptoError.mismatch("\(self) cannot be used with a \(type) key")
         }
         if digest == .sha1 { throw CryptoError.unsupported("SHA-1 is not accepted for signatures") }
-        if case .sm2 = self {} else if digest == .sm3, type.isRSA || type == .p256 {
+        if case .sm2 = self {
+        } else if digest == .sm3, type.isRSA || type == .p256 {
             // RSA/ECDSA with SM3 exist (1.2.156.10197.1.504) but OpenSSL's TSA/CMS refuse them; keep them out.
             throw CryptoError.unsupported("\(self) is not supported; use SM2 for SM3 signatures")
         }

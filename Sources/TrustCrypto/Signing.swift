@@ -33,7 +33,9 @@ extension PublicKey {
     /// - Returns: `false` for a well-formed signature that does not verify.
     /// - Throws: `.keyTypeMismatch` for an algorithm that does not fit the key; `.invalidSignatureEncoding` when
     ///   an SM2/ECDSA signature is neither DER nor raw `r‖s`.
-    public func isValidSignature(_ signature: [UInt8], for message: [UInt8], algorithm: SignatureAlgorithm? = nil) throws -> Bool {
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8], algorithm: SignatureAlgorithm? = nil)
+        throws -> Bool
+    {
         let algorithm = algorithm ?? type.defaultSignatureAlgorithm
         try algorithm.check(type)
         for candidate in try SignatureEngine.candidates(signature, type) {
@@ -43,7 +45,9 @@ extension PublicKey {
     }
 
     /// `true` if `signature` is valid for a precomputed hash (for SM2: `e = SM3(Z_A ‖ M)`).
-    public func isValidSignature(_ signature: [UInt8], forDigest digest: [UInt8], algorithm: SignatureAlgorithm? = nil) throws -> Bool {
+    public func isValidSignature(_ signature: [UInt8], forDigest digest: [UInt8], algorithm: SignatureAlgorithm? = nil)
+        throws -> Bool
+    {
         let algorithm = algorithm ?? type.defaultSignatureAlgorithm
         try algorithm.check(type)
         try SignatureEngine.checkDigestLength(digest, algorithm)
@@ -60,25 +64,31 @@ extension PublicKey {
 enum SignatureEngine {
     static func checkDigestLength(_ digest: [UInt8], _ algorithm: SignatureAlgorithm) throws {
         guard digest.count == algorithm.digest.outputLength else {
-            throw CryptoError.invalid("\(algorithm) needs a \(algorithm.digest.outputLength)-byte digest, got \(digest.count) bytes")
+            throw CryptoError.invalid(
+                "\(algorithm) needs a \(algorithm.digest.outputLength)-byte digest, got \(digest.count) bytes")
         }
     }
 
     /// Applies the scheme's parameters to a signature context (after `*Init`, before any data).
-    static func configure(_ context: OpaquePointer, _ algorithm: SignatureAlgorithm, signing: Bool, digestMode: Bool) throws {
+    static func configure(_ context: OpaquePointer, _ algorithm: SignatureAlgorithm, signing: Bool, digestMode: Bool)
+        throws
+    {
         let ok: Bool
         switch algorithm {
         case .sm2(let id):
             // Must precede the first update: Z_A is computed lazily from the ID and the public key.
             ok = id.bytes.withUnsafeBytes { EVP_PKEY_CTX_set1_id(context, $0.baseAddress, Int32($0.count)) } == 1
         case .rsaPKCS1v15(let digest):
-            ok = EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1
+            ok =
+                EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1
                 && (!digestMode || EVP_PKEY_CTX_set_signature_md(context, digest.md.pointer) == 1)
         case .rsaPSS(let digest):
-            ok = EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PSS_PADDING) == 1
+            ok =
+                EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PSS_PADDING) == 1
                 && (!digestMode || EVP_PKEY_CTX_set_signature_md(context, digest.md.pointer) == 1)
                 && EVP_PKEY_CTX_set_rsa_mgf1_md(context, digest.md.pointer) == 1
-                && EVP_PKEY_CTX_set_rsa_pss_saltlen(context, signing ? RSA_PSS_SALTLEN_DIGEST : RSA_PSS_SALTLEN_AUTO) == 1
+                && EVP_PKEY_CTX_set_rsa_pss_saltlen(context, signing ? RSA_PSS_SALTLEN_DIGEST : RSA_PSS_SALTLEN_AUTO)
+                    == 1
         case .ecdsa(let digest):
             ok = !digestMode || EVP_PKEY_CTX_set_signature_md(context, digest.md.pointer) == 1
         }
@@ -88,46 +98,60 @@ enum SignatureEngine {
     /// Message signing. SM2 goes through `EVP_DigestSign` (OpenSSL computes Z_A from the ID); RSA and ECDSA hash
     /// first and sign the digest with a pooled context, which gives the same signature.
     static func signMessage(_ key: EVPKey, _ message: [UInt8], _ algorithm: SignatureAlgorithm) throws -> [UInt8] {
-        guard case .sm2 = algorithm else { return try signDigest(key, Digest.hash(algorithm.digest, message), algorithm) }
+        guard case .sm2 = algorithm else {
+            return try signDigest(key, Digest.hash(algorithm.digest, message), algorithm)
+        }
         OpenSSL.clearErrors()
-        guard let mdContext = EVP_MD_CTX_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate digest context") }
+        guard let mdContext = EVP_MD_CTX_new() else {
+            throw OpenSSL.error(.internalFailure, "cannot allocate digest context")
+        }
         defer { EVP_MD_CTX_free(mdContext) }
         var keyContext: OpaquePointer? = nil  // owned by mdContext
         guard EVP_DigestSignInit(mdContext, &keyContext, algorithm.digest.md.pointer, nil, key.pointer) == 1,
-              let keyContext
+            let keyContext
         else { throw OpenSSL.error(.keyTypeMismatch, "cannot start \(algorithm) signing with this key") }
         try configure(keyContext, algorithm, signing: true, digestMode: false)
         var length = key.maxSignatureLength
         var signature = [UInt8](repeating: 0, count: length)
         let ok = signature.withUnsafeMutableBufferPointer { out in
-            message.withUnsafeBufferPointer { EVP_DigestSign(mdContext, out.baseAddress, &length, $0.baseAddress, $0.count) }
+            message.withUnsafeBufferPointer {
+                EVP_DigestSign(mdContext, out.baseAddress, &length, $0.baseAddress, $0.count)
+            }
         }
         guard ok == 1 else { throw OpenSSL.error(.internalFailure, "\(algorithm) signing failed") }
         signature.removeSubrange(length...)
         return signature
     }
 
-    static func verifyMessage(_ key: EVPKey, _ signature: [UInt8], _ message: [UInt8], _ algorithm: SignatureAlgorithm) throws -> Bool {
+    static func verifyMessage(_ key: EVPKey, _ signature: [UInt8], _ message: [UInt8], _ algorithm: SignatureAlgorithm)
+        throws -> Bool
+    {
         guard case .sm2 = algorithm else {
             return try verifyDigest(key, signature, Digest.hash(algorithm.digest, message), algorithm)
         }
         OpenSSL.clearErrors()
-        guard let mdContext = EVP_MD_CTX_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate digest context") }
+        guard let mdContext = EVP_MD_CTX_new() else {
+            throw OpenSSL.error(.internalFailure, "cannot allocate digest context")
+        }
         defer { EVP_MD_CTX_free(mdContext) }
         var keyContext: OpaquePointer? = nil
         guard EVP_DigestVerifyInit(mdContext, &keyContext, algorithm.digest.md.pointer, nil, key.pointer) == 1,
-              let keyContext
+            let keyContext
         else { throw OpenSSL.error(.keyTypeMismatch, "cannot start \(algorithm) verification with this key") }
         try configure(keyContext, algorithm, signing: false, digestMode: false)
         let result = signature.withUnsafeBufferPointer { sig in
-            message.withUnsafeBufferPointer { EVP_DigestVerify(mdContext, sig.baseAddress, sig.count, $0.baseAddress, $0.count) }
+            message.withUnsafeBufferPointer {
+                EVP_DigestVerify(mdContext, sig.baseAddress, sig.count, $0.baseAddress, $0.count)
+            }
         }
         ERR_clear_error()  // a failed verification leaves reasons we do not report
         return result == 1
     }
 
     /// A fresh context initialised for signing or verifying a digest with `algorithm`.
-    private static func makeDigestContext(_ key: EVPKey, _ algorithm: SignatureAlgorithm, signing: Bool) throws -> OpaquePointer {
+    private static func makeDigestContext(_ key: EVPKey, _ algorithm: SignatureAlgorithm, signing: Bool) throws
+        -> OpaquePointer
+    {
         guard let context = EVP_PKEY_CTX_new_from_pkey(nil, key.pointer, nil) else {
             throw OpenSSL.error(.internalFailure, "cannot allocate signature context")
         }
@@ -146,12 +170,16 @@ enum SignatureEngine {
 
     static func signDigest(_ key: EVPKey, _ digest: [UInt8], _ algorithm: SignatureAlgorithm) throws -> [UInt8] {
         OpenSSL.clearErrors()
-        return try key.contexts.withContext(.init(signing: true, algorithm: algorithm),
-                                            make: { try makeDigestContext(key, algorithm, signing: true) }) { context in
+        return try key.contexts.withContext(
+            .init(signing: true, algorithm: algorithm),
+            make: try makeDigestContext(key, algorithm, signing: true)
+        ) { context in
             var length = key.maxSignatureLength
             var signature = [UInt8](repeating: 0, count: length)
             let ok = signature.withUnsafeMutableBufferPointer { out in
-                digest.withUnsafeBufferPointer { EVP_PKEY_sign(context, out.baseAddress, &length, $0.baseAddress, $0.count) }
+                digest.withUnsafeBufferPointer {
+                    EVP_PKEY_sign(context, out.baseAddress, &length, $0.baseAddress, $0.count)
+                }
             }
             guard ok == 1 else { throw OpenSSL.error(.internalFailure, "\(algorithm) signing failed") }
             signature.removeSubrange(length...)
@@ -159,12 +187,18 @@ enum SignatureEngine {
         }
     }
 
-    static func verifyDigest(_ key: EVPKey, _ signature: [UInt8], _ digest: [UInt8], _ algorithm: SignatureAlgorithm) throws -> Bool {
+    static func verifyDigest(_ key: EVPKey, _ signature: [UInt8], _ digest: [UInt8], _ algorithm: SignatureAlgorithm)
+        throws -> Bool
+    {
         OpenSSL.clearErrors()
-        return try key.contexts.withContext(.init(signing: false, algorithm: algorithm),
-                                            make: { try makeDigestContext(key, algorithm, signing: false) }) { context in
+        return try key.contexts.withContext(
+            .init(signing: false, algorithm: algorithm),
+            make: try makeDigestContext(key, algorithm, signing: false)
+        ) { context in
             let result = signature.withUnsafeBufferPointer { sig in
-                digest.withUnsafeBufferPointer { EVP_PKEY_verify(context, sig.baseAddress, sig.count, $0.baseAddress, $0.count) }
+                digest.withUnsafeBufferPointer {
+                    EVP_PKEY_verify(context, sig.baseAddress, sig.count, $0.baseAddress, $0.count)
+                }
             }
             ERR_clear_error()
             // Only a context whose last call succeeded goes back to the pool.
@@ -180,7 +214,9 @@ enum SignatureEngine {
         if let der = ECDSASignature.canonicalDER(signature) { found.append(der) }
         if signature.count == 64, let der = try? ECDSASignature.derFromRaw(signature) { found.append(der) }
         guard !found.isEmpty else {
-            throw CryptoError(.invalidSignatureEncoding, "\(type) signature is neither DER (r,s) nor 64-byte raw r‖s (\(signature.count) bytes)")
+            throw CryptoError(
+                .invalidSignatureEncoding,
+                "\(type) signature is neither DER (r,s) nor 64-byte raw r‖s (\(signature.count) bytes)")
         }
         return found
     }

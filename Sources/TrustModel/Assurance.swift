@@ -63,9 +63,11 @@ public struct Evidence: Sendable, Hashable, Codable {
     public let revokedAt: Date?
     public let revocationReason: String?
 
-    public init(id: String, subject: SubjectKind, subjectID: String, method: VerificationMethod, passed: Bool, verifiedAt: Date,
-                expiresAt: Date?, source: String, reference: String?, operatorName: String?, revokedAt: Date? = nil,
-                revocationReason: String? = nil) {
+    public init(
+        id: String, subject: SubjectKind, subjectID: String, method: VerificationMethod, passed: Bool, verifiedAt: Date,
+        expiresAt: Date?, source: String, reference: String?, operatorName: String?, revokedAt: Date? = nil,
+        revocationReason: String? = nil
+    ) {
         self.id = id
         self.subject = subject
         self.subjectID = subjectID
@@ -106,8 +108,10 @@ public struct AssurancePolicy: Sendable, Hashable {
         /// The person must hold an authorisation from the organisation covering this action.
         public var authorization: Bool
 
-        public init(person: AssuranceLevel? = nil, personFromGrant: Bool = false, organization: AssuranceLevel? = nil,
-                    authorization: Bool = false) {
+        public init(
+            person: AssuranceLevel? = nil, personFromGrant: Bool = false, organization: AssuranceLevel? = nil,
+            authorization: Bool = false
+        ) {
             self.person = person
             self.personFromGrant = personFromGrant
             self.organization = organization
@@ -115,8 +119,10 @@ public struct AssurancePolicy: Sendable, Hashable {
         }
     }
 
-    public init(evidenceLifetime: [VerificationMethod: TimeInterval] = [:], advancedFreshness: TimeInterval = 15 * 60,
-                actions: [PolicyAction: Requirement] = [:]) {
+    public init(
+        evidenceLifetime: [VerificationMethod: TimeInterval] = [:], advancedFreshness: TimeInterval = 15 * 60,
+        actions: [PolicyAction: Requirement] = [:]
+    ) {
         self.evidenceLifetime = evidenceLifetime
         self.advancedFreshness = advancedFreshness
         self.actions = actions
@@ -152,7 +158,9 @@ public struct LevelAssessment: Sendable, Hashable {
 ///   fresh live check of the legal representative.
 public enum AssuranceLadder {
     public static let personIntermediate: [VerificationMethod] = [.counterCard, .bankCard, .liveness]
-    public static let organizationIntermediate: [VerificationMethod] = [.counterCard, .taxAccount, .enterpriseCertificate]
+    public static let organizationIntermediate: [VerificationMethod] = [
+        .counterCard, .taxAccount, .enterpriseCertificate,
+    ]
 
     public static func person(_ evidence: [Evidence], at time: Date) -> LevelAssessment {
         let valid = evidence.filter { $0.subject == .person && $0.counts(at: time) }
@@ -162,10 +170,13 @@ public enum AssuranceLadder {
         guard let otp = newest(.smsOTP), let registry = newest(.populationRegistry) else {
             return LevelAssessment(level: .anonymous, basis: [], validUntil: nil)
         }
-        return climb([otp, registry], intermediate: personIntermediate.compactMap(newest), advanced: newest(.liveCheck))
+        return climb(
+            [otp, registry], intermediate: personIntermediate.compactMap(newest), advanced: newest(.liveCheck))
     }
 
-    public static func organization(_ evidence: [Evidence], legalRepresentative: LevelAssessment, at time: Date) -> LevelAssessment {
+    public static func organization(_ evidence: [Evidence], legalRepresentative: LevelAssessment, at time: Date)
+        -> LevelAssessment
+    {
         let valid = evidence.filter { $0.subject == .organization && $0.counts(at: time) }
         func newest(_ method: VerificationMethod) -> Evidence? {
             valid.filter { $0.method == method }.max { $0.verifiedAt < $1.verifiedAt }
@@ -173,7 +184,8 @@ public enum AssuranceLadder {
         guard let registry = newest(.businessRegistry), legalRepresentative.level >= .primary else {
             return LevelAssessment(level: .anonymous, basis: [], validUntil: nil)
         }
-        let primary = climb([registry], intermediate: organizationIntermediate.compactMap(newest), advanced: newest(.liveCheck))
+        let primary = climb(
+            [registry], intermediate: organizationIntermediate.compactMap(newest), advanced: newest(.liveCheck))
         // The organisation's level can end when its legal representative's primary evidence does.
         let until = [primary.validUntil, legalRepresentative.validUntil].compactMap { $0 }.min()
         return LevelAssessment(level: primary.level, basis: primary.basis, validUntil: until)

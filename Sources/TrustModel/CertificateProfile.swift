@@ -6,11 +6,11 @@ public struct CertificateProfile: Sendable, Hashable {
 
     /// Chinese identity extensions `1.2.156.10260.4.1.x` (gm-standards.md §1).
     public enum IdentityExtension: String, Sendable, Hashable, CaseIterable {
-        case citizenID = "citizen-id"                    // .1 personal ID number (GB 11643)
-        case socialInsurance = "social-insurance"        // .2
+        case citizenID = "citizen-id"  // .1 personal ID number (GB 11643)
+        case socialInsurance = "social-insurance"  // .2
         case businessRegistration = "business-registration"  // .3
-        case organizationCode = "organization-code"      // .4 (some CAs put the USCC here)
-        case taxNumber = "tax-number"                    // .5
+        case organizationCode = "organization-code"  // .4 (some CAs put the USCC here)
+        case taxNumber = "tax-number"  // .5
 
         public var oid: String {
             switch self {
@@ -49,11 +49,13 @@ public struct CertificateProfile: Sendable, Hashable {
     /// Adds id-pkix-ocsp-nocheck (delegated OCSP signers).
     public var ocspNoCheck: Bool
 
-    public init(name: String, description: String, keyTypes: [String], validityDays: Int, issuedBy: String, isCA: Bool,
-                pathLength: Int?, keyUsage: [String], extendedKeyUsage: [String], extendedKeyUsageCritical: Bool,
-                subjectRequired: [String], subjectAllowed: [String], subjectAltNameKinds: [SubjectAltNameKind],
-                subjectAltNameRequired: Bool, subjectAltNameMax: Int, identityExtensions: [IdentityExtension: Requirement],
-                ocspNoCheck: Bool) {
+    public init(
+        name: String, description: String, keyTypes: [String], validityDays: Int, issuedBy: String, isCA: Bool,
+        pathLength: Int?, keyUsage: [String], extendedKeyUsage: [String], extendedKeyUsageCritical: Bool,
+        subjectRequired: [String], subjectAllowed: [String], subjectAltNameKinds: [SubjectAltNameKind],
+        subjectAltNameRequired: Bool, subjectAltNameMax: Int, identityExtensions: [IdentityExtension: Requirement],
+        ocspNoCheck: Bool
+    ) {
         self.name = name
         self.description = description
         self.keyTypes = keyTypes
@@ -81,17 +83,24 @@ public struct CertificateProfile: Sendable, Hashable {
     ///   - keyType: the request's key type name.
     ///   - identity: values for identity extensions.
     /// - Throws: ``TrustError`` `.invalidRequest` naming the first violated rule.
-    public func check(subject: [(type: String, value: String)], subjectAltNames: [(kind: SubjectAltNameKind, value: String)],
-                      keyType: String, identity: [IdentityExtension: String]) throws -> [IdentityExtension: String] {
+    public func check(
+        subject: [(type: String, value: String)], subjectAltNames: [(kind: SubjectAltNameKind, value: String)],
+        keyType: String, identity: [IdentityExtension: String]
+    ) throws -> [IdentityExtension: String] {
         guard keyTypes.contains(keyType) else {
-            throw TrustError.invalid("profile \(name) does not allow \(keyType) keys (allowed: \(keyTypes.joined(separator: ", ")))")
+            throw TrustError.invalid(
+                "profile \(name) does not allow \(keyType) keys (allowed: \(keyTypes.joined(separator: ", ")))")
         }
         for required in subjectRequired where !subject.contains(where: { $0.type == required }) {
             throw TrustError.invalid("profile \(name) requires subject attribute \(required)")
         }
         // Bounds on what a request can put into a certificate (a CSR can carry any number of attributes).
-        guard subject.count <= Self.maxSubjectAttributes, subject.reduce(0, { $0 + $1.value.count }) <= Self.maxSubjectCharacters else {
-            throw TrustError.invalid("the subject may have at most \(Self.maxSubjectAttributes) attributes and \(Self.maxSubjectCharacters) characters")
+        guard subject.count <= Self.maxSubjectAttributes,
+            subject.reduce(0, { $0 + $1.value.count }) <= Self.maxSubjectCharacters
+        else {
+            throw TrustError.invalid(
+                "the subject may have at most \(Self.maxSubjectAttributes) attributes and \(Self.maxSubjectCharacters) characters"
+            )
         }
         for single in ["CN", "serialNumber", "C"] where subject.filter({ $0.type == single }).count > 1 {
             throw TrustError.invalid("the subject names \(single) more than once")
@@ -102,7 +111,7 @@ public struct CertificateProfile: Sendable, Hashable {
                 throw TrustError.invalid("profile \(name) does not allow subject attribute \(attribute.type)")
             }
             guard !attribute.value.isEmpty, attribute.value.count <= 128,
-                  !attribute.value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                !attribute.value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else { throw TrustError.invalid("subject attribute \(attribute.type) must be 1–128 printable characters") }
         }
         if subjectAltNameRequired && subjectAltNames.isEmpty {
@@ -128,9 +137,12 @@ public struct CertificateProfile: Sendable, Hashable {
             do {
                 switch kind {
                 case .citizenID: validated[kind] = try CitizenIDNumber.validate(value)
-                case .organizationCode, .businessRegistration: validated[kind] = try UnifiedSocialCreditCode.validate(value)
+                case .organizationCode, .businessRegistration:
+                    validated[kind] = try UnifiedSocialCreditCode.validate(value)
                 case .socialInsurance, .taxNumber:
-                    guard (1...32).contains(value.count), value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                    guard (1...32).contains(value.count),
+                        value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+                    else {
                         throw IdentityNumberError.length(expected: 32, got: value.count)
                     }
                     validated[kind] = value.uppercased()
@@ -141,7 +153,8 @@ public struct CertificateProfile: Sendable, Hashable {
         }
         // A certificate that carries a citizen ID names one person: a subject serialNumber must be that same, valid
         // GB 11643 number (a card naming two people would prove either).
-        if let citizen = validated[.citizenID], let serial = subject.first(where: { $0.type == "serialNumber" })?.value {
+        if let citizen = validated[.citizenID], let serial = subject.first(where: { $0.type == "serialNumber" })?.value
+        {
             let number: String
             do { number = try CitizenIDNumber.validate(serial) } catch {
                 throw TrustError.invalid("subject serialNumber is not a valid citizen ID number: \(error)")
@@ -149,7 +162,9 @@ public struct CertificateProfile: Sendable, Hashable {
             guard number == citizen else {
                 throw TrustError.invalid("subject serialNumber and the citizen-id extension name different ID numbers")
             }
-        } else if identityExtensions[.citizenID] != nil, let serial = subject.first(where: { $0.type == "serialNumber" })?.value {
+        } else if identityExtensions[.citizenID] != nil,
+            let serial = subject.first(where: { $0.type == "serialNumber" })?.value
+        {
             do { _ = try CitizenIDNumber.validate(serial) } catch {
                 throw TrustError.invalid("subject serialNumber is not a valid citizen ID number: \(error)")
             }
@@ -161,22 +176,31 @@ public struct CertificateProfile: Sendable, Hashable {
     public static let maxSubjectCharacters = 1024
 
     static func checkName(_ kind: SubjectAltNameKind, _ value: String) throws {
-        let bad = value.isEmpty || value.count > 253 || value.contains(where: { $0.isWhitespace || $0 == "," || !$0.isASCII })
+        let bad =
+            value.isEmpty || value.count > 253 || value.contains(where: { $0.isWhitespace || $0 == "," || !$0.isASCII })
         switch kind {
         case .dns:
             let labels = value.split(separator: ".", omittingEmptySubsequences: false)
-            let ok = !bad && labels.count >= 2 && labels.enumerated().allSatisfy { index, label in
-                !label.isEmpty && label.count <= 63 && (label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } || (index == 0 && label == "*"))
-                    && !label.hasPrefix("-") && !label.hasSuffix("-")
-            }
+            let ok =
+                !bad && labels.count >= 2
+                && labels.enumerated().allSatisfy { index, label in
+                    !label.isEmpty && label.count <= 63
+                        && (label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+                            || (index == 0 && label == "*"))
+                        && !label.hasPrefix("-") && !label.hasSuffix("-")
+                }
             if !ok { throw TrustError.invalid("subjectAltName DNS '\(value)' is not a host name") }
         case .ip:
-            let v4 = value.split(separator: ".").compactMap { UInt8($0) }.count == 4 && value.split(separator: ".").count == 4
+            let v4 =
+                value.split(separator: ".").compactMap { UInt8($0) }.count == 4
+                && value.split(separator: ".").count == 4
             let v6 = value.contains(":") && value.allSatisfy { $0.isHexDigit || $0 == ":" }
             if bad || !(v4 || v6) { throw TrustError.invalid("subjectAltName IP '\(value)' is not an IP address") }
         case .email:
             let parts = value.split(separator: "@")
-            if bad || parts.count != 2 || !parts[1].contains(".") { throw TrustError.invalid("subjectAltName email '\(value)' is not an address") }
+            if bad || parts.count != 2 || !parts[1].contains(".") {
+                throw TrustError.invalid("subjectAltName email '\(value)' is not an address")
+            }
         case .uri:
             if bad || !(value.hasPrefix("https://") || value.hasPrefix("http://") || value.hasPrefix("urn:")) {
                 throw TrustError.invalid("subjectAltName URI '\(value)' is not an http(s) or urn URI")

@@ -46,7 +46,8 @@ public enum CitizenIDNumber {
     public static func mask(_ number: String) -> String {
         let characters = Array(number)
         guard characters.count > 8 else { return String(repeating: "*", count: characters.count) }
-        return String(characters.prefix(4)) + String(repeating: "*", count: characters.count - 8) + String(characters.suffix(4))
+        return String(characters.prefix(4)) + String(repeating: "*", count: characters.count - 8)
+            + String(characters.suffix(4))
     }
 
     static func isValidDate(year: Int, month: Int, day: Int) -> Bool {
@@ -68,7 +69,9 @@ public enum UnifiedSocialCreditCode {
         guard characters.count == 18 else { throw .length(expected: 18, got: characters.count) }
         var values: [Int] = []
         for (index, character) in characters.enumerated() {
-            guard let value = alphabet.firstIndex(of: character) else { throw .character(position: index + 1, character: character) }
+            guard let value = alphabet.firstIndex(of: character) else {
+                throw .character(position: index + 1, character: character)
+            }
             values.append(value)
         }
         let sum = zip(values.prefix(17), weights).reduce(0) { $0 + $1.0 * $1.1 }

@@ -47,8 +47,11 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
 /// The one table of which role holds which permissions (DESIGN §4 roles).
 public enum RolePermissions {
     public static let table: [Role: Set<Permission>] = [
-        .platform: [.caRead, .identityRegister, .identityRead, .identityVerify, .organizationAuthorize, .decisionQuery, .sealRead, .sign,
-                    .keyCreate, .keyRead, .keyRevoke, .verify, .timestamp],
+        .platform: [
+            .caRead, .identityRegister, .identityRead, .identityVerify, .organizationAuthorize, .decisionQuery,
+            .sealRead, .sign,
+            .keyCreate, .keyRead, .keyRevoke, .verify, .timestamp,
+        ],
         .sealApplicant: [.caRead, .sealApply, .sealRead],
         .sealReviewer: [.caRead, .sealRead, .sealReview, .sealRecover],
         .sealMaker: [.caRead, .sealRead, .sealMake],
@@ -57,11 +60,18 @@ public enum RolePermissions {
         .sealRevoker: [.caRead, .sealRead, .sealReportLoss, .sealRevoke, .sealDestroy],
         .caOfficer: [.caRead, .certificateIssue, .certificateRead, .certificateRevoke, .crlGenerate],
         .counterOperator: [.caRead, .identityRegister, .identityRead, .identityVerify, .evidenceRevoke, .counterCheck],
-        .auditor: [.caRead, .certificateRead, .auditRead, .auditVerify, .auditCheckpoint, .identityRead, .sealRead, .keyRead, .verify,
-                   .metricsRead],
-        .admin: [.caRead, .certificateIssue, .certificateRead, .certificateRevoke, .crlGenerate, .auditRead, .auditVerify, .auditCheckpoint,
-                 .principalManage, .identityRegister, .identityRead, .identityVerify, .organizationAuthorize, .evidenceRevoke,
-                 .decisionQuery, .sealRead, .keyRead, .keyRevoke, .verify, .timestamp, .metricsRead],
+        .auditor: [
+            .caRead, .certificateRead, .auditRead, .auditVerify, .auditCheckpoint, .identityRead, .sealRead, .keyRead,
+            .verify,
+            .metricsRead,
+        ],
+        .admin: [
+            .caRead, .certificateIssue, .certificateRead, .certificateRevoke, .crlGenerate, .auditRead, .auditVerify,
+            .auditCheckpoint,
+            .principalManage, .identityRegister, .identityRead, .identityVerify, .organizationAuthorize,
+            .evidenceRevoke,
+            .decisionQuery, .sealRead, .keyRead, .keyRevoke, .verify, .timestamp, .metricsRead,
+        ],
     ]
 
     /// The roles that hold `permission`.
@@ -104,7 +114,8 @@ public struct Caller: Sendable, Hashable {
     public func holds(_ permission: Permission) -> Bool {
         switch kind {
         case .system: true
-        case .principal(let principal): principal.roles.contains { RolePermissions.table[$0]?.contains(permission) == true }
+        case .principal(let principal):
+            principal.roles.contains { RolePermissions.table[$0]?.contains(permission) == true }
         }
     }
 }

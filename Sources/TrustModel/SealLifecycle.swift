@@ -12,7 +12,9 @@ public enum SealState: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// The steps that move a seal, each under one permission (which roles hold it is ``RolePermissions``' business).
 public enum SealStep: String, Sendable, Hashable, Codable, CaseIterable {
-    case apply, approve, reject, make, file, grant, withdraw, reportLoss = "report-loss", recover, revoke, destroy
+    case apply, approve, reject, make, file, grant, withdraw
+    case reportLoss = "report-loss"
+    case recover, revoke, destroy
 
     public var permission: Permission {
         switch self {
@@ -43,7 +45,8 @@ public enum SealLifecycle {
         case (.active, .reportLoss): .suspended
         case (.suspended, .recover): .active
         case (.made, .revoke), (.filed, .revoke), (.active, .revoke), (.suspended, .revoke): .revoked
-        case (.made, .destroy), (.filed, .destroy), (.active, .destroy), (.suspended, .destroy), (.revoked, .destroy): .destroyed
+        case (.made, .destroy), (.filed, .destroy), (.active, .destroy), (.suspended, .destroy), (.revoked, .destroy):
+            .destroyed
         default: nil
         }
     }
@@ -74,9 +77,13 @@ public struct SealType: Sendable, Hashable {
     public let organizationLevel: AssuranceLevel
     public let validityDays: Int
 
-    public init(code: String, name: String, typeCode: Int, pictureFormats: [SealPictureFormat], pictureMaxBytes: Int, sizeMM: ClosedRange<Int>,
-                profile: String, ca: String, keyTypes: [String], applicantLevel: AssuranceLevel, organizationLevel: AssuranceLevel,
-                validityDays: Int) {
+    public init(
+        code: String, name: String, typeCode: Int, pictureFormats: [SealPictureFormat], pictureMaxBytes: Int,
+        sizeMM: ClosedRange<Int>,
+        profile: String, ca: String, keyTypes: [String], applicantLevel: AssuranceLevel,
+        organizationLevel: AssuranceLevel,
+        validityDays: Int
+    ) {
         self.code = code
         self.name = name
         self.typeCode = typeCode
@@ -94,7 +101,9 @@ public struct SealType: Sendable, Hashable {
     /// Checks a picture against the type's rules by its magic bytes (never trusting the declared format alone).
     public func checkPicture(format name: String, data: [UInt8], widthMM: Int, heightMM: Int) throws {
         guard let format = SealPictureFormat(name: name), pictureFormats.contains(format) else {
-            throw TrustError.invalid("picture format \(name) is not allowed for \(code) (\(pictureFormats.map(\.rawValue).joined(separator: ", ")))")
+            throw TrustError.invalid(
+                "picture format \(name) is not allowed for \(code) (\(pictureFormats.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         guard !data.isEmpty, data.count <= pictureMaxBytes else {
             throw TrustError.invalid("picture must be 1 to \(pictureMaxBytes) bytes for \(code), got \(data.count)")
@@ -103,7 +112,9 @@ public struct SealType: Sendable, Hashable {
             throw TrustError.invalid("picture data is not a \(format.rawValue) image")
         }
         guard sizeMM.contains(widthMM), sizeMM.contains(heightMM) else {
-            throw TrustError.invalid("picture size must be \(sizeMM.lowerBound)–\(sizeMM.upperBound) mm for \(code), got \(widthMM)×\(heightMM)")
+            throw TrustError.invalid(
+                "picture size must be \(sizeMM.lowerBound)–\(sizeMM.upperBound) mm for \(code), got \(widthMM)×\(heightMM)"
+            )
         }
     }
 }

@@ -5,7 +5,9 @@ import Foundation
 /// check records what was found; the indication is derived from the checks.
 public struct ValidationReport: Sendable, Hashable {
     public enum Indication: String, Sendable, Hashable {
-        case totalPassed = "TOTAL_PASSED", totalFailed = "TOTAL_FAILED", indeterminate = "INDETERMINATE"
+        case totalPassed = "TOTAL_PASSED"
+        case totalFailed = "TOTAL_FAILED"
+        case indeterminate = "INDETERMINATE"
     }
 
     public enum Status: String, Sendable, Hashable {
@@ -49,8 +51,10 @@ public struct ValidationReport: Sendable, Hashable {
     /// `validation` when there is neither.
     public let timeSource: String?
 
-    public init(format: String, checks: [Check], signer: String? = nil, sealName: String? = nil, sealID: String? = nil,
-                signingTime: Date? = nil, timeSource: String? = nil) {
+    public init(
+        format: String, checks: [Check], signer: String? = nil, sealName: String? = nil, sealID: String? = nil,
+        signingTime: Date? = nil, timeSource: String? = nil
+    ) {
         self.format = format
         self.checks = checks
         self.signer = signer

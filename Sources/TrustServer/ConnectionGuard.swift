@@ -89,8 +89,12 @@ public final class ConnectionTable: Sendable {
     private static func warning(_ state: inout State, now: ContinuousClock.Instant, limit: Int) -> String? {
         if let last = state.lastWarning, now - last < .seconds(10) { return nil }
         state.lastWarning = now
-        defer { state.evicted = 0; state.refused = 0 }
-        return "connection cap of \(limit) reached: closed \(state.evicted) idle connection(s), refused \(state.refused) new one(s)"
+        defer {
+            state.evicted = 0
+            state.refused = 0
+        }
+        return
+            "connection cap of \(limit) reached: closed \(state.evicted) idle connection(s), refused \(state.refused) new one(s)"
     }
 
     func remove(_ channel: any Channel) {
@@ -120,7 +124,8 @@ final class ConnectionGuardState {
     func armHeaderTimer(_ context: ChannelHandlerContext) {
         guard headerDeadline == nil else { return }
         let channel = context.channel
-        headerDeadline = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(table.limits.headerTimeout.nanoseconds))) {
+        headerDeadline = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(table.limits.headerTimeout.nanoseconds)))
+        {
             channel.close(promise: nil)
         }
     }
@@ -214,7 +219,8 @@ struct GuardedHTTP1Channel: ServerChildChannel {
             let configuration = HTTP1Channel.Configuration(
                 additionalChannelHandlers: [ConnectionRequestGuard(bound.value)],
                 idleTimeout: .nanoseconds(table.limits.idleTimeout.nanoseconds))
-            return HTTP1Channel(responder: responder, configuration: configuration).setup(channel: channel, logger: logger)
+            return HTTP1Channel(responder: responder, configuration: configuration).setup(
+                channel: channel, logger: logger)
         }
     }
 
@@ -245,7 +251,8 @@ public final class AcceptErrorLogger: ChannelInboundHandler, RemovableChannelHan
             let now = ContinuousClock.now
             if lastWarning.map({ now - $0 >= .seconds(10) }) ?? true {
                 lastWarning = now
-                logger.warning("accepting connections failed \(failures) time(s): \(error); out of file descriptors, backing off")
+                logger.warning(
+                    "accepting connections failed \(failures) time(s): \(error); out of file descriptors, backing off")
                 failures = 0
             }
         }

@@ -28,8 +28,10 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [(String, String)] = [("time", UTCTime.iso8601(Date(), milliseconds: true)), ("level", event.level.rawValue),
-                                          ("label", label), ("message", event.message.description)]
+        var fields: [(String, String)] = [
+            ("time", UTCTime.iso8601(Date(), milliseconds: true)), ("level", event.level.rawValue),
+            ("label", label), ("message", event.message.description),
+        ]
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         for key in merged.keys.sorted() { fields.append((key, "\(merged[key]!)")) }
         let line = "{" + fields.map { "\(JSONText.quote($0.0)):\(JSONText.quote($0.1))" }.joined(separator: ",") + "}\n"
@@ -47,7 +49,9 @@ struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = TrustRequestContext
     static let quietRoutes: Set<String> = ["/ocsp", "/ocsp/**", "/healthz"]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let route = context.endpointPath ?? "unmatched"
@@ -55,14 +59,16 @@ struct RequestLogMiddleware: RouterMiddleware {
         guard context.logger.logLevel <= level else { return response }
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        context.logger.log(level: level, "request", metadata: [
-            "request_id": .string(context.id),
-            "principal": .string(context.notes.principal ?? "-"),
-            "method": .string(request.method.rawValue),
-            "route": .string(route),
-            "status": .stringConvertible(response.status.code),
-            "latency_ms": .string(String(format: "%.3f", milliseconds)),
-        ])
+        context.logger.log(
+            level: level, "request",
+            metadata: [
+                "request_id": .string(context.id),
+                "principal": .string(context.notes.principal ?? "-"),
+                "method": .string(request.method.rawValue),
+                "route": .string(route),
+                "status": .stringConvertible(response.status.code),
+                "latency_ms": .string(String(format: "%.3f", milliseconds)),
+            ])
         return response
     }
 }

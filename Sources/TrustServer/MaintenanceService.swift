@@ -10,7 +10,8 @@ public struct MaintenanceService: Service {
     let interval: Duration
     let logger: Logger
 
-    public init(api: TrustAPI, interval: Duration = .seconds(60), logger: Logger = Logger(label: "trustd.maintenance")) {
+    public init(api: TrustAPI, interval: Duration = .seconds(60), logger: Logger = Logger(label: "trustd.maintenance"))
+    {
         self.housekeeping = api.appliance.housekeeping
         self.interval = interval
         self.logger = logger
@@ -41,6 +42,8 @@ public struct MaintenanceService: Service {
         let round = await housekeeping.round(hourly: hourly)
         for failure in round.failures { logger.error("\(failure)") }
         if let checkpoint = round.checkpoint { logger.info("audit checkpoint", metadata: ["seq": "\(checkpoint.seq)"]) }
-        if round.ocspRefreshed > 0 { logger.info("OCSP responses refreshed", metadata: ["count": "\(round.ocspRefreshed)"]) }
+        if round.ocspRefreshed > 0 {
+            logger.info("OCSP responses refreshed", metadata: ["count": "\(round.ocspRefreshed)"])
+        }
     }
 }

@@ -4,8 +4,11 @@ import Foundation
 public enum OpenAPIDocument {
     public static let yaml: String = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
-              let text = try? String(contentsOf: url, encoding: .utf8)
-        else { return "openapi: 3.1.0\ninfo: { title: trustd API (document missing from the build), version: 0.0.0 }\npaths: {}\n" }
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else {
+            return
+                "openapi: 3.1.0\ninfo: { title: trustd API (document missing from the build), version: 0.0.0 }\npaths: {}\n"
+        }
         return text
     }()
 }

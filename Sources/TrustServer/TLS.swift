@@ -22,11 +22,14 @@ public enum ClientCertificatePolicy: String, Sendable, CaseIterable {
 /// signs each handshake through ``CustodyTLSKey``); client certificates are verified against trustd's RSA and ECDSA
 /// CAs and mapped to principals by ``AuthenticationMiddleware``.
 public enum TLSSetup {
-    public static func configuration(identity: ServerIdentity, keys: any KeyStore, clientCertificates: ClientCertificatePolicy,
-                                     clientCAs: [Certificate]) throws -> TLSConfiguration {
+    public static func configuration(
+        identity: ServerIdentity, keys: any KeyStore, clientCertificates: ClientCertificatePolicy,
+        clientCAs: [Certificate]
+    ) throws -> TLSConfiguration {
         let chain = try identity.chain.dropLast().map { try NIOSSLCertificate(bytes: $0.der, format: .der) }
         let key = NIOSSLPrivateKey(customPrivateKey: CustodyTLSKey(keys: keys, keyID: identity.keyID))
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         // TLS 1.2 with forward secrecy and AEAD only (no CBC/SHA-1 suites); the key is P-256, so ECDSA suites.
         configuration.cipherSuiteValues = [
@@ -34,8 +37,10 @@ public enum TLSSetup {
             .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
         ]
         if clientCertificates != .none {
-            configuration.trustRoots = .certificates(try clientCAs.map { try NIOSSLCertificate(bytes: $0.der, format: .der) })
-            configuration.certificateVerification = clientCertificates == .required ? .noHostnameVerification : .optionalVerification
+            configuration.trustRoots = .certificates(
+                try clientCAs.map { try NIOSSLCertificate(bytes: $0.der, format: .der) })
+            configuration.certificateVerification =
+                clientCertificates == .required ? .noHostnameVerification : .optionalVerification
         }
         return configuration
     }
@@ -49,12 +54,16 @@ struct CustodyTLSKey: NIOSSLCustomPrivateKey, Hashable {
 
     var signatureAlgorithms: [NIOSSL.SignatureAlgorithm] { [.ecdsaSecp256R1Sha256] }
 
-    func sign(channel: any Channel, algorithm: NIOSSL.SignatureAlgorithm, data: ByteBuffer) -> EventLoopFuture<ByteBuffer> {
+    func sign(channel: any Channel, algorithm: NIOSSL.SignatureAlgorithm, data: ByteBuffer) -> EventLoopFuture<
+        ByteBuffer
+    > {
         guard algorithm == .ecdsaSecp256R1Sha256 else {
-            return channel.eventLoop.makeFailedFuture(TrustError(.invalidRequest, "unsupported TLS signature algorithm \(algorithm)"))
+            return channel.eventLoop.makeFailedFuture(
+                TrustError(.invalidRequest, "unsupported TLS signature algorithm \(algorithm)"))
         }
         let message = Array(buffer: data)
-        let keys = keys, keyID = keyID
+        let keys = keys
+        let keyID = keyID
         return NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) {
             ByteBuffer(bytes: try keys.sign(message, with: keyID, algorithm: .ecdsa(.sha256)))
         }

@@ -33,7 +33,10 @@ public struct AccessService: Sendable {
         public let expiresAt: Date
     }
 
-    public init(store: any TransactionalStore, executor: BlockingExecutor = .shared, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any TransactionalStore, executor: BlockingExecutor = .shared,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.clock = clock
         self.useCases = UseCases(store: store, executor: executor, clock: clock)
@@ -48,30 +51,50 @@ public struct AccessService: Sendable {
         }
         guard !roles.isEmpty else { throw TrustError.invalid("a principal needs at least one role") }
         let principal = Principal(id: Hex.encode(SecureRandom.bytes(16)), name: name, roles: roles)
-        return try await useCases.perform(caller, .principalManage, action: "principal.create", object: "principal:\(principal.id)") { tx, now in
+        return try await useCases.perform(
+            caller, .principalManage, action: "principal.create", object: "principal:\(principal.id)"
+        ) { tx, now in
             if try tx.principal(name: name) != nil { throw TrustError.conflict("a principal named \(name) exists") }
             try tx.insert(PrincipalRecord(id: principal.id, name: name, roles: roles, createdAt: now))
-            return (principal, AuditNote(details: ["name": name, "roles": roles.map(\.rawValue).sorted().joined(separator: ",")]))
+            return (
+                principal,
+                AuditNote(details: ["name": name, "roles": roles.map(\.rawValue).sorted().joined(separator: ",")])
+            )
         }
     }
 
     public func principals(by caller: Caller) async throws -> [PrincipalDetails] {
         try await useCases.read(caller, .principalManage, action: "principal.list", object: "principal:*") { tx in
-            try tx.principals().map { PrincipalDetails(principal: $0.principal, clientCertificates: try tx.clientCertificates(principalID: $0.id).map(\.fingerprint)) }
+            try tx.principals().map {
+                PrincipalDetails(
+                    principal: $0.principal,
+                    clientCertificates: try tx.clientCertificates(principalID: $0.id).map(\.fingerprint))
+            }
         }
     }
 
     /// Issues a token for `principalID`; the token value is shown once.
-    public func issueToken(principalID: String, lifetime: TimeInterval = defaultTokenLifetime, by caller: Caller) async throws -> IssuedToken {
-        guard (60...(5 * 365 * 86400)).contains(lifetime) else { throw TrustError.invalid("token lifetime must be 1 minute to 5 years") }
+    public func issueToken(principalID: String, lifetime: TimeInterval = defaultTokenLifetime, by caller: Caller)
+        async throws -> IssuedToken
+    {
+        guard (60...(5 * 365 * 86400)).contains(lifetime) else {
+            throw TrustError.invalid("token lifetime must be 1 minute to 5 years")
+        }
         let token = Self.newToken()
         let id = Hex.encode(SecureRandom.bytes(8))
-        return try await useCases.perform(caller, .principalManage, action: "token.issue", object: "token:\(id)") { tx, now in
-            guard try tx.principal(id: principalID) != nil else { throw TrustError.notFound("no principal \(principalID)") }
+        return try await useCases.perform(caller, .principalManage, action: "token.issue", object: "token:\(id)") {
+            tx, now in
+            guard try tx.principal(id: principalID) != nil else {
+                throw TrustError.notFound("no principal \(principalID)")
+            }
             let expires = now.addingTimeInterval(lifetime)
-            try tx.insert(TokenRecord(id: id, principalID: principalID, hash: Self.hash(token), createdAt: now, expiresAt: expires))
-            return (IssuedToken(token: token, id: id, expiresAt: expires),
-                    AuditNote(details: ["principal": principalID, "expiresAt": UTCTime.iso8601(expires)]))
+            try tx.insert(
+                TokenRecord(
+                    id: id, principalID: principalID, hash: Self.hash(token), createdAt: now, expiresAt: expires))
+            return (
+                IssuedToken(token: token, id: id, expiresAt: expires),
+                AuditNote(details: ["principal": principalID, "expiresAt": UTCTime.iso8601(expires)])
+            )
         }
     }
 
@@ -89,31 +112,48 @@ public struct AccessService: Sendable {
 
     /// Binds a client certificate issued by one of trustd's CAs under the `tls-client` profile to a principal, so
     /// that a TLS handshake with it authenticates the principal. The certificate must be valid in trustd's registry.
-    public func bindClientCertificate(principalID: String, certificatePEM: String, by caller: Caller) async throws -> PrincipalDetails {
+    public func bindClientCertificate(principalID: String, certificatePEM: String, by caller: Caller) async throws
+        -> PrincipalDetails
+    {
         let certificate = try await useCases.executor.run { try crypto { try Certificate(pem: certificatePEM) } }
         return try await bindClientCertificate(principalID: principalID, certificate: certificate, by: caller)
     }
 
-    public func bindClientCertificate(principalID: String, certificate: Certificate, by caller: Caller) async throws -> PrincipalDetails {
-        let fingerprint = certificate.fingerprint, serial = certificate.serialHex
-        return try await useCases.perform(caller, .principalManage, action: "principal.bind-certificate", object: "principal:\(principalID)") { tx, now in
-            guard let principal = try tx.principal(id: principalID) else { throw TrustError.notFound("no principal \(principalID)") }
+    public func bindClientCertificate(principalID: String, certificate: Certificate, by caller: Caller) async throws
+        -> PrincipalDetails
+    {
+        let fingerprint = certificate.fingerprint
+        let serial = certificate.serialHex
+        return try await useCases.perform(
+            caller, .principalManage, action: "principal.bind-certificate", object: "principal:\(principalID)"
+        ) { tx, now in
+            guard let principal = try tx.principal(id: principalID) else {
+                throw TrustError.notFound("no principal \(principalID)")
+            }
             guard let record = try tx.certificate(serial: serial), record.fingerprint == fingerprint else {
                 throw TrustError.invalid("the certificate was not issued by trustd's CAs")
             }
             guard record.profile == "tls-client" else {
-                throw TrustError.invalid("client certificates must be issued under the tls-client profile, this one is \(record.profile)")
+                throw TrustError.invalid(
+                    "client certificates must be issued under the tls-client profile, this one is \(record.profile)")
             }
             guard record.status == .valid, record.notAfter > now else {
-                throw TrustError.conflict("certificate \(record.serial) is \(record.notAfter > now ? record.status.rawValue : "expired")")
+                throw TrustError.conflict(
+                    "certificate \(record.serial) is \(record.notAfter > now ? record.status.rawValue : "expired")")
             }
             if let existing = try tx.clientCertificate(fingerprint: fingerprint) {
                 throw TrustError.conflict("the certificate is already bound to principal \(existing.principalID)")
             }
-            try tx.insert(PrincipalCertificateRecord(fingerprint: fingerprint, principalID: principalID, serial: record.serial,
-                                                     issuer: record.issuer, createdAt: now))
-            let details = PrincipalDetails(principal: principal.principal, clientCertificates: try tx.clientCertificates(principalID: principalID).map(\.fingerprint))
-            return (details, AuditNote(details: ["serial": record.serial, "ca": record.issuer, "fingerprint": fingerprint]))
+            try tx.insert(
+                PrincipalCertificateRecord(
+                    fingerprint: fingerprint, principalID: principalID, serial: record.serial,
+                    issuer: record.issuer, createdAt: now))
+            let details = PrincipalDetails(
+                principal: principal.principal,
+                clientCertificates: try tx.clientCertificates(principalID: principalID).map(\.fingerprint))
+            return (
+                details, AuditNote(details: ["serial": record.serial, "ca": record.issuer, "fingerprint": fingerprint])
+            )
         }
     }
 
@@ -155,15 +195,23 @@ public struct AccessService: Sendable {
     public func authenticate(clientCertificate der: [UInt8]) async throws -> Principal {
         let fingerprint = Hex.encode(Digest.hash(.sha256, der))
         return try await useCases.executor.run {
-            let found = try store.read { reader -> (PrincipalCertificateRecord, CertificateRecord?, PrincipalRecord?)? in
+            let found = try store.read {
+                reader -> (PrincipalCertificateRecord, CertificateRecord?, PrincipalRecord?)? in
                 guard let binding = try reader.clientCertificate(fingerprint: fingerprint) else { return nil }
-                return (binding, try reader.certificate(serial: binding.serial), try reader.principal(id: binding.principalID))
+                return (
+                    binding, try reader.certificate(serial: binding.serial),
+                    try reader.principal(id: binding.principalID)
+                )
             }
             guard let (_, certificate, owner) = found, let record = certificate, let owner else {
                 throw TrustError(.unauthenticated, "the client certificate is not bound to a principal")
             }
-            guard record.status == .valid else { throw TrustError(.unauthenticated, "the client certificate is \(record.status.rawValue)") }
-            guard record.notAfter > clock() else { throw TrustError(.unauthenticated, "the client certificate has expired") }
+            guard record.status == .valid else {
+                throw TrustError(.unauthenticated, "the client certificate is \(record.status.rawValue)")
+            }
+            guard record.notAfter > clock() else {
+                throw TrustError(.unauthenticated, "the client certificate has expired")
+            }
             return owner.principal
         }
     }
@@ -192,11 +240,17 @@ public struct AccessService: Sendable {
         try store.write { tx in
             guard try tx.principals().isEmpty else { return }
             try tx.insert(PrincipalRecord(id: admin.id, name: admin.name, roles: [.admin], createdAt: now))
-            try tx.insert(TokenRecord(id: tokenID, principalID: admin.id, hash: Self.hash(token), createdAt: now, expiresAt: expires))
-            try tx.appendAudit(AuditEntry(actor: "system:bootstrap", action: "principal.create", object: "principal:\(admin.id)",
-                                          details: ["name": admin.name, "roles": Role.admin.rawValue]), at: now)
-            try tx.appendAudit(AuditEntry(actor: "system:bootstrap", action: "token.issue", object: "token:\(tokenID)",
-                                          details: ["principal": admin.id, "expiresAt": UTCTime.iso8601(expires)]), at: now)
+            try tx.insert(
+                TokenRecord(
+                    id: tokenID, principalID: admin.id, hash: Self.hash(token), createdAt: now, expiresAt: expires))
+            try tx.appendAudit(
+                AuditEntry(
+                    actor: "system:bootstrap", action: "principal.create", object: "principal:\(admin.id)",
+                    details: ["name": admin.name, "roles": Role.admin.rawValue]), at: now)
+            try tx.appendAudit(
+                AuditEntry(
+                    actor: "system:bootstrap", action: "token.issue", object: "token:\(tokenID)",
+                    details: ["principal": admin.id, "expiresAt": UTCTime.iso8601(expires)]), at: now)
         }
         return true
     }
@@ -208,8 +262,10 @@ public struct AccessService: Sendable {
     static func hash(_ token: String) -> String { Hex.encode(Digest.hash(.sha256, Array(token.utf8))) }
 
     static func base64url(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/", with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
 
 }
@@ -227,7 +283,9 @@ final class TokenCache: Sendable {
     }
 
     func lookup(_ hash: String, at now: Date) -> Principal? {
-        entries.value(forKey: hash, ifFresh: { now.timeIntervalSince($0.cachedAt) < Self.lifetime && $0.expiresAt > now })?.principal
+        entries.value(
+            forKey: hash, ifFresh: { now.timeIntervalSince($0.cachedAt) < Self.lifetime && $0.expiresAt > now })?
+            .principal
     }
 
     func remember(_ hash: String, _ principal: Principal, expiresAt: Date, at now: Date) {

@@ -15,9 +15,11 @@ public struct ApplianceEngines: Sendable {
     /// the key store it was made with.
     public var keyStoreName: String
 
-    public init(store: @escaping @Sendable (DataDirectory) throws -> any TransactionalStore,
-                keys: @escaping @Sendable (DataDirectory, Bool) throws -> any KeyStore = ApplianceEngines.softwareKeys,
-                keyStoreName: String = "software") {
+    public init(
+        store: @escaping @Sendable (DataDirectory) throws -> any TransactionalStore,
+        keys: @escaping @Sendable (DataDirectory, Bool) throws -> any KeyStore = ApplianceEngines.softwareKeys,
+        keyStoreName: String = "software"
+    ) {
         self.store = store
         self.keys = keys
         self.keyStoreName = keyStoreName
@@ -29,7 +31,8 @@ public struct ApplianceEngines: Sendable {
             if creating, !FileManager.default.fileExists(atPath: directory.kekPath) {
                 try KeyEncryptionKey.generate(writingTo: directory.kekPath)
             }
-            return try SoftwareKeyStore(directory: directory.keysPath, kek: try KeyEncryptionKey(file: directory.kekPath))
+            return try SoftwareKeyStore(
+                directory: directory.keysPath, kek: try KeyEncryptionKey(file: directory.kekPath))
         } catch let error as KeyCustodyError {
             throw TrustError(error.code == .insecurePermissions ? .forbidden : .unavailable, error.message)
         }
@@ -40,7 +43,9 @@ extension DataDirectory {
     /// Opens an initialised directory. Settings saved at initialisation (base URL, organisation) override the
     /// defaults in `configuration`.
     public func open(configuration: CAConfiguration = .init(), engines: ApplianceEngines) throws -> Appliance {
-        guard FileManager.default.fileExists(atPath: path) else { throw TrustError.notFound("no trustd data directory at \(path)") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TrustError.notFound("no trustd data directory at \(path)")
+        }
         try checkKeyStore(engines.keyStoreName)
         let keys = try engines.keys(self, false)
         let store = try engines.store(self)
@@ -53,39 +58,51 @@ extension DataDirectory {
         if let country = saved.2 { configuration.country = country }
         let profiles = try ProfileCatalog.load(directory: profilesPath)
         guard FileManager.default.fileExists(atPath: assurancePolicyPath) else {
-            throw TrustError.invalid("\(assurancePolicyPath) is missing: copy policies/assurance.yaml into the data directory")
+            throw TrustError.invalid(
+                "\(assurancePolicyPath) is missing: copy policies/assurance.yaml into the data directory")
         }
         let policy = try AssurancePolicyLoader.load(assurancePolicyPath)
         let ca = CertificateAuthority(store: store, keys: keys, profiles: profiles, configuration: configuration)
         let secrets = try IdentitySecrets.load(path: identityKeyPath)
-        let registry = try ReloadingRegistry(registry: SQLiteRegistry(store: store), path: registryPath, secrets: secrets)
-        let trusted = trustedCertificatesPath, foreignCRLs = foreignCRLsPath
-        let anchors = TrustAnchorSource { try TrustAnchors.load(ca: ca, trustedDirectory: trusted, crlDirectory: foreignCRLs) }
-        let identity = IdentityService(store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),
-                                       population: registry, business: registry, realName: registry,
-                                       anchors: { try anchors.current() }, revocation: { try ca.registryRevocationStatus($0) })
+        let registry = try ReloadingRegistry(
+            registry: SQLiteRegistry(store: store), path: registryPath, secrets: secrets)
+        let trusted = trustedCertificatesPath
+        let foreignCRLs = foreignCRLsPath
+        let anchors = TrustAnchorSource {
+            try TrustAnchors.load(ca: ca, trustedDirectory: trusted, crlDirectory: foreignCRLs)
+        }
+        let identity = IdentityService(
+            store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),
+            population: registry, business: registry, realName: registry,
+            anchors: { try anchors.current() }, revocation: { try ca.registryRevocationStatus($0) })
         for required in [sealTypesPath] where !FileManager.default.fileExists(atPath: required) {
             throw TrustError.invalid("\(required) is missing: copy it from policies/ into the data directory")
         }
         let identities = SystemIdentities(ca: ca, journal: ca.journal)
-        let seals = SealService(store: store, ca: ca, keys: keys, identity: identity,
-                                types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles), identities: identities)
+        let seals = SealService(
+            store: store, ca: ca, keys: keys, identity: identity,
+            types: try SealTypeCatalog.load(sealTypesPath, profiles: profiles), identities: identities)
         let timestamps = TimestampAuthority(ca: ca, keys: keys, identities: identities)
         let marker = completionMarkerPath
         let audit = AuditService(store: store, keys: keys, anchors: AuditAnchorFile(path: auditAnchorPath))
         let statistics = ApplianceStatistics(store: store)
-        return Appliance(store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity), identities: identities,
-                         audit: audit,
-                         identity: identity, seals: seals,
-                         timestamps: timestamps,
-                         signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
-                         signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
-                         verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors,
-                         counter: CounterCheckService(store: store, identity: identity, ca: ca, cardIssuers: { [cardIssuers = cardIssuersPath] in
-                             try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
-                         }),
-                         readiness: ReadinessProbe(store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
-                         statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ocsp: ca.ocsp))
+        return Appliance(
+            store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity),
+            identities: identities,
+            audit: audit,
+            identity: identity, seals: seals,
+            timestamps: timestamps,
+            signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
+            signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
+            verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors,
+            counter: CounterCheckService(
+                store: store, identity: identity, ca: ca,
+                cardIssuers: { [cardIssuers = cardIssuersPath] in
+                    try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
+                }),
+            readiness: ReadinessProbe(
+                store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
+            statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ocsp: ca.ocsp))
     }
 }
 
@@ -94,14 +111,18 @@ extension DataDirectory {
 
     /// The key store this installation was made with (installations older than the record used the software store).
     public var recordedKeyStore: String? {
-        guard FileManager.default.fileExists(atPath: path), hasInstallation || FileManager.default.fileExists(atPath: keyStoreRecordPath) else { return nil }
+        guard FileManager.default.fileExists(atPath: path),
+            hasInstallation || FileManager.default.fileExists(atPath: keyStoreRecordPath)
+        else { return nil }
         guard let bytes = FileManager.default.contents(atPath: keyStoreRecordPath) else { return "software" }
         return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Records the key store before the first key is made; refuses one that differs from the record.
     func recordKeyStore(_ name: String) throws {
-        if FileManager.default.fileExists(atPath: keyStoreRecordPath) || hasInstallation { return try checkKeyStore(name) }
+        if FileManager.default.fileExists(atPath: keyStoreRecordPath) || hasInstallation {
+            return try checkKeyStore(name)
+        }
         do { try SecureFile.write(Array("\(name)\n".utf8), to: keyStoreRecordPath) } catch {
             throw TrustError(.unavailable, "cannot write \(keyStoreRecordPath): \(error)")
         }
@@ -109,8 +130,10 @@ extension DataDirectory {
 
     func checkKeyStore(_ name: String) throws {
         guard let recorded = recordedKeyStore, recorded != name else { return }
-        throw TrustError(.conflict, "the installation in \(path) keeps its keys in \(recorded), but trustd is configured for \(name): "
-            + "start it with the key store it was made with (keyStore: in --config)")
+        throw TrustError(
+            .conflict,
+            "the installation in \(path) keeps its keys in \(recorded), but trustd is configured for \(name): "
+                + "start it with the key store it was made with (keyStore: in --config)")
     }
 }
 

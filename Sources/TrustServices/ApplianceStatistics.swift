@@ -22,8 +22,9 @@ public final class ApplianceStatistics: Sendable {
     /// Counts again (one read transaction; off the request path).
     public func refresh(at now: Date = Date()) throws {
         let counted = try store.read { reader in
-            Snapshot(certificates: try reader.certificateCount(), revokedCertificates: try reader.revokedCount(),
-                     auditRecords: try reader.auditCount(), refreshedAt: now)
+            Snapshot(
+                certificates: try reader.certificateCount(), revokedCertificates: try reader.revokedCount(),
+                auditRecords: try reader.auditCount(), refreshedAt: now)
         }
         current.withLock { $0 = counted }
     }

@@ -14,11 +14,14 @@ public struct AuditAnchorFile: Sendable {
     /// Appends one checkpoint and forces it to disk.
     public func append(_ checkpoint: AuditCheckpointRecord) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw TrustError(.unavailable, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw TrustError(.unavailable, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         // A line torn by a crash is finished first, so the new one starts on its own line.
         var line = endsWithNewline() ? "" : "\n"
-        line += "\(checkpoint.seq) \(checkpoint.hash) \(checkpoint.time) \(checkpoint.keyID) \(checkpoint.signature.base64EncodedString())\n"
+        line +=
+            "\(checkpoint.seq) \(checkpoint.hash) \(checkpoint.time) \(checkpoint.keyID) \(checkpoint.signature.base64EncodedString())\n"
         let bytes = Array(line.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else { throw TrustError(.unavailable, "cannot write \(path)") }
@@ -30,7 +33,11 @@ public struct AuditAnchorFile: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() } else if !lines.isEmpty, Self.parse(lines.last!) == nil { lines.removeLast() }
+        if lines.last == "" {
+            lines.removeLast()
+        } else if !lines.isEmpty, Self.parse(lines.last!) == nil {
+            lines.removeLast()
+        }
         return try lines.enumerated().map { index, line in
             guard let anchor = Self.parse(line) else {
                 throw TrustError(.integrity, "\(path):\(index + 1): not a checkpoint line: the anchor file was edited")
@@ -57,7 +64,8 @@ public struct AuditAnchorFile: Sendable {
     static func parse(_ line: String) -> AuditAnchor? {
         let fields = line.split(separator: " ").map(String.init)
         guard fields.count == 5, let seq = Int64(fields[0]), seq > 0, fields[1].count == 64,
-              let signature = Data(base64Encoded: fields[4]) else { return nil }
+            let signature = Data(base64Encoded: fields[4])
+        else { return nil }
         return AuditAnchor(seq: seq, hash: fields[1], time: fields[2], keyID: fields[3], signature: signature)
     }
 }

@@ -37,16 +37,26 @@ enum AuditChainVerifier {
             try tx.forEachAuditRecord { record in
                 count += 1
                 if record.seq != expectedSeq {
-                    throw Broken(seq: record.seq, reason: "expected sequence number \(expectedSeq): a record was removed or reordered")
+                    throw Broken(
+                        seq: record.seq,
+                        reason: "expected sequence number \(expectedSeq): a record was removed or reordered")
                 }
                 if record.prevHash != previousHash {
-                    throw Broken(seq: record.seq, reason: "previous-hash does not match record \(record.seq - 1): a record was removed, inserted or reordered")
+                    throw Broken(
+                        seq: record.seq,
+                        reason:
+                            "previous-hash does not match record \(record.seq - 1): a record was removed, inserted or reordered"
+                    )
                 }
                 if AuditChain.recomputedHash(record) != record.hash {
                     throw Broken(seq: record.seq, reason: "content does not match its hash: the record was edited")
                 }
                 if record.action == AuditChain.checkpointAction && stored[record.seq] == nil {
-                    throw Broken(seq: record.seq, reason: "record \(record.seq) is an audit checkpoint, but its checkpoint was removed from the database")
+                    throw Broken(
+                        seq: record.seq,
+                        reason:
+                            "record \(record.seq) is an audit checkpoint, but its checkpoint was removed from the database"
+                    )
                 }
                 if wanted.contains(record.seq) { hashes[record.seq] = record.hash }
                 previousHash = record.hash
@@ -55,23 +65,41 @@ enum AuditChainVerifier {
             let head = expectedSeq - 1
             for anchor in anchors.sorted(by: { $0.seq < $1.seq }) {
                 guard let hash = hashes[anchor.seq] else {
-                    throw Broken(seq: anchor.seq, reason: "the log ends at record \(head), before checkpoint \(anchor.seq) (anchored outside the "
-                                 + "database at \(anchor.time)): records were removed from its end")
+                    throw Broken(
+                        seq: anchor.seq,
+                        reason: "the log ends at record \(head), before checkpoint \(anchor.seq) (anchored outside the "
+                            + "database at \(anchor.time)): records were removed from its end")
                 }
-                if hash != anchor.hash { throw Broken(seq: anchor.seq, reason: "record \(anchor.seq) differs from checkpoint \(anchor.seq) anchored outside the database") }
+                if hash != anchor.hash {
+                    throw Broken(
+                        seq: anchor.seq,
+                        reason:
+                            "record \(anchor.seq) differs from checkpoint \(anchor.seq) anchored outside the database")
+                }
                 if stored[anchor.seq] == nil {
-                    throw Broken(seq: anchor.seq, reason: "checkpoint \(anchor.seq) is anchored outside the database but was removed from it")
+                    throw Broken(
+                        seq: anchor.seq,
+                        reason: "checkpoint \(anchor.seq) is anchored outside the database but was removed from it")
                 }
             }
             for checkpoint in checkpoints {
                 guard let hash = hashes[checkpoint.seq] else {
-                    throw Broken(seq: checkpoint.seq, reason: "the log ends at record \(head), before checkpoint \(checkpoint.seq): the log was truncated")
+                    throw Broken(
+                        seq: checkpoint.seq,
+                        reason:
+                            "the log ends at record \(head), before checkpoint \(checkpoint.seq): the log was truncated"
+                    )
                 }
-                if hash != checkpoint.hash { throw Broken(seq: checkpoint.seq, reason: "checkpoint hash differs from the chain at record \(checkpoint.seq)") }
+                if hash != checkpoint.hash {
+                    throw Broken(
+                        seq: checkpoint.seq,
+                        reason: "checkpoint hash differs from the chain at record \(checkpoint.seq)")
+                }
             }
             try reconcileCertificateStatuses(tx)
         } catch let broken as Broken {
-            return AuditVerification(records: count, checkpoints: checkpoints.count, firstBroken: (broken.seq, broken.reason))
+            return AuditVerification(
+                records: count, checkpoints: checkpoints.count, firstBroken: (broken.seq, broken.reason))
         }
         return AuditVerification(records: count, checkpoints: checkpoints.count, firstBroken: nil)
     }
@@ -83,16 +111,23 @@ enum AuditChainVerifier {
     private static func reconcileCertificateStatuses(_ tx: any Repositories) throws {
         try tx.forEachCertificateWithStatusRecord { serial, status, last in
             let said = last.flatMap { record in
-                ((try? JSONSerialization.jsonObject(with: Data(record.details.utf8))) as? [String: Any])?["to"] as? String
+                ((try? JSONSerialization.jsonObject(with: Data(record.details.utf8))) as? [String: Any])?["to"]
+                    as? String
             }
             let expected = last == nil ? CertificateStatus.valid.rawValue : said ?? "?"
             guard expected == status.rawValue else {
                 let why = last.map { "audit record \($0.seq) made it \(expected)" } ?? "no audit record ever revoked it"
-                throw Broken(seq: last?.seq ?? 0, reason: "certificate \(serial) is \(status.rawValue) in the registry, but \(why): the registry was edited")
+                throw Broken(
+                    seq: last?.seq ?? 0,
+                    reason:
+                        "certificate \(serial) is \(status.rawValue) in the registry, but \(why): the registry was edited"
+                )
             }
         }
         if let orphan = try tx.certificateStatusRecordsWithoutCertificate(limit: 1).first {
-            throw Broken(seq: orphan.seq, reason: "\(orphan.object) has audit record \(orphan.seq) but is missing from the registry")
+            throw Broken(
+                seq: orphan.seq,
+                reason: "\(orphan.object) has audit record \(orphan.seq) but is missing from the registry")
         }
     }
 }

@@ -21,8 +21,11 @@ public struct AuditService: Sendable {
 
     public let useCases: UseCases
 
-    public init(store: any TransactionalStore, keys: any KeyStore, anchors: AuditAnchorFile? = nil, executor: BlockingExecutor = .shared,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any TransactionalStore, keys: any KeyStore, anchors: AuditAnchorFile? = nil,
+        executor: BlockingExecutor = .shared,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.keys = keys
         self.anchors = anchors
@@ -34,8 +37,12 @@ public struct AuditService: Sendable {
 
     /// Records after `seq`, oldest first.
     public func records(after seq: Int64, limit: Int, by caller: Caller) async throws -> [AuditRecord] {
-        guard seq >= 0, (1...1000).contains(limit) else { throw TrustError.invalid("after must be ≥ 0 and limit 1 to 1000") }
-        return try await useCases.read(caller, .auditRead, action: "audit.read", object: "audit:log") { try $0.auditRecords(after: seq, limit: limit) }
+        guard seq >= 0, (1...1000).contains(limit) else {
+            throw TrustError.invalid("after must be ≥ 0 and limit 1 to 1000")
+        }
+        return try await useCases.read(caller, .auditRead, action: "audit.read", object: "audit:log") {
+            try $0.auditRecords(after: seq, limit: limit)
+        }
     }
 
     /// Verifies the whole log (streaming; see ``verify()``).
@@ -58,8 +65,10 @@ public struct AuditService: Sendable {
             try store.write { tx in
                 try tx.setSetting(Self.keySetting, info.id.rawValue)
                 try journal.settle(info.id, in: tx)
-                try tx.appendAudit(AuditEntry(actor: actor, action: "audit.key-create", object: "key:\(info.id.rawValue)",
-                                              details: ["type": "sm2", "fingerprint": info.publicKeyFingerprint]), at: clock())
+                try tx.appendAudit(
+                    AuditEntry(
+                        actor: actor, action: "audit.key-create", object: "key:\(info.id.rawValue)",
+                        details: ["type": "sm2", "fingerprint": info.publicKeyFingerprint]), at: clock())
             }
         } catch {
             journal.abandon(info.id)
@@ -80,12 +89,17 @@ public struct AuditService: Sendable {
             guard let head = try tx.auditHead() else { return nil }
             let last = try tx.auditCheckpoints().last
             if last?.seq == head.seq { return nil }
-            let record = try tx.appendAudit(AuditEntry(actor: actor, action: AuditChain.checkpointAction, object: "audit:log",
-                                                       details: ["previousCheckpoint": last.map { String($0.seq) } ?? "-"]), at: now)
+            let record = try tx.appendAudit(
+                AuditEntry(
+                    actor: actor, action: AuditChain.checkpointAction, object: "audit:log",
+                    details: ["previousCheckpoint": last.map { String($0.seq) } ?? "-"]), at: now)
             let time = AuditFormat.time(now)
-            let signature = try custody { try signer.sign(AuditChain.checkpointMessage(seq: record.seq, hash: record.hash, time: time)) }
-            let checkpoint = AuditCheckpointRecord(seq: record.seq, time: time, hash: record.hash, keyID: keyText,
-                                                   algorithm: signer.signatureAlgorithm.description, signature: Data(signature))
+            let signature = try custody {
+                try signer.sign(AuditChain.checkpointMessage(seq: record.seq, hash: record.hash, time: time))
+            }
+            let checkpoint = AuditCheckpointRecord(
+                seq: record.seq, time: time, hash: record.hash, keyID: keyText,
+                algorithm: signer.signatureAlgorithm.description, signature: Data(signature))
             try tx.insert(checkpoint)
             return checkpoint
         }
@@ -95,7 +109,8 @@ public struct AuditService: Sendable {
 
     /// Checkpoints when at least `interval` records were appended since the last one.
     @discardableResult
-    public func checkpointIfDue(every interval: Int64 = 1000, actor: String = "system") throws -> AuditCheckpointRecord? {
+    public func checkpointIfDue(every interval: Int64 = 1000, actor: String = "system") throws -> AuditCheckpointRecord?
+    {
         let (head, last) = try store.read { (try $0.auditHead()?.seq ?? 0, try $0.auditCheckpoints().last?.seq ?? 0) }
         guard head - last >= interval else { return nil }
         return try checkpoint(actor: actor)
@@ -130,20 +145,23 @@ public struct AuditService: Sendable {
         if let broken = chain.firstBroken {
             return Report(records: chain.records, checkpoints: chain.checkpoints, firstBroken: broken)
         }
-        let signed = try store.read { try $0.auditCheckpoints() }.map { ($0.seq, $0.hash, $0.time, $0.keyID, $0.signature, "") }
+        let signed =
+            try store.read { try $0.auditCheckpoints() }.map { ($0.seq, $0.hash, $0.time, $0.keyID, $0.signature, "") }
             + anchored.map { ($0.seq, $0.hash, $0.time, $0.keyID, $0.signature, " (anchor file)") }
         for (seq, hash, time, keyID, signature, place) in signed {
             let key: PublicKey
             do {
                 key = try custody { try keys.publicKey(try KeyID(keyID)) }
             } catch {
-                return Report(records: chain.records, checkpoints: chain.checkpoints,
-                              firstBroken: (seq, "checkpoint key \(keyID)\(place) is not in key custody"))
+                return Report(
+                    records: chain.records, checkpoints: chain.checkpoints,
+                    firstBroken: (seq, "checkpoint key \(keyID)\(place) is not in key custody"))
             }
             let message = AuditChain.checkpointMessage(seq: seq, hash: hash, time: time)
             guard (try? key.isValidSignature(Array(signature), for: message)) == true else {
-                return Report(records: chain.records, checkpoints: chain.checkpoints,
-                              firstBroken: (seq, "checkpoint \(seq)\(place): the signature does not verify"))
+                return Report(
+                    records: chain.records, checkpoints: chain.checkpoints,
+                    firstBroken: (seq, "checkpoint \(seq)\(place): the signature does not verify"))
             }
         }
         return Report(records: chain.records, checkpoints: chain.checkpoints, firstBroken: nil)

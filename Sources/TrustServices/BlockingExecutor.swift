@@ -31,7 +31,9 @@ public final class BlockingExecutor: @unchecked Sendable {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
             }
             if !accepted {
-                continuation.resume(throwing: TrustError(.unavailable, "too busy: \(maxQueued) blocking operations are waiting; try again shortly"))
+                continuation.resume(
+                    throwing: TrustError(
+                        .unavailable, "too busy: \(maxQueued) blocking operations are waiting; try again shortly"))
             }
         }
     }

@@ -54,8 +54,10 @@ public struct DataDirectory: Sendable {
     /// written to a temporary name and renamed; database steps are transactions; keys are journaled), and keys left
     /// by an interrupted step are destroyed, so a kill at any point leaves a state the next call completes.
     @discardableResult
-    public func initialize(policiesFrom source: String, configuration: CAConfiguration, actor: String,
-                           engines: ApplianceEngines) throws -> Appliance {
+    public func initialize(
+        policiesFrom source: String, configuration: CAConfiguration, actor: String,
+        engines: ApplianceEngines
+    ) throws -> Appliance {
         let manager = FileManager.default
         do {
             try SecureFile.makePrivateDirectory(path)
@@ -80,7 +82,8 @@ public struct DataDirectory: Sendable {
         _ = try AccessService(store: completed.store).bootstrapAdmin(tokenPath: adminTokenPath)
         Self.restrictPermissions(under: path)
         do {
-            try SecureFile.write(Array("trustd initialised \(UTCTime.iso8601(Date()))\n".utf8), to: completionMarkerPath)
+            try SecureFile.write(
+                Array("trustd initialised \(UTCTime.iso8601(Date()))\n".utf8), to: completionMarkerPath)
         } catch {
             throw TrustError(.unavailable, "cannot write \(completionMarkerPath): \(error)")
         }
@@ -92,7 +95,8 @@ public struct DataDirectory: Sendable {
         let manager = FileManager.default
         for relative in (try? manager.subpathsOfDirectory(atPath: root)) ?? [] {
             let full = "\(root)/\(relative)"
-            let isDirectory = (try? manager.attributesOfItem(atPath: full))?[.type] as? FileAttributeType == .typeDirectory
+            let isDirectory =
+                (try? manager.attributesOfItem(atPath: full))?[.type] as? FileAttributeType == .typeDirectory
             chmod(full, isDirectory ? 0o700 : 0o600)
         }
     }

@@ -10,7 +10,9 @@ public struct Housekeeping: Sendable {
     let ocsp: OCSPResponder
     let executor: BlockingExecutor
 
-    public init(audit: AuditService, statistics: ApplianceStatistics, ocsp: OCSPResponder, executor: BlockingExecutor = .shared) {
+    public init(
+        audit: AuditService, statistics: ApplianceStatistics, ocsp: OCSPResponder, executor: BlockingExecutor = .shared
+    ) {
         self.audit = audit
         self.statistics = statistics
         self.ocsp = ocsp
@@ -28,7 +30,9 @@ public struct Housekeeping: Sendable {
     public func start() async -> [String] {
         (try? await executor.run { [audit, statistics] in
             var failures: [String] = []
-            do { try audit.catchUpAnchors() } catch { failures.append("audit anchor file could not be brought up to date: \(error)") }
+            do { try audit.catchUpAnchors() } catch {
+                failures.append("audit anchor file could not be brought up to date: \(error)")
+            }
             do { try statistics.refresh() } catch { failures.append("metrics counts failed: \(error)") }
             return failures
         }) ?? ["the blocking executor refused the start-up round"]
@@ -39,7 +43,9 @@ public struct Housekeeping: Sendable {
         (try? await executor.run { [audit, statistics, ocsp] in
             var round = Round()
             do { try statistics.refresh() } catch { round.failures.append("metrics counts failed: \(error)") }
-            do { round.checkpoint = try audit.checkpointIfDue(every: hourly ? 1 : 1000, actor: "system:maintenance") } catch {
+            do {
+                round.checkpoint = try audit.checkpointIfDue(every: hourly ? 1 : 1000, actor: "system:maintenance")
+            } catch {
                 round.failures.append("audit checkpoint failed: \(error)")
             }
             round.ocspRefreshed = ocsp.refreshExpiring()

@@ -16,7 +16,10 @@ public struct KeyJournal: Sendable {
     public let node: String
     let clock: @Sendable () -> Date
 
-    public init(store: any TransactionalStore, keys: any KeyStore, node: String = "local", clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any TransactionalStore, keys: any KeyStore, node: String = "local",
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.keys = keys
         self.node = node
@@ -28,7 +31,8 @@ public struct KeyJournal: Sendable {
     public func generate(_ type: KeyType, label: String) throws -> KeyInfo {
         let id = KeyID.random()
         try store.write { tx in
-            try tx.journal(KeyJournalRecord(keyID: id.rawValue, action: .create, label: label, node: node, createdAt: clock()))
+            try tx.journal(
+                KeyJournalRecord(keyID: id.rawValue, action: .create, label: label, node: node, createdAt: clock()))
         }
         do {
             return try custody { try keys.generate(type, label: label, id: id) }
@@ -53,7 +57,8 @@ public struct KeyJournal: Sendable {
     /// Inside the transaction that retires a key (a revoked signing key, a destroyed seal): the key is destroyed once
     /// that transaction commits, by ``completeRetirement(_:)``, or at the next start.
     public func retire(_ id: KeyID, label: String, in tx: any Repositories) throws {
-        try tx.journal(KeyJournalRecord(keyID: id.rawValue, action: .destroy, label: label, node: node, createdAt: clock()))
+        try tx.journal(
+            KeyJournalRecord(keyID: id.rawValue, action: .destroy, label: label, node: node, createdAt: clock()))
     }
 
     /// After the retiring transaction committed.
@@ -69,7 +74,9 @@ public struct KeyJournal: Sendable {
         for entry in try store.read({ try $0.keyJournal(node: node) }) {
             guard let id = try? KeyID(entry.keyID) else { continue }
             if (try? keys.info(id)) != nil {
-                guard destroy(id) else { throw TrustError(.unavailable, "cannot destroy orphan key \(id) (\(entry.label))") }
+                guard destroy(id) else {
+                    throw TrustError(.unavailable, "cannot destroy orphan key \(id) (\(entry.label))")
+                }
                 destroyed += 1
             }
             _ = try store.write { tx in try tx.settleJournal(keyID: entry.keyID) }

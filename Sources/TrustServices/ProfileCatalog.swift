@@ -14,17 +14,22 @@ public struct ProfileCatalog: Sendable {
 
     public func profile(_ name: String) throws -> CertificateProfile {
         guard let profile = profiles[name] else {
-            throw TrustError.notFound("no certificate profile '\(name)' (known: \(profiles.keys.sorted().joined(separator: ", ")))")
+            throw TrustError.notFound(
+                "no certificate profile '\(name)' (known: \(profiles.keys.sorted().joined(separator: ", ")))")
         }
         return profile
     }
 
     /// Profiles every trustd installation must have.
-    public static let requiredProfiles = ["root-ca", "issuing-ca", "seal-maker", "seal", "person-signing", "org-signing",
-                                          "tls-server", "tls-client", "ocsp-signer", "tsa", "card-holder"]
+    public static let requiredProfiles = [
+        "root-ca", "issuing-ca", "seal-maker", "seal", "person-signing", "org-signing",
+        "tls-server", "tls-client", "ocsp-signer", "tsa", "card-holder",
+    ]
 
-    static let subjectAttributes: Set<String> = ["CN", "O", "OU", "C", "ST", "L", "serialNumber", "emailAddress", "title",
-                                                 "givenName", "SN", "street", "postalCode", "DC", "UID", "organizationIdentifier"]
+    static let subjectAttributes: Set<String> = [
+        "CN", "O", "OU", "C", "ST", "L", "serialNumber", "emailAddress", "title",
+        "givenName", "SN", "street", "postalCode", "DC", "UID", "organizationIdentifier",
+    ]
 
     /// Loads every `*.yaml` in `directory`.
     public static func load(directory: String, requireStandardSet: Bool = true) throws -> ProfileCatalog {
@@ -49,28 +54,41 @@ public struct ProfileCatalog: Sendable {
     public static func loadFile(_ path: String) throws -> CertificateProfile {
         let reader = YAMLReader(path: path)
         let (root, map) = try reader.loadMapping(field: "profile")
-        try reader.onlyKnown(map, ["name", "description", "issuedBy", "keyTypes", "validityDays", "ca", "pathLength", "keyUsage",
-                                   "extendedKeyUsage", "extendedKeyUsageCritical", "ocspNoCheck", "subject", "subjectAltNames",
-                                   "identityExtensions"], in: "profile")
+        try reader.onlyKnown(
+            map,
+            [
+                "name", "description", "issuedBy", "keyTypes", "validityDays", "ca", "pathLength", "keyUsage",
+                "extendedKeyUsage", "extendedKeyUsageCritical", "ocspNoCheck", "subject", "subjectAltNames",
+                "identityExtensions",
+            ], in: "profile")
         let name = try reader.string(map, "name", root)
         let base = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        guard name == base else { throw reader.fail(map["name"] ?? root, "name", "'\(name)' must match the file name '\(base)'") }
+        guard name == base else {
+            throw reader.fail(map["name"] ?? root, "name", "'\(name)' must match the file name '\(base)'")
+        }
         let issuedBy = try reader.string(map, "issuedBy", root)
         guard ["self", "root", "issuing"].contains(issuedBy) else {
             throw reader.fail(map["issuedBy"]!, "issuedBy", "must be self, root or issuing, not '\(issuedBy)'")
         }
         let keyTypes = try reader.strings(map, "keyTypes", root)
-        guard !keyTypes.isEmpty else { throw reader.fail(map["keyTypes"]!, "keyTypes", "must list at least one key type") }
+        guard !keyTypes.isEmpty else {
+            throw reader.fail(map["keyTypes"]!, "keyTypes", "must list at least one key type")
+        }
         for type in keyTypes where KeyType(name: type)?.rawValue != type {
-            throw reader.fail(map["keyTypes"]!, "keyTypes", "unknown key type '\(type)' (sm2, rsa2048, rsa3072, rsa4096, p256)")
+            throw reader.fail(
+                map["keyTypes"]!, "keyTypes", "unknown key type '\(type)' (sm2, rsa2048, rsa3072, rsa4096, p256)")
         }
         let validity = try reader.int(map, "validityDays", root)
-        guard (1...36500).contains(validity) else { throw reader.fail(map["validityDays"]!, "validityDays", "must be 1 to 36500") }
+        guard (1...36500).contains(validity) else {
+            throw reader.fail(map["validityDays"]!, "validityDays", "must be 1 to 36500")
+        }
         let isCA = try reader.bool(map, "ca", default: false)
         var pathLength: Int? = nil
         if map["pathLength"] != nil {
             pathLength = try reader.int(map, "pathLength", root)
-            guard isCA, pathLength! >= 0 else { throw reader.fail(map["pathLength"]!, "pathLength", "needs ca: true and a value ≥ 0") }
+            guard isCA, pathLength! >= 0 else {
+                throw reader.fail(map["pathLength"]!, "pathLength", "needs ca: true and a value ≥ 0")
+            }
         }
         let keyUsage = try reader.strings(map, "keyUsage", root)
         for usage in keyUsage where KeyUsage(name: usage) == nil {
@@ -90,22 +108,33 @@ public struct ProfileCatalog: Sendable {
                 } else if value.split(separator: ".").count >= 3, value.allSatisfy({ $0.isNumber || $0 == "." }) {
                     eku.append(value)
                 } else {
-                    throw reader.fail(map["extendedKeyUsage"]!, "extendedKeyUsage",
-                                      "unknown usage '\(value)' (\(ExtendedKeyUsage.names.keys.sorted().joined(separator: ", ")) or a dotted OID)")
+                    throw reader.fail(
+                        map["extendedKeyUsage"]!, "extendedKeyUsage",
+                        "unknown usage '\(value)' (\(ExtendedKeyUsage.names.keys.sorted().joined(separator: ", ")) or a dotted OID)"
+                    )
                 }
             }
         }
-        var required: [String] = [], allowed: [String] = []
+        var required: [String] = []
+        var allowed: [String] = []
         if let subjectNode = map["subject"] {
-            guard let subject = subjectNode.mapping else { throw reader.fail(subjectNode, "subject", "must be a mapping") }
+            guard let subject = subjectNode.mapping else {
+                throw reader.fail(subjectNode, "subject", "must be a mapping")
+            }
             try reader.onlyKnown(subject, ["required", "allowed"], in: "subject")
-            required = subject["required"] == nil ? [] : try reader.strings(subject, "required", subjectNode, field: "subject.required")
-            allowed = subject["allowed"] == nil ? [] : try reader.strings(subject, "allowed", subjectNode, field: "subject.allowed")
+            required =
+                subject["required"] == nil
+                ? [] : try reader.strings(subject, "required", subjectNode, field: "subject.required")
+            allowed =
+                subject["allowed"] == nil
+                ? [] : try reader.strings(subject, "allowed", subjectNode, field: "subject.allowed")
             for attribute in required + allowed where !subjectAttributes.contains(attribute) {
                 throw reader.fail(subjectNode, "subject", "unknown attribute '\(attribute)'")
             }
         }
-        var sanKinds: [CertificateProfile.SubjectAltNameKind] = [], sanRequired = false, sanMax = 0
+        var sanKinds: [CertificateProfile.SubjectAltNameKind] = []
+        var sanRequired = false
+        var sanMax = 0
         if let sanNode = map["subjectAltNames"] {
             guard let san = sanNode.mapping else { throw reader.fail(sanNode, "subjectAltNames", "must be a mapping") }
             try reader.onlyKnown(san, ["types", "required", "max"], in: "subjectAltNames")
@@ -117,14 +146,20 @@ public struct ProfileCatalog: Sendable {
             }
             sanRequired = try reader.bool(san, "required", default: false)
             sanMax = san["max"] == nil ? 10 : try reader.int(san, "max", sanNode, field: "subjectAltNames.max")
-            guard (1...100).contains(sanMax) else { throw reader.fail(sanNode, "subjectAltNames.max", "must be 1 to 100") }
+            guard (1...100).contains(sanMax) else {
+                throw reader.fail(sanNode, "subjectAltNames.max", "must be 1 to 100")
+            }
         }
         var identity: [CertificateProfile.IdentityExtension: CertificateProfile.Requirement] = [:]
         if let idNode = map["identityExtensions"] {
             guard let ids = idNode.mapping else { throw reader.fail(idNode, "identityExtensions", "must be a mapping") }
             for (key, value) in ids {
-                guard let kindText = key.string, let kind = CertificateProfile.IdentityExtension(rawValue: kindText) else {
-                    throw reader.fail(key, "identityExtensions", "unknown extension '\(key.string ?? "?")' (\(CertificateProfile.IdentityExtension.allCases.map(\.rawValue).joined(separator: ", ")))")
+                guard let kindText = key.string, let kind = CertificateProfile.IdentityExtension(rawValue: kindText)
+                else {
+                    throw reader.fail(
+                        key, "identityExtensions",
+                        "unknown extension '\(key.string ?? "?")' (\(CertificateProfile.IdentityExtension.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
                 }
                 guard let text = value.string, let requirement = CertificateProfile.Requirement(rawValue: text) else {
                     throw reader.fail(value, "identityExtensions.\(kindText)", "must be required or optional")
@@ -136,8 +171,10 @@ public struct ProfileCatalog: Sendable {
             name: name, description: map["description"]?.string ?? "", keyTypes: keyTypes, validityDays: validity,
             issuedBy: issuedBy, isCA: isCA, pathLength: pathLength, keyUsage: keyUsage, extendedKeyUsage: eku,
             extendedKeyUsageCritical: try reader.bool(map, "extendedKeyUsageCritical", default: false),
-            subjectRequired: required, subjectAllowed: allowed, subjectAltNameKinds: sanKinds, subjectAltNameRequired: sanRequired,
-            subjectAltNameMax: sanMax, identityExtensions: identity, ocspNoCheck: try reader.bool(map, "ocspNoCheck", default: false))
+            subjectRequired: required, subjectAllowed: allowed, subjectAltNameKinds: sanKinds,
+            subjectAltNameRequired: sanRequired,
+            subjectAltNameMax: sanMax, identityExtensions: identity,
+            ocspNoCheck: try reader.bool(map, "ocspNoCheck", default: false))
     }
 }
 
@@ -147,7 +184,9 @@ struct YAMLReader {
 
     /// Reads and parses the file; its top level must be a mapping (`field` names it in the error).
     func loadMapping(field: String) throws -> (root: Node, map: Node.Mapping) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrustError.invalid("\(path): cannot read")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) else {
@@ -171,13 +210,17 @@ struct YAMLReader {
     func onlyKnown(_ map: Node.Mapping, _ known: [String], in field: String) throws {
         for key in map.keys where !known.contains(key.string ?? "") {
             let name = key.string ?? "?"
-            throw fail(key, field == "profile" ? name : "\(field).\(name)", "unknown field (expected \(known.joined(separator: ", ")))")
+            throw fail(
+                key, field == "profile" ? name : "\(field).\(name)",
+                "unknown field (expected \(known.joined(separator: ", ")))")
         }
     }
 
     func string(_ map: Node.Mapping, _ key: String, _ parent: Node, field: String? = nil) throws -> String {
         guard let node = map[key] else { throw fail(parent, field ?? key, "required") }
-        guard node.scalar != nil, let value = node.string, !value.isEmpty else { throw fail(node, field ?? key, "must be a non-empty string") }
+        guard node.scalar != nil, let value = node.string, !value.isEmpty else {
+            throw fail(node, field ?? key, "must be a non-empty string")
+        }
         return value
     }
 
@@ -185,7 +228,9 @@ struct YAMLReader {
         guard let node = map[key] else { throw fail(parent, field ?? key, "required") }
         guard let sequence = node.sequence else { throw fail(node, field ?? key, "must be a list") }
         return try sequence.map { item in
-            guard item.scalar != nil, let value = item.string, !value.isEmpty else { throw fail(item, field ?? key, "items must be strings") }
+            guard item.scalar != nil, let value = item.string, !value.isEmpty else {
+                throw fail(item, field ?? key, "items must be strings")
+            }
             return value
         }
     }

@@ -36,7 +36,10 @@ public final class ReadinessProbe: Sendable {
         if let known = recent.withLock({ $0 }), now - known.at < .seconds(1) { return known.state }
         let state: State
         if !installationComplete() {
-            state = State(ready: false, reason: "the installation is not complete (initialisation was interrupted; restart trustd to complete it)")
+            state = State(
+                ready: false,
+                reason:
+                    "the installation is not complete (initialisation was interrupted; restart trustd to complete it)")
         } else if let failure = databaseFailure() {
             state = State(ready: false, reason: "the database does not answer: \(failure)")
         } else {

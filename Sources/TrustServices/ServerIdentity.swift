@@ -18,16 +18,22 @@ public struct ServerIdentity: Sendable {
 
     /// Loads the identity saved by an earlier start, or makes one. `names` are DNS names or IP addresses; the first
     /// is also the subject CN.
-    public static func ensure(identities: SystemIdentities, ca: CertificateAuthority, caName: String, names: [String]) throws -> ServerIdentity {
+    public static func ensure(identities: SystemIdentities, ca: CertificateAuthority, caName: String, names: [String])
+        throws -> ServerIdentity
+    {
         guard !names.isEmpty, names.count <= 20 else { throw TrustError.invalid("the TLS server needs 1 to 20 names") }
-        guard let info = try ca.list().first(where: { $0.name == caName }) else { throw TrustError.notFound("no CA named \(caName)") }
+        guard let info = try ca.list().first(where: { $0.name == caName }) else {
+            throw TrustError.notFound("no CA named \(caName)")
+        }
         guard info.algorithm != .sm2 else {
             throw TrustError.invalid("CA \(caName) is an SM2 CA; TLS server certificates come from an RSA or ECDSA CA")
         }
         let sans = names.map { GeneralName.isIPAddress($0) ? GeneralName.ip($0) : GeneralName.dns($0) }
-        let identity = try identities.identity(SystemIdentities.Spec(
-            name: "tls", keyType: .p256, profile: "tls-server", ca: caName,
-            subject: DistinguishedName(["O": ca.configuration.organization, "CN": names[0]]), subjectAlternativeNames: sans, keepsKey: true))
+        let identity = try identities.identity(
+            SystemIdentities.Spec(
+                name: "tls", keyType: .p256, profile: "tls-server", ca: caName,
+                subject: DistinguishedName(["O": ca.configuration.organization, "CN": names[0]]),
+                subjectAlternativeNames: sans, keepsKey: true))
         return ServerIdentity(keyID: identity.keyID, keyType: .p256, chain: identity.chain, issued: identity.issued)
     }
 }

@@ -23,8 +23,10 @@ public final class SystemIdentities: Sendable {
         /// Keep the key when the certificate is renewed (TLS: clients may pin it); otherwise a fresh key.
         public let keepsKey: Bool
 
-        public init(name: String, keyType: KeyType, profile: String, ca: String, subject: DistinguishedName,
-                    subjectAlternativeNames: [GeneralName] = [], keepsKey: Bool = false) {
+        public init(
+            name: String, keyType: KeyType, profile: String, ca: String, subject: DistinguishedName,
+            subjectAlternativeNames: [GeneralName] = [], keepsKey: Bool = false
+        ) {
             self.name = name
             self.keyType = keyType
             self.profile = profile
@@ -79,11 +81,14 @@ public final class SystemIdentities: Sendable {
     /// The saved identity if it still fits the spec: key in custody, certificate valid in the registry and not due
     /// for renewal, same issuer, names and public key.
     private func storedIdentity(_ spec: Spec) throws -> Identity? {
-        guard let (keyID, record) = try saved(spec), record.issuer == spec.ca, record.status == .valid else { return nil }
+        guard let (keyID, record) = try saved(spec), record.issuer == spec.ca, record.status == .valid else {
+            return nil
+        }
         let certificate = try Certificate(der: Array(record.der))
         guard !isDue(certificate),
-              Set(certificate.subjectAlternativeNames.map(GeneralName.canonical)) == Set(spec.subjectAlternativeNames.map(GeneralName.canonical)),
-              let key = try? custody({ try ca.keys.publicKey(keyID) }), try certificate.publicKey == key
+            Set(certificate.subjectAlternativeNames.map(GeneralName.canonical))
+                == Set(spec.subjectAlternativeNames.map(GeneralName.canonical)),
+            let key = try? custody({ try ca.keys.publicKey(keyID) }), try certificate.publicKey == key
         else { return nil }
         return Identity(keyID: keyID, chain: [certificate] + (try ca.chain(of: spec.ca)), issued: false)
     }
@@ -93,7 +98,8 @@ public final class SystemIdentities: Sendable {
             (try reader.setting("\(spec.name).key_id"), try reader.setting("\(spec.name).serial"))
         }
         guard let keyText, let serial, let keyID = try? KeyID(keyText),
-              let record = try ca.store.read({ try $0.certificate(serial: serial) }) else { return nil }
+            let record = try ca.store.read({ try $0.certificate(serial: serial) })
+        else { return nil }
         return (keyID, record)
     }
 
@@ -103,9 +109,10 @@ public final class SystemIdentities: Sendable {
         let fresh = try kept == nil ? journal.generate(spec.keyType, label: spec.name) : nil
         let keyID = kept ?? fresh!.id
         do {
-            let pending = try ca.prepare(publicKey: try custody { try ca.keys.publicKey(keyID) }, subject: spec.subject,
-                                         subjectAlternativeNames: spec.subjectAlternativeNames, profile: spec.profile, ca: spec.ca,
-                                         actor: "system:\(spec.name)")
+            let pending = try ca.prepare(
+                publicKey: try custody { try ca.keys.publicKey(keyID) }, subject: spec.subject,
+                subjectAlternativeNames: spec.subjectAlternativeNames, profile: spec.profile, ca: spec.ca,
+                actor: "system:\(spec.name)")
             try ca.store.write { tx in
                 try ca.commit(pending, in: tx)
                 try tx.setSetting("\(spec.name).key_id", keyID.rawValue)
@@ -137,7 +144,8 @@ extension GeneralName {
     }
 
     static func isIPAddress(_ text: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
+        var v4 = in_addr()
+        var v6 = in6_addr()
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 }

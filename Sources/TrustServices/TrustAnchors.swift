@@ -24,7 +24,9 @@ public struct TrustAnchors: Sendable {
 
     /// Own CAs from the store plus every certificate in `*.pem`/`*.crt` files under `directory` (if it exists).
     /// A file that is not a certificate, or a certificate that is not a CA, stops loading with the file named.
-    public static func load(ca: CertificateAuthority, trustedDirectory directory: String?, crlDirectory: String? = nil) throws -> TrustAnchors {
+    public static func load(ca: CertificateAuthority, trustedDirectory directory: String?, crlDirectory: String? = nil)
+        throws -> TrustAnchors
+    {
         let own = try ca.list()
         var roots = own.filter { $0.role == .root }.map(\.certificate)
         let intermediates = own.filter { $0.role != .root }.map(\.certificate)
@@ -36,11 +38,15 @@ public struct TrustAnchors: Sendable {
     /// Every CA certificate in the `*.pem`/`*.crt` files of `directory` (none when it is nil or absent); a file that is
     /// not a certificate, or a certificate that is not a CA, stops loading with the file named.
     public static func loadCACertificates(_ directory: String?) throws -> [Certificate] {
-        guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            return []
+        }
         var out: [Certificate] = []
         for name in names.sorted() where name.hasSuffix(".pem") || name.hasSuffix(".crt") {
             let path = "\(directory)/\(name)"
-            guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw TrustError.invalid("\(path): cannot read")
+            }
             let certificates: [Certificate]
             do {
                 certificates = try Certificate.parseChain(pem: String(decoding: data, as: UTF8.self))
@@ -48,7 +54,9 @@ public struct TrustAnchors: Sendable {
                 throw TrustError.invalid("\(path): not a PEM certificate file (\(error))")
             }
             for certificate in certificates {
-                guard certificate.isCA else { throw TrustError.invalid("\(path): \(certificate.subject) is not a CA certificate") }
+                guard certificate.isCA else {
+                    throw TrustError.invalid("\(path): \(certificate.subject) is not a CA certificate")
+                }
                 out.append(certificate)
             }
         }
@@ -58,10 +66,14 @@ public struct TrustAnchors: Sendable {
     /// Every `*.crl`/`*.pem` CRL in `directory` (none when it is nil or absent); a file that is not a CRL is named.
     public static func loadCRLs(_ directory: String?) throws -> [CertificateRevocationList] {
         var crls: [CertificateRevocationList] = []
-        guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            return []
+        }
         for name in names.sorted() where name.hasSuffix(".crl") || name.hasSuffix(".pem") {
             let path = "\(directory)/\(name)"
-            guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw TrustError.invalid("\(path): cannot read")
+            }
             do {
                 crls.append(try Self.crl(Array(data)))
             } catch {
@@ -81,7 +93,9 @@ public struct TrustAnchors: Sendable {
 
     /// What the loaded CRLs say about a certificate from a foreign CA, using only CRLs that `issuer` (the next certificate
     /// in its validated chain) signed: `nil` when there is none.
-    public func crlStatus(of certificate: Certificate, issuer: Certificate) -> (crl: CertificateRevocationList, revoked: RevokedEntry?)? {
+    public func crlStatus(of certificate: Certificate, issuer: Certificate) -> (
+        crl: CertificateRevocationList, revoked: RevokedEntry?
+    )? {
         guard let issuerKey = try? issuer.publicKey else { return nil }
         let candidates = crls.filter { $0.issuer == certificate.issuer && $0.isSigned(by: issuerKey) }
         guard let newest = candidates.max(by: { $0.thisUpdate < $1.thisUpdate }) else { return nil }
@@ -95,10 +109,13 @@ public struct TrustAnchors: Sendable {
     /// A valid chain is remembered with the window in which every certificate of it is valid; asking again for the same
     /// certificate (and the same extra intermediates) at a time inside that window answers from memory. Invalid outcomes
     /// are not remembered. The memory belongs to this anchor set: a reload starts empty.
-    public func validate(_ certificate: Certificate, intermediates extra: [Certificate] = [], at time: Date = Date()) -> PathValidator.Outcome {
+    public func validate(_ certificate: Certificate, intermediates extra: [Certificate] = [], at time: Date = Date())
+        -> PathValidator.Outcome
+    {
         let key = ([certificate] + extra).map(\.der)
         if let chain = memo.chain(for: key, at: time) { return .valid(chain: chain) }
-        let outcome = PathValidator(trustAnchors: roots).validate(certificate, intermediates: intermediates + extra, at: time)
+        let outcome = PathValidator(trustAnchors: roots).validate(
+            certificate, intermediates: intermediates + extra, at: time)
         if case .valid(let chain) = outcome { memo.remember(chain, for: key) }
         return outcome
     }
@@ -145,7 +162,8 @@ final class ChainMemo: Sendable {
     }
 
     func remember(_ chain: [Certificate], for key: [[UInt8]]) {
-        let from = chain.map(\.notBefore).max() ?? .distantFuture, until = chain.map(\.notAfter).min() ?? .distantPast
+        let from = chain.map(\.notBefore).max() ?? .distantFuture
+        let until = chain.map(\.notAfter).min() ?? .distantPast
         entries.insert(Entry(chain: chain, from: from, until: until), forKey: key)
     }
 }

@@ -33,27 +33,37 @@ public struct UseCases: Sendable {
     public let executor: BlockingExecutor
     public let clock: @Sendable () -> Date
 
-    public init(store: any TransactionalStore, executor: BlockingExecutor = .shared, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any TransactionalStore, executor: BlockingExecutor = .shared,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.executor = executor
         self.clock = clock
     }
 
     /// Permission check, then `body` in one transaction; its note becomes the one `success` record.
-    public func perform<T: Sendable>(_ caller: Caller, _ permission: Permission, action: String, object: String,
-                                     _ body: @escaping @Sendable (any Repositories, Date) throws -> (T, AuditNote)) async throws -> T {
+    public func perform<T: Sendable>(
+        _ caller: Caller, _ permission: Permission, action: String, object: String,
+        _ body: @escaping @Sendable (any Repositories, Date) throws -> (T, AuditNote)
+    ) async throws -> T {
         try await executor.run { try performNow(caller, permission, action: action, object: object, body) }
     }
 
     /// The same, on the calling thread (for work already running on the executor).
-    public func performNow<T>(_ caller: Caller, _ permission: Permission, action: String, object: String,
-                              _ body: (any Repositories, Date) throws -> (T, AuditNote)) throws -> T {
+    public func performNow<T>(
+        _ caller: Caller, _ permission: Permission, action: String, object: String,
+        _ body: (any Repositories, Date) throws -> (T, AuditNote)
+    ) throws -> T {
         let now = clock()
         try checkNow(caller, permission, action: action, object: object, at: now)
         do {
             return try store.write { tx in
                 let (result, note) = try body(tx, now)
-                try tx.appendAudit(AuditEntry(actor: caller.auditName, action: action, object: note.object ?? object, details: note.details), at: now)
+                try tx.appendAudit(
+                    AuditEntry(
+                        actor: caller.auditName, action: action, object: note.object ?? object, details: note.details),
+                    at: now)
                 return result
             }
         } catch let denial as Denial {
@@ -67,12 +77,16 @@ public struct UseCases: Sendable {
         try await executor.run { try checkNow(caller, permission, action: action, object: object, at: clock()) }
     }
 
-    public func checkNow(_ caller: Caller, _ permission: Permission, action: String, object: String, at now: Date) throws {
+    public func checkNow(_ caller: Caller, _ permission: Permission, action: String, object: String, at now: Date)
+        throws
+    {
         guard !caller.holds(permission) else { return }
         let roles = caller.roles.map(\.rawValue).sorted().joined(separator: ",")
-        try deny(caller, action: action, object: object,
-                 Denial("\(permission.rawValue) needs one of the roles \(RolePermissions.roles(holding: permission).map(\.rawValue).sorted().joined(separator: ", "))",
-                        details: ["roles": roles.isEmpty ? "-" : roles, "permission": permission.rawValue]), at: now)
+        try deny(
+            caller, action: action, object: object,
+            Denial(
+                "\(permission.rawValue) needs one of the roles \(RolePermissions.roles(holding: permission).map(\.rawValue).sorted().joined(separator: ", "))",
+                details: ["roles": roles.isEmpty ? "-" : roles, "permission": permission.rawValue]), at: now)
     }
 
     /// Records one `denied` record for `denial` (in its own transaction) and throws 403 with its reason.
@@ -80,14 +94,18 @@ public struct UseCases: Sendable {
         var details = denial.details
         details["reason"] = denial.reason
         try store.write { tx in
-            _ = try tx.appendAudit(AuditEntry(actor: caller.auditName, action: action, object: object, outcome: .denied, details: details), at: now)
+            _ = try tx.appendAudit(
+                AuditEntry(actor: caller.auditName, action: action, object: object, outcome: .denied, details: details),
+                at: now)
         }
         throw TrustError(.forbidden, denial.reason)
     }
 
     /// A use case that writes nothing itself (no audit record): the permission, then `body` on the executor.
-    public func run<T: Sendable>(_ caller: Caller, _ permission: Permission, action: String, object: String,
-                                 _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public func run<T: Sendable>(
+        _ caller: Caller, _ permission: Permission, action: String, object: String,
+        _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
         try await executor.run {
             try checkNow(caller, permission, action: action, object: object, at: clock())
             return try body()
@@ -95,8 +113,10 @@ public struct UseCases: Sendable {
     }
 
     /// A read-only use case (no audit record): the permission, then `body` with a snapshot.
-    public func read<T: Sendable>(_ caller: Caller, _ permission: Permission, action: String, object: String,
-                                  _ body: @escaping @Sendable (any Repositories) throws -> T) async throws -> T {
+    public func read<T: Sendable>(
+        _ caller: Caller, _ permission: Permission, action: String, object: String,
+        _ body: @escaping @Sendable (any Repositories) throws -> T
+    ) async throws -> T {
         try await executor.run {
             try checkNow(caller, permission, action: action, object: object, at: clock())
             return try store.read(body)

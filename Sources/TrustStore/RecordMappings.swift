@@ -7,8 +7,12 @@ import TrustServices
 protocol SecondsDateRecord: FetchableRecord, PersistableRecord {}
 
 extension SecondsDateRecord {
-    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .timeIntervalSince1970 }
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .timeIntervalSince1970 }
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
+        .timeIntervalSince1970
+    }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        .timeIntervalSince1970
+    }
 }
 
 extension CARecord: SecondsDateRecord { public static let databaseTableName = "ca" }
@@ -16,7 +20,9 @@ extension CertificateRecord: SecondsDateRecord { public static let databaseTable
 extension CRLRecord: SecondsDateRecord { public static let databaseTableName = "crl" }
 extension PrincipalRecord: SecondsDateRecord { public static let databaseTableName = "principal" }
 extension TokenRecord: SecondsDateRecord { public static let databaseTableName = "token" }
-extension PrincipalCertificateRecord: SecondsDateRecord { public static let databaseTableName = "principal_certificate" }
+extension PrincipalCertificateRecord: SecondsDateRecord {
+    public static let databaseTableName = "principal_certificate"
+}
 extension KeyJournalRecord: SecondsDateRecord { public static let databaseTableName = "key_journal" }
 extension PersonRecord: SecondsDateRecord { public static let databaseTableName = "person" }
 extension OrganizationRecord: SecondsDateRecord { public static let databaseTableName = "organization" }
@@ -31,7 +37,9 @@ extension SigningKeyRecord: SecondsDateRecord { public static let databaseTableN
 
 /// Audit records keep their time as text (part of what is hashed).
 extension AuditRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "audit_log" }
-extension AuditCheckpointRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "audit_checkpoint" }
+extension AuditCheckpointRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "audit_checkpoint"
+}
 
 /// Small key-value settings.
 struct SettingRecord: Codable, FetchableRecord, PersistableRecord {

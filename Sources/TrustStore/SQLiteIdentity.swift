@@ -7,7 +7,9 @@ import TrustServices
 
 extension SQLiteRepositories {
     func person(id: String) throws -> PersonRecord? { try PersonRecord.fetchOne(db, key: id) }
-    func person(idHash: String) throws -> PersonRecord? { try PersonRecord.filter(Column("id_hash") == idHash).fetchOne(db) }
+    func person(idHash: String) throws -> PersonRecord? {
+        try PersonRecord.filter(Column("id_hash") == idHash).fetchOne(db)
+    }
     func insert(_ person: PersonRecord) throws { try person.insert(db) }
     func update(_ person: PersonRecord) throws { try person.update(db) }
     func organization(id: String) throws -> OrganizationRecord? { try OrganizationRecord.fetchOne(db, key: id) }
@@ -21,7 +23,9 @@ extension SQLiteRepositories {
     func update(_ organization: OrganizationRecord) throws { try organization.update(db) }
     func evidence(id: String) throws -> EvidenceRecord? { try EvidenceRecord.fetchOne(db, key: id) }
     func evidence(subject: SubjectKind, id: String) throws -> [EvidenceRecord] {
-        try EvidenceRecord.filter(Column("subject_kind") == subject.rawValue && Column("subject_id") == id).order(Column("verified_at")).fetchAll(db)
+        try EvidenceRecord.filter(Column("subject_kind") == subject.rawValue && Column("subject_id") == id).order(
+            Column("verified_at")
+        ).fetchAll(db)
     }
     func insert(_ evidence: EvidenceRecord) throws { try evidence.insert(db) }
     func update(_ evidence: EvidenceRecord) throws { try evidence.update(db) }
@@ -45,35 +49,50 @@ extension SQLiteRepositories {
     }
 
     func registryOrganization(creditCode: String) throws -> RegistryOrganization? {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT name, legal_representative_name, legal_representative_id_hash FROM registry_organization WHERE credit_code = ?
-            """, arguments: [creditCode]) else { return nil }
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT name, legal_representative_name, legal_representative_id_hash FROM registry_organization WHERE credit_code = ?
+                    """, arguments: [creditCode])
+        else { return nil }
         return RegistryOrganization(name: row[0], representative: row[1], representativeHash: row[2])
     }
 
     func registryRealName(method: VerificationMethod, subjectKey: String) throws -> RegistryRealName? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT name, reference FROM registry_realname WHERE method = ? AND subject_key = ?",
-                                         arguments: [method.rawValue, subjectKey]) else { return nil }
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT name, reference FROM registry_realname WHERE method = ? AND subject_key = ?",
+                arguments: [method.rawValue, subjectKey])
+        else { return nil }
         return RegistryRealName(name: row[0], reference: row[1])
     }
 
-    func replaceRegistry(people: [(idHash: String, name: String)], organizations: [(creditCode: String, entry: RegistryOrganization)],
-                         realNames: [(method: VerificationMethod, subjectKey: String, entry: RegistryRealName)]) throws {
+    func replaceRegistry(
+        people: [(idHash: String, name: String)], organizations: [(creditCode: String, entry: RegistryOrganization)],
+        realNames: [(method: VerificationMethod, subjectKey: String, entry: RegistryRealName)]
+    ) throws {
         try db.execute(sql: "DELETE FROM registry_person")
         try db.execute(sql: "DELETE FROM registry_organization")
         try db.execute(sql: "DELETE FROM registry_realname")
         for person in people {
-            try db.execute(sql: "INSERT OR REPLACE INTO registry_person (id_hash, name) VALUES (?, ?)", arguments: [person.idHash, person.name])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO registry_person (id_hash, name) VALUES (?, ?)",
+                arguments: [person.idHash, person.name])
         }
         for org in organizations {
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO registry_organization (credit_code, name, legal_representative_name, legal_representative_id_hash)
-                VALUES (?, ?, ?, ?)
-                """, arguments: [org.creditCode, org.entry.name, org.entry.representative, org.entry.representativeHash])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO registry_organization (credit_code, name, legal_representative_name, legal_representative_id_hash)
+                    VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [org.creditCode, org.entry.name, org.entry.representative, org.entry.representativeHash])
         }
         for real in realNames {
-            try db.execute(sql: "INSERT OR REPLACE INTO registry_realname (method, subject_key, name, reference) VALUES (?, ?, ?, ?)",
-                           arguments: [real.method.rawValue, real.subjectKey, real.entry.name, real.entry.reference])
+            try db.execute(
+                sql:
+                    "INSERT OR REPLACE INTO registry_realname (method, subject_key, name, reference) VALUES (?, ?, ?, ?)",
+                arguments: [real.method.rawValue, real.subjectKey, real.entry.name, real.entry.reference])
         }
     }
 }
@@ -101,20 +120,25 @@ extension SQLiteRepositories {
     func insert(_ event: SealEventRecord) throws { try event.insert(db) }
     func sealGrant(id: String) throws -> SealGrantRecord? { try SealGrantRecord.fetchOne(db, key: id) }
     func sealGrants(sealID: String) throws -> [SealGrantRecord] {
-        try SealGrantRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM seal_grant WHERE seal_id = ? ORDER BY created_at"), arguments: [sealID])
+        try SealGrantRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM seal_grant WHERE seal_id = ? ORDER BY created_at"),
+            arguments: [sealID])
     }
     func insert(_ grant: SealGrantRecord) throws { try grant.insert(db) }
     func update(_ grant: SealGrantRecord) throws { try grant.update(db) }
 
     func countGrantUse(_ id: String) throws -> Bool {
-        try db.cachedStatement(sql: """
-            UPDATE seal_grant SET usage_count = usage_count + 1 WHERE id = ? AND (usage_limit IS NULL OR usage_count < usage_limit)
-            """).execute(arguments: [id])
+        try db.cachedStatement(
+            sql: """
+                UPDATE seal_grant SET usage_count = usage_count + 1 WHERE id = ? AND (usage_limit IS NULL OR usage_count < usage_limit)
+                """
+        ).execute(arguments: [id])
         return db.changesCount == 1
     }
 
     func signingKey(id: String) throws -> SigningKeyRecord? {
-        try SigningKeyRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM signing_key WHERE id = ?"), arguments: [id])
+        try SigningKeyRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM signing_key WHERE id = ?"), arguments: [id])
     }
     func signingKeys(personID: String) throws -> [SigningKeyRecord] {
         try SigningKeyRecord.filter(Column("person_id") == personID).order(Column("created_at")).fetchAll(db)

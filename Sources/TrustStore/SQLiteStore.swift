@@ -52,7 +52,8 @@ public final class SQLiteStore: TransactionalStore {
         } catch let error as TrustError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw TrustError.conflict("the change conflicts with stored data: \(error.message ?? "constraint violated")")
+            throw TrustError.conflict(
+                "the change conflicts with stored data: \(error.message ?? "constraint violated")")
         } catch let error as DatabaseError {
             throw TrustError(.unavailable, "database error: \(error.message ?? "\(error.resultCode)")")
         } catch let error as RowDecodingError {

@@ -36,7 +36,9 @@ enum Schema {
                 t.column("fingerprint", .text).notNull().unique()
                 t.column("issued_at", .double).notNull()
             }
-            try db.create(index: "certificate_by_issuer_status", on: "certificate", columns: ["issuer", "status", "status_changed_at"])
+            try db.create(
+                index: "certificate_by_issuer_status", on: "certificate",
+                columns: ["issuer", "status", "status_changed_at"])
             try db.create(table: "crl") { t in
                 t.column("issuer", .text).notNull().references("ca")
                 t.column("number", .integer).notNull()
@@ -91,7 +93,8 @@ enum Schema {
                 t.column("issuer", .text).notNull()
                 t.column("created_at", .double).notNull()
             }
-            try db.create(index: "principal_certificate_principal", on: "principal_certificate", columns: ["principal_id"])
+            try db.create(
+                index: "principal_certificate_principal", on: "principal_certificate", columns: ["principal_id"])
         }
         migrator.registerMigration("v4-real-dates") { db in
             // Earlier builds wrote dates of updated rows as text (GRDB 7 reads the per-column strategy function, not
@@ -107,9 +110,10 @@ enum Schema {
             ]
             for (table, names) in columns.sorted(by: { $0.key < $1.key }) {
                 for name in names {
-                    try db.execute(sql: """
-                        UPDATE \(table) SET \(name) = (julianday(\(name)) - 2440587.5) * 86400.0 WHERE typeof(\(name)) = 'text'
-                        """)
+                    try db.execute(
+                        sql: """
+                            UPDATE \(table) SET \(name) = (julianday(\(name)) - 2440587.5) * 86400.0 WHERE typeof(\(name)) = 'text'
+                            """)
                 }
             }
         }

@@ -5,7 +5,8 @@ import Foundation
 extension TrustctlCommand {
     struct CA: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "ca", abstract: "Certification authorities (the daemon creates the SM2 and RSA hierarchies on first start).",
+            commandName: "ca",
+            abstract: "Certification authorities (the daemon creates the SM2 and RSA hierarchies on first start).",
             subcommands: [List.self, Show.self])
     }
 }
@@ -21,14 +22,16 @@ extension TrustctlCommand.CA {
             try await reportingErrors {
                 let list = try await server.client().get(CAList.self, "/v1/cas")
                 if output.json { return try printJSON(list) }
-                printTable(list.cas.map { [$0.name, $0.role, $0.algorithm, $0.parent ?? "-", $0.notAfter, $0.subject] },
-                           header: ["NAME", "ROLE", "ALG", "PARENT", "NOT AFTER", "SUBJECT"])
+                printTable(
+                    list.cas.map { [$0.name, $0.role, $0.algorithm, $0.parent ?? "-", $0.notAfter, $0.subject] },
+                    header: ["NAME", "ROLE", "ALG", "PARENT", "NOT AFTER", "SUBJECT"])
             }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a CA's certificate (PEM), or its chain up to the root.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a CA's certificate (PEM), or its chain up to the root.")
 
         @OptionGroup var server: ServerOptions
 

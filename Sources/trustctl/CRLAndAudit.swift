@@ -17,7 +17,8 @@ extension TrustctlCommand {
 
 extension TrustctlCommand.CRL {
     struct Fetch: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Download a CA's current CRL (public; no token needed).")
+        static let configuration = CommandConfiguration(
+            abstract: "Download a CA's current CRL (public; no token needed).")
 
         @OptionGroup var server: ServerOptions
 
@@ -32,14 +33,16 @@ extension TrustctlCommand.CRL {
 
         func run() async throws {
             try await reportingErrors {
-                let reply = try await server.client(authenticated: false).call(.GET, "/v1/cas/\(segment(ca))/crl", accept: "application/pkix-crl")
+                let reply = try await server.client(authenticated: false).call(
+                    .GET, "/v1/cas/\(segment(ca))/crl", accept: "application/pkix-crl")
                 try emitCRL(reply.body, pem: pem, out: out)
             }
         }
     }
 
     struct Generate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Have trustd sign a new full CRL now, then download it.")
+        static let configuration = CommandConfiguration(
+            abstract: "Have trustd sign a new full CRL now, then download it.")
 
         @OptionGroup var server: ServerOptions
 
@@ -72,7 +75,8 @@ extension TrustctlCommand.CRL {
 func emitCRL(_ der: [UInt8], pem: Bool, out: String?) throws {
     let crl: CertificateRevocationList
     do { crl = try CertificateRevocationList(der: der) } catch {
-        throw CallFailure(message: "trustd answered something that is not a CRL: \(error)", exitCode: TrustctlExit.failure)
+        throw CallFailure(
+            message: "trustd answered something that is not a CRL: \(error)", exitCode: TrustctlExit.failure)
     }
     let bytes = pem ? Array(crl.pem.utf8) : crl.der
     if let out { return try writeFile(out, bytes) }
@@ -82,7 +86,9 @@ func emitCRL(_ der: [UInt8], pem: Bool, out: String?) throws {
 extension TrustctlCommand.Audit {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Have trustd walk the audit chain and check every signed checkpoint; name the first broken record (exit 1).")
+            abstract:
+                "Have trustd walk the audit chain and check every signed checkpoint; name the first broken record (exit 1)."
+        )
 
         @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
@@ -103,7 +109,8 @@ extension TrustctlCommand.Audit {
     }
 
     struct Checkpoint: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Have trustd sign a checkpoint over the audit chain head now.")
+        static let configuration = CommandConfiguration(
+            abstract: "Have trustd sign a checkpoint over the audit chain head now.")
 
         @OptionGroup var server: ServerOptions
 
@@ -131,8 +138,9 @@ extension TrustctlCommand.Audit {
             try await reportingErrors {
                 let list = try await server.client().get(AuditList.self, "/v1/audit?after=\(after)&limit=\(limit)")
                 if output.json { return try printJSON(list) }
-                printTable(list.records.map { [String($0.seq), $0.time, $0.actor, $0.action, $0.object, $0.outcome] },
-                           header: ["SEQ", "TIME", "ACTOR", "ACTION", "OBJECT", "OUTCOME"])
+                printTable(
+                    list.records.map { [String($0.seq), $0.time, $0.actor, $0.action, $0.object, $0.outcome] },
+                    header: ["SEQ", "TIME", "ACTOR", "ACTION", "OBJECT", "OUTCOME"])
             }
         }
     }

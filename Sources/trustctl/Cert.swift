@@ -6,13 +6,15 @@ import TrustCrypto
 extension TrustctlCommand {
     struct Cert: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "cert", abstract: "Issue, show and revoke certificates.", subcommands: [Issue.self, Show.self, Revoke.self])
+            commandName: "cert", abstract: "Issue, show and revoke certificates.",
+            subcommands: [Issue.self, Show.self, Revoke.self])
     }
 }
 
 extension TrustctlCommand.Cert {
     struct Issue: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Issue a certificate from a PKCS#10 CSR under a profile.")
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a certificate from a PKCS#10 CSR under a profile.")
 
         @OptionGroup var server: ServerOptions
 
@@ -25,16 +27,24 @@ extension TrustctlCommand.Cert {
         @Option(name: .long, help: "Issuing CA, e.g. sm2-issuing or rsa-issuing.")
         var ca: String
 
-        @Option(name: .long, help: "Identity extension value KIND=VALUE (citizen-id, organization-code, tax-number, …); repeatable.")
+        @Option(
+            name: .long,
+            help: "Identity extension value KIND=VALUE (citizen-id, organization-code, tax-number, …); repeatable.")
         var identity: [String] = []
 
-        @Option(name: .long, help: "The person applying: for a certificate naming an organisation, the person id acting for it (policy cert.issue.PROFILE).")
+        @Option(
+            name: .long,
+            help:
+                "The person applying: for a certificate naming an organisation, the person id acting for it (policy cert.issue.PROFILE)."
+        )
         var applicant: String?
 
         @Option(name: .long, help: "Validity in days (at most the profile's).")
         var validityDays: Int?
 
-        @Option(name: .long, help: "Write the certificate and chain (PEM) here and print the serial, instead of printing the PEM.")
+        @Option(
+            name: .long,
+            help: "Write the certificate and chain (PEM) here and print the serial, instead of printing the PEM.")
         var out: String?
 
         func run() async throws {
@@ -48,9 +58,12 @@ extension TrustctlCommand.Cert {
                 let bytes = try readFile(csr)
                 let text = String(decoding: bytes, as: UTF8.self)
                 let pem = text.contains("-----BEGIN") ? text : pemEncode(bytes, label: "CERTIFICATE REQUEST")
-                let issued = try await server.client().post(IssueResponse.self, "/v1/certificates", IssueRequest(
-                    ca: ca, profile: profile, csr: pem, identity: values.isEmpty ? nil : values, applicant: applicant,
-                    validityDays: validityDays))
+                let issued = try await server.client().post(
+                    IssueResponse.self, "/v1/certificates",
+                    IssueRequest(
+                        ca: ca, profile: profile, csr: pem, identity: values.isEmpty ? nil : values,
+                        applicant: applicant,
+                        validityDays: validityDays))
                 let chain = ([issued.certificate] + issued.chain).joined()
                 if let out {
                     try writeFile(out, Array(chain.utf8))
@@ -79,11 +92,16 @@ extension TrustctlCommand.Cert {
                 let view = try await server.client().get(CertificateView.self, "/v1/certificates/\(segment(serial))")
                 if pem { return print(view.certificate, terminator: "") }
                 if output.json { return try printJSON(view) }
-                let lines = [("serial", view.serial), ("ca", view.ca), ("subject", view.subject), ("profile", view.profile),
-                             ("status", view.status), ("not before", view.notBefore), ("not after", view.notAfter),
-                             ("fingerprint", view.fingerprint)]
+                let lines =
+                    [
+                        ("serial", view.serial), ("ca", view.ca), ("subject", view.subject), ("profile", view.profile),
+                        ("status", view.status), ("not before", view.notBefore), ("not after", view.notAfter),
+                        ("fingerprint", view.fingerprint),
+                    ]
                     + (view.revokedAt.map { [("revoked at", $0)] } ?? []) + (view.reason.map { [("reason", $0)] } ?? [])
-                for (key, value) in lines { print("\(key.padding(toLength: 12, withPad: " ", startingAt: 0)) \(value)") }
+                for (key, value) in lines {
+                    print("\(key.padding(toLength: 12, withPad: " ", startingAt: 0)) \(value)")
+                }
             }
         }
     }
@@ -110,8 +128,9 @@ extension TrustctlCommand.Cert {
 
         func run() async throws {
             try await reportingErrors {
-                let view = try await server.client().post(CertificateView.self, "/v1/certificates/\(segment(serial))/revoke",
-                                                          RevokeRequest(reason: reason))
+                let view = try await server.client().post(
+                    CertificateView.self, "/v1/certificates/\(segment(serial))/revoke",
+                    RevokeRequest(reason: reason))
                 print("\(view.serial) \(view.status)")
             }
         }
@@ -119,6 +138,7 @@ extension TrustctlCommand.Cert {
 }
 
 func pemEncode(_ der: [UInt8], label: String) -> String {
-    "-----BEGIN \(label)-----\n" + Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+    "-----BEGIN \(label)-----\n"
+        + Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
         + "\n-----END \(label)-----\n"
 }

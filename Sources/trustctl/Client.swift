@@ -12,10 +12,15 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "trustd's URL (env TRUSTCTL_SERVER; default http://127.0.0.1:8443).")
     var server: String?
 
-    @Option(name: .long, help: "File holding the bearer token (env TRUSTCTL_TOKEN_FILE; default trustd-data/admin.token).")
+    @Option(
+        name: .long, help: "File holding the bearer token (env TRUSTCTL_TOKEN_FILE; default trustd-data/admin.token).")
     var tokenFile: String?
 
-    @Option(name: .long, help: "PEM file with the CA certificate(s) to trust for https (env TRUSTCTL_CA_FILE; default: trustd's own root must be given, the system store is not used).")
+    @Option(
+        name: .long,
+        help:
+            "PEM file with the CA certificate(s) to trust for https (env TRUSTCTL_CA_FILE; default: trustd's own root must be given, the system store is not used)."
+    )
     var caFile: String?
 
     @Option(name: .long, help: "Client certificate (PEM) for mutual TLS, instead of a token.")
@@ -35,7 +40,9 @@ struct ServerOptions: ParsableArguments {
         guard serverURL.hasPrefix("http://") || serverURL.hasPrefix("https://") else {
             throw ValidationError("--server must be an http:// or https:// URL")
         }
-        guard (clientCert == nil) == (clientKey == nil) else { throw ValidationError("--client-cert and --client-key go together") }
+        guard (clientCert == nil) == (clientKey == nil) else {
+            throw ValidationError("--client-cert and --client-key go together")
+        }
     }
 
     /// The bearer token, or `nil` when a client certificate authenticates instead (or for public routes).
@@ -44,7 +51,9 @@ struct ServerOptions: ParsableArguments {
         let path = tokenFile ?? environment["TRUSTCTL_TOKEN_FILE"] ?? "trustd-data/admin.token"
         guard let bytes = FileManager.default.contents(atPath: path) else {
             if !required { return nil }
-            throw fail("cannot read the token file \(path) (give --token-file or TRUSTCTL_TOKEN_FILE)", code: TrustctlExit.permission)
+            throw fail(
+                "cannot read the token file \(path) (give --token-file or TRUSTCTL_TOKEN_FILE)",
+                code: TrustctlExit.permission)
         }
         let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty, !token.contains(where: \.isNewline) else {
@@ -76,16 +85,20 @@ struct CallFailure: Error {
     let exitCode: Int32
 
     init(status: Int, body: [UInt8]) {
-        let detail = (try? JSONDecoder().decode(ErrorBody.self, from: Data(body))).map { "\($0.error.message) (\($0.error.code))" }
-        message = "HTTP \(status): \(detail ?? String(decoding: body.prefix(200), as: UTF8.self))"
-        exitCode = switch status {
-        case 401, 403: TrustctlExit.permission
-        case 404: TrustctlExit.notFound
-        case 409: TrustctlExit.conflict
-        case 422: TrustctlExit.failure  // the request was fine, the check it ran failed (a registry did not confirm)
-        case 400..<500: TrustctlExit.dataError
-        default: TrustctlExit.unavailable
+        let detail = (try? JSONDecoder().decode(ErrorBody.self, from: Data(body))).map {
+            "\($0.error.message) (\($0.error.code))"
         }
+        message = "HTTP \(status): \(detail ?? String(decoding: body.prefix(200), as: UTF8.self))"
+        exitCode =
+            switch status {
+            case 401, 403: TrustctlExit.permission
+            case 404: TrustctlExit.notFound
+            case 409: TrustctlExit.conflict
+            // 422: the request was fine, the check it ran failed (a registry did not confirm).
+            case 422: TrustctlExit.failure
+            case 400..<500: TrustctlExit.dataError
+            default: TrustctlExit.unavailable
+            }
     }
 
     init(message: String, exitCode: Int32) {
@@ -108,8 +121,10 @@ struct TrustdClient {
 
     static let maxResponseBytes = 64 << 20
 
-    func call(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json",
-              accept: String = "application/json") async throws -> Reply {
+    func call(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json",
+        accept: String = "application/json"
+    ) async throws -> Reply {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
         do {
             var request = HTTPClientRequest(url: base + path)
@@ -123,15 +138,17 @@ struct TrustdClient {
             let response = try await http.execute(request, timeout: .seconds(60))
             let collected = try await response.body.collect(upTo: Self.maxResponseBytes)
             try await http.shutdown()
-            let reply = Reply(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"),
-                              body: Array(buffer: collected))
+            let reply = Reply(
+                status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"),
+                body: Array(buffer: collected))
             guard (200..<300).contains(reply.status) else { throw CallFailure(status: reply.status, body: reply.body) }
             return reply
         } catch let failure as CallFailure {
             throw failure
         } catch {
             try? await http.shutdown()
-            throw CallFailure(message: "cannot reach trustd at \(base): \(Self.describe(error))", exitCode: TrustctlExit.unavailable)
+            throw CallFailure(
+                message: "cannot reach trustd at \(base): \(Self.describe(error))", exitCode: TrustctlExit.unavailable)
         }
     }
 
@@ -169,7 +186,9 @@ func segment(_ text: String) -> String {
 }
 
 func readFile(_ path: String) throws -> [UInt8] {
-    guard let bytes = FileManager.default.contents(atPath: path) else { throw fail("cannot read \(path)", code: TrustctlExit.ioError) }
+    guard let bytes = FileManager.default.contents(atPath: path) else {
+        throw fail("cannot read \(path)", code: TrustctlExit.ioError)
+    }
     return Array(bytes)
 }
 

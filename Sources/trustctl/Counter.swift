@@ -32,8 +32,9 @@ extension TrustctlCommand.Counter {
                     print("no smart-card readers attached")
                     return
                 }
-                printTable(states.map { [$0.reader, $0.card.rawValue, $0.atrHex] },
-                           header: ["READER", "CARD", "ATR"])
+                printTable(
+                    states.map { [$0.reader, $0.card.rawValue, $0.atrHex] },
+                    header: ["READER", "CARD", "ATR"])
             }
         }
     }
@@ -42,7 +43,8 @@ extension TrustctlCommand.Counter {
 extension TrustctlCommand.Counter {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a person's identity with their PKI smart card (as counter-operator): challenge, card, result.",
+            abstract:
+                "Check a person's identity with their PKI smart card (as counter-operator): challenge, card, result.",
             discussion: """
                 Asks trustd for a challenge, waits for a card in the reader, reads the holder certificate, asks for the PIN \
                 (without echo, or --pin-file), has the card sign the challenge and sends the answer to trustd, which raises \
@@ -55,20 +57,26 @@ extension TrustctlCommand.Counter {
         @OptionGroup var output: OutputOptions
         @Option(name: .long, help: "Person id.") var person: String
         @Option(name: .long, help: "Reader name (default: the first reader with a card).") var reader: String?
-        @Option(name: .long, help: "Read the PIN from this file (automation) instead of prompting.") var pinFile: String?
+        @Option(name: .long, help: "Read the PIN from this file (automation) instead of prompting.") var pinFile:
+            String?
         @Option(name: .long, help: "Seconds to wait for a card.") var timeout: Double = 60
-        @Option(name: .long, help: "Terminal name recorded with the evidence (default: the host name).") var terminal: String?
+        @Option(name: .long, help: "Terminal name recorded with the evidence (default: the host name).") var terminal:
+            String?
 
         func run() async throws {
             try await reportingErrors {
                 let client = try server.client()
-                let challenge = try await client.post(CounterChallengeResponse.self, "/v1/counter/challenges", CounterChallengeRequest(personId: person))
+                let challenge = try await client.post(
+                    CounterChallengeResponse.self, "/v1/counter/challenges", CounterChallengeRequest(personId: person))
                 guard let nonce = Data(base64Encoded: challenge.challenge) else {
                     throw CallFailure(message: "trustd answered a malformed challenge", exitCode: TrustctlExit.failure)
                 }
                 step("challenge \(challenge.challengeId), valid until \(challenge.expiresAt)")
-                var readerName = reader ?? "-", atr = "-"
-                let pinSource = pinFile, wait = timeout, wanted = reader
+                var readerName = reader ?? "-"
+                var atr = "-"
+                let pinSource = pinFile
+                let wait = timeout
+                let wanted = reader
                 let answer: (certificate: [UInt8], signature: [UInt8])
                 do {
                     let context = try await CardReaderThread.run { try PCSCContext() }
@@ -78,23 +86,34 @@ extension TrustctlCommand.Counter {
                     step("card in \(ready.reader), ATR \(ready.atrHex)")
                     answer = try await CardReaderThread.run {
                         let connection = try CardConnection(context: context, reader: ready.reader)
-                        return try connection.counterResponse(challenge: Array(nonce), pin: { certificate in
-                            try readPIN(file: pinSource, holder: certificate.subject.description)
-                        }, progress: { step($0) })
+                        return try connection.counterResponse(
+                            challenge: Array(nonce),
+                            pin: { certificate in
+                                try readPIN(file: pinSource, holder: certificate.subject.description)
+                            }, progress: { step($0) })
                     }
-                } catch let error where error is CardError || [.cardRemoved, .communication].contains((error as? PCSCError)?.code) {
+                } catch let error
+                    where error is CardError || [.cardRemoved, .communication].contains((error as? PCSCError)?.code)
+                {
                     // The card refused or went away: tell trustd, so the attempt is audited and the challenge spent.
-                    _ = try? await client.post(CounterCheckResponse.self, "/v1/counter/checks", CounterCheckRequest(
-                        challengeId: challenge.challengeId, certificate: nil, signature: nil, reader: readerName, atr: atr,
-                        terminal: terminal ?? ProcessInfo.processInfo.hostName, failure: "\(error)"))
+                    _ = try? await client.post(
+                        CounterCheckResponse.self, "/v1/counter/checks",
+                        CounterCheckRequest(
+                            challengeId: challenge.challengeId, certificate: nil, signature: nil, reader: readerName,
+                            atr: atr,
+                            terminal: terminal ?? ProcessInfo.processInfo.hostName, failure: "\(error)"))
                     throw error
                 }
-                let result = try await client.post(CounterCheckResponse.self, "/v1/counter/checks", CounterCheckRequest(
-                    challengeId: challenge.challengeId, certificate: Data(answer.certificate).base64EncodedString(),
-                    signature: Data(answer.signature).base64EncodedString(), reader: readerName, atr: atr,
-                    terminal: terminal ?? ProcessInfo.processInfo.hostName))
+                let result = try await client.post(
+                    CounterCheckResponse.self, "/v1/counter/checks",
+                    CounterCheckRequest(
+                        challengeId: challenge.challengeId, certificate: Data(answer.certificate).base64EncodedString(),
+                        signature: Data(answer.signature).base64EncodedString(), reader: readerName, atr: atr,
+                        terminal: terminal ?? ProcessInfo.processInfo.hostName))
                 if output.json { return try printJSON(result) }
-                print("checked: person \(result.personId) is \(result.level) (evidence \(result.evidenceId), card \(result.certificateSubject))")
+                print(
+                    "checked: person \(result.personId) is \(result.level) (evidence \(result.evidenceId), card \(result.certificateSubject))"
+                )
             }
         }
     }
@@ -111,11 +130,18 @@ extension TrustctlCommand.Counter {
         func run() async throws {
             try await reportingErrors {
                 let context = try await CardReaderThread.run { try PCSCContext() }
-                var states = try await CardReaderThread.run { try context.readerStates() }.filter { reader == nil || $0.reader == reader }
-                guard !states.isEmpty else {
-                    throw reader.map { PCSCError(.unknownReader, "no reader named \($0)") } ?? PCSCError(.noReader, "no smart-card reader is attached")
+                var states = try await CardReaderThread.run { try context.readerStates() }.filter {
+                    reader == nil || $0.reader == reader
                 }
-                for state in states { print("\(timestamp()) \(state.reader): \(state.card.rawValue)\(state.atr.isEmpty ? "" : " ATR \(state.atrHex)")") }
+                guard !states.isEmpty else {
+                    throw reader.map { PCSCError(.unknownReader, "no reader named \($0)") }
+                        ?? PCSCError(.noReader, "no smart-card reader is attached")
+                }
+                for state in states {
+                    print(
+                        "\(timestamp()) \(state.reader): \(state.card.rawValue)\(state.atr.isEmpty ? "" : " ATR \(state.atrHex)")"
+                    )
+                }
                 fflush(nil)  // line by line, also into a pipe
                 var seen = 0
                 let deadline = timeout.map { Date().addingTimeInterval($0) }
@@ -125,13 +151,17 @@ extension TrustctlCommand.Counter {
                     let known = states
                     let next: [ReaderState]
                     do {
-                        next = try await CardReaderThread.run { try context.waitForChange(from: known, timeout: min(left, 3600)) }
+                        next = try await CardReaderThread.run {
+                            try context.waitForChange(from: known, timeout: min(left, 3600))
+                        }
                     } catch let error as PCSCError where error.code == .timeout {
                         continue
                     }
                     for (old, new) in zip(states, next) where (old.card == .empty) != (new.card == .empty) {
                         seen += 1
-                        print("\(timestamp()) \(new.reader): \(new.card == .empty ? "removed" : "inserted")\(new.atr.isEmpty ? "" : " ATR \(new.atrHex)")")
+                        print(
+                            "\(timestamp()) \(new.reader): \(new.card == .empty ? "removed" : "inserted")\(new.atr.isEmpty ? "" : " ATR \(new.atrHex)")"
+                        )
                     }
                     states = next
                     fflush(nil)

@@ -37,7 +37,9 @@ struct KeyStoreOptions: ParsableArguments {
                 throw ValidationError("the software store needs exactly one of --kek-file or --kek-env")
             }
         case (nil, .some):
-            guard kekFile == nil, kekEnv == nil else { throw ValidationError("--kek-file/--kek-env apply to --store only") }
+            guard kekFile == nil, kekEnv == nil else {
+                throw ValidationError("--kek-file/--kek-env apply to --store only")
+            }
         }
     }
 
@@ -45,7 +47,8 @@ struct KeyStoreOptions: ParsableArguments {
         if let hsmConfig {
             return try PKCS11KeyStore(configuration: try HSMConfiguration.load(hsmConfig))
         }
-        let kek = if let kekFile { try KeyEncryptionKey(file: kekFile) } else { try KeyEncryptionKey(environment: kekEnv!) }
+        let kek =
+            if let kekFile { try KeyEncryptionKey(file: kekFile) } else { try KeyEncryptionKey(environment: kekEnv!) }
         return try SoftwareKeyStore(directory: store!, kek: kek)
     }
 }
@@ -70,16 +73,18 @@ func printTable(_ rows: [[String]], header: [String]) {
     let all = [header] + rows
     let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
     for row in all {
-        print(row.enumerated().map { index, cell in
-            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-        }.joined(separator: "  "))
+        print(
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  "))
     }
 }
 
 extension TrustctlCommand.Keys {
     struct InitKEK: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "init-kek", abstract: "Create a new random key-encryption key file (mode 0600); never overwrites.")
+            commandName: "init-kek",
+            abstract: "Create a new random key-encryption key file (mode 0600); never overwrites.")
 
         @Option(name: .long, help: "Where to write the KEK.")
         var kekFile: String
@@ -88,7 +93,9 @@ extension TrustctlCommand.Keys {
             try runReportingErrors {
                 try SecureFile.makePrivateDirectory(URL(fileURLWithPath: kekFile).deletingLastPathComponent().path)
                 let kek = try KeyEncryptionKey.generate(writingTo: kekFile)
-                print("KEK \(kek.identifier) written to \(kekFile) (mode 0600). Back it up: keys stored under it are useless without it.")
+                print(
+                    "KEK \(kek.identifier) written to \(kekFile) (mode 0600). Back it up: keys stored under it are useless without it."
+                )
             }
         }
     }
@@ -126,14 +133,21 @@ extension TrustctlCommand.Keys {
             try runReportingErrors {
                 let keys = try keyStore.open().list()
                 if output.json { return try printJSON(keys) }
-                printTable(keys.map { [$0.id.rawValue, $0.type.rawValue, $0.backend, String($0.publicKeyFingerprint.prefix(16)), $0.label] },
-                           header: ["ID", "TYPE", "BACKEND", "FINGERPRINT", "LABEL"])
+                printTable(
+                    keys.map {
+                        [
+                            $0.id.rawValue, $0.type.rawValue, $0.backend, String($0.publicKeyFingerprint.prefix(16)),
+                            $0.label,
+                        ]
+                    },
+                    header: ["ID", "TYPE", "BACKEND", "FINGERPRINT", "LABEL"])
             }
         }
     }
 
     struct PublicKeyCommand: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "public-key", abstract: "Print a key's public key (PEM).")
+        static let configuration = CommandConfiguration(
+            commandName: "public-key", abstract: "Print a key's public key (PEM).")
 
         @OptionGroup var keyStore: KeyStoreOptions
 

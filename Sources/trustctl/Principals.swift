@@ -5,7 +5,8 @@ import Foundation
 extension TrustctlCommand {
     struct PrincipalCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "principal", abstract: "Principals (callers), their roles, bearer tokens and mTLS certificates (admin).",
+            commandName: "principal",
+            abstract: "Principals (callers), their roles, bearer tokens and mTLS certificates (admin).",
             subcommands: [List.self, Create.self, Token.self, RevokeToken.self, BindCertificate.self])
     }
 }
@@ -21,8 +22,11 @@ extension TrustctlCommand.PrincipalCommand {
             try await reportingErrors {
                 let list = try await server.client().get(PrincipalList.self, "/v1/principals")
                 if output.json { return try printJSON(list) }
-                printTable(list.principals.map { [$0.id, $0.name, $0.roles.joined(separator: ","), String($0.clientCertificates.count)] },
-                           header: ["ID", "NAME", "ROLES", "MTLS CERTS"])
+                printTable(
+                    list.principals.map {
+                        [$0.id, $0.name, $0.roles.joined(separator: ","), String($0.clientCertificates.count)]
+                    },
+                    header: ["ID", "NAME", "ROLES", "MTLS CERTS"])
             }
         }
     }
@@ -36,12 +40,17 @@ extension TrustctlCommand.PrincipalCommand {
         @Option(name: .long, help: "Name (letters, digits, . _ @ -).")
         var name: String
 
-        @Option(name: .long, help: "Role (platform, seal-applicant, seal-reviewer, seal-maker, seal-filer, seal-granter, seal-revoker, ca-officer, counter-operator, auditor, admin); repeatable.")
+        @Option(
+            name: .long,
+            help:
+                "Role (platform, seal-applicant, seal-reviewer, seal-maker, seal-filer, seal-granter, seal-revoker, ca-officer, counter-operator, auditor, admin); repeatable."
+        )
         var role: [String]
 
         func run() async throws {
             try await reportingErrors {
-                let made = try await server.client().post(PrincipalView.self, "/v1/principals", PrincipalRequest(name: name, roles: role))
+                let made = try await server.client().post(
+                    PrincipalView.self, "/v1/principals", PrincipalRequest(name: name, roles: role))
                 if output.json { return try printJSON(made) }
                 print(made.id)
             }
@@ -50,7 +59,8 @@ extension TrustctlCommand.PrincipalCommand {
 
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue a bearer token for a principal. The token is shown once: write it to a 0600 file with --out.")
+            abstract:
+                "Issue a bearer token for a principal. The token is shown once: write it to a 0600 file with --out.")
 
         @OptionGroup var server: ServerOptions
 
@@ -65,11 +75,14 @@ extension TrustctlCommand.PrincipalCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let issued = try await server.client().post(TokenResponse.self, "/v1/principals/\(segment(id))/tokens",
-                                                            TokenRequest(lifetimeDays: lifetimeDays))
+                let issued = try await server.client().post(
+                    TokenResponse.self, "/v1/principals/\(segment(id))/tokens",
+                    TokenRequest(lifetimeDays: lifetimeDays))
                 guard let out else { return print(issued.token) }
                 let fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw fail("cannot create \(out): \(String(cString: strerror(errno)))", code: TrustctlExit.ioError) }
+                guard fd >= 0 else {
+                    throw fail("cannot create \(out): \(String(cString: strerror(errno)))", code: TrustctlExit.ioError)
+                }
                 defer { close(fd) }
                 let bytes = Array((issued.token + "\n").utf8)
                 guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
@@ -81,7 +94,8 @@ extension TrustctlCommand.PrincipalCommand {
     }
 
     struct RevokeToken: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "revoke-token", abstract: "Revoke a bearer token by its id.")
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-token", abstract: "Revoke a bearer token by its id.")
 
         @OptionGroup var server: ServerOptions
 
@@ -112,8 +126,9 @@ extension TrustctlCommand.PrincipalCommand {
         func run() async throws {
             try await reportingErrors {
                 let pem = String(decoding: try readFile(certificate), as: UTF8.self)
-                let bound = try await server.client().post(PrincipalView.self, "/v1/principals/\(segment(id))/certificates",
-                                                           ClientCertificateRequest(certificate: pem))
+                let bound = try await server.client().post(
+                    PrincipalView.self, "/v1/principals/\(segment(id))/certificates",
+                    ClientCertificateRequest(certificate: pem))
                 print("\(bound.name): \(bound.clientCertificates.count) client certificate(s)")
             }
         }

@@ -13,16 +13,26 @@ extension TrustctlCommand {
 
 func printSigningKey(_ key: SigningKeyView, json: Bool) throws {
     if json { return try printJSON(key) }
-    let lines: [(String, String?)] = [("id", key.id), ("owner", key.organizationId.map { "organization \($0), held by person \(key.personId)" }
-                                                                  ?? "person \(key.personId)"),
-                                      ("key type", key.keyType), ("state", key.state), ("certificate", "\(key.certificateSerial) (\(key.certificateStatus))"),
-                                      ("created", key.createdAt), ("revoked", key.revokedAt)]
-    for (name, value) in lines { if let value { print("\(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(value)") } }
+    let lines: [(String, String?)] = [
+        ("id", key.id),
+        (
+            "owner",
+            key.organizationId.map { "organization \($0), held by person \(key.personId)" }
+                ?? "person \(key.personId)"
+        ),
+        ("key type", key.keyType), ("state", key.state),
+        ("certificate", "\(key.certificateSerial) (\(key.certificateStatus))"),
+        ("created", key.createdAt), ("revoked", key.revokedAt),
+    ]
+    for (name, value) in lines {
+        if let value { print("\(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(value)") }
+    }
 }
 
 extension TrustctlCommand.SigningKey {
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a key and its certificate for a person, or for an organisation held by a person.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a key and its certificate for a person, or for an organisation held by a person.")
         @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
         @Option(name: .long, help: "Person id: the owner, or the holder of an organisation key.") var person: String
@@ -32,8 +42,11 @@ extension TrustctlCommand.SigningKey {
 
         func run() async throws {
             try await reportingErrors {
-                let key = try await server.client().post(SigningKeyView.self, "/v1/keys", SigningKeyRequest(
-                    owner: organization == nil ? "person" : "organization", personId: person, organizationId: organization, keyType: keyType))
+                let key = try await server.client().post(
+                    SigningKeyView.self, "/v1/keys",
+                    SigningKeyRequest(
+                        owner: organization == nil ? "person" : "organization", personId: person,
+                        organizationId: organization, keyType: keyType))
                 if let certificateOut { try writeFile(certificateOut, Array(key.certificate.utf8)) }
                 // Like every create command: the new id on stdout (K=$(trustctl signing-key create …)); --json for all of it.
                 if output.json { return try printJSON(key) }
@@ -51,7 +64,8 @@ extension TrustctlCommand.SigningKey {
 
         func run() async throws {
             try await reportingErrors {
-                try printSigningKey(try await server.client().get(SigningKeyView.self, "/v1/keys/\(segment(id))"), json: output.json)
+                try printSigningKey(
+                    try await server.client().get(SigningKeyView.self, "/v1/keys/\(segment(id))"), json: output.json)
             }
         }
     }
@@ -65,8 +79,10 @@ extension TrustctlCommand.SigningKey {
 
         func run() async throws {
             try await reportingErrors {
-                try printSigningKey(try await server.client().post(SigningKeyView.self, "/v1/keys/\(segment(id))/revoke",
-                                                                   SigningKeyRevokeRequest(reason: reason)), json: output.json)
+                try printSigningKey(
+                    try await server.client().post(
+                        SigningKeyView.self, "/v1/keys/\(segment(id))/revoke",
+                        SigningKeyRevokeRequest(reason: reason)), json: output.json)
             }
         }
     }

@@ -6,7 +6,8 @@ import ArgumentParser
 struct TrustctlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trustctl",
-        abstract: "Administer trustd: certification authorities, certificates, CRLs, audit, principals; key custody; counter readers.",
+        abstract:
+            "Administer trustd: certification authorities, certificates, CRLs, audit, principals; key custody; counter readers.",
         discussion: """
             Commands that talk to trustd take --server URL (env TRUSTCTL_SERVER, default http://127.0.0.1:8443), \
             --token-file FILE (env TRUSTCTL_TOKEN_FILE, default trustd-data/admin.token) and for https --ca-file PEM \
@@ -19,7 +20,10 @@ struct TrustctlCommand: AsyncParsableCommand {
             file readable by others).
             """,
         version: "0.1.0",
-        subcommands: [CA.self, Cert.self, CRL.self, Audit.self, PrincipalCommand.self, Person.self, Org.self, Seal.self, Sign.self, Verify.self, SigningKey.self, Keys.self, Counter.self]
+        subcommands: [
+            CA.self, Cert.self, CRL.self, Audit.self, PrincipalCommand.self, Person.self, Org.self, Seal.self,
+            Sign.self, Verify.self, SigningKey.self, Keys.self, Counter.self,
+        ]
     )
 
     /// Accepted before the group too (`trustctl --server URL --token-file FILE cert show …`).

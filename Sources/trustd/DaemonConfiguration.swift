@@ -91,7 +91,8 @@ struct DaemonConfiguration: Decodable {
             let full = path.isEmpty ? name : "\(path).\(name)"
             guard allowed.contains(name) else {
                 let line = key.mark.map { ":\($0.line)" } ?? ""
-                throw ValidationError("\(file)\(line): unknown key '\(full)' (known: \(allowed.sorted().joined(separator: ", ")))")
+                throw ValidationError(
+                    "\(file)\(line): unknown key '\(full)' (known: \(allowed.sorted().joined(separator: ", ")))")
             }
             if knownKeys[full] != nil { try checkKeys(value, at: full, file: file) }
         }

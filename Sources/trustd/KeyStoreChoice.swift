@@ -17,11 +17,19 @@ enum KeyStoreChoice {
         let place = file.map { "\($0): keyStore" } ?? "--key-store"
         switch section.type ?? "software" {
         case "software":
-            guard section.pkcs11 == nil, section.sm2Keys == nil else { throw ValidationError("\(place): pkcs11 and sm2Keys go with type pkcs11") }
+            guard section.pkcs11 == nil, section.sm2Keys == nil else {
+                throw ValidationError("\(place): pkcs11 and sm2Keys go with type pkcs11")
+            }
             self = .software
         case "pkcs11":
-            guard let path = section.pkcs11 else { throw ValidationError("\(place): type pkcs11 needs pkcs11: the HSM configuration file") }
-            let resolved = file.map { path.hasPrefix("/") ? path : URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent(path).path } ?? path
+            guard let path = section.pkcs11 else {
+                throw ValidationError("\(place): type pkcs11 needs pkcs11: the HSM configuration file")
+            }
+            let resolved =
+                file.map {
+                    path.hasPrefix("/")
+                        ? path : URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent(path).path
+                } ?? path
             switch section.sm2Keys ?? "token" {
             case "token": self = .pkcs11(configuration: resolved, sm2InSoftware: false)
             case "software": self = .pkcs11(configuration: resolved, sm2InSoftware: true)
@@ -41,17 +49,23 @@ enum KeyStoreChoice {
         case .pkcs11(let path, let sm2InSoftware):
             let configuration = try HSMConfiguration.load(path)
             if configuration.sm2 == nil && !sm2InSoftware {
-                throw KeyCustodyError(.mechanismNotSupported, """
+                throw KeyCustodyError(
+                    .mechanismNotSupported,
+                    """
                     token '\(configuration.tokenLabel)' has no SM2 mechanisms configured (\(path): sm2:), and trustd's SM2 CAs, seals and \
                     TSA need SM2 keys: name the vendor's SM2 mechanisms there, or keep SM2 keys in the software store (keyStore.sm2Keys: software)
                     """)
             }
             let token = try PKCS11KeyStore(configuration: configuration)
             let name = "pkcs11 token=\(configuration.tokenLabel)" + (sm2InSoftware ? ", sm2 in software" : "")
-            return ApplianceEngines(store: ApplianceEngines.embedded.store, keys: { directory, creating in
-                guard sm2InSoftware else { return token }
-                return SplitKeyStore(primary: token, secondary: try ApplianceEngines.softwareKeys(directory, creating), secondaryTypes: [.sm2])
-            }, keyStoreName: name)
+            return ApplianceEngines(
+                store: ApplianceEngines.embedded.store,
+                keys: { directory, creating in
+                    guard sm2InSoftware else { return token }
+                    return SplitKeyStore(
+                        primary: token, secondary: try ApplianceEngines.softwareKeys(directory, creating),
+                        secondaryTypes: [.sm2])
+                }, keyStoreName: name)
         }
     }
 }

@@ -21,10 +21,13 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Port 0 picks a free port; the line `trustd: listening on URL` names the one in use."
     )
 
-    @Option(name: .long, help: "YAML configuration file (data, listen, policies, logLevel, tls); options below override it.")
+    @Option(
+        name: .long, help: "YAML configuration file (data, listen, policies, logLevel, tls); options below override it."
+    )
     var config: String?
 
-    @Option(name: .long, help: "Data directory; initialised on first start when empty or missing. (default: trustd-data)")
+    @Option(
+        name: .long, help: "Data directory; initialised on first start when empty or missing. (default: trustd-data)")
     var data: String?
 
     @Option(name: .long, help: "HOST:PORT to listen on. Non-loopback addresses need --tls. (default: 127.0.0.1:8443)")
@@ -36,16 +39,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Serve HTTPS with a server certificate from trustd's own CA (key in key custody).")
     var tls = false
 
-    @Option(name: .long, help: "CA issuing the TLS server certificate: an RSA or ECDSA issuing CA. (default: rsa-issuing)")
+    @Option(
+        name: .long, help: "CA issuing the TLS server certificate: an RSA or ECDSA issuing CA. (default: rsa-issuing)")
     var tlsCA: String?
 
-    @Option(name: .long, help: "DNS name or IP address for the TLS server certificate; repeatable. (default: the listen host)")
+    @Option(
+        name: .long,
+        help: "DNS name or IP address for the TLS server certificate; repeatable. (default: the listen host)")
     var tlsName: [String] = []
 
     @Option(name: .long, help: "Client certificates (mutual TLS): none, optional or required. (default: none)")
     var clientCertificates: String?
 
-    @Option(name: .long, help: "Client connections open at once; at the cap the longest-idle one is closed. (default: from the descriptor limit)")
+    @Option(
+        name: .long,
+        help:
+            "Client connections open at once; at the cap the longest-idle one is closed. (default: from the descriptor limit)"
+    )
     var maxConnections: Int?
 
     @Option(name: .long, help: "Seconds a client has to send a complete request head. (default: 10)")
@@ -54,16 +64,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds an idle keep-alive connection stays open. (default: 60)")
     var idleTimeout: Double?
 
-    @Option(name: .long, help: "Who may read /metrics: public, or token (auditor or admin). (default: public on loopback, token otherwise)")
+    @Option(
+        name: .long,
+        help:
+            "Who may read /metrics: public, or token (auditor or admin). (default: public on loopback, token otherwise)"
+    )
     var metrics: String?
 
-    @Option(name: .long, help: "Where keys live: software (DIR/keys under DIR/kek) or pkcs11 (an HSM). (default: software)")
+    @Option(
+        name: .long, help: "Where keys live: software (DIR/keys under DIR/kek) or pkcs11 (an HSM). (default: software)")
     var keyStore: String?
 
-    @Option(name: .long, help: "The HSM's configuration file (module, tokenLabel, pin, sm2 mechanisms) for --key-store pkcs11.")
+    @Option(
+        name: .long,
+        help: "The HSM's configuration file (module, tokenLabel, pin, sm2 mechanisms) for --key-store pkcs11.")
     var hsmConfig: String?
 
-    @Option(name: .long, help: "With --key-store pkcs11: token (SM2 keys in the HSM, which must offer SM2) or software. (default: token)")
+    @Option(
+        name: .long,
+        help: "With --key-store pkcs11: token (SM2 keys in the HSM, which must offer SM2) or software. (default: token)"
+    )
     var sm2Keys: String?
 
     func validate() throws { _ = try settings() }
@@ -76,7 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
         umask(0o077)
         let failed = SelfTest.run().filter { !$0.passed }
         guard failed.isEmpty else {
-            for check in failed { FileHandle.standardError.write(Data("trustd: self-test \(check.name) failed: \(check.detail)\n".utf8)) }
+            for check in failed {
+                FileHandle.standardError.write(Data("trustd: self-test \(check.name) failed: \(check.detail)\n".utf8))
+            }
             throw ExitCode(70)
         }
         let directory = DataDirectory(settings.data)
@@ -88,63 +110,22 @@ struct ServeCommand: AsyncParsableCommand {
             let engines = try settings.keyStore.engines()
             if !directory.isInitialized {
                 let policies = try PolicyLocation.find(settings.policies)
-                say(directory.hasInstallation
-                    ? "trustd: completing the interrupted initialisation of \(directory.path)"
-                    : "trustd: initialising \(directory.path) (SM2 and RSA hierarchies, keys in \(engines.keyStoreName), policies from \(policies))")
-                try directory.initialize(policiesFrom: policies,
-                                         configuration: CAConfiguration(baseURL: "\(scheme)://\(address.urlAuthority)"), actor: "system:init",
-                                         engines: engines)
+                say(
+                    directory.hasInstallation
+                        ? "trustd: completing the interrupted initialisation of \(directory.path)"
+                        : "trustd: initialising \(directory.path) (SM2 and RSA hierarchies, keys in \(engines.keyStoreName), policies from \(policies))"
+                )
+                try directory.initialize(
+                    policiesFrom: policies,
+                    configuration: CAConfiguration(baseURL: "\(scheme)://\(address.urlAuthority)"),
+                    actor: "system:init",
+                    engines: engines)
             }
             let appliance = try directory.open(engines: engines)
-            let registry = PrometheusCollectorRegistry()
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-            let level = settings.logLevel
-            LoggingSystem.bootstrap { label in
-                var handler = JSONLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            }
-            let logger = Logger(label: "trustd")
-            let connections = ConnectionTable(limits: ConnectionLimits(
-                maxOpen: settings.maxConnections ?? ConnectionLimits.defaultMaxOpen(descriptorLimit: descriptorLimit),
-                headerTimeout: .milliseconds(Int64(settings.headerTimeout * 1000)),
-                idleTimeout: .milliseconds(Int64(settings.idleTimeout * 1000))), logger: logger)
-            let metricsAccess = settings.metrics ?? (address.isLoopback ? .public : .token)
-            let api = TrustAPI(appliance: appliance, metrics: registry, metricsAccess: metricsAccess, connections: connections)
-            say("trustd: admin token: \(directory.adminTokenPath) (mode 0600); /metrics is \(metricsAccess == .public ? "public" : "for auditor and admin tokens")")
-            let router = buildRouter(api, clientCertificates: settings.clientCertificates != .none)
-            let serverConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "trustd",
-                                                               backlog: 1024)
-            let onRunning: @Sendable (any Channel) async -> Void = { channel in
-                try? await channel.eventLoop.submit {
-                    try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger), position: .first)
-                }.get()
-                let port = channel.localAddress?.port ?? address.port
-                say("trustd: listening on \(scheme)://\(ListenAddress(host: address.host, port: port).urlAuthority)"
-                    + " (at most \(connections.limits.maxOpen) connections of \(descriptorLimit) descriptors)")
-            }
-            if settings.tls {
-                let identity = try ServerIdentity.ensure(identities: appliance.identities, ca: appliance.ca, caName: settings.tlsCA,
-                                                         names: settings.tlsNames)
-                say("trustd: TLS server certificate \(identity.certificate.serialHex) from \(settings.tlsCA) for \(settings.tlsNames.joined(separator: ", "))"
-                    + (identity.issued ? " (issued now)" : ""))
-                // The root a client needs to trust (public); trustctl --ca-file / curl --cacert take it.
-                let rootPath = "\(directory.path)/tls-root.pem"
-                try? Data(identity.chain[identity.chain.count - 1].pem.utf8).write(to: URL(fileURLWithPath: rootPath), options: .atomic)
-                say("trustd: clients trust \(rootPath) (trustctl --ca-file, curl --cacert)")
-                let clientCAs = try await appliance.ca.cas(by: .system("tls")).filter { $0.algorithm != .sm2 }.map(\.certificate)
-                let tlsConfiguration = try TLSSetup.configuration(identity: identity, keys: appliance.keys,
-                                                                  clientCertificates: settings.clientCertificates, clientCAs: clientCAs)
-                let app = Application(router: router, server: try .tls(.guardedHTTP1(connections), tlsConfiguration: tlsConfiguration),
-                                      configuration: serverConfiguration, services: [MaintenanceService(api: api)],
-                                      onServerRunning: onRunning, logger: logger)
-                try await app.runService()
-            } else {
-                let app = Application(router: router, server: .guardedHTTP1(connections), configuration: serverConfiguration,
-                                      services: [MaintenanceService(api: api)],
-                                      onServerRunning: onRunning, logger: logger)
-                try await app.runService()
-            }
+            let app = try await buildApplication(
+                settings: settings, appliance: appliance, directory: directory, address: address,
+                descriptorLimit: descriptorLimit)
+            try await app.runService()
             LogWriter.standardError.flush()
         } catch let error as TrustError {
             FileHandle.standardError.write(Data("trustd: \(error)\n".utf8))
@@ -167,7 +148,8 @@ struct ListenAddress {
     }
 
     init(_ text: String) throws {
-        let hostPart: Substring, portPart: Substring
+        let hostPart: Substring
+        let portPart: Substring
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             hostPart = text[text.index(after: text.startIndex)..<close]
             portPart = text[text.index(after: close)...].dropFirst()
@@ -198,7 +180,9 @@ struct ListenAddress {
             any = true
             switch entry.pointee.ai_family {
             case AF_INET:
-                let address = entry.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+                let address = entry.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    $0.pointee.sin_addr.s_addr
+                }
                 if UInt32(bigEndian: address) >> 24 != 127 { return false }
             case AF_INET6:
                 let bytes = entry.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
@@ -228,7 +212,9 @@ enum ListenProbe {
         }
         defer { freeaddrinfo(found) }
         let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
-        guard fd >= 0 else { throw ValidationError("cannot listen on \(address.urlAuthority): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw ValidationError("cannot listen on \(address.urlAuthority): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -243,10 +229,13 @@ enum ListenProbe {
 enum PolicyLocation {
     static func find(_ configured: String) throws -> String {
         let manager = FileManager.default
-        func isPolicies(_ path: String) -> Bool { manager.fileExists(atPath: "\(path)/profiles") && manager.fileExists(atPath: "\(path)/assurance.yaml") }
+        func isPolicies(_ path: String) -> Bool {
+            manager.fileExists(atPath: "\(path)/profiles") && manager.fileExists(atPath: "\(path)/assurance.yaml")
+        }
         if isPolicies(configured) { return configured }
         guard configured == "policies" else {
-            throw ValidationError("\(configured) is not a policies directory (it needs profiles/, assurance.yaml and seal-types.yaml)")
+            throw ValidationError(
+                "\(configured) is not a policies directory (it needs profiles/, assurance.yaml and seal-types.yaml)")
         }
         var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         while directory.path != "/" {

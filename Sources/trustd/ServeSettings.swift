@@ -7,7 +7,8 @@ import TrustServer
 extension ServeCommand {
     struct Settings {
         var data = "trustd-data", listen = "127.0.0.1:8443", policies = "policies", logLevel = Logger.Level.info
-        var tls = false, tlsCA = "rsa-issuing", tlsNames: [String] = [], clientCertificates = ClientCertificatePolicy.none
+        var tls = false, tlsCA = "rsa-issuing", tlsNames: [String] = [],
+            clientCertificates = ClientCertificatePolicy.none
         var maxConnections: Int? = nil, headerTimeout = 10.0, idleTimeout = 60.0
         var metrics: MetricsAccess? = nil
         var keyStore = KeyStoreChoice.software
@@ -22,7 +23,10 @@ extension ServeCommand {
             if let value = file.listen { settings.listen = value }
             if let value = file.policies { settings.policies = value }
             if let value = file.logLevel {
-                guard let level = Logger.Level(rawValue: value) else { throw ValidationError("\(config): logLevel must be trace, debug, info, notice, warning, error or critical") }
+                guard let level = Logger.Level(rawValue: value) else {
+                    throw ValidationError(
+                        "\(config): logLevel must be trace, debug, info, notice, warning, error or critical")
+                }
                 settings.logLevel = level
             }
             if let tls = file.tls {
@@ -37,7 +41,9 @@ extension ServeCommand {
                 }
             }
             if let value = file.metrics {
-                guard let access = MetricsAccess(rawValue: value) else { throw ValidationError("\(config): metrics must be public or token") }
+                guard let access = MetricsAccess(rawValue: value) else {
+                    throw ValidationError("\(config): metrics must be public or token")
+                }
                 settings.metrics = access
             }
             if let keyStore = file.keyStore { settings.keyStore = try KeyStoreChoice(keyStore, file: config) }
@@ -48,18 +54,23 @@ extension ServeCommand {
             }
         }
         if let metrics {
-            guard let access = MetricsAccess(rawValue: metrics) else { throw ValidationError("--metrics must be public or token") }
+            guard let access = MetricsAccess(rawValue: metrics) else {
+                throw ValidationError("--metrics must be public or token")
+            }
             settings.metrics = access
         }
         if let keyStore {
-            settings.keyStore = try KeyStoreChoice(DaemonConfiguration.KeyStore(type: keyStore, pkcs11: hsmConfig, sm2Keys: sm2Keys), file: nil)
+            settings.keyStore = try KeyStoreChoice(
+                DaemonConfiguration.KeyStore(type: keyStore, pkcs11: hsmConfig, sm2Keys: sm2Keys), file: nil)
         } else if hsmConfig != nil || sm2Keys != nil {
             throw ValidationError("--hsm-config and --sm2-keys go with --key-store pkcs11")
         }
         if let maxConnections { settings.maxConnections = maxConnections }
         if let headerTimeout { settings.headerTimeout = headerTimeout }
         if let idleTimeout { settings.idleTimeout = idleTimeout }
-        if let value = settings.maxConnections, value < 1 { throw ValidationError("the connection cap must be at least 1") }
+        if let value = settings.maxConnections, value < 1 {
+            throw ValidationError("the connection cap must be at least 1")
+        }
         guard (0.1...3600).contains(settings.headerTimeout), (0.1...86400).contains(settings.idleTimeout) else {
             throw ValidationError("the header timeout must be 0.1–3600 s and the idle timeout 0.1–86400 s")
         }
@@ -75,13 +86,17 @@ extension ServeCommand {
             }
             settings.clientCertificates = policy
         }
-        if let value = ProcessInfo.processInfo.environment["TRUSTD_LOG_LEVEL"], let level = Logger.Level(rawValue: value) {
+        if let value = ProcessInfo.processInfo.environment["TRUSTD_LOG_LEVEL"],
+            let level = Logger.Level(rawValue: value)
+        {
             settings.logLevel = level
         }
         let address = try ListenAddress(settings.listen)
         guard settings.tls || address.isLoopback else {
             // Tokens and CSRs must not cross a network in clear.
-            throw ValidationError("refusing to listen on \(address.host) without TLS; add --tls (or tls: in --config) or use a loopback address")
+            throw ValidationError(
+                "refusing to listen on \(address.host) without TLS; add --tls (or tls: in --config) or use a loopback address"
+            )
         }
         guard settings.clientCertificates == .none || settings.tls else {
             throw ValidationError("client certificates need TLS (--tls)")

@@ -37,7 +37,9 @@ struct SelfTestCommand: ParsableCommand {
         let checks = SelfTest.run()
         for check in checks {
             if json {
-                print("{\"check\":\"\(check.name)\",\"passed\":\(check.passed),\"detail\":\(JSONText.quote(check.detail))}")
+                print(
+                    "{\"check\":\"\(check.name)\",\"passed\":\(check.passed),\"detail\":\(JSONText.quote(check.detail))}"
+                )
             } else {
                 print("\(check.passed ? "ok  " : "FAIL") \(check.name)\(check.passed ? "" : ": \(check.detail)")")
             }

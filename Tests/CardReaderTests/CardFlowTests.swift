@@ -1,7 +1,7 @@
 import CardReader
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import TrustCrypto
 
 /// One real pcscd with the vpcd driver for this test process (pcsc-lite reads `PCSCLITE_CSOCK_NAME` once per process),
@@ -17,12 +17,18 @@ enum SharedPCSC {
         }
     }()
 
-    static func card(_ type: KeyType, pin: String = "123456", faults: VirtualCard.Faults = .init()) throws -> (VirtualCard, Certificate, TestPKI) {
+    static func card(_ type: KeyType, pin: String = "123456", faults: VirtualCard.Faults = .init()) throws -> (
+        VirtualCard, Certificate, TestPKI
+    ) {
         let daemon = try daemon.get()
         let pki = try TestPKI(type, name: "Card issuer")
         let key = try PrivateKey.generate(type)
-        let certificate = try pki.leaf(key, subject: DistinguishedName(["C": "CN", "CN": "张三", "serialNumber": "110101199003071233"]))
-        return (VirtualCard(port: daemon.port, certificate: certificate.der, key: key, pin: pin, faults: faults), certificate, pki)
+        let certificate = try pki.leaf(
+            key, subject: DistinguishedName(["C": "CN", "CN": "张三", "serialNumber": "110101199003071233"]))
+        return (
+            VirtualCard(port: daemon.port, certificate: certificate.der, key: key, pin: pin, faults: faults),
+            certificate, pki
+        )
     }
 
     /// Pulls the card out and waits until pcscd has noticed (vpcd polls every 400 ms), so the next test starts empty.
@@ -30,7 +36,9 @@ enum SharedPCSC {
         card.remove()
         guard let context = try? PCSCContext() else { return }
         for _ in 0..<100 {
-            if (try? context.readerStates())?.first(where: { $0.reader == PCSCDaemon.firstReader })?.card == .empty { return }
+            if (try? context.readerStates())?.first(where: { $0.reader == PCSCDaemon.firstReader })?.card == .empty {
+                return
+            }
             usleep(50_000)
         }
     }
@@ -55,12 +63,15 @@ enum SharedPCSC {
         #expect(states.map(\.reader).contains(PCSCDaemon.firstReader))
         let connection = try await SharedPCSC.connect(context)
         #expect(try connection.atr() == VirtualCard.atr)
-        let answer = try connection.counterResponse(challenge: challenge, pin: { holder in
-            #expect(holder.subject.description.contains("110101199003071233"))
-            return "123456"
-        })
+        let answer = try connection.counterResponse(
+            challenge: challenge,
+            pin: { holder in
+                #expect(holder.subject.description.contains("110101199003071233"))
+                return "123456"
+            })
         #expect(answer.certificate == certificate.der)
-        let algorithm: SignatureAlgorithm = type == .sm2 ? .sm2(id: .default) : type == .p256 ? .ecdsa(.sha256) : .rsaPKCS1v15(.sha256)
+        let algorithm: SignatureAlgorithm =
+            type == .sm2 ? .sm2(id: .default) : type == .p256 ? .ecdsa(.sha256) : .rsaPKCS1v15(.sha256)
         #expect(try certificate.publicKey.isValidSignature(answer.signature, for: challenge, algorithm: algorithm))
         // INTERNAL AUTHENTICATE answered 61xx and the signature came by GET RESPONSE.
         #expect(card.receivedAPDUs.contains { $0.hasPrefix("00C00000") })
@@ -68,12 +79,16 @@ enum SharedPCSC {
         // Wrong Le: the card answers 6Cxx and transmit resends with the exact length; extended Le passes through.
         let tail = try connection.transaction {
             _ = try connection.transmit(CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x00, data: TrustdCardProfile.aid))
-            _ = try connection.transmit(CommandAPDU(ins: 0xA4, p1: 0x00, p2: 0x00, data: TrustdCardProfile.certificateFile))
+            _ = try connection.transmit(
+                CommandAPDU(ins: 0xA4, p1: 0x00, p2: 0x00, data: TrustdCardProfile.certificateFile))
             let offset = certificate.der.count - 10
-            return try connection.transmit(CommandAPDU(ins: 0xB0, p1: UInt8(offset >> 8), p2: UInt8(offset & 0xff), le: 200))
+            return try connection.transmit(
+                CommandAPDU(ins: 0xB0, p1: UInt8(offset >> 8), p2: UInt8(offset & 0xff), le: 200))
         }
         #expect(tail.isSuccess && tail.data == Array(certificate.der.suffix(10)))
-        #expect(card.receivedAPDUs.filter { $0.hasPrefix("00B0") }.suffix(2).last?.hasSuffix("0A") == true, "resent with Le = 0A")
+        #expect(
+            card.receivedAPDUs.filter { $0.hasPrefix("00B0") }.suffix(2).last?.hasSuffix("0A") == true,
+            "resent with Le = 0A")
         let whole = try connection.transaction {
             try connection.transmit(CommandAPDU(ins: 0xB0, p1: 0, p2: 0, le: 1000))
         }
@@ -87,11 +102,16 @@ enum SharedPCSC {
         let connection = try await SharedPCSC.connect(try PCSCContext())
         for left in [2, 1] {
             #expect { _ = try connection.counterResponse(challenge: challenge, pin: { _ in "111111" }) } throws: {
-                ($0 as? CardError)?.kind == .wrongPIN && ($0 as? CardError)?.triesLeft == left && "\($0)".contains("\(left) tr")
+                ($0 as? CardError)?.kind == .wrongPIN && ($0 as? CardError)?.triesLeft == left
+                    && "\($0)".contains("\(left) tr")
             }
         }
-        #expect { _ = try connection.counterResponse(challenge: challenge, pin: { _ in "111111" }) } throws: { ($0 as? CardError)?.kind == .pinBlocked }
-        #expect { _ = try connection.counterResponse(challenge: challenge, pin: { _ in "246810" }) } throws: { ($0 as? CardError)?.kind == .pinBlocked }
+        #expect { _ = try connection.counterResponse(challenge: challenge, pin: { _ in "111111" }) } throws: {
+            ($0 as? CardError)?.kind == .pinBlocked
+        }
+        #expect { _ = try connection.counterResponse(challenge: challenge, pin: { _ in "246810" }) } throws: {
+            ($0 as? CardError)?.kind == .pinBlocked
+        }
     }
 
     @Test func aCardWithoutTheApplicationAndACardPulledOutAreNamed() async throws {
@@ -119,15 +139,21 @@ enum SharedPCSC {
         _ = try SharedPCSC.daemon.get()
         let context = try PCSCContext()
         let started = Date()
-        await #expect { _ = try await CardReaderThread.waitForCard(in: context, reader: PCSCDaemon.firstReader, timeout: 1) } throws: {
+        await #expect {
+            _ = try await CardReaderThread.waitForCard(in: context, reader: PCSCDaemon.firstReader, timeout: 1)
+        } throws: {
             ($0 as? PCSCError)?.code == .timeout
         }
         #expect(Date().timeIntervalSince(started) < 5)
-        let waiting = Task { try await CardReaderThread.waitForCard(in: try PCSCContext(), reader: PCSCDaemon.firstReader, timeout: 30) }
+        let waiting = Task {
+            try await CardReaderThread.waitForCard(in: try PCSCContext(), reader: PCSCDaemon.firstReader, timeout: 30)
+        }
         try await Task.sleep(for: .milliseconds(300))
         waiting.cancel()
         await #expect { _ = try await waiting.value } throws: { ($0 as? PCSCError)?.code == .cancelled }
-        await #expect { _ = try await CardReaderThread.waitForCard(in: context, reader: "No Such Reader", timeout: 1) } throws: {
+        await #expect {
+            _ = try await CardReaderThread.waitForCard(in: context, reader: "No Such Reader", timeout: 1)
+        } throws: {
             ($0 as? PCSCError)?.code == .unknownReader
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import KeyCustody
-import TrustCrypto
 import TestSupport
+import Testing
+import TrustCrypto
 
 /// Against a real SoftHSM2 token made by `hsm/init-softhsm.sh` in a temporary directory.
 ///
@@ -37,7 +37,10 @@ import TestSupport
         let message = SecureRandom.bytes(2000)
         let cases: [(KeyType, SignatureAlgorithm, [String])] = [
             (.rsa2048, .rsaPKCS1v15(.sha256), ["-sha256"]),
-            (.rsa2048, .rsaPSS(.sha256), ["-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"]),
+            (
+                .rsa2048, .rsaPSS(.sha256),
+                ["-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"]
+            ),
             (.p256, .ecdsa(.sha256), ["-sha256"]),
         ]
         var made: [KeyID] = []
@@ -96,7 +99,9 @@ import TestSupport
     @Test func aConfiguredSM2MechanismTheTokenLacksIsRefusedAtStart() throws {
         var configuration = try HSMConfiguration.load(try Self.fixture.get().token(Self.uniqueLabel("vendor")))
         configuration.sm2 = .init(keyGenMechanism: 0x8000_0001, signMechanism: 0x8000_0002)
-        #expect(throws: KeyCustodyError(.mechanismNotSupported, "")) { try PKCS11KeyStore(configuration: configuration) }
+        #expect(throws: KeyCustodyError(.mechanismNotSupported, "")) {
+            try PKCS11KeyStore(configuration: configuration)
+        }
     }
 
     @Test func aWrongPINIsReported() throws {
@@ -133,7 +138,10 @@ import TestSupport
             ("module: m\ntokenLabel: x\npin: { file: p, env: E }\n", "pin"),
             ("module: m\ntokenLabel: x\npin: { env: E }\nslot: 3\n", "slot"),
             ("module: m\ntokenLabel: x\npin: { env: E }\nsm2: { signMechanism: 0x1 }\n", "sm2.keyGenMechanism"),
-            ("module: m\ntokenLabel: x\npin: { env: E }\nsm2: { keyGenMechanism: banana, signMechanism: 1 }\n", "sm2.keyGenMechanism"),
+            (
+                "module: m\ntokenLabel: x\npin: { env: E }\nsm2: { keyGenMechanism: banana, signMechanism: 1 }\n",
+                "sm2.keyGenMechanism"
+            ),
             ("[unclosed", "YAML"),
         ]
         for (index, (text, field)) in cases.enumerated() {
@@ -146,8 +154,11 @@ import TestSupport
                 #expect(error.message.contains(path) && error.message.contains(field), "\(error.message)")
             }
         }
-        let good = try HSMConfiguration.load(try dir.write("good.yaml",
-            "module: lib/m.so\ntokenLabel: x\npin: { env: E }\nsm2: { keyGenMechanism: 0x80000001, signMechanism: 2147483650 }\n"))
+        let good = try HSMConfiguration.load(
+            try dir.write(
+                "good.yaml",
+                "module: lib/m.so\ntokenLabel: x\npin: { env: E }\nsm2: { keyGenMechanism: 0x80000001, signMechanism: 2147483650 }\n"
+            ))
         #expect(good.module == dir.file("lib/m.so"))
         #expect(good.sm2 == .init(keyGenMechanism: 0x8000_0001, signMechanism: 0x8000_0002))
     }

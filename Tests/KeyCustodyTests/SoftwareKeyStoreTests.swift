@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import KeyCustody
-import TrustCrypto
 import TestSupport
+import Testing
+import TrustCrypto
 
 @Suite struct SoftwareKeyStoreTests {
     let dir: TemporaryDirectory
@@ -28,7 +28,8 @@ import TestSupport
         let message = Array("to be signed".utf8)
         let signature = try store.sign(message, with: info.id)
         // A second store on the same files (no cache) loads, decrypts and uses the same key.
-        let reopened = try SoftwareKeyStore(directory: dir.file("keys"), kek: try KeyEncryptionKey(file: dir.file("kek")))
+        let reopened = try SoftwareKeyStore(
+            directory: dir.file("keys"), kek: try KeyEncryptionKey(file: dir.file("kek")))
         let publicKey = try reopened.publicKey(info.id)
         #expect(publicKey.fingerprintHex() == info.publicKeyFingerprint)
         #expect(try publicKey.isValidSignature(signature, for: message))
@@ -58,7 +59,8 @@ import TestSupport
 
     @Test func aWrongKEKIsToldApartFromDamage() throws {
         let info = try store.generate(.rsa2048, label: "root")
-        let other = try SoftwareKeyStore(directory: dir.file("keys"), kek: try KeyEncryptionKey(text: Hex.encode(SecureRandom.bytes(32))))
+        let other = try SoftwareKeyStore(
+            directory: dir.file("keys"), kek: try KeyEncryptionKey(text: Hex.encode(SecureRandom.bytes(32))))
         #expect(throws: KeyCustodyError(.wrongKEK, "")) { try other.sign([1], with: info.id) }
     }
 
@@ -72,15 +74,20 @@ import TestSupport
             [],
             Array(text.replacingOccurrences(of: "\"label\" : \"seal\"", with: "\"label\" : \"s3al\"").utf8),
             Array(text.replacingOccurrences(of: "\"type\" : \"sm2\"", with: "\"type\" : \"p256\"").utf8),
-            Array(text.replacingOccurrences(of: Data(try store.publicKey(info.id).spkiDER).base64EncodedString(),
-                                            with: Data(otherKey).base64EncodedString()).utf8),
+            Array(
+                text.replacingOccurrences(
+                    of: Data(try store.publicKey(info.id).spkiDER).base64EncodedString(),
+                    with: Data(otherKey).base64EncodedString()
+                ).utf8),
             flipCiphertextByte(text),
         ]
         for (index, variant) in variants.enumerated() {
             #expect(variant != original, "variant \(index) must change the file")
             let fresh = try SoftwareKeyStore(directory: dir.file("keys"), kek: kek)
             try dir.write("keys/\(info.id).key", variant)
-            #expect(throws: KeyCustodyError(.tamperedKey, ""), "variant \(index)") { try fresh.sign([1], with: info.id) }
+            #expect(throws: KeyCustodyError(.tamperedKey, ""), "variant \(index)") {
+                try fresh.sign([1], with: info.id)
+            }
         }
     }
 
@@ -127,16 +134,26 @@ import TestSupport
         #expect(throws: KeyCustodyError(.invalidRequest, "")) { try store.generate(.sm2, label: "a\nb") }
         #expect(throws: KeyCustodyError(.keyNotFound, "")) { try store.publicKey(KeyID.random()) }
         let info = try store.generate(.sm2, label: "k")
-        #expect(throws: KeyCustodyError(.invalidRequest, "")) { try store.sign([1], with: info.id, algorithm: .rsaPSS(.sha256)) }
-        #expect(throws: KeyCustodyError(.invalidRequest, "")) { try store.sign(digest: [1], with: info.id, algorithm: nil) }
+        #expect(throws: KeyCustodyError(.invalidRequest, "")) {
+            try store.sign([1], with: info.id, algorithm: .rsaPSS(.sha256))
+        }
+        #expect(throws: KeyCustodyError(.invalidRequest, "")) {
+            try store.sign(digest: [1], with: info.id, algorithm: nil)
+        }
     }
 
     @Test func kekSourcesAreCheckedAndNeverOverwritten() throws {
-        #expect(throws: KeyCustodyError(.invalidRequest, "")) { try KeyEncryptionKey.generate(writingTo: dir.file("kek")) }
+        #expect(throws: KeyCustodyError(.invalidRequest, "")) {
+            try KeyEncryptionKey.generate(writingTo: dir.file("kek"))
+        }
         #expect(throws: KeyCustodyError(.secretUnavailable, "")) { try KeyEncryptionKey(text: "not a key") }
-        #expect(throws: KeyCustodyError(.secretUnavailable, "")) { try KeyEncryptionKey(text: Hex.encode(SecureRandom.bytes(16))) }
+        #expect(throws: KeyCustodyError(.secretUnavailable, "")) {
+            try KeyEncryptionKey(text: Hex.encode(SecureRandom.bytes(16)))
+        }
         #expect(throws: KeyCustodyError(.secretUnavailable, "")) { try KeyEncryptionKey(file: dir.file("missing")) }
-        #expect(throws: KeyCustodyError(.secretUnavailable, "")) { try KeyEncryptionKey(environment: "TRUSTD_KEK", in: [:]) }
+        #expect(throws: KeyCustodyError(.secretUnavailable, "")) {
+            try KeyEncryptionKey(environment: "TRUSTD_KEK", in: [:])
+        }
         let text = Data(SecureRandom.bytes(32)).base64EncodedString()
         let fromEnv = try KeyEncryptionKey(environment: "TRUSTD_KEK", in: ["TRUSTD_KEK": text])
         #expect(fromEnv.identifier == (try KeyEncryptionKey(text: text + "\n")).identifier)

@@ -7,14 +7,19 @@ import TrustCrypto
 /// encrypted files and their fsyncs, for fixtures that do not test custody itself. Keys die with the process.
 public final class MemoryKeyStore: KeyStore {
     public let backend = "memory"
-    private struct Entry { let info: KeyInfo; let key: PrivateKey }
+    private struct Entry {
+        let info: KeyInfo
+        let key: PrivateKey
+    }
     private let keys = Mutex<[KeyID: Entry]>([:])
 
     public init() {}
 
     public func generate(_ type: KeyType, label: String, id: KeyID) throws -> KeyInfo {
         let key = try PrivateKey.generate(type)
-        let info = KeyInfo(id: id, label: label, type: type, backend: backend, createdAt: Date(), publicKeyFingerprint: try key.publicKey.fingerprintHex())
+        let info = KeyInfo(
+            id: id, label: label, type: type, backend: backend, createdAt: Date(),
+            publicKeyFingerprint: try key.publicKey.fingerprintHex())
         try keys.withLock { keys in
             guard keys[id] == nil else { throw KeyCustodyError(.invalidRequest, "key \(id) exists") }
             keys[id] = Entry(info: info, key: key)

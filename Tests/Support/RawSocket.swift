@@ -16,7 +16,9 @@ public final class RawSocket: @unchecked Sendable {
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         let started = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         if started != 0 && errno != EINPROGRESS {
             let reason = String(cString: strerror(errno))
@@ -45,7 +47,9 @@ public final class RawSocket: @unchecked Sendable {
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw TestSupportError("send: \(String(cString: strerror(errno)))") }
             offset += sent
         }
@@ -61,8 +65,10 @@ public final class RawSocket: @unchecked Sendable {
     }
 
     /// Sends one HTTP/1.1 request on this (keep-alive) connection and reads the response.
-    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
-                        timeout: TimeInterval = 10) throws -> (status: Int, headers: [String: String], body: [UInt8]) {
+    public func request(
+        _ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
+        timeout: TimeInterval = 10
+    ) throws -> (status: Int, headers: [String: String], body: [UInt8]) {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         try send(Array((head + "\r\n").utf8) + body)
@@ -86,7 +92,9 @@ public final class RawSocket: @unchecked Sendable {
         let separator: [UInt8] = [13, 10, 13, 10]
         var end: Int? = nil
         while end == nil {
-            if let found = buffer.indices.dropLast(3).first(where: { Array(buffer[$0..<$0 + 4]) == separator }) { end = found } else {
+            if let found = buffer.indices.dropLast(3).first(where: { Array(buffer[$0..<$0 + 4]) == separator }) {
+                end = found
+            } else {
                 try fill(deadline: deadline)
             }
         }
@@ -95,7 +103,8 @@ public final class RawSocket: @unchecked Sendable {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         buffer.removeFirst(end! + 4)
@@ -118,9 +127,13 @@ public final class RawSocketListener: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        guard bound == 0, listen(fd, 1) == 0 else { throw TestSupportError("cannot listen: \(String(cString: strerror(errno)))") }
+        guard bound == 0, listen(fd, 1) == 0 else {
+            throw TestSupportError("cannot listen: \(String(cString: strerror(errno)))")
+        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
@@ -149,8 +162,8 @@ public enum DescriptorLimits {
 /// Resident memory of a process in bytes (from /proc).
 public func residentBytes(of pid: Int32) -> Int? {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
     else { return nil }
     return kilobytes * 1024
 }

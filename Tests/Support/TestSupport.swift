@@ -32,10 +32,12 @@ public enum TestPaths {
     /// repository's `.venv` made by `.ci/install-deps`.
     public static var python: String {
         get throws {
-            let candidate = ProcessInfo.processInfo.environment["TRUSTD_TEST_PYTHON"]
+            let candidate =
+                ProcessInfo.processInfo.environment["TRUSTD_TEST_PYTHON"]
                 ?? packageRoot.appendingPathComponent(".venv/bin/python3").path
             guard FileManager.default.isExecutableFile(atPath: candidate) else {
-                throw TestSupportError("no Python with gmssl at \(candidate): run .ci/install-deps (or set TRUSTD_TEST_PYTHON)")
+                throw TestSupportError(
+                    "no Python with gmssl at \(candidate): run .ci/install-deps (or set TRUSTD_TEST_PYTHON)")
             }
             return candidate
         }
@@ -86,8 +88,10 @@ public struct ProcessResult: Sendable {
 /// Runs a program to completion (no shell), feeding `input` on stdin.
 public enum Subprocess {
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [],
-                           environment: [String: String]? = nil, directory: String? = nil) throws -> ProcessResult {
+    public static func run(
+        _ executable: String, _ arguments: [String], input: [UInt8] = [],
+        environment: [String: String]? = nil, directory: String? = nil
+    ) throws -> ProcessResult {
         let process = Process()
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
@@ -95,7 +99,9 @@ public enum Subprocess {
         if let environment {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
@@ -109,10 +115,11 @@ public enum Subprocess {
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !errorReader.isFinished { usleep(1000) }
-        return ProcessResult(status: process.terminationStatus,
-                             stdout: String(decoding: out, as: UTF8.self),
-                             stderr: String(decoding: errorData.value, as: UTF8.self),
-                             stdoutBytes: Array(out))
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: errorData.value, as: UTF8.self),
+            stdoutBytes: Array(out))
     }
 
     /// Finds `name` on PATH.
@@ -121,7 +128,8 @@ public enum Subprocess {
             let candidate = "\(dir)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        for dir in ["/usr/sbin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+        for dir in ["/usr/sbin", "/sbin", "/usr/local/bin"]
+        where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
             return "\(dir)/\(name)"
         }
         throw TestSupportError("\(name) not found on PATH: run .ci/install-deps")
@@ -149,12 +157,17 @@ public final class BackgroundProcess: @unchecked Sendable {
     private let output = LockedBox("")
     private let errors = LockedBox("")
 
-    public init(_ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String]? = nil) throws {
+    public init(
+        _ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String]? = nil
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let stdout = Pipe(), stderr = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
@@ -184,7 +197,8 @@ public final class BackgroundProcess: @unchecked Sendable {
                 return String(text[Range(range, in: text)!])
             }
             if !process.isRunning {
-                throw TestSupportError("process exited (\(process.terminationStatus)) before printing /\(pattern)/: \(stdout)\(stderr)")
+                throw TestSupportError(
+                    "process exited (\(process.terminationStatus)) before printing /\(pattern)/: \(stdout)\(stderr)")
             }
             usleep(20_000)
         }

@@ -45,7 +45,10 @@ public final class VirtualCard: @unchecked Sendable {
         return [0x3B] + body + [body.reduce(0, ^)]
     }()
 
-    public init(port: Int, certificate: [UInt8], key: PrivateKey, pin: String = "123456", tries: Int = 3, faults: Faults = Faults()) {
+    public init(
+        port: Int, certificate: [UInt8], key: PrivateKey, pin: String = "123456", tries: Int = 3,
+        faults: Faults = Faults()
+    ) {
         self.port = port
         self.certificate = certificate
         self.key = key
@@ -66,7 +69,11 @@ public final class VirtualCard: @unchecked Sendable {
     public func remove() {
         lock.withLock {
             running = false
-            if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)); close(socket); socket = -1 }
+            if socket >= 0 {
+                shutdown(socket, Int32(SHUT_RDWR))
+                close(socket)
+                socket = -1
+            }
         }
         while let thread, !thread.isFinished { usleep(2000) }
     }
@@ -76,7 +83,10 @@ public final class VirtualCard: @unchecked Sendable {
     private func serve() {
         while lock.withLock({ running }) {
             let fd = Self.connect(port: port)
-            guard fd >= 0 else { usleep(50_000); continue }
+            guard fd >= 0 else {
+                usleep(50_000)
+                continue
+            }
             lock.withLock { socket = fd }
             while lock.withLock({ running }) {
                 var quick: Int32 = 1
@@ -96,7 +106,10 @@ public final class VirtualCard: @unchecked Sendable {
                 guard Self.write(fd, answer) else { break }
             }
             lock.withLock {
-                if socket >= 0 { close(socket); socket = -1 }
+                if socket >= 0 {
+                    close(socket)
+                    socket = -1
+                }
             }
             return
         }
@@ -118,11 +131,15 @@ public final class VirtualCard: @unchecked Sendable {
         log.append(apdu.map { String(format: "%02X", $0) }.joined())
         if let at = faults.removeAtAPDU, apduCount >= at { return nil }
         guard apdu.count >= 4 else { return [0x67, 0x00] }
-        let ins = apdu[1], p1 = apdu[2], p2 = apdu[3]
+        let ins = apdu[1]
+        let p1 = apdu[2]
+        let p2 = apdu[3]
         let (data, le) = Self.parse(apdu)
         switch ins {
         case 0xA4 where p1 == 0x04:
-            guard !faults.noApplication, data == [0xF0, 0x54, 0x52, 0x55, 0x53, 0x54, 0x44, 0x01] else { return [0x6A, 0x82] }
+            guard !faults.noApplication, data == [0xF0, 0x54, 0x52, 0x55, 0x53, 0x54, 0x44, 0x01] else {
+                return [0x6A, 0x82]
+            }
             applicationSelected = true
             return [0x90, 0x00]
         case 0xA4 where p1 == 0x00:
@@ -135,7 +152,8 @@ public final class VirtualCard: @unchecked Sendable {
             guard offset < certificate.count else { return [0x6B, 0x00] }
             let remaining = certificate.count - offset
             let wanted = le == 0 ? 256 : le ?? 256
-            if wanted > remaining, remaining < 256 { return [0x6C, UInt8(remaining)] }  // wrong Le: tell the exact length
+            // Wrong Le: tell the exact length.
+            if wanted > remaining, remaining < 256 { return [0x6C, UInt8(remaining)] }
             return Array(certificate[offset..<(offset + min(wanted, remaining))]) + [0x90, 0x00]
         case 0x20:
             guard p2 == 0x01 else { return [0x6A, 0x88] }
@@ -169,7 +187,8 @@ public final class VirtualCard: @unchecked Sendable {
         switch key.type {
         case .sm2: return try ECDSASignature.rawFromDER(try key.sign(digest: data, algorithm: .sm2(id: .default)))
         case .p256: return try ECDSASignature.rawFromDER(try key.sign(digest: data, algorithm: .ecdsa(.sha256)))
-        default: return try key.sign(digest: Array(data.suffix(32)), algorithm: .rsaPKCS1v15(.sha256))  // DigestInfo(SHA-256, h): h is the tail
+        // DigestInfo(SHA-256, h): h is the tail.
+        default: return try key.sign(digest: Array(data.suffix(32)), algorithm: .rsaPKCS1v15(.sha256))
         }
     }
 
@@ -198,9 +217,14 @@ public final class VirtualCard: @unchecked Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let ok = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        guard ok == 0 else { close(fd); return -1 }
+        guard ok == 0 else {
+            close(fd)
+            return -1
+        }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         return fd
@@ -239,7 +263,9 @@ public final class PCSCDaemon: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory.file("run"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: directory.file("conf"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "/run/pcscd", withIntermediateDirectories: true)
-        try directory.write("conf/vpcd", """
+        try directory.write(
+            "conf/vpcd",
+            """
             FRIENDLYNAME "Virtual PCD"
             DEVICENAME   /dev/null:\(port)
             LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
@@ -251,13 +277,16 @@ public final class PCSCDaemon: @unchecked Sendable {
         // pcscd ends with this stack (SIGTERM) or, if the test process dies first, within a second of it: the shell
         // watches its parent so no pcscd outlives the tests.
         let watched = getpid()
-        process.arguments = ["-m", "--propagation", "private", "sh", "-c", """
+        process.arguments = [
+            "-m", "--propagation", "private", "sh", "-c",
+            """
             mount --bind '\(directory.file("run"))' /run/pcscd || exit 1
             /usr/sbin/pcscd --foreground --apdu -c '\(directory.file("conf"))' & p=$!
             trap 'kill -TERM $p; wait $p; exit 0' TERM INT
             while kill -0 \(watched) 2>/dev/null && kill -0 $p 2>/dev/null; do sleep 1 & wait $!; done
             kill -TERM $p 2>/dev/null; wait $p
-            """]
+            """,
+        ]
         let log = FileHandle(forWritingAtPath: try directory.write("pcscd.log", ""))
         process.standardOutput = log
         process.standardError = log
@@ -265,7 +294,9 @@ public final class PCSCDaemon: @unchecked Sendable {
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: socketPath) { usleep(25_000) }
         guard FileManager.default.fileExists(atPath: socketPath) else {
             stop()
-            throw TestSupportError("pcscd did not come up (needs root for its mount namespace): \(String(decoding: (try? directory.read("pcscd.log")) ?? [], as: UTF8.self))")
+            throw TestSupportError(
+                "pcscd did not come up (needs root for its mount namespace): \(String(decoding: (try? directory.read("pcscd.log")) ?? [], as: UTF8.self))"
+            )
         }
     }
 

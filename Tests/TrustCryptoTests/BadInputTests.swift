@@ -1,6 +1,6 @@
+import TestSupport
 import Testing
 import TrustCrypto
-import TestSupport
 
 /// Every malformed input gives a typed ``CryptoError`` with a message — never a crash or a silent bad key.
 @Suite struct BadInputTests {
@@ -40,8 +40,12 @@ import TestSupport
     @Test func encryptedPEMIsRefusedWithoutPrompting() throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("enc.pem")
-        let made = try Subprocess.run("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                                                  "-aes256", "-pass", "pass:secret", "-out", path])
+        let made = try Subprocess.run(
+            "openssl",
+            [
+                "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-aes256", "-pass", "pass:secret", "-out", path,
+            ])
         try #require(made.succeeded)
         let pem = String(decoding: try dir.read("enc.pem"), as: UTF8.self)
         #expect(throws: CryptoError(.malformedInput, "")) { try PrivateKey(pem: pem) }
@@ -70,20 +74,28 @@ import TestSupport
         #expect(throws: CryptoError(.keyTypeMismatch, "")) { try rsa.sign([1], algorithm: .sm2()) }
         #expect(throws: CryptoError(.keyTypeMismatch, "")) { try sm2.sign([1], algorithm: .ecdsa(.sha256)) }
         #expect(throws: CryptoError(.keyTypeMismatch, "")) { try p256.sign([1], algorithm: .rsaPSS(.sha256)) }
-        #expect(throws: CryptoError(.keyTypeMismatch, "")) { try p256.publicKey.isValidSignature([1], for: [1], algorithm: .sm2()) }
+        #expect(throws: CryptoError(.keyTypeMismatch, "")) {
+            try p256.publicKey.isValidSignature([1], for: [1], algorithm: .sm2())
+        }
         #expect(throws: CryptoError(.unsupportedAlgorithm, "")) { try rsa.sign([1], algorithm: .rsaPKCS1v15(.sha1)) }
     }
 
     @Test func digestsMustHaveTheAlgorithmsLength() throws {
         let key = try PrivateKey.generate(.p256)
         #expect(throws: CryptoError(.invalidArgument, "")) { try key.sign(digest: [1, 2, 3]) }
-        #expect(throws: CryptoError(.invalidArgument, "")) { try key.sign(digest: SecureRandom.bytes(48), algorithm: .ecdsa(.sha256)) }
-        #expect(throws: CryptoError(.invalidArgument, "")) { try key.publicKey.isValidSignature([0x30, 0], forDigest: []) }
+        #expect(throws: CryptoError(.invalidArgument, "")) {
+            try key.sign(digest: SecureRandom.bytes(48), algorithm: .ecdsa(.sha256))
+        }
+        #expect(throws: CryptoError(.invalidArgument, "")) {
+            try key.publicKey.isValidSignature([0x30, 0], forDigest: [])
+        }
     }
 
     @Test func emptyOrOversizedSM2IDsAreRefused() {
         #expect(throws: CryptoError(.invalidArgument, "")) { try SM2DistinguishingID([]) }
-        #expect(throws: CryptoError(.invalidArgument, "")) { try SM2DistinguishingID([UInt8](repeating: 1, count: 8192)) }
+        #expect(throws: CryptoError(.invalidArgument, "")) {
+            try SM2DistinguishingID([UInt8](repeating: 1, count: 8192))
+        }
         #expect(throws: Never.self) { try SM2DistinguishingID([UInt8](repeating: 1, count: 8191)) }
     }
 
@@ -93,7 +105,9 @@ import TestSupport
             #expect(throws: CryptoError(.invalidSignatureEncoding, "")) { try key.isValidSignature(bad, for: [1]) }
         }
         #expect(throws: CryptoError(.invalidSignatureEncoding, "")) { try ECDSASignature.derFromRaw([1, 2, 3]) }
-        #expect(throws: CryptoError(.invalidSignatureEncoding, "")) { try ECDSASignature.rawFromDER(SecureRandom.bytes(70)) }
+        #expect(throws: CryptoError(.invalidSignatureEncoding, "")) {
+            try ECDSASignature.rawFromDER(SecureRandom.bytes(70))
+        }
         // A wrong-length RSA signature is simply invalid.
         let rsa = try PrivateKey.generate(.rsa2048).publicKey
         #expect(try !rsa.isValidSignature([1, 2, 3], for: [1]))

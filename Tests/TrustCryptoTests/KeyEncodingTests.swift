@@ -1,6 +1,6 @@
+import TestSupport
 import Testing
 import TrustCrypto
-import TestSupport
 
 @Suite struct KeyEncodingTests {
     @Test(arguments: KeyType.allCases)

@@ -16,8 +16,9 @@ import TrustCrypto
     @Test func zAndEMatchThePublishedValues() throws {
         let key = try Self.publishedKey()
         #expect(Hex.encode(try key.sm2Z()) == "b2e14c5c79c6df5b85f4fe7ed8db7a262b9da7e07ccb0ea9f4747b8ccda8a4f3")
-        #expect(Hex.encode(try key.sm2SignedDigest(of: Self.message))
-            == "f0b43e94ba45accaace692ed534382eb17e6ab5a19ce7b31f4486fdfc0d28640")
+        #expect(
+            Hex.encode(try key.sm2SignedDigest(of: Self.message))
+                == "f0b43e94ba45accaace692ed534382eb17e6ab5a19ce7b31f4486fdfc0d28640")
     }
 
     @Test func thePublishedSignatureVerifiesAsRawAndAsDER() throws {
@@ -33,7 +34,9 @@ import TrustCrypto
     @Test func thePublishedSignatureFailsWithAnotherIDOrMessage() throws {
         let key = try Self.publishedKey()
         let raw = Hex.decode(Self.r + Self.s)!
-        #expect(try !key.isValidSignature(raw, for: Self.message, algorithm: .sm2(id: try SM2DistinguishingID("ALICE123@YAHOO.COM"))))
+        #expect(
+            try !key.isValidSignature(
+                raw, for: Self.message, algorithm: .sm2(id: try SM2DistinguishingID("ALICE123@YAHOO.COM"))))
         #expect(try !key.isValidSignature(raw, for: Array("message digesT".utf8)))
         var flipped = raw
         flipped[63] ^= 1

@@ -40,8 +40,12 @@ import TrustCrypto
             digest = Digest.hash(algorithm.digest, message)
         }
         // Signed over the digest, verified over the message, and the other way round.
-        #expect(try publicKey.isValidSignature(try key.sign(digest: digest, algorithm: algorithm), for: message, algorithm: algorithm))
-        #expect(try publicKey.isValidSignature(try key.sign(message, algorithm: algorithm), forDigest: digest, algorithm: algorithm))
+        #expect(
+            try publicKey.isValidSignature(
+                try key.sign(digest: digest, algorithm: algorithm), for: message, algorithm: algorithm))
+        #expect(
+            try publicKey.isValidSignature(
+                try key.sign(message, algorithm: algorithm), forDigest: digest, algorithm: algorithm))
     }
 
     @Test func sm2SignaturesAreBoundToTheirDistinguishingID() throws {

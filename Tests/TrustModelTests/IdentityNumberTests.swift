@@ -8,19 +8,32 @@ import TrustModel
     }
 
     @Test func eachFailureIsNamed() {
-        #expect(throws: IdentityNumberError.checkCharacter(expected: "X", got: "1")) { try CitizenIDNumber.validate("110105194912310021") }
-        #expect(throws: IdentityNumberError.checkCharacter(expected: "3", got: "X")) { try CitizenIDNumber.validate("11010119900307123X") }
-        #expect(throws: IdentityNumberError.birthDate("19900230")) { try CitizenIDNumber.validate("110101199002301236") }
-        #expect(throws: IdentityNumberError.length(expected: 18, got: 17)) { try CitizenIDNumber.validate("11010519491231002") }
-        #expect(throws: IdentityNumberError.character(position: 3, character: "A")) { try CitizenIDNumber.validate("11A10519491231002X") }
+        #expect(throws: IdentityNumberError.checkCharacter(expected: "X", got: "1")) {
+            try CitizenIDNumber.validate("110105194912310021")
+        }
+        #expect(throws: IdentityNumberError.checkCharacter(expected: "3", got: "X")) {
+            try CitizenIDNumber.validate("11010119900307123X")
+        }
+        #expect(throws: IdentityNumberError.birthDate("19900230")) {
+            try CitizenIDNumber.validate("110101199002301236")
+        }
+        #expect(throws: IdentityNumberError.length(expected: 18, got: 17)) {
+            try CitizenIDNumber.validate("11010519491231002")
+        }
+        #expect(throws: IdentityNumberError.character(position: 3, character: "A")) {
+            try CitizenIDNumber.validate("11A10519491231002X")
+        }
     }
 
     @Test func randomValidNumbersPassAndAnyOneCharacterChangeFails() throws {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<500 {
-            let year = Int.random(in: 1900...2020, using: &generator), month = Int.random(in: 1...12, using: &generator)
+            let year = Int.random(in: 1900...2020, using: &generator)
+            let month = Int.random(in: 1...12, using: &generator)
             let day = Int.random(in: 1...28, using: &generator)
-            let body = String(format6: Int.random(in: 110000...659999, using: &generator)) + String(year) + two(month) + two(day)
+            let body =
+                String(format6: Int.random(in: 110000...659999, using: &generator)) + String(year) + two(month)
+                + two(day)
                 + String(Int.random(in: 100...999, using: &generator))
             let digits = body.map { Int(String($0))! }
             let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -31,7 +44,9 @@ import TrustModel
             let position = Int.random(in: 0..<18, using: &generator)
             let alphabet: [Character] = position == 17 ? Array("0123456789X") : Array("0123456789")
             characters[position] = alphabet.filter { $0 != characters[position] }.randomElement(using: &generator)!
-            #expect(throws: IdentityNumberError.self, "\(String(characters))") { try CitizenIDNumber.validate(String(characters)) }
+            #expect(throws: IdentityNumberError.self, "\(String(characters))") {
+                try CitizenIDNumber.validate(String(characters))
+            }
         }
     }
 
@@ -49,9 +64,15 @@ import TrustModel
     }
 
     @Test func eachFailureIsNamed() {
-        #expect(throws: IdentityNumberError.checkCharacter(expected: "L", got: "A")) { try UnifiedSocialCreditCode.validate("91110000600037341A") }
-        #expect(throws: IdentityNumberError.character(position: 18, character: "I")) { try UnifiedSocialCreditCode.validate("91350100M000100Y4I") }
-        #expect(throws: IdentityNumberError.length(expected: 18, got: 3)) { try UnifiedSocialCreditCode.validate("913") }
+        #expect(throws: IdentityNumberError.checkCharacter(expected: "L", got: "A")) {
+            try UnifiedSocialCreditCode.validate("91110000600037341A")
+        }
+        #expect(throws: IdentityNumberError.character(position: 18, character: "I")) {
+            try UnifiedSocialCreditCode.validate("91350100M000100Y4I")
+        }
+        #expect(throws: IdentityNumberError.length(expected: 18, got: 3)) {
+            try UnifiedSocialCreditCode.validate("913")
+        }
     }
 
     @Test func randomValidCodesPassAndAnyOneCharacterChangeFails() throws {

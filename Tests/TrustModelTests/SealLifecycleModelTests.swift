@@ -5,8 +5,11 @@ import TrustModel
 @Suite struct SealLifecycleModelTests {
     @Test func theHappyPathAndItsSideRoads() {
         var state = SealState.applied
-        for (step, expected) in [(SealStep.approve, SealState.approved), (.make, .made), (.file, .filed), (.grant, .active), (.withdraw, .active),
-                                 (.reportLoss, .suspended), (.recover, .active), (.revoke, .revoked), (.destroy, .destroyed)] {
+        for (step, expected) in [
+            (SealStep.approve, SealState.approved), (.make, .made), (.file, .filed), (.grant, .active),
+            (.withdraw, .active),
+            (.reportLoss, .suspended), (.recover, .active), (.revoke, .revoked), (.destroy, .destroyed),
+        ] {
             let next = SealLifecycle.next(state, step)
             #expect(next == expected, "\(step) from \(state)")
             state = next ?? state
@@ -32,6 +35,7 @@ import TrustModel
             #expect(held.count <= 1, "\(role) holds \(held)")
         }
         #expect(SealStep.allCases.allSatisfy { !RolePermissions.roles(holding: $0.permission).isEmpty })
-        #expect(!RolePermissions.roles(holding: .sealDestroy).contains(.admin), "an administrator does not destroy seals")
+        #expect(
+            !RolePermissions.roles(holding: .sealDestroy).contains(.admin), "an administrator does not destroy seals")
     }
 }

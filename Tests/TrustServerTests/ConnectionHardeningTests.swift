@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import TrustCrypto
 
 /// The built daemon under attack as a slowloris or flood would run it: idle and half-sent connections must not take
@@ -15,8 +15,12 @@ import TrustCrypto
     /// trustd with a 1,024-descriptor limit (hard and soft), short timeouts so the test can wait for them.
     static func start(_ extra: [String] = []) throws -> Daemon {
         let dir = try TemporaryDirectory("trustd-hardening")
-        let arguments = ["--nofile=1024:1024", try TestPaths.builtProduct("trustd"), "--data", dir.file("data"), "--listen", "127.0.0.1:0",
-                         "--policies", TestPaths.packageRoot.appendingPathComponent("policies").path] + extra
+        let arguments =
+            [
+                "--nofile=1024:1024", try TestPaths.builtProduct("trustd"), "--data", dir.file("data"), "--listen",
+                "127.0.0.1:0",
+                "--policies", TestPaths.packageRoot.appendingPathComponent("policies").path,
+            ] + extra
         let process = try BackgroundProcess(try Subprocess.which("prlimit"), arguments)
         let url = try process.waitForLine(#"listening on (http://\S+)"#)
         return Daemon(process: process, port: Int(url.split(separator: ":").last!)!, dir: dir)
@@ -74,8 +78,10 @@ import TrustCrypto
                     group.addTask {
                         let socket = try RawSocket(port: daemon.port)
                         for _ in 0..<(count / 4) {
-                            let request = try OCSPRequest.der(serials: [[0x42] + SecureRandom.bytes(15)], issuer: issuer)
-                            let answer = try socket.request("POST", "/ocsp", headers: ["Content-Type": "application/ocsp-request"], body: request)
+                            let request = try OCSPRequest.der(
+                                serials: [[0x42] + SecureRandom.bytes(15)], issuer: issuer)
+                            let answer = try socket.request(
+                                "POST", "/ocsp", headers: ["Content-Type": "application/ocsp-request"], body: request)
                             guard answer.status == 200 else { throw TestSupportError("OCSP answered \(answer.status)") }
                         }
                     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import TrustCrypto
 
 /// The counter flow as a service desk runs it: the built trustd, a private pcscd with the vpcd driver, the test's
@@ -10,18 +10,25 @@ import TrustCrypto
         let dir = try TemporaryDirectory("trustd-counter")
         try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
         try dir.write("data/registry.csv", "person,110101199003071233,张三\n")
-        let daemon = try DaemonAndTrustctlTests.startDaemon(in: dir, config: """
-            data: \(dir.file("data"))
-            listen: 127.0.0.1:0
-            policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
-            """)
+        let daemon = try DaemonAndTrustctlTests.startDaemon(
+            in: dir,
+            config: """
+                data: \(dir.file("data"))
+                listen: 127.0.0.1:0
+                policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
+                """)
         defer { daemon.process.stop() }
         let pcscd = try PCSCDaemon(port: PCSCDaemon.freePort())
         defer { pcscd.stop() }
-        func ctl(_ arguments: [String], as token: String = "data/admin.token", socket: String? = nil) throws -> ProcessResult {
-            try Subprocess.run(try TestPaths.builtProduct("trustctl"), arguments, environment: [
-                "TRUSTCTL_SERVER": daemon.url, "TRUSTCTL_TOKEN_FILE": dir.file(token), "PCSCLITE_CSOCK_NAME": socket ?? pcscd.socketPath,
-            ])
+        func ctl(_ arguments: [String], as token: String = "data/admin.token", socket: String? = nil) throws
+            -> ProcessResult
+        {
+            try Subprocess.run(
+                try TestPaths.builtProduct("trustctl"), arguments,
+                environment: [
+                    "TRUSTCTL_SERVER": daemon.url, "TRUSTCTL_TOKEN_FILE": dir.file(token),
+                    "PCSCLITE_CSOCK_NAME": socket ?? pcscd.socketPath,
+                ])
         }
         func out(_ result: ProcessResult) -> String { result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
         for (name, role) in [("desk-1", "counter-operator"), ("platform-1", "platform")] {
@@ -29,22 +36,38 @@ import TrustCrypto
             #expect(try ctl(["principal", "token", id, "--out", dir.file("\(role).token")]).succeeded)
         }
         // A primary person; the card issuer's CAs and CRL in the data directory.
-        let person = out(try ctl(["person", "create", "--name", "张三", "--id-number", "110101199003071233", "--mobile", "13800138000"]))
+        let person = out(
+            try ctl([
+                "person", "create", "--name", "张三", "--id-number", "110101199003071233", "--mobile", "13800138000",
+            ]))
         let sent = try ctl(["person", "verify", person, "--method", "sms-otp", "--json"])
-        let otp = try #require((try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])?["otpId"] as? String)
-        let code = String(try #require(String(decoding: try dir.read("data/otp-outbox"), as: UTF8.self).split(separator: " ").first { $0.hasPrefix("code=") }).dropFirst(5))
-        #expect(try ctl(["person", "verify", person, "--method", "sms-otp", "--otp-id", otp, "--code", code]).succeeded)
+        let otp = try #require(
+            (try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])?["otpId"] as? String)
+        let code = String(
+            try #require(
+                String(decoding: try dir.read("data/otp-outbox"), as: UTF8.self).split(separator: " ").first {
+                    $0.hasPrefix("code=")
+                }
+            ).dropFirst(5))
+        #expect(
+            try ctl(["person", "verify", person, "--method", "sms-otp", "--otp-id", otp, "--code", code]).succeeded)
         #expect(out(try ctl(["person", "verify", person, "--method", "population-registry"])).contains("primary"))
         let issuer = try TestPKI(.sm2, name: "Card issuer")
-        try FileManager.default.createDirectory(atPath: dir.file("data/certs/card-issuers"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: dir.file("data/certs/card-issuers"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: dir.file("data/certs/crls"), withIntermediateDirectories: true)
         try dir.write("data/certs/card-issuers/issuer.pem", issuer.root.pem + issuer.issuing.pem)
-        try dir.write("data/certs/crls/issuer.crl", try CRLBuilder.build(
-            issuer: issuer.issuing, signer: try PrivateKeySigner(issuer.issuingKey), number: 1, thisUpdate: Date(timeIntervalSinceNow: -60),
-            nextUpdate: Date(timeIntervalSinceNow: 86400), entries: []).der)
+        try dir.write(
+            "data/certs/crls/issuer.crl",
+            try CRLBuilder.build(
+                issuer: issuer.issuing, signer: try PrivateKeySigner(issuer.issuingKey), number: 1,
+                thisUpdate: Date(timeIntervalSinceNow: -60),
+                nextUpdate: Date(timeIntervalSinceNow: 86400), entries: []
+            ).der)
         func card(_ type: KeyType, pin: String) throws -> VirtualCard {
             let key = try PrivateKey.generate(type)
-            let certificate = try issuer.leaf(key, subject: DistinguishedName(["C": "CN", "CN": "张三", "serialNumber": "110101199003071233"]))
+            let certificate = try issuer.leaf(
+                key, subject: DistinguishedName(["C": "CN", "CN": "张三", "serialNumber": "110101199003071233"]))
             return VirtualCard(port: pcscd.port, certificate: certificate.der, key: key, pin: pin)
         }
         try dir.write("pin", "123456\n")
@@ -60,7 +83,9 @@ import TrustCrypto
             if listed.contains("present") { break }
             usleep(100_000)
         }
-        #expect(listed.contains(PCSCDaemon.firstReader) && listed.contains("present") && listed.contains("3B 88 80 01"), "\(listed)")
+        #expect(
+            listed.contains(PCSCDaemon.firstReader) && listed.contains("present") && listed.contains("3B 88 80 01"),
+            "\(listed)")
         let wrongRole = try ctl(check + ["--pin-file", dir.file("pin")], as: "platform.token")
         #expect(wrongRole.status == 77, "a platform is not a counter operator: \(wrongRole.stderr)")
         let checked = try ctl(check + ["--pin-file", dir.file("pin")], as: "counter-operator.token")
@@ -70,8 +95,9 @@ import TrustCrypto
         #expect(shown.stdout.contains("counter-card") && shown.stdout.contains("intermediate"), "\(shown.stdout)")
 
         // watch prints the removal and the next insertion.
-        let watch = try BackgroundProcess(try TestPaths.builtProduct("trustctl"), ["counter", "watch", "--events", "2", "--timeout", "30"],
-                                          environment: ["PCSCLITE_CSOCK_NAME": pcscd.socketPath])
+        let watch = try BackgroundProcess(
+            try TestPaths.builtProduct("trustctl"), ["counter", "watch", "--events", "2", "--timeout", "30"],
+            environment: ["PCSCLITE_CSOCK_NAME": pcscd.socketPath])
         defer { watch.stop() }
         _ = try watch.waitForLine("Virtual PCD 00 00: present")
         sm2.remove()
@@ -89,12 +115,15 @@ import TrustCrypto
         let audit = out(try ctl(["audit", "list", "--limit", "1000", "--json"]))
         #expect(audit.contains("counter.check") && audit.contains("counter.challenge"))
         #expect(audit.contains("at the terminal: wrong_pin"), "the refused PIN is audited")
-        #expect(audit.replacingOccurrences(of: "\\/", with: "/").contains("access.denied") && audit.replacingOccurrences(of: "\\/", with: "/")
-            .contains("POST /v1/counter/challenges"), "the platform's attempt is audited")
-
+        #expect(
+            audit.replacingOccurrences(of: "\\/", with: "/").contains("access.denied")
+                && audit.replacingOccurrences(of: "\\/", with: "/")
+                    .contains("POST /v1/counter/challenges"),
+            "the platform's attempt is audited")
 
         // pcscd not running: a clear message and exit 69.
-        let down = try ctl(check + ["--pin-file", dir.file("pin")], as: "counter-operator.token", socket: dir.file("no-such.comm"))
+        let down = try ctl(
+            check + ["--pin-file", dir.file("pin")], as: "counter-operator.token", socket: dir.file("no-such.comm"))
         #expect(down.status == 69 && down.stderr.contains("pcscd"), "\(down.stderr)")
         #expect(try ctl(["audit", "verify"]).succeeded)
     }

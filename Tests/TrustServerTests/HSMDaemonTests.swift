@@ -1,7 +1,7 @@
 import Foundation
 import KeyCustody
-import Testing
 import TestSupport
+import Testing
 import TrustCrypto
 
 /// The daemon with its keys on a SoftHSM2 token, from `--config`: CA, OCSP signer, TSA, TLS and seal keys are
@@ -10,24 +10,32 @@ import TrustCrypto
 @Suite(.serialized) struct HSMDaemonTests {
     @Test func theDaemonRunsWithItsKeysInSoftHSM2() throws {
         let dir = try TemporaryDirectory("trustd-hsm-daemon")
-        let made = try Subprocess.run("/bin/bash", [TestPaths.packageRoot.appendingPathComponent("hsm/init-softhsm.sh").path, dir.file("hsm"), "trustd"])
+        let made = try Subprocess.run(
+            "/bin/bash",
+            [TestPaths.packageRoot.appendingPathComponent("hsm/init-softhsm.sh").path, dir.file("hsm"), "trustd"])
         try #require(made.succeeded, "\(made.stderr)")
         let policies = TestPaths.packageRoot.appendingPathComponent("policies").path
         let trustd = try TestPaths.builtProduct("trustd")
 
         // A token without SM2 mechanisms cannot hold trustd's SM2 keys: refused before anything is written.
-        try dir.write("sm2-on-token.yaml", """
+        try dir.write(
+            "sm2-on-token.yaml",
+            """
             data: \(dir.file("data"))
             listen: 127.0.0.1:0
             policies: \(policies)
             keyStore: { type: pkcs11, pkcs11: \(dir.file("hsm/pkcs11.yaml")) }
             """)
         let refused = try Subprocess.run(trustd, ["--config", dir.file("sm2-on-token.yaml")])
-        #expect(refused.status == 1 && refused.stderr.contains("no SM2 mechanisms configured") && refused.stderr.contains("sm2Keys: software"),
-                "\(refused.stderr)")
+        #expect(
+            refused.status == 1 && refused.stderr.contains("no SM2 mechanisms configured")
+                && refused.stderr.contains("sm2Keys: software"),
+            "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("data/trustd.sqlite")))
 
-        try dir.write("trustd.yaml", """
+        try dir.write(
+            "trustd.yaml",
+            """
             data: \(dir.file("data"))
             listen: 127.0.0.1:0
             policies: \(policies)
@@ -40,48 +48,101 @@ import TrustCrypto
         let process = try BackgroundProcess(trustd, ["--config", dir.file("trustd.yaml")])
         let url = try process.waitForLine(#"listening on (https?://\S+)"#)
         defer { process.stop() }
-        let admin = String(decoding: try dir.read("data/admin.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let admin = String(decoding: try dir.read("data/admin.token"), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         func ctl(_ arguments: [String], token: String? = nil) throws -> ProcessResult {
-            try Subprocess.run(try TestPaths.builtProduct("trustctl"), arguments,
-                               environment: ["TRUSTCTL_SERVER": url, "TRUSTCTL_CA_FILE": dir.file("data/tls-root.pem"),
-                                             "TRUSTCTL_TOKEN_FILE": token ?? dir.file("data/admin.token")])
+            try Subprocess.run(
+                try TestPaths.builtProduct("trustctl"), arguments,
+                environment: [
+                    "TRUSTCTL_SERVER": url, "TRUSTCTL_CA_FILE": dir.file("data/tls-root.pem"),
+                    "TRUSTCTL_TOKEN_FILE": token ?? dir.file("data/admin.token"),
+                ])
         }
         func out(_ result: ProcessResult) -> String { result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
         func curl(_ arguments: [String]) throws -> ProcessResult {
-            try Subprocess.run("curl", ["-sS", "--fail-with-body", "--cacert", dir.file("data/tls-root.pem")] + arguments)
+            try Subprocess.run(
+                "curl", ["-sS", "--fail-with-body", "--cacert", dir.file("data/tls-root.pem")] + arguments)
         }
-        #expect(try String(decoding: dir.read("data/keystore"), as: UTF8.self).contains("pkcs11 token=trustd, sm2 in software"))
+        #expect(
+            try String(decoding: dir.read("data/keystore"), as: UTF8.self).contains(
+                "pkcs11 token=trustd, sm2 in software"))
 
         // Issue: an officer's CSR, signed by the RSA issuing CA's key in the token; openssl verifies the chain.
         let officer = out(try ctl(["principal", "create", "--name", "officer", "--role", "ca-officer"]))
         #expect(try ctl(["principal", "token", officer, "--out", dir.file("officer.token")]).succeeded)
-        #expect(try Subprocess.run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                                              dir.file("leaf.key"), "-subj", "/CN=svc.example.gov.cn", "-addext", "subjectAltName=DNS:svc.example.gov.cn",
-                                              "-out", dir.file("leaf.csr")]).succeeded)
-        let issued = try ctl(["cert", "issue", "--ca", "rsa-issuing", "--profile", "tls-server", "--csr", dir.file("leaf.csr"),
-                              "--out", dir.file("leaf.pem")], token: dir.file("officer.token"))
+        #expect(
+            try Subprocess.run(
+                "openssl",
+                [
+                    "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                    dir.file("leaf.key"), "-subj", "/CN=svc.example.gov.cn", "-addext",
+                    "subjectAltName=DNS:svc.example.gov.cn",
+                    "-out", dir.file("leaf.csr"),
+                ]
+            ).succeeded)
+        let issued = try ctl(
+            [
+                "cert", "issue", "--ca", "rsa-issuing", "--profile", "tls-server", "--csr", dir.file("leaf.csr"),
+                "--out", dir.file("leaf.pem"),
+            ], token: dir.file("officer.token"))
         #expect(issued.succeeded, "\(issued.stderr)")
         try dir.write("root.pem", out(try ctl(["ca", "show", "rsa-root"])) + "\n")
         try dir.write("issuing.pem", out(try ctl(["ca", "show", "rsa-issuing"])) + "\n")
-        let verified = try Subprocess.run("openssl", ["verify", "-CAfile", dir.file("root.pem"), "-untrusted", dir.file("issuing.pem"), dir.file("leaf.pem")])
+        let verified = try Subprocess.run(
+            "openssl",
+            ["verify", "-CAfile", dir.file("root.pem"), "-untrusted", dir.file("issuing.pem"), dir.file("leaf.pem")])
         #expect(verified.succeeded && verified.stdout.contains("OK"), "\(verified.stdout)\(verified.stderr)")
 
         // OCSP: the RSA CA's delegated responder signs in the token.
-        #expect(try Subprocess.run("openssl", ["ocsp", "-issuer", dir.file("issuing.pem"), "-cert", dir.file("leaf.pem"), "-reqout", dir.file("req.der"),
-                                              "-no_nonce"]).succeeded)
-        #expect(try curl(["-H", "Content-Type: application/ocsp-request", "--data-binary", "@\(dir.file("req.der"))", "-o", dir.file("resp.der"),
-                          "\(url)/ocsp"]).succeeded)
-        try dir.write("chain.pem", String(decoding: try dir.read("issuing.pem"), as: UTF8.self) + String(decoding: try dir.read("root.pem"), as: UTF8.self))
-        let ocsp = try Subprocess.run("openssl", ["ocsp", "-respin", dir.file("resp.der"), "-reqin", dir.file("req.der"), "-CAfile", dir.file("chain.pem"),
-                                                 "-issuer", dir.file("issuing.pem"), "-cert", dir.file("leaf.pem")])
-        #expect((ocsp.stdout + ocsp.stderr).contains("Response verify OK") && ocsp.stdout.contains(": good"), "\(ocsp.stdout)\(ocsp.stderr)")
+        #expect(
+            try Subprocess.run(
+                "openssl",
+                [
+                    "ocsp", "-issuer", dir.file("issuing.pem"), "-cert", dir.file("leaf.pem"), "-reqout",
+                    dir.file("req.der"),
+                    "-no_nonce",
+                ]
+            ).succeeded)
+        #expect(
+            try curl([
+                "-H", "Content-Type: application/ocsp-request", "--data-binary", "@\(dir.file("req.der"))", "-o",
+                dir.file("resp.der"),
+                "\(url)/ocsp",
+            ]).succeeded)
+        try dir.write(
+            "chain.pem",
+            String(decoding: try dir.read("issuing.pem"), as: UTF8.self)
+                + String(decoding: try dir.read("root.pem"), as: UTF8.self))
+        let ocsp = try Subprocess.run(
+            "openssl",
+            [
+                "ocsp", "-respin", dir.file("resp.der"), "-reqin", dir.file("req.der"), "-CAfile",
+                dir.file("chain.pem"),
+                "-issuer", dir.file("issuing.pem"), "-cert", dir.file("leaf.pem"),
+            ])
+        #expect(
+            (ocsp.stdout + ocsp.stderr).contains("Response verify OK") && ocsp.stdout.contains(": good"),
+            "\(ocsp.stdout)\(ocsp.stderr)")
 
         // TSA: the RSA unit's key is made in the token on first use; openssl ts verifies the reply.
         try dir.write("doc.txt", "电子证照 — time-stamped by a key in the HSM")
-        #expect(try Subprocess.run("openssl", ["ts", "-query", "-data", dir.file("doc.txt"), "-sha256", "-cert", "-out", dir.file("q.der")]).succeeded)
-        #expect(try curl(["-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/timestamp-query", "--data-binary", "@\(dir.file("q.der"))",
-                          "-o", dir.file("r.der"), "\(url)/tsa?tsa=rsa"]).succeeded)
-        let ts = try Subprocess.run("openssl", ["ts", "-verify", "-in", dir.file("r.der"), "-queryfile", dir.file("q.der"), "-CAfile", dir.file("chain.pem")])
+        #expect(
+            try Subprocess.run(
+                "openssl",
+                ["ts", "-query", "-data", dir.file("doc.txt"), "-sha256", "-cert", "-out", dir.file("q.der")]
+            ).succeeded)
+        #expect(
+            try curl([
+                "-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/timestamp-query",
+                "--data-binary", "@\(dir.file("q.der"))",
+                "-o", dir.file("r.der"), "\(url)/tsa?tsa=rsa",
+            ]).succeeded)
+        let ts = try Subprocess.run(
+            "openssl",
+            [
+                "ts", "-verify", "-in", dir.file("r.der"), "-queryfile", dir.file("q.der"), "-CAfile",
+                dir.file("chain.pem"),
+            ])
         #expect(ts.succeeded && ts.stdout.contains("Verification: OK"), "\(ts.stdout)\(ts.stderr)")
 
         // Seal make: an RSA seal key generated in the token, its certificate from the RSA issuing CA.
@@ -90,30 +151,46 @@ import TrustCrypto
             let id = out(try ctl(["principal", "create", "--name", role, "--role", role]))
             #expect(try ctl(["principal", "token", id, "--out", dir.file("tokens/\(role).token")]).succeeded)
         }
-        try dir.write("data/registry.csv", """
+        try dir.write(
+            "data/registry.csv",
+            """
             person,110101199003071233,张三
             bank-card,110101199003071233,张三,bank:1
             organization,91350100M000100Y43,某某科技有限公司,张三,110101199003071233
             tax-account,91350100M000100Y43,某某科技有限公司,tax:1
             """)
-        let person = out(try ctl(["person", "create", "--name", "张三", "--id-number", "110101199003071233", "--mobile", "13800138000"]))
+        let person = out(
+            try ctl([
+                "person", "create", "--name", "张三", "--id-number", "110101199003071233", "--mobile", "13800138000",
+            ]))
         let sent = try ctl(["person", "verify", person, "--method", "sms-otp", "--json"])
-        let otp = try #require((try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])?["otpId"] as? String)
+        let otp = try #require(
+            (try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])?["otpId"] as? String)
         let outbox = String(decoding: try dir.read("data/otp-outbox"), as: UTF8.self)
         let code = String(try #require(outbox.split(separator: " ").first { $0.hasPrefix("code=") }).dropFirst(5))
-        #expect(try ctl(["person", "verify", person, "--method", "sms-otp", "--otp-id", otp, "--code", code]).succeeded)
+        #expect(
+            try ctl(["person", "verify", person, "--method", "sms-otp", "--otp-id", otp, "--code", code]).succeeded)
         #expect(try ctl(["person", "verify", person, "--method", "population-registry"]).succeeded)
         #expect(try ctl(["person", "verify", person, "--method", "bank-card"]).succeeded)
-        let org = out(try ctl(["org", "create", "--name", "某某科技有限公司", "--credit-code", "91350100M000100Y43", "--legal-representative", person]))
+        let org = out(
+            try ctl([
+                "org", "create", "--name", "某某科技有限公司", "--credit-code", "91350100M000100Y43", "--legal-representative",
+                person,
+            ]))
         #expect(try ctl(["org", "verify", org, "--method", "business-registry"]).succeeded)
         #expect(try ctl(["org", "verify", org, "--method", "tax-account"]).succeeded)
         try dir.write("seal.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 100))
-        let applied = try ctl(["seal", "apply", "--organization", org, "--applicant", person, "--type", "contract", "--name", "某某科技有限公司合同专用章",
-                               "--picture", dir.file("seal.png"), "--width-mm", "40", "--height-mm", "40", "--key-type", "rsa2048"],
-                              token: dir.file("tokens/seal-applicant.token"))
+        let applied = try ctl(
+            [
+                "seal", "apply", "--organization", org, "--applicant", person, "--type", "contract", "--name",
+                "某某科技有限公司合同专用章",
+                "--picture", dir.file("seal.png"), "--width-mm", "40", "--height-mm", "40", "--key-type", "rsa2048",
+            ],
+            token: dir.file("tokens/seal-applicant.token"))
         #expect(applied.succeeded, "\(applied.stderr)")
         let seal = out(applied)
-        #expect(try ctl(["seal", "review", seal, "--approve"], token: dir.file("tokens/seal-reviewer.token")).succeeded)
+        #expect(
+            try ctl(["seal", "review", seal, "--approve"], token: dir.file("tokens/seal-reviewer.token")).succeeded)
         let sealMade = try ctl(["seal", "make", seal], token: dir.file("tokens/seal-maker.token"))
         #expect(sealMade.succeeded && sealMade.stdout.contains("made"), "\(sealMade.stdout)\(sealMade.stderr)")
         process.stop()
@@ -121,13 +198,18 @@ import TrustCrypto
         // The token holds the RSA and P-256 keys (CAs, OCSP signers, TSA unit, TLS, seal), the software store only SM2 keys.
         let token = try PKCS11KeyStore(configuration: try HSMConfiguration.load(dir.file("hsm/pkcs11.yaml")))
         let onToken = try token.list()
-        #expect(onToken.filter { $0.type == .rsa2048 }.count >= 5 && onToken.contains { $0.type == .p256 }, "\(onToken.map { ($0.label, $0.type) })")
-        let software = try SoftwareKeyStore(directory: dir.file("data/keys"), kek: try KeyEncryptionKey(file: dir.file("data/kek")))
+        #expect(
+            onToken.filter { $0.type == .rsa2048 }.count >= 5 && onToken.contains { $0.type == .p256 },
+            "\(onToken.map { ($0.label, $0.type) })")
+        let software = try SoftwareKeyStore(
+            directory: dir.file("data/keys"), kek: try KeyEncryptionKey(file: dir.file("data/kek")))
         let inFiles = try software.list()
         #expect(!inFiles.isEmpty && inFiles.allSatisfy { $0.type == .sm2 }, "\(inFiles.map { ($0.label, $0.type) })")
 
         // The installation remembers its key store: started with the software store, it refuses with the reason.
         let mismatch = try Subprocess.run(trustd, ["--data", dir.file("data"), "--listen", "127.0.0.1:0"])
-        #expect(mismatch.status == 1 && mismatch.stderr.contains("keeps its keys in pkcs11 token=trustd, sm2 in software"), "\(mismatch.stderr)")
+        #expect(
+            mismatch.status == 1 && mismatch.stderr.contains("keeps its keys in pkcs11 token=trustd, sm2 in software"),
+            "\(mismatch.stderr)")
     }
 }

@@ -1,15 +1,18 @@
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
 
 /// A first start killed at any point must not brick the appliance: the next start completes the installation, and
 /// no key is left in custody that nothing names.
 @Suite(.serialized) struct InitialisationCrashTests {
     static func start(_ dir: TemporaryDirectory) throws -> BackgroundProcess {
-        try BackgroundProcess(try TestPaths.builtProduct("trustd"),
-                              ["--data", dir.file("data"), "--listen", "127.0.0.1:0",
-                               "--policies", TestPaths.packageRoot.appendingPathComponent("policies").path])
+        try BackgroundProcess(
+            try TestPaths.builtProduct("trustd"),
+            [
+                "--data", dir.file("data"), "--listen", "127.0.0.1:0",
+                "--policies", TestPaths.packageRoot.appendingPathComponent("policies").path,
+            ])
     }
 
     static func port(_ process: BackgroundProcess) throws -> Int {
@@ -21,7 +24,8 @@ import TestSupport
         let queue = try DatabaseQueue(path: database)
         return try queue.read { db in
             var named = Set(try String.fetchAll(db, sql: "SELECT key_id FROM ca"))
-            named.formUnion(try String.fetchAll(db, sql: "SELECT ocsp_signer_key_id FROM ca WHERE ocsp_signer_key_id IS NOT NULL"))
+            named.formUnion(
+                try String.fetchAll(db, sql: "SELECT ocsp_signer_key_id FROM ca WHERE ocsp_signer_key_id IS NOT NULL"))
             named.formUnion(try String.fetchAll(db, sql: "SELECT value FROM setting WHERE key LIKE '%key_id'"))
             return (named, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_journal") ?? 0)
         }
@@ -43,7 +47,9 @@ import TestSupport
             usleep(UInt32(Double.random(in: 0...firstStart) * 1_000_000))
             victim.stop(signal: SIGKILL)
             let manager = FileManager.default
-            if manager.fileExists(atPath: dir.file("data/trustd.sqlite")) && !manager.fileExists(atPath: dir.file("data/init.complete")) {
+            if manager.fileExists(atPath: dir.file("data/trustd.sqlite"))
+                && !manager.fileExists(atPath: dir.file("data/init.complete"))
+            {
                 interrupted += 1
             }
 
@@ -51,22 +57,31 @@ import TestSupport
             defer { daemon.stop() }
             let port = try Self.port(daemon)
             let health = try RawSocket(port: port).request("GET", "/healthz")
-            #expect(health.status == 200, "round \(round): /healthz \(health.status) \(String(decoding: health.body, as: UTF8.self))")
-            let token = String(decoding: try dir.read("data/admin.token"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(
+                health.status == 200,
+                "round \(round): /healthz \(health.status) \(String(decoding: health.body, as: UTF8.self))")
+            let token = String(decoding: try dir.read("data/admin.token"), as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines)
             let cas = try RawSocket(port: port).request("GET", "/v1/cas", headers: ["Authorization": "Bearer \(token)"])
             let names = String(decoding: cas.body, as: UTF8.self)
-            #expect(cas.status == 200 && ["sm2-root", "sm2-issuing", "rsa-root", "rsa-issuing"].allSatisfy { names.contains("\"\($0)\"") },
-                    "round \(round): \(cas.status) \(names)")
+            #expect(
+                cas.status == 200
+                    && ["sm2-root", "sm2-issuing", "rsa-root", "rsa-issuing"].allSatisfy { names.contains("\"\($0)\"") },
+                "round \(round): \(cas.status) \(names)")
             #expect(FileManager.default.fileExists(atPath: dir.file("data/init.complete")))
 
-            let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.file("data/keys"))
-                .filter { $0.hasSuffix(".key") }.map { String($0.dropLast(4)) })
+            let files = Set(
+                try FileManager.default.contentsOfDirectory(atPath: dir.file("data/keys"))
+                    .filter { $0.hasSuffix(".key") }.map { String($0.dropLast(4)) })
             let (named, journal) = try Self.namedKeys(dir.file("data/trustd.sqlite"))
-            #expect(files == named, "round \(round): orphan key files \(files.subtracting(named)), missing \(named.subtracting(files))")
+            #expect(
+                files == named,
+                "round \(round): orphan key files \(files.subtracting(named)), missing \(named.subtracting(files))")
             #expect(journal == 0, "round \(round): \(journal) key journal entries left")
         }
         #expect(interrupted >= 3, "only \(interrupted) of 20 kills landed inside the initialisation")
-        print("initialisation kills: \(interrupted) of 20 left an incomplete installation (first start \(firstStart) s)")
+        print(
+            "initialisation kills: \(interrupted) of 20 left an incomplete installation (first start \(firstStart) s)")
     }
 
     @Test func healthzIsNotReadyWithoutACompleteInstallation() throws {

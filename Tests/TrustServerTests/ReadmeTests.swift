@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The README's shell blocks, run as a newcomer would: the main command's daemon on a fresh `trustd-data/`, then every
 /// other block, verbatim and in order, in one shell in the repository directory (here: a fresh directory with the
@@ -23,25 +23,32 @@ import TestSupport
     }
 
     @Test func everyShellBlockRunsInOrderOnAFreshDataDirectory() throws {
-        let readme = String(decoding: try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md")), as: UTF8.self)
+        let readme = String(
+            decoding: try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md")), as: UTF8.self)
         let blocks = Self.shellBlocks(readme)
         try #require(blocks.count > 2, "the README has its two set-up commands and a walk-through")
-        #expect(blocks[0].hasSuffix("trustd --data trustd-data --listen 127.0.0.1:8443"), "the main command: \(blocks[0])")
+        #expect(
+            blocks[0].hasSuffix("trustd --data trustd-data --listen 127.0.0.1:8443"), "the main command: \(blocks[0])")
         #expect(blocks[1] == ".ci/install-deps && .ci/test")
 
         let dir = try TemporaryDirectory("trustd-readme")
         for linked in ["hsm", "policies"] {
-            try FileManager.default.createSymbolicLink(atPath: dir.file(linked), withDestinationPath: TestPaths.packageRoot.appendingPathComponent(linked).path)
+            try FileManager.default.createSymbolicLink(
+                atPath: dir.file(linked), withDestinationPath: TestPaths.packageRoot.appendingPathComponent(linked).path
+            )
         }
         let products = URL(fileURLWithPath: try TestPaths.builtProduct("trustctl")).deletingLastPathComponent().path
-        let daemon = try BackgroundProcess(try TestPaths.builtProduct("trustd"), ["--data", "trustd-data", "--listen", "127.0.0.1:8443"],
-                                           directory: dir.path)
+        let daemon = try BackgroundProcess(
+            try TestPaths.builtProduct("trustd"), ["--data", "trustd-data", "--listen", "127.0.0.1:8443"],
+            directory: dir.path)
         defer { daemon.stop() }
         _ = try daemon.waitForLine(#"listening on (http://127\.0\.0\.1:8443)"#, timeout: 120)
 
-        let script = (["set -euo pipefail"] + blocks.dropFirst(2).enumerated().map { index, block in
-            "echo '::: README block \(index + 3) :::' >&2\n\(block)"
-        }).joined(separator: "\n")
+        let script =
+            (["set -euo pipefail"]
+            + blocks.dropFirst(2).enumerated().map { index, block in
+                "echo '::: README block \(index + 3) :::' >&2\n\(block)"
+            }).joined(separator: "\n")
         let path = "\(products):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
         let run = try Subprocess.run("/bin/bash", ["-c", script], environment: ["PATH": path], directory: dir.path)
         let failedBlock = run.stderr.components(separatedBy: "\n").last { $0.hasPrefix("::: README block") } ?? "?"

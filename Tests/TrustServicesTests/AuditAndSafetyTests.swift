@@ -1,22 +1,25 @@
 import Foundation
-import Testing
 import KeyCustody
 import TestSupport
+import Testing
 import TrustCrypto
 import TrustModel
-@testable import TrustServices
 import TrustStore
+
+@testable import TrustServices
 
 @Suite struct AuditChainTests {
     /// A CA with some history and a signed checkpoint.
     func fixtureWithHistory() throws -> (CAFixture, AuditService) {
         let fixture = try CAFixture()
-        let (issued, _) = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
+        let (issued, _) = try fixture.issue(
+            .p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
         try fixture.ca.revoke(serial: issued.record.serial, reason: .keyCompromise, actor: "officer")
         try fixture.ca.generateCRL(ca: "rsa-issuing", actor: "officer")
         let audit = AuditService(store: fixture.store, keys: fixture.keys)
         #expect(try audit.checkpoint(actor: "auditor") != nil)
-        _ = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("b.example.cn")])
+        _ = try fixture.issue(
+            .p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("b.example.cn")])
         return (fixture, audit)
     }
 
@@ -27,7 +30,9 @@ import TrustStore
         #expect(report.checkpoints == 1)
         let actions = try fixture.store.read { try $0.auditRecords(after: 0, limit: 100) }.map(\.action)
         #expect(actions.filter { $0 == "ca.create" }.count == 4)
-        #expect(actions.contains("audit.key-create") && actions.contains("certificate.issue") && actions.contains("certificate.revoke"))
+        #expect(
+            actions.contains("audit.key-create") && actions.contains("certificate.issue")
+                && actions.contains("certificate.revoke"))
         #expect(actions.contains("crl.generate") && actions.contains("audit.checkpoint"))
     }
 
@@ -50,7 +55,8 @@ import TrustStore
     @Test func reorderedRecordsAreNamed() throws {
         let (fixture, audit) = try fixtureWithHistory()
         // Swap the contents of records 3 and 4 while keeping sequence numbers in place.
-        try fixture.tamper("""
+        try fixture.tamper(
+            """
             UPDATE audit_log SET seq = -3 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = -3;
             """)
         let report = try audit.verify()
@@ -84,7 +90,8 @@ import TrustStore
         let before = try fixture.store.read { (try $0.certificateCount(), try $0.auditCount()) }
         armed.arm()
         #expect(throws: Interrupted.self) {
-            _ = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
+            _ = try fixture.issue(
+                .p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
         }
         let after = try fixture.store.read { (try $0.certificateCount(), try $0.auditCount()) }
         #expect(after == before, "no certificate row and no audit record")
@@ -112,9 +119,12 @@ import TrustStore
         let fixture = try CAFixture(faultPoint: { point in
             if point == "revoke.before-commit", armed.isArmed { throw Interrupted() }
         })
-        let (issued, _) = try fixture.issue(.p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
+        let (issued, _) = try fixture.issue(
+            .p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
         armed.arm()
-        #expect(throws: Interrupted.self) { try fixture.ca.revoke(serial: issued.record.serial, reason: .keyCompromise, actor: "t") }
+        #expect(throws: Interrupted.self) {
+            try fixture.ca.revoke(serial: issued.record.serial, reason: .keyCompromise, actor: "t")
+        }
         #expect(try fixture.ca.certificateRecord(serial: issued.record.serial).status == .valid)
     }
 }
@@ -128,24 +138,48 @@ final class Armed: @unchecked Sendable {
 
 @Suite struct ProfileFileTests {
     @Test func theRepositoryProfilesLoad() throws {
-        let catalog = try ProfileCatalog.load(directory: TestPaths.packageRoot.appendingPathComponent("policies/profiles").path)
+        let catalog = try ProfileCatalog.load(
+            directory: TestPaths.packageRoot.appendingPathComponent("policies/profiles").path)
         #expect(Set(catalog.profiles.keys).isSuperset(of: ProfileCatalog.requiredProfiles))
         let ocsp = try catalog.profile("ocsp-signer")
-        #expect(ocsp.extendedKeyUsage == [ExtendedKeyUsage.ocspSigning] && ocsp.extendedKeyUsageCritical && ocsp.ocspNoCheck)
+        #expect(
+            ocsp.extendedKeyUsage == [ExtendedKeyUsage.ocspSigning] && ocsp.extendedKeyUsageCritical && ocsp.ocspNoCheck
+        )
         #expect(try catalog.profile("tsa").extendedKeyUsage == [ExtendedKeyUsage.timeStamping])
     }
 
     @Test(arguments: [
         ("name: other\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\n", 1, "name"),
-        ("name: p\nissuedBy: issuing\nkeyTypes: [sm2, dsa]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\n", 3, "keyTypes"),
-        ("name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature, signEverything]\n", 5, "keyUsage"),
-        ("name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: forever\nkeyUsage: [digitalSignature]\n", 4, "validityDays"),
+        (
+            "name: p\nissuedBy: issuing\nkeyTypes: [sm2, dsa]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\n", 3,
+            "keyTypes"
+        ),
+        (
+            "name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature, signEverything]\n",
+            5, "keyUsage"
+        ),
+        (
+            "name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: forever\nkeyUsage: [digitalSignature]\n", 4,
+            "validityDays"
+        ),
         ("name: p\nissuedBy: anyone\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\n", 2, "issuedBy"),
-        ("name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\ncolour: blue\n", 6, "colour"),
-        ("name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\nsubject:\n  required: [CN, favouriteFood]\n", 7, "subject"),
-        ("name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\nextendedKeyUsage: [teleport]\n", 6, "extendedKeyUsage"),
+        (
+            "name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\ncolour: blue\n",
+            6, "colour"
+        ),
+        (
+            "name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\nsubject:\n  required: [CN, favouriteFood]\n",
+            7, "subject"
+        ),
+        (
+            "name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\nextendedKeyUsage: [teleport]\n",
+            6, "extendedKeyUsage"
+        ),
         ("name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [keyCertSign]\n", 5, "keyUsage"),
-        ("name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\nidentityExtensions:\n  passport: required\n", 7, "identityExtensions"),
+        (
+            "name: p\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\nidentityExtensions:\n  passport: required\n",
+            7, "identityExtensions"
+        ),
     ])
     func invalidProfilesFailAtLoadWithFileLineAndField(_ text: String, _ line: Int, _ field: String) throws {
         let dir = try TemporaryDirectory()
@@ -160,7 +194,9 @@ final class Armed: @unchecked Sendable {
 
     @Test func aMissingStandardProfileIsReported() throws {
         let dir = try TemporaryDirectory()
-        try dir.write("tsa.yaml", "name: tsa\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\n")
+        try dir.write(
+            "tsa.yaml", "name: tsa\nissuedBy: issuing\nkeyTypes: [sm2]\nvalidityDays: 1\nkeyUsage: [digitalSignature]\n"
+        )
         #expect(throws: TrustError.self) { _ = try ProfileCatalog.load(directory: dir.path) }
     }
 }
@@ -175,7 +211,11 @@ final class Armed: @unchecked Sendable {
         #expect(try await access.authenticate(token: issued.token).id == principal.id)
         #expect(try await access.authenticate(token: issued.token).id == principal.id, "answered from the cache")
         try await access.revokeToken(id: issued.id, by: .system("test"))
-        await #expect(throws: TrustError(.unauthenticated, "")) { _ = try await access.authenticate(token: issued.token) }
-        await #expect(throws: TrustError(.unauthenticated, "")) { _ = try await access.authenticate(token: "tdt_" + String(repeating: "A", count: 43)) }
+        await #expect(throws: TrustError(.unauthenticated, "")) {
+            _ = try await access.authenticate(token: issued.token)
+        }
+        await #expect(throws: TrustError(.unauthenticated, "")) {
+            _ = try await access.authenticate(token: "tdt_" + String(repeating: "A", count: 43))
+        }
     }
 }

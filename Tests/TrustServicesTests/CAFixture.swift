@@ -4,8 +4,9 @@ import KeyCustody
 import TestSupport
 import TrustCrypto
 import TrustModel
-@testable import TrustServices
 import TrustStore
+
+@testable import TrustServices
 
 extension CAConfiguration {
     /// The second hierarchy on P-256 instead of RSA-3072/2048 (named rsa-* all the same): the same code paths without
@@ -22,14 +23,22 @@ final class CAFixture: @unchecked Sendable {
     let ca: CertificateAuthority
     var databasePath: String { dir.file("trustd.sqlite") }
 
-    init(faultPoint: (@Sendable (String) throws -> Void)? = nil, initialize: Bool = true, configuration: CAConfiguration = .fastTests,
-         softwareKeys: Bool = false) throws {
+    init(
+        faultPoint: (@Sendable (String) throws -> Void)? = nil, initialize: Bool = true,
+        configuration: CAConfiguration = .fastTests,
+        softwareKeys: Bool = false
+    ) throws {
         dir = try TemporaryDirectory("trustd-ca")
-        keys = softwareKeys ? try SoftwareKeyStore(directory: dir.file("keys"), kek: try KeyEncryptionKey.generate(writingTo: dir.file("kek")))
+        keys =
+            softwareKeys
+            ? try SoftwareKeyStore(
+                directory: dir.file("keys"), kek: try KeyEncryptionKey.generate(writingTo: dir.file("kek")))
             : MemoryKeyStore()
         store = try SQLiteStore(path: dir.file("trustd.sqlite"))
-        let profiles = try ProfileCatalog.load(directory: TestPaths.packageRoot.appendingPathComponent("policies/profiles").path)
-        ca = CertificateAuthority(store: store, keys: keys, profiles: profiles, configuration: configuration, faultPoint: faultPoint)
+        let profiles = try ProfileCatalog.load(
+            directory: TestPaths.packageRoot.appendingPathComponent("policies/profiles").path)
+        ca = CertificateAuthority(
+            store: store, keys: keys, profiles: profiles, configuration: configuration, faultPoint: faultPoint)
         if initialize { try ca.initialize(actor: "test-officer") }
     }
 
@@ -37,8 +46,10 @@ final class CAFixture: @unchecked Sendable {
     static func rsa() throws -> CAFixture { try CAFixture(configuration: CAConfiguration(), softwareKeys: true) }
 
     /// Issues a certificate for a fresh key.
-    func issue(_ type: KeyType, profile: String, ca name: String, subject: DistinguishedName,
-               sans: [GeneralName] = [], identity: [CertificateProfile.IdentityExtension: String] = [:]) throws -> (IssuedCertificate, PrivateKey) {
+    func issue(
+        _ type: KeyType, profile: String, ca name: String, subject: DistinguishedName,
+        sans: [GeneralName] = [], identity: [CertificateProfile.IdentityExtension: String] = [:]
+    ) throws -> (IssuedCertificate, PrivateKey) {
         let key = try PrivateKey.generate(type)
         let csr = try CertificateSigningRequest.make(subject: subject, key: key, subjectAlternativeNames: sans)
         return (try ca.issue(csr: csr, profile: profile, ca: name, identity: identity, actor: "test-officer"), key)

@@ -1,5 +1,6 @@
 import Foundation
 import TrustModel
+
 @testable import TrustServices
 
 // The identity service's verifications as the tests call them: each goes through the public use case
@@ -10,7 +11,9 @@ struct UnexpectedAnswer: Error {}
 
 extension IdentityService {
     func startOTP(personID: String, by caller: Caller) async throws -> (id: String, expiresAt: Date) {
-        guard case .otpSent(let id, let expiresAt) = try await verifyPerson(personID, .sendOTP, by: caller) else { throw UnexpectedAnswer() }
+        guard case .otpSent(let id, let expiresAt) = try await verifyPerson(personID, .sendOTP, by: caller) else {
+            throw UnexpectedAnswer()
+        }
         return (id, expiresAt)
     }
 
@@ -26,7 +29,9 @@ extension IdentityService {
         try person(try await verifyPerson(personID, .bankCard, by: caller))
     }
 
-    func verifyLiveness(subject: SubjectKind, id: String, method: VerificationMethod, session: String?, by caller: Caller) async throws {
+    func verifyLiveness(
+        subject: SubjectKind, id: String, method: VerificationMethod, session: String?, by caller: Caller
+    ) async throws {
         switch subject {
         case .person: _ = try await verifyPerson(id, .liveness(method, session: session), by: caller)
         case .organization: _ = try await verifyOrganization(id, .liveness(method, session: session), by: caller)
@@ -41,7 +46,9 @@ extension IdentityService {
         try await verifyOrganization(organizationID, .taxAccount, by: caller)
     }
 
-    func challenge(subject: SubjectKind, id: String, purpose: ChallengePurpose, by caller: Caller) async throws -> ChallengeRecord {
+    func challenge(subject: SubjectKind, id: String, purpose: ChallengePurpose, by caller: Caller) async throws
+        -> ChallengeRecord
+    {
         try await enterpriseChallenge(organizationID: id, by: caller)
     }
 

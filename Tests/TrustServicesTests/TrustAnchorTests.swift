@@ -1,15 +1,17 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import TrustCrypto
 import TrustModel
+
 @testable import TrustServices
 
 @Suite struct TrustAnchorTests {
     @Test func ownCertificatesAndThoseOfTrustedForeignRootsValidateOthersDoNot() throws {
         let fixture = try CAFixture()
-        let (own, _) = try fixture.issue(.sm2, profile: "seal", ca: "sm2-issuing", subject: sealSubject,
-                                         identity: [.organizationCode: "91350100M000100Y43"])
+        let (own, _) = try fixture.issue(
+            .sm2, profile: "seal", ca: "sm2-issuing", subject: sealSubject,
+            identity: [.organizationCode: "91350100M000100Y43"])
         let trusted = try TestPKI(.sm2, name: "Province B")
         let untrusted = try TestPKI(.rsa2048, name: "Unknown")
         let dir = try TemporaryDirectory()
@@ -19,10 +21,14 @@ import TrustModel
         #expect(anchors.roots.count == 3)
         #expect(anchors.validate(own.certificate).isValid, "own certificate, own intermediates are implied")
         let foreign = try trusted.leaf(try PrivateKey.generate(.sm2))
-        #expect(anchors.validate(foreign, intermediates: [trusted.issuing]).isValid, "互认: a trusted province's certificate")
+        #expect(
+            anchors.validate(foreign, intermediates: [trusted.issuing]).isValid, "互认: a trusted province's certificate")
         let stranger = try untrusted.leaf(try PrivateKey.generate(.p256))
         #expect(!anchors.validate(stranger, intermediates: [untrusted.issuing]).isValid)
-        #expect(!(try TrustAnchors.load(ca: fixture.ca, trustedDirectory: nil)).validate(foreign, intermediates: [trusted.issuing]).isValid)
+        #expect(
+            !(try TrustAnchors.load(ca: fixture.ca, trustedDirectory: nil)).validate(
+                foreign, intermediates: [trusted.issuing]
+            ).isValid)
     }
 
     @Test func aBrokenTrustedFileIsNamed() throws {

@@ -1,18 +1,21 @@
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
 import TrustCrypto
 import TrustModel
-@testable import TrustServices
 import TrustStore
+
+@testable import TrustServices
 
 /// The SQLite engine behind the repositories: typed columns read back or fail loudly, transactions are all or
 /// nothing, group commit keeps every concurrent writer and one audit chain.
 @Suite struct SQLiteStoreTests {
     static func challenge(_ id: String) -> ChallengeRecord {
-        ChallengeRecord(id: id, subjectKind: .person, subjectID: "p", purpose: .counterCard, nonce: Data([1, 2, 3]), createdAt: Date(),
-                        expiresAt: Date(timeIntervalSinceNow: 120))
+        ChallengeRecord(
+            id: id, subjectKind: .person, subjectID: "p", purpose: .counterCard, nonce: Data([1, 2, 3]),
+            createdAt: Date(),
+            expiresAt: Date(timeIntervalSinceNow: 120))
     }
 
     @Test func aStoredStateTrustdDoesNotKnowIsAnIntegrityFailureNotADefault() throws {
@@ -20,8 +23,12 @@ import TrustStore
         let store = try SQLiteStore(path: dir.file("t.sqlite"))
         try store.write { try $0.insert(Self.challenge("c1")) }
         #expect(try store.read { try $0.challenge(id: "c1") }?.purpose == .counterCard)
-        try DatabaseQueue(path: dir.file("t.sqlite")).write { try $0.execute(sql: "UPDATE challenge SET purpose = 'teleport' WHERE id = 'c1'") }
-        #expect { _ = try store.read { try $0.challenge(id: "c1") } } throws: { ($0 as? TrustError)?.code == .integrity }
+        try DatabaseQueue(path: dir.file("t.sqlite")).write {
+            try $0.execute(sql: "UPDATE challenge SET purpose = 'teleport' WHERE id = 'c1'")
+        }
+        #expect { _ = try store.read { try $0.challenge(id: "c1") } } throws: {
+            ($0 as? TrustError)?.code == .integrity
+        }
     }
 
     @Test func aThrowingTransactionLeavesNothing() throws {
@@ -30,7 +37,8 @@ import TrustStore
         #expect(throws: Stop.self) {
             try store.write { tx in
                 try tx.insert(Self.challenge("c2"))
-                _ = try tx.appendAudit(AuditEntry(actor: "t", action: "counter.challenge", object: "person:p"), at: Date())
+                _ = try tx.appendAudit(
+                    AuditEntry(actor: "t", action: "counter.challenge", object: "person:p"), at: Date())
                 throw Stop()
             }
         }
@@ -38,7 +46,9 @@ import TrustStore
         #expect(try store.read { try $0.auditCount() } == 0)
         // A constraint violation is a conflict, not a crash.
         try store.write { try $0.insert(Self.challenge("c3")) }
-        #expect { try store.write { try $0.insert(Self.challenge("c3")) } } throws: { ($0 as? TrustError)?.code == .conflict }
+        #expect { try store.write { try $0.insert(Self.challenge("c3")) } } throws: {
+            ($0 as? TrustError)?.code == .conflict
+        }
     }
 
     @Test func groupCommitKeepsEveryConcurrentWriterInOneIntactChain() async throws {
@@ -48,7 +58,10 @@ import TrustStore
             for index in 0..<64 {
                 group.addTask {
                     _ = try? store.writeGrouped { tx in
-                        try tx.appendAudit(AuditEntry(actor: "w\(index)", action: "sign.seal", object: "seal:x", details: ["n": "\(index)"]), at: Date())
+                        try tx.appendAudit(
+                            AuditEntry(
+                                actor: "w\(index)", action: "sign.seal", object: "seal:x", details: ["n": "\(index)"]),
+                            at: Date())
                     }
                 }
             }

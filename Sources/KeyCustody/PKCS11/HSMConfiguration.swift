@@ -37,7 +37,10 @@ public struct HSMConfiguration: Sendable {
     public var environment: [String: String]
     public var sm2: SM2Mechanisms?
 
-    public init(module: String, tokenLabel: String, pin: PINSource, environment: [String: String] = [:], sm2: SM2Mechanisms? = nil) {
+    public init(
+        module: String, tokenLabel: String, pin: PINSource, environment: [String: String] = [:],
+        sm2: SM2Mechanisms? = nil
+    ) {
         self.module = module
         self.tokenLabel = tokenLabel
         self.pin = pin
@@ -91,9 +94,13 @@ public struct HSMConfiguration: Sendable {
 
         var environment: [String: String] = [:]
         if let envNode = map["environment"] {
-            guard let envMap = envNode.mapping else { throw fail("environment", "must be a mapping of names to values") }
+            guard let envMap = envNode.mapping else {
+                throw fail("environment", "must be a mapping of names to values")
+            }
             for (key, value) in envMap {
-                guard let name = key.string, let text = value.string else { throw fail("environment", "names and values must be strings") }
+                guard let name = key.string, let text = value.string else {
+                    throw fail("environment", "names and values must be strings")
+                }
                 // Paths for well-known module variables are resolved like the other paths.
                 environment[name] = name.hasSuffix("_CONF") ? resolve(text) : text
             }
@@ -111,10 +118,12 @@ public struct HSMConfiguration: Sendable {
                 guard let parsed else { throw fail("sm2.\(field)", "`\(text)` is not a number") }
                 return parsed
             }
-            sm2 = SM2Mechanisms(keyGenMechanism: try number("keyGenMechanism"), signMechanism: try number("signMechanism"),
-                                keyType: try number("keyType", default: 3))
+            sm2 = SM2Mechanisms(
+                keyGenMechanism: try number("keyGenMechanism"), signMechanism: try number("signMechanism"),
+                keyType: try number("keyType", default: 3))
         }
-        return HSMConfiguration(module: resolve(module), tokenLabel: token, pin: pin, environment: environment, sm2: sm2)
+        return HSMConfiguration(
+            module: resolve(module), tokenLabel: token, pin: pin, environment: environment, sm2: sm2)
     }
 
     /// Reads the user PIN from its source.

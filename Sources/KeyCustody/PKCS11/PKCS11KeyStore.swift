@@ -1,7 +1,7 @@
+internal import CPKCS11
 import Foundation
 import Synchronization
 import TrustCrypto
-internal import CPKCS11
 
 /// Key store on a PKCS#11 token (an HSM; SoftHSM2 in tests).
 ///
@@ -14,9 +14,9 @@ internal import CPKCS11
 public final class PKCS11KeyStore: KeyStore {
     public let backend = "pkcs11"
     public let configuration: HSMConfiguration
-    private let module: PKCS11Module
-    private let slot: CK_SLOT_ID
-    private let mechanisms: Set<CK_MECHANISM_TYPE>
+    let module: PKCS11Module
+    let slot: CK_SLOT_ID
+    let mechanisms: Set<CK_MECHANISM_TYPE>
     private let idle = Mutex<[CK_SESSION_HANDLE]>([])
 
     /// Loads the module, finds the token by label and logs in.
@@ -28,8 +28,9 @@ public final class PKCS11KeyStore: KeyStore {
             var pin = try configuration.readPIN()
             defer { Memory.wipe(&pin) }
             var session: CK_SESSION_HANDLE = 0
-            try module.check(module.functions.C_OpenSession!(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nil, nil, &session),
-                             "opening a session on token '\(configuration.tokenLabel)'")
+            try module.check(
+                module.functions.C_OpenSession!(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nil, nil, &session),
+                "opening a session on token '\(configuration.tokenLabel)'")
             let rv = pin.withUnsafeMutableBufferPointer {
                 module.functions.C_Login!(session, CKU_USER, $0.baseAddress, CK_ULONG($0.count))
             }
@@ -43,10 +44,13 @@ public final class PKCS11KeyStore: KeyStore {
             try module.check(module.functions.C_GetMechanismList!(slot, &list, &count), "listing mechanisms")
             let mechanisms = Set(list.prefix(Int(count)))
             if let sm2 = configuration.sm2 {
-                for mechanism in [sm2.keyGenMechanism, sm2.signMechanism] where !mechanisms.contains(CK_MECHANISM_TYPE(mechanism)) {
+                for mechanism in [sm2.keyGenMechanism, sm2.signMechanism]
+                where !mechanisms.contains(CK_MECHANISM_TYPE(mechanism)) {
                     _ = module.functions.C_CloseSession!(session)
-                    throw KeyCustodyError(.mechanismNotSupported,
-                                          "token '\(configuration.tokenLabel)' does not offer the configured SM2 mechanism 0x\(String(mechanism, radix: 16))")
+                    throw KeyCustodyError(
+                        .mechanismNotSupported,
+                        "token '\(configuration.tokenLabel)' does not offer the configured SM2 mechanism 0x\(String(mechanism, radix: 16))"
+                    )
                 }
             }
             self.module = module
@@ -88,7 +92,7 @@ public final class PKCS11KeyStore: KeyStore {
 
     // MARK: Sessions
 
-    private func withSession<R>(_ body: (CK_SESSION_HANDLE) throws -> R) throws -> R {
+    func withSession<R>(_ body: (CK_SESSION_HANDLE) throws -> R) throws -> R {
         var session = idle.withLock { $0.popLast() } ?? 0
         if session == 0 { session = try openLoggedInSession() }
         do {
@@ -110,10 +114,14 @@ public final class PKCS11KeyStore: KeyStore {
     /// Opens a session and logs in (the login is per application; an already-logged-in answer is fine).
     private func openLoggedInSession() throws -> CK_SESSION_HANDLE {
         var session: CK_SESSION_HANDLE = 0
-        try module.check(module.functions.C_OpenSession!(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nil, nil, &session), "opening a session")
+        try module.check(
+            module.functions.C_OpenSession!(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nil, nil, &session),
+            "opening a session")
         var pin = try configuration.readPIN()
         defer { Memory.wipe(&pin) }
-        let rv = pin.withUnsafeMutableBufferPointer { module.functions.C_Login!(session, CKU_USER, $0.baseAddress, CK_ULONG($0.count)) }
+        let rv = pin.withUnsafeMutableBufferPointer {
+            module.functions.C_Login!(session, CKU_USER, $0.baseAddress, CK_ULONG($0.count))
+        }
         guard rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN else {
             _ = module.functions.C_CloseSession!(session)
             throw PKCS11Module.error(rv, "logging in to token '\(configuration.tokenLabel)'")
@@ -121,7 +129,9 @@ public final class PKCS11KeyStore: KeyStore {
         return session
     }
 
-    private func find(_ session: CK_SESSION_HANDLE, _ attributes: [PKCS11Attribute], max: Int = 1024) throws -> [CK_OBJECT_HANDLE] {
+    func find(_ session: CK_SESSION_HANDLE, _ attributes: [PKCS11Attribute], max: Int = 1024) throws
+        -> [CK_OBJECT_HANDLE]
+    {
         try withTemplate(attributes) { template, count in
             try module.check(module.functions.C_FindObjectsInit!(session, template, count), "searching objects")
         }
@@ -132,7 +142,9 @@ public final class PKCS11KeyStore: KeyStore {
         return Array(handles.prefix(Int(found)))
     }
 
-    private func attribute(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ type: CK_ATTRIBUTE_TYPE) throws -> [UInt8]? {
+    func attribute(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ type: CK_ATTRIBUTE_TYPE) throws
+        -> [UInt8]?
+    {
         var query = CK_ATTRIBUTE(type: type, pValue: nil, ulValueLen: 0)
         let rv = module.functions.C_GetAttributeValue!(session, object, &query, 1)
         if rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID { return nil }
@@ -146,8 +158,11 @@ public final class PKCS11KeyStore: KeyStore {
         return value
     }
 
-    private func key(_ session: CK_SESSION_HANDLE, _ id: KeyID, _ objectClass: CK_OBJECT_CLASS) throws -> CK_OBJECT_HANDLE {
-        let handles = try find(session, [PKCS11Attribute(CKA_CLASS, ulong: objectClass), PKCS11Attribute(CKA_ID, id.bytes)], max: 2)
+    func key(_ session: CK_SESSION_HANDLE, _ id: KeyID, _ objectClass: CK_OBJECT_CLASS) throws
+        -> CK_OBJECT_HANDLE
+    {
+        let handles = try find(
+            session, [PKCS11Attribute(CKA_CLASS, ulong: objectClass), PKCS11Attribute(CKA_ID, id.bytes)], max: 2)
         guard let handle = handles.first else {
             throw KeyCustodyError(.keyNotFound, "no key \(id) on token '\(configuration.tokenLabel)'")
         }
@@ -156,11 +171,15 @@ public final class PKCS11KeyStore: KeyStore {
 
     // MARK: Key types
 
-    private static let p256Parameters: [UInt8] = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]  // prime256v1
-    private static let sm2Parameters: [UInt8] = [0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x82, 0x2D]  // 1.2.156.10197.1.301
+    /// The OID prime256v1, DER.
+    private static let p256Parameters: [UInt8] = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]
+    /// The OID 1.2.156.10197.1.301 (SM2), DER.
+    private static let sm2Parameters: [UInt8] = [0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x82, 0x2D]
 
-    private func keyType(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE) throws -> KeyType? {
-        guard let raw = try attribute(session, object, CKA_KEY_TYPE), raw.count == MemoryLayout<CK_ULONG>.size else { return nil }
+    func keyType(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE) throws -> KeyType? {
+        guard let raw = try attribute(session, object, CKA_KEY_TYPE), raw.count == MemoryLayout<CK_ULONG>.size else {
+            return nil
+        }
         let type = raw.withUnsafeBytes { $0.load(as: CK_KEY_TYPE.self) }
         if type == CKK_RSA {
             guard let modulus = try attribute(session, object, CKA_MODULUS) else { return nil }
@@ -173,19 +192,22 @@ public final class PKCS11KeyStore: KeyStore {
         }
         let parameters = try attribute(session, object, CKA_EC_PARAMS)
         if type == CKK_EC, parameters == Self.p256Parameters { return .p256 }
-        if let sm2 = configuration.sm2, type == CK_KEY_TYPE(sm2.keyType), parameters == Self.sm2Parameters { return .sm2 }
+        if let sm2 = configuration.sm2, type == CK_KEY_TYPE(sm2.keyType), parameters == Self.sm2Parameters {
+            return .sm2
+        }
         return nil
     }
 
-    private func publicKey(_ session: CK_SESSION_HANDLE, _ id: KeyID) throws -> PublicKey {
+    func publicKey(_ session: CK_SESSION_HANDLE, _ id: KeyID) throws -> PublicKey {
         let object = try key(session, id, CKO_PUBLIC_KEY)
         guard let type = try keyType(session, object) else {
-            throw KeyCustodyError(.unsupportedAlgorithm, "key \(id) on the token is not RSA, P-256 or a configured SM2 key")
+            throw KeyCustodyError(
+                .unsupportedAlgorithm, "key \(id) on the token is not RSA, P-256 or a configured SM2 key")
         }
         do {
             if type.isRSA {
                 guard let modulus = try attribute(session, object, CKA_MODULUS),
-                      let exponent = try attribute(session, object, CKA_PUBLIC_EXPONENT)
+                    let exponent = try attribute(session, object, CKA_PUBLIC_EXPONENT)
                 else { throw KeyCustodyError(.hsmFailure, "token did not return the RSA public key of \(id)") }
                 return try PublicKey(rsaModulus: modulus, publicExponent: exponent)
             }
@@ -202,7 +224,9 @@ public final class PKCS11KeyStore: KeyStore {
 
     public func generate(_ type: KeyType, label: String, id: KeyID) throws -> KeyInfo {
         try validateLabel(label)
-        if (try? info(id)) != nil { throw KeyCustodyError(.invalidRequest, "key \(id) exists on token '\(configuration.tokenLabel)'") }
+        if (try? info(id)) != nil {
+            throw KeyCustodyError(.invalidRequest, "key \(id) exists on token '\(configuration.tokenLabel)'")
+        }
         var mechanismType: CK_MECHANISM_TYPE
         var keyType: CK_KEY_TYPE
         var publicExtra: [PKCS11Attribute]
@@ -210,44 +234,61 @@ public final class PKCS11KeyStore: KeyStore {
         case .rsa2048, .rsa3072, .rsa4096:
             mechanismType = CKM_RSA_PKCS_KEY_PAIR_GEN
             keyType = CKK_RSA
-            publicExtra = [PKCS11Attribute(CKA_MODULUS_BITS, ulong: CK_ULONG(type.rsaBits!)),
-                           PKCS11Attribute(CKA_PUBLIC_EXPONENT, [0x01, 0x00, 0x01])]
+            publicExtra = [
+                PKCS11Attribute(CKA_MODULUS_BITS, ulong: CK_ULONG(type.rsaBits!)),
+                PKCS11Attribute(CKA_PUBLIC_EXPONENT, [0x01, 0x00, 0x01]),
+            ]
         case .p256:
             mechanismType = CKM_EC_KEY_PAIR_GEN
             keyType = CKK_EC
             publicExtra = [PKCS11Attribute(CKA_EC_PARAMS, Self.p256Parameters)]
         case .sm2:
             guard let sm2 = configuration.sm2 else {
-                throw KeyCustodyError(.unsupportedAlgorithm,
-                                      "token '\(configuration.tokenLabel)' has no SM2 mechanism configured (set sm2.keyGenMechanism and sm2.signMechanism in the HSM configuration); SoftHSM2 offers none")
+                throw KeyCustodyError(
+                    .unsupportedAlgorithm,
+                    "token '\(configuration.tokenLabel)' has no SM2 mechanism configured (set sm2.keyGenMechanism and sm2.signMechanism in the HSM configuration); SoftHSM2 offers none"
+                )
             }
             mechanismType = CK_MECHANISM_TYPE(sm2.keyGenMechanism)
             keyType = CK_KEY_TYPE(sm2.keyType)
             publicExtra = [PKCS11Attribute(CKA_EC_PARAMS, Self.sm2Parameters)]
         }
         guard mechanisms.contains(mechanismType) else {
-            throw KeyCustodyError(.mechanismNotSupported, "token '\(configuration.tokenLabel)' cannot generate \(type) keys")
+            throw KeyCustodyError(
+                .mechanismNotSupported, "token '\(configuration.tokenLabel)' cannot generate \(type) keys")
         }
-        let common = [PKCS11Attribute(CKA_TOKEN, bool: true), PKCS11Attribute(CKA_ID, id.bytes),
-                      PKCS11Attribute(CKA_LABEL, string: label), PKCS11Attribute(CKA_KEY_TYPE, ulong: keyType)]
-        let publicTemplate = common + publicExtra + [PKCS11Attribute(CKA_CLASS, ulong: CKO_PUBLIC_KEY),
-                                                     PKCS11Attribute(CKA_VERIFY, bool: true), PKCS11Attribute(CKA_PRIVATE, bool: false)]
-        let privateTemplate = common + [PKCS11Attribute(CKA_CLASS, ulong: CKO_PRIVATE_KEY), PKCS11Attribute(CKA_SIGN, bool: true),
-                                        PKCS11Attribute(CKA_PRIVATE, bool: true), PKCS11Attribute(CKA_SENSITIVE, bool: true),
-                                        PKCS11Attribute(CKA_EXTRACTABLE, bool: false)]
+        let common = [
+            PKCS11Attribute(CKA_TOKEN, bool: true), PKCS11Attribute(CKA_ID, id.bytes),
+            PKCS11Attribute(CKA_LABEL, string: label), PKCS11Attribute(CKA_KEY_TYPE, ulong: keyType),
+        ]
+        let publicTemplate =
+            common + publicExtra + [
+                PKCS11Attribute(CKA_CLASS, ulong: CKO_PUBLIC_KEY),
+                PKCS11Attribute(CKA_VERIFY, bool: true), PKCS11Attribute(CKA_PRIVATE, bool: false),
+            ]
+        let privateTemplate =
+            common + [
+                PKCS11Attribute(CKA_CLASS, ulong: CKO_PRIVATE_KEY), PKCS11Attribute(CKA_SIGN, bool: true),
+                PKCS11Attribute(CKA_PRIVATE, bool: true), PKCS11Attribute(CKA_SENSITIVE, bool: true),
+                PKCS11Attribute(CKA_EXTRACTABLE, bool: false),
+            ]
         let fingerprint: String = try withSession { session in
             var mechanism = CK_MECHANISM(mechanism: mechanismType, pParameter: nil, ulParameterLen: 0)
-            var publicHandle: CK_OBJECT_HANDLE = 0, privateHandle: CK_OBJECT_HANDLE = 0
+            var publicHandle: CK_OBJECT_HANDLE = 0
+            var privateHandle: CK_OBJECT_HANDLE = 0
             try withTemplate(publicTemplate) { pub, pubCount in
                 try withTemplate(privateTemplate) { priv, privCount in
-                    try module.check(module.functions.C_GenerateKeyPair!(session, &mechanism, pub, pubCount, priv, privCount,
-                                                                         &publicHandle, &privateHandle),
-                                     "generating a \(type) key pair")
+                    try module.check(
+                        module.functions.C_GenerateKeyPair!(
+                            session, &mechanism, pub, pubCount, priv, privCount,
+                            &publicHandle, &privateHandle),
+                        "generating a \(type) key pair")
                 }
             }
             return try publicKey(session, id).fingerprintHex()
         }
-        return KeyInfo(id: id, label: label, type: type, backend: backend, createdAt: nil, publicKeyFingerprint: fingerprint)
+        return KeyInfo(
+            id: id, label: label, type: type, backend: backend, createdAt: nil, publicKeyFingerprint: fingerprint)
     }
 
     public func info(_ id: KeyID) throws -> KeyInfo {
@@ -255,10 +296,12 @@ public final class PKCS11KeyStore: KeyStore {
             let object = try key(session, id, CKO_PRIVATE_KEY)
             let label = try attribute(session, object, CKA_LABEL).map { String(decoding: $0, as: UTF8.self) } ?? ""
             guard let type = try keyType(session, try key(session, id, CKO_PUBLIC_KEY)) else {
-                throw KeyCustodyError(.unsupportedAlgorithm, "key \(id) on the token is not RSA, P-256 or a configured SM2 key")
+                throw KeyCustodyError(
+                    .unsupportedAlgorithm, "key \(id) on the token is not RSA, P-256 or a configured SM2 key")
             }
-            return KeyInfo(id: id, label: label, type: type, backend: backend, createdAt: nil,
-                           publicKeyFingerprint: try publicKey(session, id).fingerprintHex())
+            return KeyInfo(
+                id: id, label: label, type: type, backend: backend, createdAt: nil,
+                publicKeyFingerprint: try publicKey(session, id).fingerprintHex())
         }
     }
 
@@ -270,7 +313,9 @@ public final class PKCS11KeyStore: KeyStore {
             }
         }
         return try ids.sorted().compactMap { id in
-            do { return try info(id) } catch let error as KeyCustodyError where error.code == .unsupportedAlgorithm { return nil }
+            do { return try info(id) } catch let error as KeyCustodyError where error.code == .unsupportedAlgorithm {
+                return nil
+            }
         }
     }
 
@@ -299,7 +344,8 @@ public final class PKCS11KeyStore: KeyStore {
             case .rsaPSS(let digest):
                 return try pssSign(session, id, try Self.rsaMechanism(digest, pss: true), digest, message)
             case .ecdsa, .sm2:
-                return try signDigest(session, id, publicKey, algorithm, try digestForSigning(publicKey, algorithm, message))
+                return try signDigest(
+                    session, id, publicKey, algorithm, try digestForSigning(publicKey, algorithm, message))
             }
         }
     }
@@ -310,7 +356,9 @@ public final class PKCS11KeyStore: KeyStore {
             let algorithm = algorithm ?? publicKey.type.defaultSignatureAlgorithm
             try check(algorithm, publicKey.type)
             guard digest.count == algorithm.digest.outputLength else {
-                throw KeyCustodyError(.invalidRequest, "\(algorithm) needs a \(algorithm.digest.outputLength)-byte digest, got \(digest.count)")
+                throw KeyCustodyError(
+                    .invalidRequest,
+                    "\(algorithm) needs a \(algorithm.digest.outputLength)-byte digest, got \(digest.count)")
             }
             return try signDigest(session, id, publicKey, algorithm, digest)
         }
@@ -321,100 +369,9 @@ public final class PKCS11KeyStore: KeyStore {
             let privateHandle = try key(session, id, CKO_PRIVATE_KEY)
             try module.check(module.functions.C_DestroyObject!(session, privateHandle), "destroying private key \(id)")
             if let publicHandle = try? key(session, id, CKO_PUBLIC_KEY) {
-                try module.check(module.functions.C_DestroyObject!(session, publicHandle), "destroying public key \(id)")
+                try module.check(
+                    module.functions.C_DestroyObject!(session, publicHandle), "destroying public key \(id)")
             }
-        }
-    }
-
-    // MARK: Signing internals
-
-    private func check(_ algorithm: SignatureAlgorithm, _ type: KeyType) throws {
-        guard algorithm.isCompatible(with: type) else {
-            throw KeyCustodyError(.invalidRequest, "\(algorithm) cannot be used with a \(type) key")
-        }
-        if algorithm.digest == .sha1 || (algorithm.digest == .sm3 && type != .sm2) {
-            throw KeyCustodyError(.unsupportedAlgorithm, "\(algorithm) is not supported")
-        }
-    }
-
-    private func digestForSigning(_ key: PublicKey, _ algorithm: SignatureAlgorithm, _ message: [UInt8]) throws -> [UInt8] {
-        if case .sm2(let id) = algorithm { return try key.sm2SignedDigest(of: message, id: id) }
-        return Digest.hash(algorithm.digest, message)
-    }
-
-    /// Signs a host-computed digest: RSA via `CKM_RSA_PKCS` over DigestInfo or `CKM_RSA_PKCS_PSS`,
-    /// ECDSA via `CKM_ECDSA`, SM2 via the vendor mechanism over `e`.
-    private func signDigest(_ session: CK_SESSION_HANDLE, _ id: KeyID, _ key: PublicKey, _ algorithm: SignatureAlgorithm,
-                            _ digest: [UInt8]) throws -> [UInt8] {
-        switch algorithm {
-        case .rsaPKCS1v15(let hash):
-            return try rawSign(session, id, CKM_RSA_PKCS, try DigestInfo.encode(hash, digest: digest))
-        case .rsaPSS(let hash):
-            return try pssSign(session, id, CKM_RSA_PKCS_PSS, hash, digest)
-        case .ecdsa:
-            return try Self.toDER(try rawSign(session, id, CKM_ECDSA, digest))
-        case .sm2:
-            guard let sm2 = configuration.sm2 else {
-                throw KeyCustodyError(.unsupportedAlgorithm, "token '\(configuration.tokenLabel)' has no SM2 mechanism configured")
-            }
-            let signature = try Self.toDER(try rawSign(session, id, CK_MECHANISM_TYPE(sm2.signMechanism), digest))
-            // Vendor SM2 mechanisms differ (some hash internally); never hand out a signature that is not SM2.
-            guard (try? key.isValidSignature(signature, forDigest: digest, algorithm: algorithm)) == true else {
-                throw KeyCustodyError(.hsmFailure, "the configured SM2 mechanism did not produce a valid SM2 signature over e = SM3(Z‖M)")
-            }
-            return signature
-        }
-    }
-
-    private func rawSign(_ session: CK_SESSION_HANDLE, _ id: KeyID, _ mechanismType: CK_MECHANISM_TYPE, _ data: [UInt8],
-                         parameter: UnsafeMutableRawPointer? = nil, parameterLength: Int = 0) throws -> [UInt8] {
-        guard mechanisms.contains(mechanismType) else {
-            throw KeyCustodyError(.mechanismNotSupported, "token '\(configuration.tokenLabel)' does not offer mechanism 0x\(String(mechanismType, radix: 16))")
-        }
-        let handle = try key(session, id, CKO_PRIVATE_KEY)
-        var mechanism = CK_MECHANISM(mechanism: mechanismType, pParameter: parameter, ulParameterLen: CK_ULONG(parameterLength))
-        try module.check(module.functions.C_SignInit!(session, &mechanism, handle), "starting a signature with key \(id)")
-        var input = data
-        var length: CK_ULONG = 0
-        try module.check(module.functions.C_Sign!(session, &input, CK_ULONG(input.count), nil, &length), "signing with key \(id)")
-        var signature = [UInt8](repeating: 0, count: Int(length))
-        try module.check(module.functions.C_Sign!(session, &input, CK_ULONG(input.count), &signature, &length), "signing with key \(id)")
-        return Array(signature.prefix(Int(length)))
-    }
-
-    private func pssSign(_ session: CK_SESSION_HANDLE, _ id: KeyID, _ mechanismType: CK_MECHANISM_TYPE, _ hash: DigestAlgorithm,
-                         _ data: [UInt8]) throws -> [UInt8] {
-        let (hashMechanism, mgf): (CK_MECHANISM_TYPE, CK_RSA_PKCS_MGF_TYPE) = switch hash {
-        case .sha256: (CKM_SHA256, CKG_MGF1_SHA256)
-        case .sha384: (CKM_SHA384, CKG_MGF1_SHA384)
-        default: (CKM_SHA512, CKG_MGF1_SHA512)
-        }
-        var parameters = CK_RSA_PKCS_PSS_PARAMS(hashAlg: hashMechanism, mgf: mgf, sLen: CK_ULONG(hash.outputLength))
-        return try withUnsafeMutableBytes(of: &parameters) { raw in
-            try rawSign(session, id, mechanismType, data, parameter: raw.baseAddress, parameterLength: raw.count)
-        }
-    }
-
-    private static func rsaMechanism(_ digest: DigestAlgorithm, pss: Bool) throws -> CK_MECHANISM_TYPE {
-        switch (digest, pss) {
-        case (.sha256, false): CKM_SHA256_RSA_PKCS
-        case (.sha384, false): CKM_SHA384_RSA_PKCS
-        case (.sha512, false): CKM_SHA512_RSA_PKCS
-        case (.sha256, true): CKM_SHA256_RSA_PKCS_PSS
-        case (.sha384, true): CKM_SHA384_RSA_PKCS_PSS
-        case (.sha512, true): CKM_SHA512_RSA_PKCS_PSS
-        default: throw KeyCustodyError(.unsupportedAlgorithm, "RSA with \(digest) is not supported")
-        }
-    }
-
-    private static func toDER(_ signature: [UInt8]) throws -> [UInt8] {
-        if signature.first == 0x30, let raw = try? ECDSASignature.rawFromDER(signature) {
-            return try ECDSASignature.derFromRaw(raw)
-        }
-        do {
-            return try ECDSASignature.derFromRaw(signature)
-        } catch {
-            throw KeyCustodyError(.hsmFailure, "token returned a malformed EC signature (\(signature.count) bytes)")
         }
     }
 }

@@ -1,6 +1,6 @@
+internal import CPKCS11
 import Foundation
 import Synchronization
-internal import CPKCS11
 
 /// A PKCS#11 module loaded with `dlopen` and initialised once per process.
 ///
@@ -45,8 +45,9 @@ final class PKCS11Module: @unchecked Sendable {
                 dlclose(library)
                 throw KeyCustodyError(.moduleUnavailable, "\(path): C_GetFunctionList failed")
             }
-            var arguments = CK_C_INITIALIZE_ARGS(CreateMutex: nil, DestroyMutex: nil, LockMutex: nil, UnlockMutex: nil,
-                                                 flags: CKF_OS_LOCKING_OK, pReserved: nil)
+            var arguments = CK_C_INITIALIZE_ARGS(
+                CreateMutex: nil, DestroyMutex: nil, LockMutex: nil, UnlockMutex: nil,
+                flags: CKF_OS_LOCKING_OK, pReserved: nil)
             let rv = initialize(&arguments)
             guard rv == CKR_OK || rv == CKR_CRYPTOKI_ALREADY_INITIALIZED else {
                 dlclose(library)
@@ -77,29 +78,33 @@ final class PKCS11Module: @unchecked Sendable {
     /// Throws unless `rv` is `CKR_OK`, mapping the common failures to precise codes.
     func check(_ rv: CK_RV, _ operation: String) throws {
         guard rv != CKR_OK else { return }
-        if rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT {
+        if rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_DEVICE_REMOVED
+            || rv == CKR_TOKEN_NOT_PRESENT
+        {
             throw PKCS11Failure(error: Self.error(rv, operation))
         }
         throw Self.error(rv, operation)
     }
 
     static func error(_ rv: CK_RV, _ operation: String) -> KeyCustodyError {
-        let code: KeyCustodyError.Code = switch rv {
-        case CKR_PIN_INCORRECT, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE: .wrongPIN
-        case CKR_PIN_LOCKED: .pinLocked
-        case CKR_MECHANISM_INVALID, CKR_MECHANISM_PARAM_INVALID: .mechanismNotSupported
-        case CKR_TOKEN_NOT_PRESENT, CKR_TOKEN_NOT_RECOGNIZED, CKR_SLOT_ID_INVALID: .tokenNotFound
-        case CKR_OBJECT_HANDLE_INVALID, CKR_KEY_HANDLE_INVALID: .keyNotFound
-        case CKR_DATA_LEN_RANGE, CKR_DATA_INVALID, CKR_ARGUMENTS_BAD, CKR_TEMPLATE_INCONSISTENT: .invalidRequest
-        default: .hsmFailure
-        }
+        let code: KeyCustodyError.Code =
+            switch rv {
+            case CKR_PIN_INCORRECT, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE: .wrongPIN
+            case CKR_PIN_LOCKED: .pinLocked
+            case CKR_MECHANISM_INVALID, CKR_MECHANISM_PARAM_INVALID: .mechanismNotSupported
+            case CKR_TOKEN_NOT_PRESENT, CKR_TOKEN_NOT_RECOGNIZED, CKR_SLOT_ID_INVALID: .tokenNotFound
+            case CKR_OBJECT_HANDLE_INVALID, CKR_KEY_HANDLE_INVALID: .keyNotFound
+            case CKR_DATA_LEN_RANGE, CKR_DATA_INVALID, CKR_ARGUMENTS_BAD, CKR_TEMPLATE_INCONSISTENT: .invalidRequest
+            default: .hsmFailure
+            }
         return KeyCustodyError(code, "\(operation) failed: \(name(rv))")
     }
 
     static func name(_ rv: CK_RV) -> String {
         let names: [CK_RV: String] = [
             CKR_OK: "CKR_OK", CKR_GENERAL_ERROR: "CKR_GENERAL_ERROR", CKR_ARGUMENTS_BAD: "CKR_ARGUMENTS_BAD",
-            CKR_PIN_INCORRECT: "CKR_PIN_INCORRECT", CKR_PIN_INVALID: "CKR_PIN_INVALID", CKR_PIN_LEN_RANGE: "CKR_PIN_LEN_RANGE",
+            CKR_PIN_INCORRECT: "CKR_PIN_INCORRECT", CKR_PIN_INVALID: "CKR_PIN_INVALID",
+            CKR_PIN_LEN_RANGE: "CKR_PIN_LEN_RANGE",
             CKR_PIN_LOCKED: "CKR_PIN_LOCKED", CKR_MECHANISM_INVALID: "CKR_MECHANISM_INVALID",
             CKR_MECHANISM_PARAM_INVALID: "CKR_MECHANISM_PARAM_INVALID", CKR_TOKEN_NOT_PRESENT: "CKR_TOKEN_NOT_PRESENT",
             CKR_SLOT_ID_INVALID: "CKR_SLOT_ID_INVALID", CKR_DEVICE_ERROR: "CKR_DEVICE_ERROR",
@@ -107,7 +112,8 @@ final class PKCS11Module: @unchecked Sendable {
             CKR_TEMPLATE_INCOMPLETE: "CKR_TEMPLATE_INCOMPLETE", CKR_TEMPLATE_INCONSISTENT: "CKR_TEMPLATE_INCONSISTENT",
             CKR_ATTRIBUTE_VALUE_INVALID: "CKR_ATTRIBUTE_VALUE_INVALID", CKR_DATA_LEN_RANGE: "CKR_DATA_LEN_RANGE",
             CKR_USER_NOT_LOGGED_IN: "CKR_USER_NOT_LOGGED_IN", CKR_SESSION_HANDLE_INVALID: "CKR_SESSION_HANDLE_INVALID",
-            CKR_DOMAIN_PARAMS_INVALID: "CKR_DOMAIN_PARAMS_INVALID", CKR_CRYPTOKI_NOT_INITIALIZED: "CKR_CRYPTOKI_NOT_INITIALIZED",
+            CKR_DOMAIN_PARAMS_INVALID: "CKR_DOMAIN_PARAMS_INVALID",
+            CKR_CRYPTOKI_NOT_INITIALIZED: "CKR_CRYPTOKI_NOT_INITIALIZED",
             CKR_FUNCTION_FAILED: "CKR_FUNCTION_FAILED", CKR_KEY_TYPE_INCONSISTENT: "CKR_KEY_TYPE_INCONSISTENT",
         ]
         return names[rv] ?? "CKR 0x\(String(rv, radix: 16))"
@@ -142,13 +148,17 @@ struct PKCS11Attribute {
 }
 
 /// Lays `attributes` out as a `CK_ATTRIBUTE` array whose value buffers live exactly as long as `body` runs.
-func withTemplate<R>(_ attributes: [PKCS11Attribute], _ body: (UnsafeMutablePointer<CK_ATTRIBUTE>, CK_ULONG) throws -> R) rethrows -> R {
+func withTemplate<R>(
+    _ attributes: [PKCS11Attribute], _ body: (UnsafeMutablePointer<CK_ATTRIBUTE>, CK_ULONG) throws -> R
+) rethrows -> R {
     let buffers = attributes.map { attribute -> UnsafeMutableRawPointer in
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(attribute.value.count, 1), alignment: 8)
-        attribute.value.withUnsafeBytes { if let base = $0.baseAddress { buffer.copyMemory(from: base, byteCount: $0.count) } }
+        attribute.value.withUnsafeBytes {
+            if let base = $0.baseAddress { buffer.copyMemory(from: base, byteCount: $0.count) }
+        }
         return buffer
     }
-    defer { buffers.forEach { $0.deallocate() } }
+    defer { for buffer in buffers { buffer.deallocate() } }
     var template = zip(attributes, buffers).map { attribute, buffer in
         CK_ATTRIBUTE(type: attribute.type, pValue: buffer, ulValueLen: CK_ULONG(attribute.value.count))
     }

@@ -1,6 +1,6 @@
+internal import COpenSSL
 import Dispatch
 import Foundation
-internal import COpenSSL
 
 /// CRLReason (RFC 5280 §5.3.1).
 public enum RevocationReason: Int, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
@@ -106,8 +106,8 @@ public struct CertificateRevocationList: Sendable {
         guard let stack = X509_CRL_get_REVOKED(handle.pointer) else { return [] }
         return (0..<trustd_sk_X509_REVOKED_num(stack)).compactMap { index in
             guard let revoked = trustd_sk_X509_REVOKED_value(stack, index),
-                  let serial = X509_REVOKED_get0_serialNumber(revoked),
-                  let date = X509_REVOKED_get0_revocationDate(revoked).flatMap(ASN1Text.date)
+                let serial = X509_REVOKED_get0_serialNumber(revoked),
+                let date = X509_REVOKED_get0_revocationDate(revoked).flatMap(ASN1Text.date)
             else { return nil }
             var reason: RevocationReason? = nil
             if let value = X509_REVOKED_get_ext_d2i(revoked, NID_crl_reason, nil, nil) {
@@ -115,7 +115,8 @@ public struct CertificateRevocationList: Sendable {
                 reason = RevocationReason(rawValue: Int(ASN1_ENUMERATED_get(enumerated)))
                 ASN1_ENUMERATED_free(enumerated)
             }
-            return RevokedEntry(serialNumber: Array(ASN1Text.bytes(serial).drop { $0 == 0 }), revocationDate: date, reason: reason)
+            return RevokedEntry(
+                serialNumber: Array(ASN1Text.bytes(serial).drop { $0 == 0 }), revocationDate: date, reason: reason)
         }
     }
 
@@ -126,8 +127,12 @@ public struct CertificateRevocationList: Sendable {
         var bits: UnsafePointer<ASN1_BIT_STRING>? = nil
         var algorithm: UnsafePointer<X509_ALGOR>? = nil
         X509_CRL_get0_signature(handle.pointer, &bits, &algorithm)
-        guard let bits, let scheme = SignatureAlgorithm(x509NID: X509_CRL_get_signature_nid(handle.pointer)) else { return false }
-        return (try? issuerKey.isValidSignature(ASN1Text.bytes(UnsafePointer(OpaquePointer(bits))), for: Array(tbs), algorithm: scheme)) == true
+        guard let bits, let scheme = SignatureAlgorithm(x509NID: X509_CRL_get_signature_nid(handle.pointer)) else {
+            return false
+        }
+        return
+            (try? issuerKey.isValidSignature(
+                ASN1Text.bytes(UnsafePointer(OpaquePointer(bits))), for: Array(tbs), algorithm: scheme)) == true
     }
 }
 
@@ -152,15 +157,17 @@ public enum CRLBuilder {
     /// - Parameters:
     ///   - number: the cRLNumber (monotonic per issuer).
     ///   - deltaOf: for a delta CRL, the number of the base CRL it updates.
-    public static func build(issuer: Certificate, signer: Signer, number: UInt64, thisUpdate: Date, nextUpdate: Date,
-                             entries: [RevokedEntry], deltaOf baseNumber: UInt64? = nil) throws -> CertificateRevocationList {
+    public static func build(
+        issuer: Certificate, signer: Signer, number: UInt64, thisUpdate: Date, nextUpdate: Date,
+        entries: [RevokedEntry], deltaOf baseNumber: UInt64? = nil
+    ) throws -> CertificateRevocationList {
         OpenSSL.clearErrors()
         guard thisUpdate < nextUpdate else { throw CryptoError.invalid("thisUpdate must be before nextUpdate") }
         guard let crl = X509_CRL_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate CRL") }
         var owned = true
         defer { if owned { X509_CRL_free(crl) } }
         guard X509_CRL_set_version(crl, 1) == 1,
-              X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer.handle.pointer)) == 1
+            X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer.handle.pointer)) == 1
         else { throw OpenSSL.error(.internalFailure, "cannot fill CRL") }
 
         // Set both AlgorithmIdentifiers the only way OpenSSL 3.0 allows for CRLs: sign the still-empty CRL once
@@ -168,9 +175,12 @@ public enum CRLBuilder {
         try DummyKeys.signPlaceholder(crl, algorithm: signer.signatureAlgorithm)
 
         guard let last = ASN1_TIME_set(nil, time_t(thisUpdate.timeIntervalSince1970)),
-              let next = ASN1_TIME_set(nil, time_t(nextUpdate.timeIntervalSince1970))
+            let next = ASN1_TIME_set(nil, time_t(nextUpdate.timeIntervalSince1970))
         else { throw OpenSSL.error(.internalFailure, "cannot encode CRL times") }
-        defer { ASN1_TIME_free(last); ASN1_TIME_free(next) }
+        defer {
+            ASN1_TIME_free(last)
+            ASN1_TIME_free(next)
+        }
         guard X509_CRL_set1_lastUpdate(crl, last) == 1, X509_CRL_set1_nextUpdate(crl, next) == 1 else {
             throw OpenSSL.error(.internalFailure, "cannot set CRL times")
         }
@@ -202,12 +212,14 @@ public enum CRLBuilder {
     private static func addEntries(_ entries: [RevokedEntry], to crl: OpaquePointer) throws {
         // One encoded reasonCode extension per reason, copied into each entry (read-only while shared).
         var reasons: [RevocationReason: OpaquePointer] = [:]
-        defer { reasons.values.forEach { X509_EXTENSION_free($0) } }
+        defer { for value in reasons.values { X509_EXTENSION_free(value) } }
         for reason in RevocationReason.allCases where reason != .unspecified {
-            guard let code = ASN1_ENUMERATED_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate reason") }
+            guard let code = ASN1_ENUMERATED_new() else {
+                throw OpenSSL.error(.internalFailure, "cannot allocate reason")
+            }
             defer { ASN1_ENUMERATED_free(code) }
             guard ASN1_ENUMERATED_set(code, reason.rawValue) == 1,
-                  let ext = X509V3_EXT_i2d(NID_crl_reason, 0, UnsafeMutableRawPointer(code))
+                let ext = X509V3_EXT_i2d(NID_crl_reason, 0, UnsafeMutableRawPointer(code))
             else { throw OpenSSL.error(.internalFailure, "cannot encode reason code") }
             reasons[reason] = ext
         }
@@ -237,7 +249,9 @@ public enum CRLBuilder {
             }
             failure = failure || chunk.failed
         }
-        if failure { throw OpenSSL.error(.internalFailure, "cannot build CRL entries (empty serial or allocation failure)") }
+        if failure {
+            throw OpenSSL.error(.internalFailure, "cannot build CRL entries (empty serial or allocation failure)")
+        }
     }
 
     private final class ChunkResult: @unchecked Sendable {
@@ -261,13 +275,14 @@ public enum CRLBuilder {
         }
         defer { ASN1_INTEGER_free(integer) }
         guard ASN1_STRING_set(integer, magnitude, Int32(magnitude.count)) == 1,
-              let date = ASN1_TIME_set(nil, time_t(entry.revocationDate.timeIntervalSince1970))
+            let date = ASN1_TIME_set(nil, time_t(entry.revocationDate.timeIntervalSince1970))
         else {
             X509_REVOKED_free(revoked)
             return nil
         }
         defer { ASN1_TIME_free(date) }
-        var ok = X509_REVOKED_set_serialNumber(revoked, integer) == 1 && X509_REVOKED_set_revocationDate(revoked, date) == 1
+        var ok =
+            X509_REVOKED_set_serialNumber(revoked, integer) == 1 && X509_REVOKED_set_revocationDate(revoked, date) == 1
         // RFC 5280 §5.3.1: omit the reason code rather than use unspecified.
         if ok, let reason = entry.reason, reason != .unspecified, let ext = reasons.extensions[reason] {
             ok = X509_REVOKED_add_ext(revoked, ext, -1) == 1  // copies the extension
@@ -283,7 +298,7 @@ public enum CRLBuilder {
         guard let integer = ASN1_INTEGER_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate integer") }
         defer { ASN1_INTEGER_free(integer) }
         guard ASN1_INTEGER_set_uint64(integer, value) == 1,
-              X509_CRL_add1_ext_i2d(crl, nid, UnsafeMutableRawPointer(integer), critical ? 1 : 0, 0) == 1
+            X509_CRL_add1_ext_i2d(crl, nid, UnsafeMutableRawPointer(integer), critical ? 1 : 0, 0) == 1
         else { throw OpenSSL.error(.internalFailure, "cannot add CRL extension") }
     }
 }
@@ -310,10 +325,14 @@ enum DummyKeys {
         guard let mdContext = EVP_MD_CTX_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate context") }
         defer { EVP_MD_CTX_free(mdContext) }
         var keyContext: OpaquePointer? = nil
-        guard EVP_DigestSignInit(mdContext, &keyContext, algorithm.digest.md.pointer, nil, key.key.pointer) == 1, let keyContext else {
+        guard EVP_DigestSignInit(mdContext, &keyContext, algorithm.digest.md.pointer, nil, key.key.pointer) == 1,
+            let keyContext
+        else {
             throw OpenSSL.error(.internalFailure, "cannot start placeholder signature")
         }
         try SignatureEngine.configure(keyContext, algorithm, signing: true, digestMode: false)
-        guard X509_CRL_sign_ctx(crl, mdContext) > 0 else { throw OpenSSL.error(.internalFailure, "placeholder CRL signature failed") }
+        guard X509_CRL_sign_ctx(crl, mdContext) > 0 else {
+            throw OpenSSL.error(.internalFailure, "placeholder CRL signature failed")
+        }
     }
 }

@@ -1,7 +1,7 @@
 import BoundedCache
+internal import COpenSSL
 import Foundation
 import Synchronization
-internal import COpenSSL
 
 /// Owns one `X509` and frees it exactly once. Never mutated after construction (SM2 certificates get the
 /// standard distinguishing ID set once, here, so chain validation checks their signatures correctly).
@@ -129,7 +129,10 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         guard !der.isEmpty else { throw CryptoError.malformed("certificate DER is empty") }
         OpenSSL.clearErrors()
         let parsed = OpenSSL.d2iExact(der, { d2i_X509(nil, $0, $1) }, free: X509_free)
-        guard let parsed else { throw OpenSSL.error(.malformedInput, "cannot decode certificate DER (truncated, trailing bytes or not a certificate)") }
+        guard let parsed else {
+            throw OpenSSL.error(
+                .malformedInput, "cannot decode certificate DER (truncated, trailing bytes or not a certificate)")
+        }
         self.handle = X509Handle(takingOwnership: parsed)
         self.der = der
     }
@@ -142,7 +145,8 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Keyed by the DER; an OpenSSL X509 costs a few times its encoding in memory.
-    private static let recentlyParsed = BoundedCache<[UInt8], Certificate>(.init(maxEntries: 2048, maxBytes: 32 << 20)) { der, _ in
+    private static let recentlyParsed = BoundedCache<[UInt8], Certificate>(.init(maxEntries: 2048, maxBytes: 32 << 20))
+    { der, _ in
         4 * der.count + 256
     }
 
@@ -155,7 +159,9 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses every `CERTIFICATE` block of a PEM text, in order.
     public static func parseChain(pem: String) throws -> [Certificate] {
-        guard pem.contains("-----BEGIN CERTIFICATE-----") else { throw CryptoError.malformed("no CERTIFICATE block in PEM") }
+        guard pem.contains("-----BEGIN CERTIFICATE-----") else {
+            throw CryptoError.malformed("no CERTIFICATE block in PEM")
+        }
         OpenSSL.clearErrors()
         return try OpenSSL.withReadBIO(Array(pem.utf8)) { bio in
             var out: [Certificate] = []
@@ -227,7 +233,9 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         guard let stack = X509_get_ext_d2i(handle.pointer, NID_ext_key_usage, &critical, nil) else { return [] }
         let objects = OpaquePointer(stack)
         defer { OPENSSL_sk_pop_free(objects, { ASN1_OBJECT_free(OpaquePointer($0)) }) }
-        return (0..<trustd_sk_ASN1_OBJECT_num(objects)).map { ObjectID.dotted(trustd_sk_ASN1_OBJECT_value(objects, $0)) }
+        return (0..<trustd_sk_ASN1_OBJECT_num(objects)).map {
+            ObjectID.dotted(trustd_sk_ASN1_OBJECT_value(objects, $0))
+        }
     }
 
     public var subjectKeyIdentifier: [UInt8]? {
@@ -250,7 +258,9 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         guard let object = try? ObjectID.make(oid) else { return nil }
         defer { ASN1_OBJECT_free(object) }
         let index = X509_get_ext_by_OBJ(handle.pointer, object, -1)
-        guard index >= 0, let ext = X509_get_ext(handle.pointer, index), let data = X509_EXTENSION_get_data(ext) else { return nil }
+        guard index >= 0, let ext = X509_get_ext(handle.pointer, index), let data = X509_EXTENSION_get_data(ext) else {
+            return nil
+        }
         return (X509_EXTENSION_get_critical(ext) == 1, ASN1Text.bytes(data))
     }
 
@@ -317,7 +327,11 @@ public enum GeneralName: Sendable, Hashable, Codable, CustomStringConvertible {
                 if bytes.count == 4 {
                     out.append(.ip(bytes.map(String.init).joined(separator: ".")))
                 } else if bytes.count == 16 {
-                    out.append(.ip(stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")))
+                    out.append(
+                        .ip(
+                            stride(from: 0, to: 16, by: 2).map {
+                                String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16)
+                            }.joined(separator: ":")))
                 }
             default: continue
             }

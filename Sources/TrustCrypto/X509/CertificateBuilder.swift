@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// An extension for ``CertificateBuilder``. OpenSSL encodes every one of them.
 public enum CertificateExtension: Sendable, Hashable {
@@ -31,8 +31,10 @@ public struct CertificateTemplate: Sendable {
     /// encoder framework makes re-encoding a key cost several hundred microseconds).
     public var request: CertificateSigningRequest?
 
-    public init(serialNumber: [UInt8], subject: DistinguishedName, notBefore: Date, notAfter: Date,
-                publicKey: PublicKey, extensions: [CertificateExtension], request: CertificateSigningRequest? = nil) {
+    public init(
+        serialNumber: [UInt8], subject: DistinguishedName, notBefore: Date, notAfter: Date,
+        publicKey: PublicKey, extensions: [CertificateExtension], request: CertificateSigningRequest? = nil
+    ) {
         self.serialNumber = serialNumber
         self.subject = subject
         self.notBefore = notBefore
@@ -59,12 +61,17 @@ public enum CertificateBuilder {
 
     /// Issues a certificate. `issuer` is `nil` for a self-signed certificate (then the signer's key must be the
     /// template's key).
-    public static func issue(_ template: CertificateTemplate, issuer: Certificate?, signer: Signer) throws -> Certificate {
+    public static func issue(_ template: CertificateTemplate, issuer: Certificate?, signer: Signer) throws
+        -> Certificate
+    {
         OpenSSL.clearErrors()
-        guard !template.serialNumber.isEmpty, template.serialNumber.count <= 20, template.serialNumber[0] & 0x80 == 0 else {
+        guard !template.serialNumber.isEmpty, template.serialNumber.count <= 20, template.serialNumber[0] & 0x80 == 0
+        else {
             throw CryptoError.invalid("serial number must be 1–20 bytes and positive")
         }
-        guard template.notBefore < template.notAfter else { throw CryptoError.invalid("notBefore must be before notAfter") }
+        guard template.notBefore < template.notAfter else {
+            throw CryptoError.invalid("notBefore must be before notAfter")
+        }
         if issuer == nil, signer.publicKey != template.publicKey {
             throw CryptoError.invalid("a self-signed certificate must be signed by its own key")
         }
@@ -76,16 +83,16 @@ public enum CertificateBuilder {
         let serial = template.serialNumber.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
         defer { BN_free(serial) }
         guard X509_set_version(x509, 2) == 1, let serial,
-              let asn1Serial = BN_to_ASN1_INTEGER(serial, nil)
+            let asn1Serial = BN_to_ASN1_INTEGER(serial, nil)
         else { throw OpenSSL.error(.internalFailure, "cannot set serial number") }
         defer { ASN1_INTEGER_free(asn1Serial) }
         let subject = try template.subject.makeX509Name()
         defer { X509_NAME_free(subject) }
         guard X509_set_serialNumber(x509, asn1Serial) == 1,
-              X509_set_subject_name(x509, subject) == 1,
-              X509_set_issuer_name(x509, issuer.map { X509_get_subject_name($0.handle.pointer) } ?? subject) == 1,
-              ASN1_TIME_set(X509_getm_notBefore(x509), time_t(template.notBefore.timeIntervalSince1970)) != nil,
-              ASN1_TIME_set(X509_getm_notAfter(x509), time_t(template.notAfter.timeIntervalSince1970)) != nil
+            X509_set_subject_name(x509, subject) == 1,
+            X509_set_issuer_name(x509, issuer.map { X509_get_subject_name($0.handle.pointer) } ?? subject) == 1,
+            ASN1_TIME_set(X509_getm_notBefore(x509), time_t(template.notBefore.timeIntervalSince1970)) != nil,
+            ASN1_TIME_set(X509_getm_notAfter(x509), time_t(template.notAfter.timeIntervalSince1970)) != nil
         else { throw OpenSSL.error(.internalFailure, "cannot fill certificate fields") }
         if let request = template.request {
             try copySubjectPublicKeyInfo(from: request, to: x509)
@@ -98,7 +105,9 @@ public enum CertificateBuilder {
         // Extensions (SKI first: a self-signed AKI copies it from the certificate itself).
         var context = X509V3_CTX()
         X509V3_set_ctx(&context, issuer?.handle.pointer ?? x509, x509, nil, nil, 0)
-        let ordered = template.extensions.filter { $0 == .subjectKeyIdentifier } + template.extensions.filter { $0 != .subjectKeyIdentifier }
+        let ordered =
+            template.extensions.filter { $0 == .subjectKeyIdentifier }
+            + template.extensions.filter { $0 != .subjectKeyIdentifier }
         for ext in ordered { try add(ext, to: x509, context: &context) }
 
         // Sign externally.
@@ -118,14 +127,15 @@ public enum CertificateBuilder {
     }
 
     /// Copies algorithm, parameters and key bits of the request's SubjectPublicKeyInfo into the certificate.
-    private static func copySubjectPublicKeyInfo(from request: CertificateSigningRequest, to x509: OpaquePointer) throws {
+    private static func copySubjectPublicKeyInfo(from request: CertificateSigningRequest, to x509: OpaquePointer) throws
+    {
         var algorithm: OpaquePointer? = nil
         var keyBytes: UnsafePointer<UInt8>? = nil
         var keyLength: Int32 = 0
         var parameters: UnsafeMutablePointer<X509_ALGOR>? = nil
         guard let source = X509_REQ_get_X509_PUBKEY(request.handle.pointer), let target = X509_get_X509_PUBKEY(x509),
-              X509_PUBKEY_get0_param(&algorithm, &keyBytes, &keyLength, &parameters, source) == 1,
-              let algorithm, let keyBytes, let parameters
+            X509_PUBKEY_get0_param(&algorithm, &keyBytes, &keyLength, &parameters, source) == 1,
+            let algorithm, let keyBytes, let parameters
         else { throw OpenSSL.error(.internalFailure, "cannot read the request's public key") }
         var parameterObject: OpaquePointer? = nil
         var parameterType: Int32 = 0
@@ -137,17 +147,22 @@ public enum CertificateBuilder {
         case V_ASN1_OBJECT:
             copiedValue = parameterValue.flatMap { OBJ_dup(OpaquePointer($0)) }.map { UnsafeMutableRawPointer($0) }
         case V_ASN1_SEQUENCE, V_ASN1_OCTET_STRING:
-            copiedValue = parameterValue.flatMap { ASN1_STRING_dup($0.assumingMemoryBound(to: ASN1_STRING.self)) }.map { UnsafeMutableRawPointer($0) }
+            copiedValue = parameterValue.flatMap { ASN1_STRING_dup($0.assumingMemoryBound(to: ASN1_STRING.self)) }.map {
+                UnsafeMutableRawPointer($0)
+            }
         case V_ASN1_NULL, V_ASN1_UNDEF, -1:
             copiedValue = nil
         default:
             throw CryptoError.unsupported("unsupported public key parameters (type \(parameterType))")
         }
-        guard let buffer = CRYPTO_malloc(Int(keyLength), nil, 0) else { throw OpenSSL.error(.internalFailure, "out of memory") }
+        guard let buffer = CRYPTO_malloc(Int(keyLength), nil, 0) else {
+            throw OpenSSL.error(.internalFailure, "out of memory")
+        }
         buffer.copyMemory(from: keyBytes, byteCount: Int(keyLength))
         guard let objectCopy = OBJ_dup(algorithm),
-              X509_PUBKEY_set0_param(target, objectCopy, parameterType == -1 ? V_ASN1_UNDEF : parameterType, copiedValue,
-                                     buffer.assumingMemoryBound(to: UInt8.self), keyLength) == 1
+            X509_PUBKEY_set0_param(
+                target, objectCopy, parameterType == -1 ? V_ASN1_UNDEF : parameterType, copiedValue,
+                buffer.assumingMemoryBound(to: UInt8.self), keyLength) == 1
         else {
             CRYPTO_free(buffer, nil, 0)
             throw OpenSSL.error(.internalFailure, "cannot set the public key")
@@ -162,7 +177,8 @@ public enum CertificateBuilder {
             try addConf(NID_basic_constraints, value, x509, &context)
         case .keyUsage(let usage, let critical):
             guard !usage.isEmpty else { return }
-            try addConf(NID_key_usage, (critical ? "critical," : "") + usage.names.joined(separator: ","), x509, &context)
+            try addConf(
+                NID_key_usage, (critical ? "critical," : "") + usage.names.joined(separator: ","), x509, &context)
         case .extendedKeyUsage(let oids, let critical):
             guard !oids.isEmpty else { return }
             for oid in oids where !oid.allSatisfy({ $0.isNumber || $0 == "." }) {
@@ -177,7 +193,11 @@ public enum CertificateBuilder {
             guard !names.isEmpty else { return }
             let stack = try GeneralNames.make(names)
             defer { trustd_GENERAL_NAMES_free(stack) }
-            guard X509_add1_ext_i2d(x509, NID_subject_alt_name, UnsafeMutableRawPointer(stack), critical ? 1 : 0, UInt(X509V3_ADD_DEFAULT)) == 1 else {
+            guard
+                X509_add1_ext_i2d(
+                    x509, NID_subject_alt_name, UnsafeMutableRawPointer(stack), critical ? 1 : 0,
+                    UInt(X509V3_ADD_DEFAULT)) == 1
+            else {
                 throw OpenSSL.error(.invalidArgument, "cannot add subjectAltName")
             }
         case .crlDistributionPoints(let urls):
@@ -192,7 +212,10 @@ public enum CertificateBuilder {
         case .ocspNoCheck:
             guard let none = ASN1_NULL_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate NULL") }
             defer { ASN1_NULL_free(none) }
-            guard X509_add1_ext_i2d(x509, NID_id_pkix_OCSP_noCheck, UnsafeMutableRawPointer(none), 0, UInt(X509V3_ADD_DEFAULT)) == 1 else {
+            guard
+                X509_add1_ext_i2d(
+                    x509, NID_id_pkix_OCSP_noCheck, UnsafeMutableRawPointer(none), 0, UInt(X509V3_ADD_DEFAULT)) == 1
+            else {
                 throw OpenSSL.error(.internalFailure, "cannot add ocspNoCheck")
             }
         case .custom(let oid, let critical, let value):
@@ -201,23 +224,28 @@ public enum CertificateBuilder {
             guard let octets = ASN1_OCTET_STRING_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate") }
             defer { ASN1_OCTET_STRING_free(octets) }
             guard ASN1_OCTET_STRING_set(octets, value, Int32(value.count)) == 1,
-                  let created = X509_EXTENSION_create_by_OBJ(nil, object, critical ? 1 : 0, octets)
+                let created = X509_EXTENSION_create_by_OBJ(nil, object, critical ? 1 : 0, octets)
             else { throw OpenSSL.error(.invalidArgument, "cannot build extension \(oid)") }
             defer { X509_EXTENSION_free(created) }
-            guard X509_add_ext(x509, created, -1) == 1 else { throw OpenSSL.error(.internalFailure, "cannot add extension \(oid)") }
+            guard X509_add_ext(x509, created, -1) == 1 else {
+                throw OpenSSL.error(.internalFailure, "cannot add extension \(oid)")
+            }
         }
     }
 
     /// URLs come from configuration; still refuse characters that would change the meaning of OpenSSL's syntax.
     private static func checkURL(_ url: String) throws {
         guard url.hasPrefix("http://") || url.hasPrefix("https://") || url.hasPrefix("ldap://"),
-              !url.contains(where: { $0 == "," || $0 == ";" || $0.isWhitespace || $0.isNewline })
+            !url.contains(where: { $0 == "," || $0 == ";" || $0.isWhitespace || $0.isNewline })
         else { throw CryptoError.invalid("URL \(url) is not a plain http(s)/ldap URL") }
     }
 
-    private static func addConf(_ nid: Int32, _ value: String, _ x509: OpaquePointer, _ context: inout X509V3_CTX) throws {
+    private static func addConf(_ nid: Int32, _ value: String, _ x509: OpaquePointer, _ context: inout X509V3_CTX)
+        throws
+    {
         guard let ext = X509V3_EXT_nconf_nid(nil, &context, nid, value) else {
-            throw OpenSSL.error(.invalidArgument, "cannot build extension \(String(cString: OBJ_nid2sn(nid))) = \(value)")
+            throw OpenSSL.error(
+                .invalidArgument, "cannot build extension \(String(cString: OBJ_nid2sn(nid))) = \(value)")
         }
         defer { X509_EXTENSION_free(ext) }
         guard X509_add_ext(x509, ext, -1) == 1 else { throw OpenSSL.error(.internalFailure, "cannot add extension") }
@@ -230,7 +258,7 @@ extension ASN1Value {
         guard let string = ASN1_PRINTABLESTRING_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate") }
         defer { ASN1_STRING_free(string) }
         guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || " '()+,-./:=?".contains($0)) }),
-              ASN1_STRING_set(string, text, Int32(text.utf8.count)) == 1
+            ASN1_STRING_set(string, text, Int32(text.utf8.count)) == 1
         else { throw CryptoError.invalid("'\(text)' is not a PrintableString") }
         return try OpenSSL.i2d { i2d_ASN1_PRINTABLESTRING(string, $0) }
     }

@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// Owns one `X509_REQ`. SM2 requests get the standard distinguishing ID once, at construction, so the common
 /// case verifies without copying the request.
@@ -28,7 +28,10 @@ public struct CertificateSigningRequest: Sendable {
         guard der.count <= Self.maxSize else { throw CryptoError.malformed("CSR is larger than \(Self.maxSize) bytes") }
         OpenSSL.clearErrors()
         let parsed = OpenSSL.d2iExact(der, { d2i_X509_REQ(nil, $0, $1) }, free: X509_REQ_free)
-        guard let parsed else { throw OpenSSL.error(.malformedInput, "cannot decode CSR DER (truncated, trailing bytes or not a PKCS#10 request)") }
+        guard let parsed else {
+            throw OpenSSL.error(
+                .malformedInput, "cannot decode CSR DER (truncated, trailing bytes or not a PKCS#10 request)")
+        }
         self.handle = X509RequestHandle(takingOwnership: parsed)
         self.der = der
     }
@@ -36,7 +39,9 @@ public struct CertificateSigningRequest: Sendable {
     /// Parses a PEM `CERTIFICATE REQUEST` (also the legacy `NEW CERTIFICATE REQUEST` label).
     public init(pem: String) throws {
         guard pem.utf8.count <= Self.maxSize * 2 else { throw CryptoError.malformed("CSR PEM is too large") }
-        guard pem.contains("CERTIFICATE REQUEST-----") else { throw CryptoError.malformed("no CERTIFICATE REQUEST block in PEM") }
+        guard pem.contains("CERTIFICATE REQUEST-----") else {
+            throw CryptoError.malformed("no CERTIFICATE REQUEST block in PEM")
+        }
         OpenSSL.clearErrors()
         let request = try OpenSSL.withReadBIO(Array(pem.utf8)) { PEM_read_bio_X509_REQ($0, nil, nil, nil) }
         guard let request else { throw OpenSSL.error(.malformedInput, "cannot decode CSR PEM") }
@@ -93,7 +98,8 @@ public struct CertificateSigningRequest: Sendable {
         }
         defer { trustd_sk_X509_EXTENSION_pop_free(extensions) }
         return (0..<trustd_sk_X509_EXTENSION_num(extensions)).compactMap { index in
-            trustd_sk_X509_EXTENSION_value(extensions, index).flatMap { X509_EXTENSION_get_object($0) }.map(ObjectID.dotted)
+            trustd_sk_X509_EXTENSION_value(extensions, index).flatMap { X509_EXTENSION_get_object($0) }.map(
+                ObjectID.dotted)
         }
     }
 }
@@ -102,34 +108,44 @@ public struct CertificateSigningRequest: Sendable {
 
 extension CertificateSigningRequest {
     /// Makes a CSR signed by `key` (SM2 with the default ID), optionally asking for subjectAltNames.
-    public static func make(subject: DistinguishedName, key: PrivateKey, subjectAlternativeNames: [GeneralName] = []) throws -> CertificateSigningRequest {
+    public static func make(subject: DistinguishedName, key: PrivateKey, subjectAlternativeNames: [GeneralName] = [])
+        throws -> CertificateSigningRequest
+    {
         OpenSSL.clearErrors()
         guard let request = X509_REQ_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate CSR") }
         defer { X509_REQ_free(request) }
         let name = try subject.makeX509Name()
         defer { X509_NAME_free(name) }
         guard X509_REQ_set_version(request, 0) == 1, X509_REQ_set_subject_name(request, name) == 1,
-              X509_REQ_set_pubkey(request, key.key.pointer) == 1
+            X509_REQ_set_pubkey(request, key.key.pointer) == 1
         else { throw OpenSSL.error(.internalFailure, "cannot fill CSR") }
         if !subjectAlternativeNames.isEmpty {
             let names = try GeneralNames.make(subjectAlternativeNames)
             defer { trustd_GENERAL_NAMES_free(names) }
-            guard let stack = OPENSSL_sk_new_null() else { throw OpenSSL.error(.internalFailure, "cannot allocate extensions") }
+            guard let stack = OPENSSL_sk_new_null() else {
+                throw OpenSSL.error(.internalFailure, "cannot allocate extensions")
+            }
             defer { OPENSSL_sk_pop_free(stack, { X509_EXTENSION_free(OpaquePointer($0)) }) }
             guard let ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, UnsafeMutableRawPointer(names)),
-                  OPENSSL_sk_push(stack, UnsafeRawPointer(ext)) > 0,
-                  X509_REQ_add_extensions(request, stack) == 1
+                OPENSSL_sk_push(stack, UnsafeRawPointer(ext)) > 0,
+                X509_REQ_add_extensions(request, stack) == 1
             else { throw OpenSSL.error(.internalFailure, "cannot add subjectAltName to CSR") }
         }
         let algorithm = key.type.defaultSignatureAlgorithm
-        guard let mdContext = EVP_MD_CTX_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate digest context") }
+        guard let mdContext = EVP_MD_CTX_new() else {
+            throw OpenSSL.error(.internalFailure, "cannot allocate digest context")
+        }
         defer { EVP_MD_CTX_free(mdContext) }
         var keyContext: OpaquePointer? = nil
-        guard EVP_DigestSignInit(mdContext, &keyContext, algorithm.digest.md.pointer, nil, key.key.pointer) == 1, let keyContext else {
+        guard EVP_DigestSignInit(mdContext, &keyContext, algorithm.digest.md.pointer, nil, key.key.pointer) == 1,
+            let keyContext
+        else {
             throw OpenSSL.error(.internalFailure, "cannot start CSR signature")
         }
         try SignatureEngine.configure(keyContext, algorithm, signing: true, digestMode: false)
-        guard X509_REQ_sign_ctx(request, mdContext) > 0 else { throw OpenSSL.error(.internalFailure, "cannot sign CSR") }
+        guard X509_REQ_sign_ctx(request, mdContext) > 0 else {
+            throw OpenSSL.error(.internalFailure, "cannot sign CSR")
+        }
         return try CertificateSigningRequest(der: try OpenSSL.i2d { i2d_X509_REQ(request, $0) })
     }
 
@@ -158,7 +174,8 @@ enum GeneralNames {
                     ok = false
                 }
             case .dns(let text), .email(let text), .uri(let text):
-                let type: Int32 = if case .dns = name { GEN_DNS } else if case .email = name { GEN_EMAIL } else { GEN_URI }
+                let type: Int32 =
+                    if case .dns = name { GEN_DNS } else if case .email = name { GEN_EMAIL } else { GEN_URI }
                 if let ia5 = ASN1_IA5STRING_new(), ASN1_STRING_set(ia5, text, Int32(text.utf8.count)) == 1 {
                     GENERAL_NAME_set0_value(general, type, UnsafeMutableRawPointer(ia5))
                     ok = true

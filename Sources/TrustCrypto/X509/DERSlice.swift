@@ -9,9 +9,13 @@ enum DERSlice {
         der.withUnsafeBufferPointer { buffer -> ArraySlice<UInt8>? in
             guard let base = buffer.baseAddress else { return nil }
             var cursor: UnsafePointer<UInt8>? = base
-            var length = 0, tag: Int32 = 0, tagClass: Int32 = 0
+            var length = 0
+            var tag: Int32 = 0
+            var tagClass: Int32 = 0
             let outer = ASN1_get_object(&cursor, &length, &tag, &tagClass, buffer.count)
-            guard outer & 0x80 == 0, outer & V_ASN1_CONSTRUCTED != 0, tag == V_ASN1_SEQUENCE, let start = cursor else { return nil }
+            guard outer & 0x80 == 0, outer & V_ASN1_CONSTRUCTED != 0, tag == V_ASN1_SEQUENCE, let start = cursor else {
+                return nil
+            }
             let innerStart = start - base
             let inner = ASN1_get_object(&cursor, &length, &tag, &tagClass, buffer.count - innerStart)
             guard inner & 0x80 == 0, let contents = cursor else { return nil }

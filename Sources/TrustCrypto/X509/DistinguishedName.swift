@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// An X.500 distinguished name as an ordered list of attributes (RFC 5280 §4.1.2.4).
 ///
@@ -56,7 +56,8 @@ public struct DistinguishedName: Sendable, Hashable, Codable, CustomStringConver
             }
             guard ok == 1 else {
                 X509_NAME_free(name)
-                throw OpenSSL.error(.invalidArgument, "name attribute \(attribute.type) with value '\(attribute.value)' is not valid")
+                throw OpenSSL.error(
+                    .invalidArgument, "name attribute \(attribute.type) with value '\(attribute.value)' is not valid")
             }
         }
         return name
@@ -67,8 +68,8 @@ public struct DistinguishedName: Sendable, Hashable, Codable, CustomStringConver
         var attributes: [Attribute] = []
         for index in 0..<X509_NAME_entry_count(name) {
             guard let entry = X509_NAME_get_entry(name, index),
-                  let object = X509_NAME_ENTRY_get_object(entry),
-                  let data = X509_NAME_ENTRY_get_data(entry)
+                let object = X509_NAME_ENTRY_get_object(entry),
+                let data = X509_NAME_ENTRY_get_data(entry)
             else { continue }
             attributes.append(Attribute(ObjectID.name(object), ASN1Text.utf8(data)))
         }
@@ -94,7 +95,9 @@ enum ObjectID {
 
     /// An owned ASN1_OBJECT for a dotted OID (never looked up by name).
     static func make(_ dotted: String) throws -> OpaquePointer {
-        guard let object = OBJ_txt2obj(dotted, 1) else { throw OpenSSL.error(.invalidArgument, "invalid object identifier \(dotted)") }
+        guard let object = OBJ_txt2obj(dotted, 1) else {
+            throw OpenSSL.error(.invalidArgument, "invalid object identifier \(dotted)")
+        }
         return object
     }
 }

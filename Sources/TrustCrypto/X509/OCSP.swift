@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 final class OCSPRequestHandle: @unchecked Sendable {
     let pointer: OpaquePointer
@@ -34,7 +34,9 @@ public struct OCSPRequest: Sendable {
 
     public init(der: [UInt8]) throws {
         guard !der.isEmpty else { throw CryptoError.malformed("OCSP request is empty") }
-        guard der.count <= Self.maxSize else { throw CryptoError.malformed("OCSP request is larger than \(Self.maxSize) bytes") }
+        guard der.count <= Self.maxSize else {
+            throw CryptoError.malformed("OCSP request is larger than \(Self.maxSize) bytes")
+        }
         OpenSSL.clearErrors()
         let parsed = OpenSSL.d2iExact(der, { d2i_OCSP_REQUEST(nil, $0, $1) }, free: OCSP_REQUEST_free)
         guard let parsed else { throw OpenSSL.error(.malformedInput, "cannot decode OCSP request") }
@@ -42,7 +44,9 @@ public struct OCSPRequest: Sendable {
         self.der = der
         let count = trustd_OCSP_ONEREQ_count(parsed)
         guard count > 0 else { throw CryptoError.malformed("OCSP request names no certificate") }
-        guard count <= Self.maxCertificates else { throw CryptoError.malformed("OCSP request names more than \(Self.maxCertificates) certificates") }
+        guard count <= Self.maxCertificates else {
+            throw CryptoError.malformed("OCSP request names more than \(Self.maxCertificates) certificates")
+        }
         var ids: [CertificateID] = []
         for index in 0..<count {
             guard let one = OCSP_request_onereq_get0(parsed, index), let id = OCSP_onereq_get0_id(one) else {
@@ -53,19 +57,22 @@ public struct OCSPRequest: Sendable {
             var algorithm: OpaquePointer? = nil
             var serial: UnsafeMutablePointer<ASN1_INTEGER>? = nil
             guard OCSP_id_get0_info(&nameHash, &algorithm, &keyHash, &serial, id) == 1,
-                  let nameHash, let keyHash, let algorithm, let serial
+                let nameHash, let keyHash, let algorithm, let serial
             else { throw CryptoError.malformed("OCSP request entry \(index) has an incomplete CertID") }
             let oid = ObjectID.dotted(algorithm)
             let serialNumber = Array(ASN1Text.bytes(serial).drop { $0 == 0 })
             // RFC 5280 §4.1.2.2: conforming serials are at most 20 octets; a longer one names no certificate.
             guard serialNumber.count <= Self.maxSerialOctets else {
-                throw CryptoError.malformed("OCSP request entry \(index) has a serial number longer than \(Self.maxSerialOctets) octets")
+                throw CryptoError.malformed(
+                    "OCSP request entry \(index) has a serial number longer than \(Self.maxSerialOctets) octets")
             }
-            ids.append(CertificateID(hashAlgorithm: DigestAlgorithm.allCases.first { $0.oid == oid },
-                                     hashAlgorithmOID: oid,
-                                     issuerNameHash: ASN1Text.bytes(nameHash), issuerKeyHash: ASN1Text.bytes(keyHash),
-                                     serialNumber: serialNumber,
-                                     der: try OpenSSL.i2d { i2d_OCSP_CERTID(id, $0) }))
+            ids.append(
+                CertificateID(
+                    hashAlgorithm: DigestAlgorithm.allCases.first { $0.oid == oid },
+                    hashAlgorithmOID: oid,
+                    issuerNameHash: ASN1Text.bytes(nameHash), issuerKeyHash: ASN1Text.bytes(keyHash),
+                    serialNumber: serialNumber,
+                    der: try OpenSSL.i2d { i2d_OCSP_CERTID(id, $0) }))
         }
         self.certificateIDs = ids
         let index = OCSP_REQUEST_get_ext_by_NID(parsed, NID_id_pkix_OCSP_Nonce, -1)
@@ -84,17 +91,23 @@ public struct OCSPRequest: Sendable {
     }
 
     /// Builds a request (for clients and tests): SHA-1 or SHA-256 CertIDs, optional nonce.
-    public static func make(for certificates: [Certificate], issuer: Certificate, hash: DigestAlgorithm = .sha1,
-                            nonce: [UInt8]? = nil) throws -> OCSPRequest {
+    public static func make(
+        for certificates: [Certificate], issuer: Certificate, hash: DigestAlgorithm = .sha1,
+        nonce: [UInt8]? = nil
+    ) throws -> OCSPRequest {
         guard let request = OCSP_REQUEST_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate request") }
         defer { OCSP_REQUEST_free(request) }
         for certificate in certificates {
             guard let id = OCSP_cert_to_id(hash.md.pointer, certificate.handle.pointer, issuer.handle.pointer),
-                  OCSP_request_add0_id(request, id) != nil
+                OCSP_request_add0_id(request, id) != nil
             else { throw OpenSSL.error(.internalFailure, "cannot add CertID") }
         }
         if var nonce {
-            guard nonce.withUnsafeMutableBufferPointer({ OCSP_request_add1_nonce(request, $0.baseAddress, Int32($0.count)) }) == 1 else {
+            guard
+                nonce.withUnsafeMutableBufferPointer({
+                    OCSP_request_add1_nonce(request, $0.baseAddress, Int32($0.count))
+                }) == 1
+            else {
                 throw OpenSSL.error(.internalFailure, "cannot add nonce")
             }
         }
@@ -109,11 +122,15 @@ public struct OCSPRequest: Sendable {
         for serialNumber in serials {
             let serial = serialNumber.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
             defer { BN_free(serial) }
-            guard let serial, let integer = BN_to_ASN1_INTEGER(serial, nil) else { throw OpenSSL.error(.internalFailure, "bad serial") }
+            guard let serial, let integer = BN_to_ASN1_INTEGER(serial, nil) else {
+                throw OpenSSL.error(.internalFailure, "bad serial")
+            }
             defer { ASN1_INTEGER_free(integer) }
-            guard let id = OCSP_cert_id_new(hash.md.pointer, X509_get_subject_name(issuer.handle.pointer),
-                                            X509_get0_pubkey_bitstr(issuer.handle.pointer), integer),
-                  OCSP_request_add0_id(request, id) != nil
+            guard
+                let id = OCSP_cert_id_new(
+                    hash.md.pointer, X509_get_subject_name(issuer.handle.pointer),
+                    X509_get0_pubkey_bitstr(issuer.handle.pointer), integer),
+                OCSP_request_add0_id(request, id) != nil
             else { throw OpenSSL.error(.internalFailure, "cannot add CertID") }
         }
         return try OpenSSL.i2d { i2d_OCSP_REQUEST(request, $0) }
@@ -134,7 +151,9 @@ public struct OCSPSingleResponse: Sendable {
     public let thisUpdate: Date
     public let nextUpdate: Date
 
-    public init(certificateID: OCSPRequest.CertificateID, status: OCSPCertificateStatus, thisUpdate: Date, nextUpdate: Date) {
+    public init(
+        certificateID: OCSPRequest.CertificateID, status: OCSPCertificateStatus, thisUpdate: Date, nextUpdate: Date
+    ) {
         self.certificateID = certificateID
         self.status = status
         self.thisUpdate = thisUpdate
@@ -163,8 +182,9 @@ public struct OCSPSigner: Sendable {
         self.certificate = certificate
         self.signer = signer
         let key = DummyKeys.p256
-        let template = CertificateTemplate(serialNumber: [1], subject: certificate.subject, notBefore: certificate.notBefore,
-                                           notAfter: certificate.notAfter, publicKey: try key.publicKey, extensions: [])
+        let template = CertificateTemplate(
+            serialNumber: [1], subject: certificate.subject, notBefore: certificate.notBefore,
+            notAfter: certificate.notAfter, publicKey: try key.publicKey, extensions: [])
         self.placeholder = (try CertificateBuilder.issue(template, issuer: nil, signer: try PrivateKeySigner(key)), key)
     }
 }
@@ -173,10 +193,14 @@ public struct OCSPSigner: Sendable {
 public enum OCSPResponseBuilder {
     /// A `successful` response with a BasicOCSPResponse for `responses`, signed by `signer`; the request `nonce`
     /// is echoed when given. The signer certificate is included.
-    public static func build(_ responses: [OCSPSingleResponse], signer: OCSPSigner, producedAt: Date = Date(),
-                             nonce: [UInt8]? = nil) throws -> [UInt8] {
+    public static func build(
+        _ responses: [OCSPSingleResponse], signer: OCSPSigner, producedAt: Date = Date(),
+        nonce: [UInt8]? = nil
+    ) throws -> [UInt8] {
         OpenSSL.clearErrors()
-        guard let basic = OCSP_BASICRESP_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate response") }
+        guard let basic = OCSP_BASICRESP_new() else {
+            throw OpenSSL.error(.internalFailure, "cannot allocate response")
+        }
         defer { OCSP_BASICRESP_free(basic) }
         for single in responses {
             let id: OpaquePointer? = single.certificateID.der.withUnsafeBufferPointer { buffer in
@@ -186,12 +210,16 @@ public enum OCSPResponseBuilder {
             guard let id else { throw OpenSSL.error(.malformedInput, "cannot decode CertID") }
             defer { OCSP_CERTID_free(id) }
             guard let thisUpdate = ASN1_TIME_set(nil, time_t(single.thisUpdate.timeIntervalSince1970)),
-                  let nextUpdate = ASN1_TIME_set(nil, time_t(single.nextUpdate.timeIntervalSince1970))
+                let nextUpdate = ASN1_TIME_set(nil, time_t(single.nextUpdate.timeIntervalSince1970))
             else { throw OpenSSL.error(.internalFailure, "cannot encode times") }
-            defer { ASN1_TIME_free(thisUpdate); ASN1_TIME_free(nextUpdate) }
+            defer {
+                ASN1_TIME_free(thisUpdate)
+                ASN1_TIME_free(nextUpdate)
+            }
             var revokedAt: UnsafeMutablePointer<ASN1_TIME>? = nil
             defer { ASN1_TIME_free(revokedAt) }
-            let status: Int32, reason: Int32
+            let status: Int32
+            let reason: Int32
             switch single.status {
             case .good: (status, reason) = (V_OCSP_CERTSTATUS_GOOD, -1)
             case .unknown: (status, reason) = (V_OCSP_CERTSTATUS_UNKNOWN, -1)
@@ -205,7 +233,10 @@ public enum OCSPResponseBuilder {
             }
         }
         if var nonce {
-            guard nonce.withUnsafeMutableBufferPointer({ OCSP_basic_add1_nonce(basic, $0.baseAddress, Int32($0.count)) }) == 1 else {
+            guard
+                nonce.withUnsafeMutableBufferPointer({ OCSP_basic_add1_nonce(basic, $0.baseAddress, Int32($0.count)) })
+                    == 1
+            else {
                 throw OpenSSL.error(.internalFailure, "cannot add nonce")
             }
         }
@@ -214,15 +245,17 @@ public enum OCSPResponseBuilder {
         guard let mdContext = EVP_MD_CTX_new() else { throw OpenSSL.error(.internalFailure, "cannot allocate context") }
         defer { EVP_MD_CTX_free(mdContext) }
         guard EVP_DigestSignInit(mdContext, nil, FetchedMD.sha256.pointer, nil, key.key.pointer) == 1,
-              OCSP_basic_sign_ctx(basic, signer.placeholder.certificate.handle.pointer, mdContext, nil, UInt(OCSP_NOCERTS)) == 1
+            OCSP_basic_sign_ctx(
+                basic, signer.placeholder.certificate.handle.pointer, mdContext, nil, UInt(OCSP_NOCERTS)) == 1
         else { throw OpenSSL.error(.internalFailure, "cannot prepare the OCSP response") }
         // The real signature over tbsResponseData (OCSP_RESPDATA has no cached encoding: i2d re-encodes).
-        try ExternalSignature.setAlgorithm(OCSP_resp_get0_tbs_sigalg(basic), try signer.signer.signatureAlgorithm.x509AlgorithmIdentifier())
+        try ExternalSignature.setAlgorithm(
+            OCSP_resp_get0_tbs_sigalg(basic), try signer.signer.signatureAlgorithm.x509AlgorithmIdentifier())
         let tbs = try OpenSSL.i2d { i2d_OCSP_RESPDATA(OCSP_resp_get0_respdata(basic), $0) }
         let signature = try signer.signer.sign(tbs)
         try ExternalSignature.setSignature(UnsafePointer(OpaquePointer(OCSP_resp_get0_signature(basic))), signature)
         guard OCSP_basic_add1_cert(basic, signer.certificate.handle.pointer) == 1,
-              let response = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic)
+            let response = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic)
         else { throw OpenSSL.error(.internalFailure, "cannot finish the OCSP response") }
         defer { OCSP_RESPONSE_free(response) }
         _ = producedAt  // OpenSSL stamps producedAt with the current time during the placeholder signature.
@@ -231,32 +264,45 @@ public enum OCSPResponseBuilder {
 
     /// An unsuccessful response (no body).
     public static func error(_ status: OCSPErrorStatus) -> [UInt8] {
-        guard let response = OCSP_response_create(status.rawValue, nil) else { return [0x30, 0x03, 0x0a, 0x01, UInt8(status.rawValue)] }
+        guard let response = OCSP_response_create(status.rawValue, nil) else {
+            return [0x30, 0x03, 0x0a, 0x01, UInt8(status.rawValue)]
+        }
         defer { OCSP_RESPONSE_free(response) }
-        return (try? OpenSSL.i2d { i2d_OCSP_RESPONSE(response, $0) }) ?? [0x30, 0x03, 0x0a, 0x01, UInt8(status.rawValue)]
+        return (try? OpenSSL.i2d { i2d_OCSP_RESPONSE(response, $0) }) ?? [
+            0x30, 0x03, 0x0a, 0x01, UInt8(status.rawValue),
+        ]
     }
 
     /// The CertID a response for `serial` of a certificate issued by `issuer` would carry (for pre-signing).
-    public static func certificateID(serialNumber: [UInt8], issuer: Certificate, hash: DigestAlgorithm) throws -> OCSPRequest.CertificateID {
+    public static func certificateID(serialNumber: [UInt8], issuer: Certificate, hash: DigestAlgorithm) throws
+        -> OCSPRequest.CertificateID
+    {
         let serial = serialNumber.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
         defer { BN_free(serial) }
-        guard let serial, let integer = BN_to_ASN1_INTEGER(serial, nil) else { throw OpenSSL.error(.internalFailure, "bad serial") }
+        guard let serial, let integer = BN_to_ASN1_INTEGER(serial, nil) else {
+            throw OpenSSL.error(.internalFailure, "bad serial")
+        }
         defer { ASN1_INTEGER_free(integer) }
-        guard let id = OCSP_cert_id_new(hash.md.pointer, X509_get_subject_name(issuer.handle.pointer),
-                                        X509_get0_pubkey_bitstr(issuer.handle.pointer), integer)
+        guard
+            let id = OCSP_cert_id_new(
+                hash.md.pointer, X509_get_subject_name(issuer.handle.pointer),
+                X509_get0_pubkey_bitstr(issuer.handle.pointer), integer)
         else { throw OpenSSL.error(.internalFailure, "cannot build CertID") }
         defer { OCSP_CERTID_free(id) }
         let der = try OpenSSL.i2d { i2d_OCSP_CERTID(id, $0) }
         let hashes = issuerHashes(issuer, hash)
-        return OCSPRequest.CertificateID(hashAlgorithm: hash, hashAlgorithmOID: hash.oid, issuerNameHash: hashes.name,
-                                         issuerKeyHash: hashes.key, serialNumber: Array(serialNumber.drop { $0 == 0 }), der: der)
+        return OCSPRequest.CertificateID(
+            hashAlgorithm: hash, hashAlgorithmOID: hash.oid, issuerNameHash: hashes.name,
+            issuerKeyHash: hashes.key, serialNumber: Array(serialNumber.drop { $0 == 0 }), der: der)
     }
 
     /// issuerNameHash and issuerKeyHash of `issuer` under `hash` (RFC 6960 §4.1.1): the hash of the DER subject
     /// name and of the subjectPublicKey BIT STRING value.
     public static func issuerHashes(_ issuer: Certificate, _ hash: DigestAlgorithm) -> (name: [UInt8], key: [UInt8]) {
         let name = (try? OpenSSL.i2d { i2d_X509_NAME(X509_get_subject_name(issuer.handle.pointer), $0) }) ?? []
-        let key = X509_get0_pubkey_bitstr(issuer.handle.pointer).map { ASN1Text.bytes(UnsafePointer(OpaquePointer($0))) } ?? []
+        let key =
+            X509_get0_pubkey_bitstr(issuer.handle.pointer).map { ASN1Text.bytes(UnsafePointer(OpaquePointer($0))) }
+            ?? []
         return (Digest.hash(hash, name), Digest.hash(hash, key))
     }
 }
@@ -297,9 +343,11 @@ public struct OCSPResponse: Sendable {
         guard let parsed else { return false }
         defer { OCSP_BASICRESP_free(parsed) }
         guard let algorithm = OCSP_resp_get0_tbs_sigalg(parsed), let object = algorithm.pointee.algorithm,
-              let scheme = SignatureAlgorithm(x509NID: OBJ_obj2nid(object)),
-              let signature = OCSP_resp_get0_signature(parsed)
+            let scheme = SignatureAlgorithm(x509NID: OBJ_obj2nid(object)),
+            let signature = OCSP_resp_get0_signature(parsed)
         else { return false }
-        return (try? key.isValidSignature(ASN1Text.bytes(UnsafePointer(OpaquePointer(signature))), for: Array(tbs), algorithm: scheme)) == true
+        return
+            (try? key.isValidSignature(
+                ASN1Text.bytes(UnsafePointer(OpaquePointer(signature))), for: Array(tbs), algorithm: scheme)) == true
     }
 }

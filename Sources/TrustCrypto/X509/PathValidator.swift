@@ -1,5 +1,5 @@
-import Foundation
 internal import COpenSSL
+import Foundation
 
 /// Certification path validation with OpenSSL's `X509_verify_cert` (RFC 5280 §6: signatures, validity at the
 /// given time, basicConstraints, keyUsage of issuers, path length).
@@ -28,7 +28,9 @@ public struct PathValidator: Sendable {
         guard let store = X509_STORE_new() else { return .invalid(reason: "out of memory", code: -1, depth: -1) }
         defer { X509_STORE_free(store) }
         for anchor in trustAnchors { X509_STORE_add_cert(store, anchor.handle.keyed) }  // takes a reference
-        guard let untrusted = trustd_sk_X509_new_null() else { return .invalid(reason: "out of memory", code: -1, depth: -1) }
+        guard let untrusted = trustd_sk_X509_new_null() else {
+            return .invalid(reason: "out of memory", code: -1, depth: -1)
+        }
         defer { trustd_sk_X509_free(untrusted) }  // borrowed pointers: free the stack only
         for certificate in intermediates { _ = trustd_sk_X509_push(untrusted, certificate.handle.keyed) }
         guard let context = X509_STORE_CTX_new() else { return .invalid(reason: "out of memory", code: -1, depth: -1) }
@@ -41,8 +43,8 @@ public struct PathValidator: Sendable {
             var out: [Certificate] = []
             for index in 0..<trustd_sk_X509_num(chain) {
                 guard let x509 = trustd_sk_X509_value(chain, index),
-                      let der = try? OpenSSL.i2d({ i2d_X509(x509, $0) }),
-                      let certificate = try? Certificate(der: der)
+                    let der = try? OpenSSL.i2d({ i2d_X509(x509, $0) }),
+                    let certificate = try? Certificate(der: der)
                 else { continue }
                 out.append(certificate)
             }

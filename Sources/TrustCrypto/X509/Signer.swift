@@ -53,9 +53,13 @@ extension SignatureAlgorithm {
 enum ExternalSignature {
     /// Sets an AlgorithmIdentifier that OpenSSL exposes only as `const` (the structure is owned by the object
     /// being built; nothing else holds it).
-    static func setAlgorithm(_ algorithm: UnsafePointer<X509_ALGOR>?, _ identifier: (nid: Int32, parameterType: Int32)) throws {
-        guard let algorithm, X509_ALGOR_set0(UnsafeMutablePointer(mutating: algorithm), OBJ_nid2obj(identifier.nid),
-                                             identifier.parameterType, nil) == 1
+    static func setAlgorithm(_ algorithm: UnsafePointer<X509_ALGOR>?, _ identifier: (nid: Int32, parameterType: Int32))
+        throws
+    {
+        guard let algorithm,
+            X509_ALGOR_set0(
+                UnsafeMutablePointer(mutating: algorithm), OBJ_nid2obj(identifier.nid),
+                identifier.parameterType, nil) == 1
         else { throw OpenSSL.error(.internalFailure, "cannot set the signature algorithm") }
     }
 
@@ -64,7 +68,9 @@ enum ExternalSignature {
         guard let bits else { throw OpenSSL.error(.internalFailure, "object has no signature field") }
         let mutable = UnsafeMutablePointer(mutating: bits)
         var copy = signature  // ASN1_BIT_STRING_set copies the bytes during the call
-        guard copy.withUnsafeMutableBufferPointer({ ASN1_BIT_STRING_set(mutable, $0.baseAddress, Int32($0.count)) }) == 1 else {
+        guard
+            copy.withUnsafeMutableBufferPointer({ ASN1_BIT_STRING_set(mutable, $0.baseAddress, Int32($0.count)) }) == 1
+        else {
             throw OpenSSL.error(.internalFailure, "cannot store the signature")
         }
         trustd_ASN1_BIT_STRING_set_unused_zero(mutable)

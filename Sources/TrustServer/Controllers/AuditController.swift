@@ -20,7 +20,9 @@ struct AuditController: Controller {
         [
             Route(.get, "/v1/audit", .permission(.auditRead)) { request, context in
                 let query = request.uri.queryParameters
-                guard let after = Int64(query["after"].map(String.init) ?? "0"), let limit = Int(query["limit"].map(String.init) ?? "100") else {
+                guard let after = Int64(query["after"].map(String.init) ?? "0"),
+                    let limit = Int(query["limit"].map(String.init) ?? "100")
+                else {
                     throw TrustError.invalid("after and limit must be numbers")
                 }
                 let records = try await audit.records(after: after, limit: limit, by: try context.caller())
@@ -28,12 +30,16 @@ struct AuditController: Controller {
             },
             Route(.post, "/v1/audit/verify", .permission(.auditVerify)) { _, context in
                 let report = try await audit.verify(by: try context.caller())
-                return try json(AuditVerifyResponse(intact: report.isIntact, records: report.records, checkpoints: report.checkpoints,
-                                                    brokenSeq: report.firstBroken?.seq, reason: report.firstBroken?.reason))
+                return try json(
+                    AuditVerifyResponse(
+                        intact: report.isIntact, records: report.records, checkpoints: report.checkpoints,
+                        brokenSeq: report.firstBroken?.seq, reason: report.firstBroken?.reason))
             },
             Route(.post, "/v1/audit/checkpoints", .permission(.auditCheckpoint)) { _, context in
                 let made = try await audit.checkpoint(by: try context.caller())
-                return try json(CheckpointResponse(created: made != nil, seq: made?.seq, time: made?.time), status: made == nil ? .ok : .created)
+                return try json(
+                    CheckpointResponse(created: made != nil, seq: made?.seq, time: made?.time),
+                    status: made == nil ? .ok : .created)
             },
         ]
     }

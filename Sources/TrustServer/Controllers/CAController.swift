@@ -41,18 +41,24 @@ struct CAController: Controller {
                 return text(certificate.pem, contentType: "application/x-pem-file")
             },
             Route(.get, "/v1/cas/{ca}/crl", .public) { _, context in
-                binary(Array(try await ca.currentCRL(ca: try parameter(context, "ca")).der), contentType: "application/pkix-crl")
+                binary(
+                    Array(try await ca.currentCRL(ca: try parameter(context, "ca")).der),
+                    contentType: "application/pkix-crl")
             },
             Route(.post, "/v1/cas/{ca}/crl", .permission(.crlGenerate)) { request, context in
                 let name = try parameter(context, "ca")
                 let delta = request.uri.queryParameters["delta"].map { $0 == "true" } ?? false
                 let crl = try await ca.generateCRL(ca: name, delta: delta, by: try context.caller())
-                return try json(CRLView(ca: name, number: crl.record.number, thisUpdate: UTCTime.iso8601(crl.record.thisUpdate),
-                                        nextUpdate: UTCTime.iso8601(crl.record.nextUpdate), entries: crl.entries), status: .created)
+                return try json(
+                    CRLView(
+                        ca: name, number: crl.record.number, thisUpdate: UTCTime.iso8601(crl.record.thisUpdate),
+                        nextUpdate: UTCTime.iso8601(crl.record.nextUpdate), entries: crl.entries), status: .created)
             },
             Route(.post, "/ocsp", .public) { request, _ in
                 guard request.headers[.contentType]?.lowercased().hasPrefix("application/ocsp-request") == true else {
-                    throw APIError(.unsupportedMediaType, "unsupported_media_type", "OCSP requests must be application/ocsp-request")
+                    throw APIError(
+                        .unsupportedMediaType, "unsupported_media_type",
+                        "OCSP requests must be application/ocsp-request")
                 }
                 let buffer = try await request.body.collect(upTo: OCSPRequest.maxSize)
                 return binary(await ocsp.respond(Array(buffer: buffer)), contentType: "application/ocsp-response")
@@ -61,8 +67,10 @@ struct CAController: Controller {
                 // RFC 5019 §5: base64 of the DER request, URL-encoded, as the path after /ocsp/.
                 let encoded = String(request.uri.path.dropFirst("/ocsp/".count))
                 guard encoded.count <= OCSPRequest.maxSize * 2, let decoded = encoded.removingPercentEncoding,
-                      let der = Data(base64Encoded: decoded), !der.isEmpty
-                else { throw APIError(.badRequest, "malformed_base64", "the path after /ocsp/ is not URL-encoded base64") }
+                    let der = Data(base64Encoded: decoded), !der.isEmpty
+                else {
+                    throw APIError(.badRequest, "malformed_base64", "the path after /ocsp/ is not URL-encoded base64")
+                }
                 var response = binary(await ocsp.respond(Array(der)), contentType: "application/ocsp-response")
                 response.headers[.cacheControl] = "max-age=\(ocsp.cacheMaxAge), public, no-transform, must-revalidate"
                 return response

@@ -7,16 +7,22 @@ import TrustServices
 
 /// What the seal routes need of the seal service.
 protocol SealOperations: Sendable {
-    func apply(organizationID: String, applicantPersonID: String?, type code: String, name: String, picture: SealService.Picture,
-               validTo: Date?, keyType: String?, by caller: Caller) async throws -> SealDetails
+    func apply(
+        organizationID: String, applicantPersonID: String?, type code: String, name: String,
+        picture: SealService.Picture,
+        validTo: Date?, keyType: String?, by caller: Caller
+    ) async throws -> SealDetails
     func list(organizationID: String?, state: SealState?, by caller: Caller) async throws -> [SealDetails]
     func details(id: String, by caller: Caller) async throws -> SealDetails
     func status(id: String, by caller: Caller) async throws -> SealStatus
     func review(id: String, approve: Bool, comment: String?, by caller: Caller) async throws -> SealDetails
     func make(id: String, by caller: Caller) async throws -> SealDetails
     func file(id: String, filingNumber: String, authority: String, by caller: Caller) async throws -> SealDetails
-    func grant(id: String, to grantee: SealService.Grantee, minimumLevel: AssuranceLevel, validFrom: Date?, validTo: Date, usageLimit: Int?,
-               by caller: Caller) async throws -> SealGrantRecord
+    func grant(
+        id: String, to grantee: SealService.Grantee, minimumLevel: AssuranceLevel, validFrom: Date?, validTo: Date,
+        usageLimit: Int?,
+        by caller: Caller
+    ) async throws -> SealGrantRecord
     func withdraw(id: String, grantID: String, by caller: Caller) async throws -> SealDetails
     func reportLoss(id: String, comment: String?, by caller: Caller) async throws -> SealDetails
     func recover(id: String, comment: String?, by caller: Caller) async throws -> SealDetails
@@ -35,78 +41,115 @@ struct SealController: Controller {
         [
             Route(.post, "/v1/seals", .permission(.sealApply)) { request, context in
                 let body = try await decode(SealApplyRequest.self, request, context)
-                let picture = SealService.Picture(format: body.picture.format, data: try body.pictureBytes(), widthMM: body.picture.widthMm,
-                                                  heightMM: body.picture.heightMm)
-                let seal = try await seals.apply(organizationID: body.organizationId, applicantPersonID: body.applicantId, type: body.type,
-                                                 name: body.name, picture: picture, validTo: try body.validToDate(), keyType: body.keyType,
-                                                 by: try context.caller())
+                let picture = SealService.Picture(
+                    format: body.picture.format, data: try body.pictureBytes(), widthMM: body.picture.widthMm,
+                    heightMM: body.picture.heightMm)
+                let seal = try await seals.apply(
+                    organizationID: body.organizationId, applicantPersonID: body.applicantId, type: body.type,
+                    name: body.name, picture: picture, validTo: try body.validToDate(), keyType: body.keyType,
+                    by: try context.caller())
                 return try json(SealView(seal), status: .created)
             },
             Route(.get, "/v1/seals", .permission(.sealRead)) { request, context in
                 let query = request.uri.queryParameters
-                let state = try query["state"].map { try named(String($0), "state", SealState.init(rawValue:), choices: SealState.allCases.map(\.rawValue)) }
-                let found = try await seals.list(organizationID: query["organizationId"].map(String.init), state: state, by: try context.caller())
+                let state = try query["state"].map {
+                    try named(
+                        String($0), "state", SealState.init(rawValue:), choices: SealState.allCases.map(\.rawValue))
+                }
+                let found = try await seals.list(
+                    organizationID: query["organizationId"].map(String.init), state: state, by: try context.caller())
                 return try json(SealList(seals: found.map(SealView.init)))
             },
             Route(.get, "/v1/seals/{id}", .permission(.sealRead)) { _, context in
-                try json(SealView(try await seals.details(id: try hexParameter(context, "id"), by: try context.caller())))
+                try json(
+                    SealView(try await seals.details(id: try hexParameter(context, "id"), by: try context.caller())))
             },
             Route(.get, "/v1/seals/{id}/status", .permission(.sealRead)) { _, context in
-                try json(SealStatusView(try await seals.status(id: try hexParameter(context, "id"), by: try context.caller())))
+                try json(
+                    SealStatusView(
+                        try await seals.status(id: try hexParameter(context, "id"), by: try context.caller())))
             },
             Route(.get, "/v1/seals/{id}/eseal", .permission(.sealRead)) { _, context in
-                let record = try await seals.details(id: try hexParameter(context, "id"), by: try context.caller()).record
+                let record = try await seals.details(id: try hexParameter(context, "id"), by: try context.caller())
+                    .record
                 guard let eseal = record.eseal else {
-                    throw TrustError.conflict("seal \(record.id) is \(record.state.rawValue); it has no SESeal before it is made")
+                    throw TrustError.conflict(
+                        "seal \(record.id) is \(record.state.rawValue); it has no SESeal before it is made")
                 }
                 return binary(Array(eseal), contentType: "application/octet-stream")
             },
             Route(.get, "/v1/seals/{id}/picture", .permission(.sealRead)) { _, context in
-                let record = try await seals.details(id: try hexParameter(context, "id"), by: try context.caller()).record
+                let record = try await seals.details(id: try hexParameter(context, "id"), by: try context.caller())
+                    .record
                 return binary(Array(record.picture), contentType: "image/\(record.pictureFormat.rawValue)")
             },
             Route(.post, "/v1/seals/{id}/review", .permission(.sealReview)) { request, context in
                 let body = try await decode(SealReviewRequest.self, request, context)
-                return try json(SealView(try await seals.review(id: try hexParameter(context, "id"), approve: body.approve, comment: body.comment,
-                                                                by: try context.caller())))
+                return try json(
+                    SealView(
+                        try await seals.review(
+                            id: try hexParameter(context, "id"), approve: body.approve, comment: body.comment,
+                            by: try context.caller())))
             },
             Route(.post, "/v1/seals/{id}/make", .permission(.sealMake)) { _, context in
                 try json(SealView(try await seals.make(id: try hexParameter(context, "id"), by: try context.caller())))
             },
             Route(.post, "/v1/seals/{id}/file", .permission(.sealFile)) { request, context in
                 let body = try await decode(SealFileRequest.self, request, context)
-                return try json(SealView(try await seals.file(id: try hexParameter(context, "id"), filingNumber: body.filingNumber,
-                                                              authority: body.authority, by: try context.caller())))
+                return try json(
+                    SealView(
+                        try await seals.file(
+                            id: try hexParameter(context, "id"), filingNumber: body.filingNumber,
+                            authority: body.authority, by: try context.caller())))
             },
             Route(.post, "/v1/seals/{id}/grants", .permission(.sealGrant)) { request, context in
                 let body = try await decode(SealGrantRequest.self, request, context)
-                let grantee: SealService.Grantee = if let person = body.personId { .person(person) } else { .principal(body.principalId ?? "") }
+                let grantee: SealService.Grantee =
+                    if let person = body.personId { .person(person) } else { .principal(body.principalId ?? "") }
                 let validity = try body.validity()
-                let grant = try await seals.grant(id: try hexParameter(context, "id"), to: grantee, minimumLevel: try level(body.minLevel, "minLevel"),
-                                                  validFrom: validity.from, validTo: validity.to, usageLimit: body.usageLimit, by: try context.caller())
+                let grant = try await seals.grant(
+                    id: try hexParameter(context, "id"), to: grantee,
+                    minimumLevel: try level(body.minLevel, "minLevel"),
+                    validFrom: validity.from, validTo: validity.to, usageLimit: body.usageLimit,
+                    by: try context.caller())
                 return try json(SealGrantView(grant), status: .created)
             },
             Route(.post, "/v1/seals/{id}/grants/{grant}/withdraw", .permission(.sealGrant)) { _, context in
-                try json(SealView(try await seals.withdraw(id: try hexParameter(context, "id"), grantID: try hexParameter(context, "grant"),
-                                                           by: try context.caller())))
+                try json(
+                    SealView(
+                        try await seals.withdraw(
+                            id: try hexParameter(context, "id"), grantID: try hexParameter(context, "grant"),
+                            by: try context.caller())))
             },
             Route(.post, "/v1/seals/{id}/report-loss", .permission(.sealReportLoss)) { request, context in
                 let body = try await decodeOptional(SealStepRequest.self, request, context)
-                return try json(SealView(try await seals.reportLoss(id: try hexParameter(context, "id"), comment: body?.comment, by: try context.caller())))
+                return try json(
+                    SealView(
+                        try await seals.reportLoss(
+                            id: try hexParameter(context, "id"), comment: body?.comment, by: try context.caller())))
             },
             Route(.post, "/v1/seals/{id}/recover", .permission(.sealRecover)) { request, context in
                 let body = try await decodeOptional(SealStepRequest.self, request, context)
-                return try json(SealView(try await seals.recover(id: try hexParameter(context, "id"), comment: body?.comment, by: try context.caller())))
+                return try json(
+                    SealView(
+                        try await seals.recover(
+                            id: try hexParameter(context, "id"), comment: body?.comment, by: try context.caller())))
             },
             Route(.post, "/v1/seals/{id}/revoke", .permission(.sealRevoke)) { request, context in
                 let body = try await decodeOptional(SealStepRequest.self, request, context)
                 let reason = try body?.reason.map(revocationReason) ?? .cessationOfOperation
-                return try json(SealView(try await seals.revoke(id: try hexParameter(context, "id"), reason: reason, comment: body?.comment,
-                                                                by: try context.caller())))
+                return try json(
+                    SealView(
+                        try await seals.revoke(
+                            id: try hexParameter(context, "id"), reason: reason, comment: body?.comment,
+                            by: try context.caller())))
             },
             Route(.post, "/v1/seals/{id}/destroy", .permission(.sealDestroy)) { request, context in
                 let body = try await decodeOptional(SealStepRequest.self, request, context)
-                return try json(SealView(try await seals.destroy(id: try hexParameter(context, "id"), comment: body?.comment, by: try context.caller())))
+                return try json(
+                    SealView(
+                        try await seals.destroy(
+                            id: try hexParameter(context, "id"), comment: body?.comment, by: try context.caller())))
             },
         ]
     }

@@ -21,14 +21,20 @@ struct SigningController: Controller {
         [
             Route(.post, "/v1/sign", .permission(.sign)) { request, context in
                 let body = try await decode(SignRequestBody.self, request, context)
-                let credential: SigningService.Credential = if let seal = body.sealId { .seal(seal) } else { .key(body.keyId ?? "") }
-                let format = try named(body.format, "format", SigningService.Format.init(rawValue:), choices: SigningService.Format.allCases.map(\.rawValue))
-                let signRequest = SigningService.Request(credential: credential, signerPersonID: body.signer, format: format, data: try body.dataBytes(),
-                                                         digest: try body.digestBytes(), propertyInfo: body.propertyInfo, timestamp: body.timestamp ?? false)
+                let credential: SigningService.Credential =
+                    if let seal = body.sealId { .seal(seal) } else { .key(body.keyId ?? "") }
+                let format = try named(
+                    body.format, "format", SigningService.Format.init(rawValue:),
+                    choices: SigningService.Format.allCases.map(\.rawValue))
+                let signRequest = SigningService.Request(
+                    credential: credential, signerPersonID: body.signer, format: format, data: try body.dataBytes(),
+                    digest: try body.digestBytes(), propertyInfo: body.propertyInfo, timestamp: body.timestamp ?? false)
                 let result = try await signing.sign(signRequest, by: try context.caller())
-                return try json(SignResponse(format: result.format.rawValue, signature: Data(result.signature).base64EncodedString(),
-                                             certificate: result.certificate.pem))
-            },
+                return try json(
+                    SignResponse(
+                        format: result.format.rawValue, signature: Data(result.signature).base64EncodedString(),
+                        certificate: result.certificate.pem))
+            }
         ]
     }
 }

@@ -6,7 +6,8 @@ import TrustServices
 
 /// What the signing-key routes need of the signing-key service.
 protocol SigningKeyOperations: Sendable {
-    func create(owner: SigningKeyService.Owner, keyType: KeyType, by caller: Caller) async throws -> SigningKeyService.Details
+    func create(owner: SigningKeyService.Owner, keyType: KeyType, by caller: Caller) async throws
+        -> SigningKeyService.Details
     func details(id: String, by caller: Caller) async throws -> SigningKeyService.Details
     func revoke(id: String, reason: RevocationReason, by caller: Caller) async throws -> SigningKeyService.Details
 }
@@ -21,21 +22,30 @@ struct SigningKeyController: Controller {
         [
             Route(.post, "/v1/keys", .permission(.keyCreate)) { request, context in
                 let body = try await decode(SigningKeyRequest.self, request, context)
-                let keyType = try named(body.keyType, "keyType", KeyType.init(name:), choices: ["sm2", "rsa2048", "p256"])
-                let owner: SigningKeyService.Owner = if let organization = body.organizationId {
-                    .organization(organization, person: body.personId)
-                } else {
-                    .person(body.personId)
-                }
-                return try json(SigningKeyView(try await keys.create(owner: owner, keyType: keyType, by: try context.caller())), status: .created)
+                let keyType = try named(
+                    body.keyType, "keyType", KeyType.init(name:), choices: ["sm2", "rsa2048", "p256"])
+                let owner: SigningKeyService.Owner =
+                    if let organization = body.organizationId {
+                        .organization(organization, person: body.personId)
+                    } else {
+                        .person(body.personId)
+                    }
+                return try json(
+                    SigningKeyView(try await keys.create(owner: owner, keyType: keyType, by: try context.caller())),
+                    status: .created)
             },
             Route(.get, "/v1/keys/{id}", .permission(.keyRead)) { _, context in
-                try json(SigningKeyView(try await keys.details(id: try hexParameter(context, "id"), by: try context.caller())))
+                try json(
+                    SigningKeyView(
+                        try await keys.details(id: try hexParameter(context, "id"), by: try context.caller())))
             },
             Route(.post, "/v1/keys/{id}/revoke", .permission(.keyRevoke)) { request, context in
                 let body = try await decodeOptional(SigningKeyRevokeRequest.self, request, context)
                 let reason = try body?.reason.map(revocationReason) ?? .unspecified
-                return try json(SigningKeyView(try await keys.revoke(id: try hexParameter(context, "id"), reason: reason, by: try context.caller())))
+                return try json(
+                    SigningKeyView(
+                        try await keys.revoke(
+                            id: try hexParameter(context, "id"), reason: reason, by: try context.caller())))
             },
         ]
     }

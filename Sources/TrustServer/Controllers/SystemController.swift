@@ -18,17 +18,21 @@ struct SystemController: Controller {
             Route(.get, "/healthz", .public) { _, _ in
                 let state = await readiness.check()
                 guard state.ready else {
-                    return try json(["status": "not_ready", "reason": state.reason ?? "not ready"], status: .serviceUnavailable)
+                    return try json(
+                        ["status": "not_ready", "reason": state.reason ?? "not ready"], status: .serviceUnavailable)
                 }
                 return try json(["status": "ok"])
             },
-            Route(.get, "/openapi.yaml", .public) { _, _ in text(OpenAPIDocument.yaml, contentType: "application/yaml") },
+            Route(.get, "/openapi.yaml", .public) { _, _ in text(OpenAPIDocument.yaml, contentType: "application/yaml")
+            },
             Route(.get, "/metrics", metricsAccess == .token ? .permission(.metricsRead) : .public) { _, _ in
                 let counts = statistics.snapshot
                 gauge("certificates", "Certificates issued by trustd's CAs").set(to: Double(counts.certificates))
-                gauge("certificates_revoked", "Revoked or held certificates").set(to: Double(counts.revokedCertificates))
+                gauge("certificates_revoked", "Revoked or held certificates").set(
+                    to: Double(counts.revokedCertificates))
                 gauge("audit_records", "Records in the audit log").set(to: Double(counts.auditRecords))
-                gauge("ocsp_cached_responses", "Pre-signed OCSP responses in the cache").set(to: Double(ocsp.cachedResponseCount))
+                gauge("ocsp_cached_responses", "Pre-signed OCSP responses in the cache").set(
+                    to: Double(ocsp.cachedResponseCount))
                 if let connections {
                     gauge("connections_open", "Client connections open now").set(to: Double(connections.openCount))
                 }
@@ -39,6 +43,7 @@ struct SystemController: Controller {
 
     /// A `trustd_<name>` gauge in the API's registry (the registry returns the same gauge for the same name).
     private func gauge(_ name: String, _ help: String) -> Gauge {
-        metrics.makeGauge(descriptor: MetricNameDescriptor(namespace: "trustd", metricName: name, unitName: "", helpText: help))
+        metrics.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "trustd", metricName: name, unitName: "", helpText: help))
     }
 }

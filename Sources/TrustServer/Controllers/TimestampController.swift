@@ -8,8 +8,10 @@ import TrustServices
 /// What the time-stamping routes need of the TSA.
 protocol TimestampOperations: Sendable {
     func timestamp(der requestDER: [UInt8], unit: TimestampAuthority.Unit, by caller: Caller) async throws -> [UInt8]
-    func timestamp(hash: TimestampHash, digest: [UInt8], nonce: [UInt8]?, certReq: Bool, unit: TimestampAuthority.Unit,
-                   by caller: Caller) async throws -> TimestampAuthority.Granted
+    func timestamp(
+        hash: TimestampHash, digest: [UInt8], nonce: [UInt8]?, certReq: Bool, unit: TimestampAuthority.Unit,
+        by caller: Caller
+    ) async throws -> TimestampAuthority.Granted
 }
 
 extension TimestampAuthority: TimestampOperations {}
@@ -22,8 +24,11 @@ struct TimestampController: Controller {
     var routes: [Route] {
         [
             Route(.post, "/tsa", .permission(.timestamp)) { request, context in
-                guard request.headers[.contentType]?.lowercased().hasPrefix("application/timestamp-query") == true else {
-                    throw APIError(.unsupportedMediaType, "unsupported_media_type", "timestamp requests must be application/timestamp-query")
+                guard request.headers[.contentType]?.lowercased().hasPrefix("application/timestamp-query") == true
+                else {
+                    throw APIError(
+                        .unsupportedMediaType, "unsupported_media_type",
+                        "timestamp requests must be application/timestamp-query")
                 }
                 let unit = try Self.unit(request.uri.queryParameters["tsa"].map(String.init) ?? "rsa")
                 let buffer = try await request.body.collect(upTo: TimeStampRequest.maxSize)
@@ -33,18 +38,25 @@ struct TimestampController: Controller {
             Route(.post, "/v1/timestamp", .permission(.timestamp)) { request, context in
                 let body = try await decode(TimestampRequestBody.self, request, context)
                 let unit = try Self.unit(body.tsa ?? "sm2")
-                let hash = try named(body.hashAlgorithm ?? (unit == .sm2 ? "sm3" : "sha256"), "hashAlgorithm", TimestampHash.init(rawValue:),
-                                     choices: TimestampHash.allCases.map(\.rawValue))
-                let granted = try await tsa.timestamp(hash: hash, digest: try body.digestBytes(), nonce: try body.nonceBytes(),
-                                                      certReq: body.certReq ?? true, unit: unit, by: try context.caller())
-                return try json(TimestampView(status: "granted", response: Data(granted.response).base64EncodedString(),
-                                              serialNumber: granted.serialNumber.map { String(format: "%02x", $0) }.joined(),
-                                              genTime: UTCTime.iso8601(granted.time)))
+                let hash = try named(
+                    body.hashAlgorithm ?? (unit == .sm2 ? "sm3" : "sha256"), "hashAlgorithm",
+                    TimestampHash.init(rawValue:),
+                    choices: TimestampHash.allCases.map(\.rawValue))
+                let granted = try await tsa.timestamp(
+                    hash: hash, digest: try body.digestBytes(), nonce: try body.nonceBytes(),
+                    certReq: body.certReq ?? true, unit: unit, by: try context.caller())
+                return try json(
+                    TimestampView(
+                        status: "granted", response: Data(granted.response).base64EncodedString(),
+                        serialNumber: granted.serialNumber.map { String(format: "%02x", $0) }.joined(),
+                        genTime: UTCTime.iso8601(granted.time)))
             },
         ]
     }
 
     static func unit(_ name: String) throws -> TimestampAuthority.Unit {
-        try named(name, "tsa", TimestampAuthority.Unit.init(rawValue:), choices: TimestampAuthority.Unit.allCases.map(\.rawValue))
+        try named(
+            name, "tsa", TimestampAuthority.Unit.init(rawValue:),
+            choices: TimestampAuthority.Unit.allCases.map(\.rawValue))
     }
 }

@@ -18,12 +18,15 @@ struct VerificationController: Controller {
         [
             Route(.post, "/v1/verify", .permission(.verify)) { request, context in
                 let body = try await decode(VerifyRequestBody.self, request, context)
-                let report = try await verifier.verify(try body.signatureBytes(), data: try body.dataBytes(), digest: try body.digestBytes(),
-                                                       by: try context.caller())
+                let report = try await verifier.verify(
+                    try body.signatureBytes(), data: try body.dataBytes(), digest: try body.digestBytes(),
+                    by: try context.caller())
                 let view = ValidationReportView(report)
-                if request.uri.queryParameters["format"] == "html" { return text(try ReportPage.render(view), contentType: "text/html; charset=utf-8") }
+                if request.uri.queryParameters["format"] == "html" {
+                    return text(try ReportPage.render(view), contentType: "text/html; charset=utf-8")
+                }
                 return try json(view)
-            },
+            }
         ]
     }
 }

@@ -33,16 +33,17 @@ struct APIError: HTTPResponseError {
         case let error as APIError:
             return error
         case let error as TrustError:
-            let status: HTTPResponse.Status = switch error.code {
-            case .invalidRequest: .badRequest
-            case .notFound: .notFound
-            case .conflict: .conflict
-            case .unauthenticated: .unauthorized
-            case .forbidden: .forbidden
-            case .unavailable, .notConfigured: .serviceUnavailable
-            case .verificationFailed: .unprocessableContent
-            default: .internalServerError
-            }
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .invalidRequest: .badRequest
+                case .notFound: .notFound
+                case .conflict: .conflict
+                case .unauthenticated: .unauthorized
+                case .forbidden: .forbidden
+                case .unavailable, .notConfigured: .serviceUnavailable
+                case .verificationFailed: .unprocessableContent
+                default: .internalServerError
+                }
             return APIError(status, error.code.name, error.message)
         case let error as RequestError:
             return APIError(.badRequest, error.code, error.message)
@@ -56,18 +57,24 @@ struct APIError: HTTPResponseError {
         case let error as KeyCustodyError:
             // Key custody failing is the appliance's problem, never the client's: 503 with the custody code, no detail
             // that could describe key material.
-            let status: HTTPResponse.Status = error.code == .invalidRequest || error.code == .keyNotFound ? .notFound : .serviceUnavailable
-            return APIError(status, "key_custody_\(error.code)", status == .notFound ? "no such key in custody" : "key custody is unavailable")
+            let status: HTTPResponse.Status =
+                error.code == .invalidRequest || error.code == .keyNotFound ? .notFound : .serviceUnavailable
+            return APIError(
+                status, "key_custody_\(error.code)",
+                status == .notFound ? "no such key in custody" : "key custody is unavailable")
         case let error as any HTTPResponseError:
             // Framework errors (HTTPError, NIO's too-many-bytes, …) carry their status; keep the JSON shape.
             switch error.status {
-            case .contentTooLarge: return APIError(.contentTooLarge, "payload_too_large", "the request body is larger than allowed")
+            case .contentTooLarge:
+                return APIError(.contentTooLarge, "payload_too_large", "the request body is larger than allowed")
             case let status where status.code < 500:
                 return APIError(status, "http_error", (error as? HTTPError)?.body ?? status.reasonPhrase)
             default: return APIError(.internalServerError, "internal_error", "internal error")
             }
         case is DecodingError:
-            return APIError(.badRequest, "malformed_json", "the request body is not the JSON this route expects: \(describe(error))")
+            return APIError(
+                .badRequest, "malformed_json", "the request body is not the JSON this route expects: \(describe(error))"
+            )
         default:
             return APIError(.internalServerError, "internal_error", "internal error")
         }
@@ -80,7 +87,8 @@ struct APIError: HTTPResponseError {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+            return context.codingPath.isEmpty
+                ? "not valid JSON" : "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
         @unknown default: return "unreadable"
         }
     }
@@ -90,7 +98,9 @@ struct APIError: HTTPResponseError {
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = TrustRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch {

@@ -12,7 +12,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     /// Whether connections may carry client certificates (TLS with client authentication configured).
     let clientCertificates: Bool
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         if let header = request.headers[.authorization] {
             guard header.hasPrefix("Bearer ") else {
@@ -20,7 +22,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             context.principal = try await access.authenticate(token: String(header.dropFirst("Bearer ".count)))
         } else if clientCertificates, let channel = context.channel,
-                  let certificate = try await channel.nioSSL_peerCertificate().get() {
+            let certificate = try await channel.nioSSL_peerCertificate().get()
+        {
             context.principal = try await access.authenticate(clientCertificate: try certificate.toDERBytes())
         }
         return try await next(request, context)

@@ -17,7 +17,9 @@ func decode<T: APIRequest>(_ type: T.Type, _ request: Request, _ context: TrustR
 }
 
 /// The same for routes whose body may be left out.
-func decodeOptional<T: APIRequest>(_ type: T.Type, _ request: Request, _ context: TrustRequestContext) async throws -> T? {
+func decodeOptional<T: APIRequest>(_ type: T.Type, _ request: Request, _ context: TrustRequestContext) async throws
+    -> T?
+{
     let buffer = try await request.body.collect(upTo: context.maxUploadSize)
     guard buffer.readableBytes > 0 else { return nil }
     return try validated(T.self, buffer)
@@ -25,7 +27,8 @@ func decodeOptional<T: APIRequest>(_ type: T.Type, _ request: Request, _ context
 
 private func validated<T: APIRequest>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
     if let control = buffer.withUnsafeReadableBytes({ ControlCharacters.firstInJSON($0) }) {
-        throw APIError(.badRequest, "control_character", "request values must not contain control characters (found \(control))")
+        throw APIError(
+            .badRequest, "control_character", "request values must not contain control characters (found \(control))")
     }
     let value = try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
     try value.validate()
@@ -38,7 +41,8 @@ func parameter(_ context: TrustRequestContext, _ name: String) throws -> String 
         throw TrustError.invalid("missing or oversized path parameter \(name)")
     }
     if let control = ControlCharacters.firstInIdentifier(value) {
-        throw APIError(.badRequest, "control_character", "path parameter \(name) contains the control character \(control)")
+        throw APIError(
+            .badRequest, "control_character", "path parameter \(name) contains the control character \(control)")
     }
     return value
 }
@@ -46,13 +50,17 @@ func parameter(_ context: TrustRequestContext, _ name: String) throws -> String 
 /// A hexadecimal path parameter (ids, serials; colons allowed in serials).
 func hexParameter(_ context: TrustRequestContext, _ name: String) throws -> String {
     let value = try parameter(context, name)
-    guard value.allSatisfy({ $0.isHexDigit || $0 == ":" }) else { throw TrustError.invalid("\(name) must be hexadecimal") }
+    guard value.allSatisfy({ $0.isHexDigit || $0 == ":" }) else {
+        throw TrustError.invalid("\(name) must be hexadecimal")
+    }
     return value
 }
 
 /// A name from a closed set (roles, levels, reasons, formats): the typed value, or 400 listing the choices.
 func named<Value>(_ text: String, _ field: String, _ parse: (String) -> Value?, choices: [String]) throws -> Value {
-    guard let value = parse(text) else { throw TrustError.invalid("unknown \(field) '\(text)' (\(choices.joined(separator: ", ")))") }
+    guard let value = parse(text) else {
+        throw TrustError.invalid("unknown \(field) '\(text)' (\(choices.joined(separator: ", ")))")
+    }
     return value
 }
 
@@ -61,7 +69,8 @@ func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> 
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     var headers = HTTPFields()
     headers[.contentType] = "application/json"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    return Response(
+        status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
 }
 
 func text(_ value: String, contentType: String) -> Response {

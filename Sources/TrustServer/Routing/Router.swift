@@ -24,8 +24,11 @@ public struct TrustAPI: Sendable {
     public let connections: ConnectionTable?
     let controllers: [any Controller]
 
-    public init(appliance: Appliance, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), metricsAccess: MetricsAccess = .public,
-                connections: ConnectionTable? = nil) {
+    public init(
+        appliance: Appliance, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        metricsAccess: MetricsAccess = .public,
+        connections: ConnectionTable? = nil
+    ) {
         let access = AccessService(store: appliance.store)
         self.appliance = appliance
         self.access = access
@@ -33,8 +36,10 @@ public struct TrustAPI: Sendable {
         self.metricsAccess = metricsAccess
         self.connections = connections
         controllers = [
-            SystemController(readiness: appliance.readiness, statistics: appliance.statistics, ocsp: appliance.ca.ocsp, metrics: metrics,
-                             metricsAccess: metricsAccess, connections: connections),
+            SystemController(
+                readiness: appliance.readiness, statistics: appliance.statistics, ocsp: appliance.ca.ocsp,
+                metrics: metrics,
+                metricsAccess: metricsAccess, connections: connections),
             CAController(ca: appliance.ca, ocsp: appliance.ca.ocsp),
             CertificateController(issuance: appliance.issuance, registry: appliance.ca),
             AuditController(audit: appliance.audit),
@@ -62,14 +67,16 @@ public func buildRouter(_ api: TrustAPI, clientCertificates: Bool = false) -> Ro
     router.add(middleware: AuthenticationMiddleware(access: api.access, clientCertificates: clientCertificates))
     let access = api.access
     for route in api.controllers.flatMap(\.routes) {
-        let spec = route.spec, handler = route.handler
+        let spec = route.spec
+        let handler = route.handler
         // RFC 5019 GET: the base64 request is the rest of the path (it may contain '/').
         let path = spec.path == "/ocsp/{request}" ? "/ocsp/**" : spec.path
         router.on(RouterPath(path), method: spec.method) { request, context in
             if case .permission(let permission) = spec.access {
                 let caller = try context.caller()
                 if !caller.holds(permission) {
-                    try await access.refuse(caller, permission: permission, method: spec.method.rawValue, route: spec.path)
+                    try await access.refuse(
+                        caller, permission: permission, method: spec.method.rawValue, route: spec.path)
                 }
             }
             return try await handler(request, context)

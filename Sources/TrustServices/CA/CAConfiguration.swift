@@ -18,9 +18,12 @@ public struct CAConfiguration: Sendable {
     public var rsaRootKey: String
     public var rsaIssuingKey: String
 
-    public init(baseURL: String = "http://127.0.0.1:8443", organization: String = "trustd", country: String = "CN",
-                crlLifetime: TimeInterval = 7 * 86400, ocspLifetime: TimeInterval = 86400, ocspRefreshMargin: TimeInterval = 3600,
-                backdate: TimeInterval = 300, rsaRootKey: String = "rsa3072", rsaIssuingKey: String = "rsa2048") {
+    public init(
+        baseURL: String = "http://127.0.0.1:8443", organization: String = "trustd", country: String = "CN",
+        crlLifetime: TimeInterval = 7 * 86400, ocspLifetime: TimeInterval = 86400,
+        ocspRefreshMargin: TimeInterval = 3600,
+        backdate: TimeInterval = 300, rsaRootKey: String = "rsa3072", rsaIssuingKey: String = "rsa2048"
+    ) {
         self.baseURL = baseURL
         self.organization = organization
         self.country = country

@@ -53,8 +53,11 @@ final class CAHierarchy: Sendable {
     /// CAs loaded once (certificate, signer, chain): parsing and key references are not free in OpenSSL 3.0.
     private let loaded = Mutex<[String: LoadedCA]>([:])
 
-    init(store: any TransactionalStore, keys: any KeyStore, profiles: ProfileCatalog, configuration: CAConfiguration, journal: KeyJournal,
-         clock: @escaping @Sendable () -> Date, faultPoint: (@Sendable (String) throws -> Void)?) {
+    init(
+        store: any TransactionalStore, keys: any KeyStore, profiles: ProfileCatalog, configuration: CAConfiguration,
+        journal: KeyJournal,
+        clock: @escaping @Sendable () -> Date, faultPoint: (@Sendable (String) throws -> Void)?
+    ) {
         self.store = store
         self.keys = keys
         self.profiles = profiles
@@ -68,11 +71,14 @@ final class CAHierarchy: Sendable {
     func initialize(actor: String) throws {
         for family in ["sm2", "rsa"] {
             if try store.read({ try $0.ca("\(family)-root") }) == nil {
-                try createCA(name: "\(family)-root", parent: nil, keyType: family == "sm2" ? "sm2" : configuration.rsaRootKey, actor: actor)
+                try createCA(
+                    name: "\(family)-root", parent: nil, keyType: family == "sm2" ? "sm2" : configuration.rsaRootKey,
+                    actor: actor)
             }
             if try store.read({ try $0.ca("\(family)-issuing") }) == nil {
-                try createCA(name: "\(family)-issuing", parent: "\(family)-root",
-                             keyType: family == "sm2" ? "sm2" : configuration.rsaIssuingKey, actor: actor)
+                try createCA(
+                    name: "\(family)-issuing", parent: "\(family)-root",
+                    keyType: family == "sm2" ? "sm2" : configuration.rsaIssuingKey, actor: actor)
             }
         }
     }
@@ -89,7 +95,9 @@ final class CAHierarchy: Sendable {
             throw TrustError.invalid("profile \(profile.name) does not allow \(keyType) keys")
         }
         let parentCA = try parent.map { try load($0) }
-        if let parentCA, parentCA.record.role != .root { throw TrustError.invalid("an issuing CA must be created under a root") }
+        if let parentCA, parentCA.record.role != .root {
+            throw TrustError.invalid("an issuing CA must be created under a root")
+        }
 
         let family: CAAlgorithm = keyType == .sm2 ? .sm2 : keyType.isRSA ? .rsa : .ecdsa
         let label = "ca:\(name)"
@@ -100,7 +108,10 @@ final class CAHierarchy: Sendable {
             let now = clock()
             let subject = DistinguishedName([
                 .init("C", configuration.country), .init("O", configuration.organization),
-                .init("CN", "\(configuration.organization) \(family.rawValue.uppercased()) \(parent == nil ? "Root" : "Issuing") CA"),
+                .init(
+                    "CN",
+                    "\(configuration.organization) \(family.rawValue.uppercased()) \(parent == nil ? "Root" : "Issuing") CA"
+                ),
             ])
             var notAfter = now.addingTimeInterval(TimeInterval(profile.validityDays) * 86400)
             if let parentCA { notAfter = min(notAfter, parentCA.certificate.notAfter) }
@@ -111,13 +122,17 @@ final class CAHierarchy: Sendable {
             ]
             if let parent {
                 extensions.append(.crlDistributionPoints([configuration.crlURL(parent)]))
-                extensions.append(.authorityInfoAccess(ocsp: [configuration.ocspURL], caIssuers: [configuration.caIssuersURL(parent)]))
+                extensions.append(
+                    .authorityInfoAccess(ocsp: [configuration.ocspURL], caIssuers: [configuration.caIssuersURL(parent)])
+                )
             }
-            let template = CertificateTemplate(serialNumber: CertificateBuilder.randomSerialNumber(), subject: subject,
-                                               notBefore: now.addingTimeInterval(-configuration.backdate), notAfter: notAfter,
-                                               publicKey: signer.publicKey, extensions: extensions)
+            let template = CertificateTemplate(
+                serialNumber: CertificateBuilder.randomSerialNumber(), subject: subject,
+                notBefore: now.addingTimeInterval(-configuration.backdate), notAfter: notAfter,
+                publicKey: signer.publicKey, extensions: extensions)
             let certificate = try crypto {
-                try CertificateBuilder.issue(template, issuer: parentCA?.certificate, signer: parentCA?.signer ?? signer)
+                try CertificateBuilder.issue(
+                    template, issuer: parentCA?.certificate, signer: parentCA?.signer ?? signer)
             }
             // The CA's delegated OCSP signer.
             let ocspType: KeyType = keyType == .sm2 ? .sm2 : keyType.isRSA ? .rsa2048 : .p256
@@ -126,33 +141,49 @@ final class CAHierarchy: Sendable {
             let ocspProfile = try profiles.profile("ocsp-signer")
             let ocspSigner = try KeyStoreSigner(store: keys, keyID: ocspKey.id)
             let ocspCertificate = try crypto {
-                try CertificateBuilder.issue(CertificateTemplate(
-                    serialNumber: CertificateBuilder.randomSerialNumber(),
-                    subject: DistinguishedName([.init("C", configuration.country), .init("O", configuration.organization),
-                                                .init("CN", "\(configuration.organization) OCSP Signer (\(name))")]),
-                    notBefore: now.addingTimeInterval(-configuration.backdate),
-                    notAfter: min(now.addingTimeInterval(TimeInterval(ocspProfile.validityDays) * 86400), certificate.notAfter),
-                    publicKey: ocspSigner.publicKey,
-                    extensions: [.basicConstraints(ca: false, pathLength: nil), .keyUsage([.digitalSignature]),
-                                 .extendedKeyUsage(ocspProfile.extendedKeyUsage, critical: ocspProfile.extendedKeyUsageCritical),
-                                 .ocspNoCheck, .subjectKeyIdentifier, .authorityKeyIdentifier]),
+                try CertificateBuilder.issue(
+                    CertificateTemplate(
+                        serialNumber: CertificateBuilder.randomSerialNumber(),
+                        subject: DistinguishedName([
+                            .init("C", configuration.country), .init("O", configuration.organization),
+                            .init("CN", "\(configuration.organization) OCSP Signer (\(name))"),
+                        ]),
+                        notBefore: now.addingTimeInterval(-configuration.backdate),
+                        notAfter: min(
+                            now.addingTimeInterval(TimeInterval(ocspProfile.validityDays) * 86400), certificate.notAfter
+                        ),
+                        publicKey: ocspSigner.publicKey,
+                        extensions: [
+                            .basicConstraints(ca: false, pathLength: nil), .keyUsage([.digitalSignature]),
+                            .extendedKeyUsage(
+                                ocspProfile.extendedKeyUsage, critical: ocspProfile.extendedKeyUsageCritical),
+                            .ocspNoCheck, .subjectKeyIdentifier, .authorityKeyIdentifier,
+                        ]),
                     issuer: certificate, signer: signer)
             }
-            let record = CARecord(name: name, role: parent == nil ? .root : .issuing, algorithm: family, parent: parent,
-                                  keyID: keyInfo.id.rawValue, certificate: Data(certificate.der),
-                                  ocspSignerKeyID: ocspKey.id.rawValue, ocspSignerCertificate: Data(ocspCertificate.der),
-                                  createdAt: now)
+            let record = CARecord(
+                name: name, role: parent == nil ? .root : .issuing, algorithm: family, parent: parent,
+                keyID: keyInfo.id.rawValue, certificate: Data(certificate.der),
+                ocspSignerKeyID: ocspKey.id.rawValue, ocspSignerCertificate: Data(ocspCertificate.der),
+                createdAt: now)
             try store.write { tx in
                 try tx.insert(record)
                 for id in generated { try journal.settle(id, in: tx) }
-                try tx.appendAudit(AuditEntry(actor: actor, action: "ca.create", object: "ca:\(name)", details: [
-                    "role": record.role.rawValue, "algorithm": family.rawValue, "parent": parent ?? "", "subject": certificate.subject.description,
-                    "serial": certificate.serialHex, "fingerprint": certificate.fingerprint, "key": keyInfo.id.rawValue,
-                    "ocspSigner": ocspCertificate.serialHex,
-                ]), at: now)
+                try tx.appendAudit(
+                    AuditEntry(
+                        actor: actor, action: "ca.create", object: "ca:\(name)",
+                        details: [
+                            "role": record.role.rawValue, "algorithm": family.rawValue, "parent": parent ?? "",
+                            "subject": certificate.subject.description,
+                            "serial": certificate.serialHex, "fingerprint": certificate.fingerprint,
+                            "key": keyInfo.id.rawValue,
+                            "ocspSigner": ocspCertificate.serialHex,
+                        ]), at: now)
                 try faultPoint?("ca.before-commit")
             }
-            return CAInfo(name: name, role: record.role, algorithm: family, parent: parent, certificate: certificate, keyID: keyInfo.id.rawValue)
+            return CAInfo(
+                name: name, role: record.role, algorithm: family, parent: parent, certificate: certificate,
+                keyID: keyInfo.id.rawValue)
         } catch {
             // Nothing names the fresh keys: destroy them rather than leave orphans in custody.
             for id in generated { journal.abandon(id) }
@@ -162,8 +193,9 @@ final class CAHierarchy: Sendable {
 
     func list() throws -> [CAInfo] {
         try store.read { try $0.cas() }.map { record in
-            CAInfo(name: record.name, role: record.role, algorithm: record.algorithm, parent: record.parent,
-                   certificate: try Certificate.cached(der: Array(record.certificate)), keyID: record.keyID)
+            CAInfo(
+                name: record.name, role: record.role, algorithm: record.algorithm, parent: record.parent,
+                certificate: try Certificate.cached(der: Array(record.certificate)), keyID: record.keyID)
         }
     }
 
@@ -171,8 +203,9 @@ final class CAHierarchy: Sendable {
         if let cached = loaded.withLock({ $0[name] }) { return cached }
         guard let record = try store.read({ try $0.ca(name) }) else { throw TrustError.notFound("no CA named \(name)") }
         let certificate = try Certificate(der: Array(record.certificate))
-        let ca = LoadedCA(record: record, certificate: certificate,
-                          signer: try KeyStoreSigner(store: keys, keyID: try KeyID(record.keyID)), chain: try readChain(of: name))
+        let ca = LoadedCA(
+            record: record, certificate: certificate,
+            signer: try KeyStoreSigner(store: keys, keyID: try KeyID(record.keyID)), chain: try readChain(of: name))
         loaded.withLock { $0[name] = ca }
         return ca
     }
@@ -184,7 +217,9 @@ final class CAHierarchy: Sendable {
         var out: [Certificate] = []
         var next: String? = name
         while let current = next, out.count < 8 {
-            guard let record = try store.read({ try $0.ca(current) }) else { throw TrustError.notFound("no CA named \(current)") }
+            guard let record = try store.read({ try $0.ca(current) }) else {
+                throw TrustError.notFound("no CA named \(current)")
+            }
             out.append(try Certificate(der: Array(record.certificate)))
             next = record.parent
         }

@@ -23,23 +23,30 @@ public final class CertificateAuthority: Sendable {
 
     /// - Parameter faultPoint: called at named points inside transactions ("issue.before-commit", "ca.before-commit",
     ///   …); a throw there rolls the transaction back. For crash-safety tests; `nil` in production.
-    public init(store: any TransactionalStore, keys: any KeyStore, profiles: ProfileCatalog, configuration: CAConfiguration = .init(),
-                executor: BlockingExecutor = .shared, clock: @escaping @Sendable () -> Date = { Date() },
-                faultPoint: (@Sendable (String) throws -> Void)? = nil) {
+    public init(
+        store: any TransactionalStore, keys: any KeyStore, profiles: ProfileCatalog,
+        configuration: CAConfiguration = .init(),
+        executor: BlockingExecutor = .shared, clock: @escaping @Sendable () -> Date = { Date() },
+        faultPoint: (@Sendable (String) throws -> Void)? = nil
+    ) {
         self.store = store
         self.keys = keys
         self.profiles = profiles
         self.configuration = configuration
         self.clock = clock
         self.useCases = UseCases(store: store, executor: executor, clock: clock)
-        self.ocsp = OCSPResponder(store: store, keys: keys, configuration: configuration, executor: executor, clock: clock)
+        self.ocsp = OCSPResponder(
+            store: store, keys: keys, configuration: configuration, executor: executor, clock: clock)
         self.journal = KeyJournal(store: store, keys: keys, clock: clock)
-        hierarchy = CAHierarchy(store: store, keys: keys, profiles: profiles, configuration: configuration, journal: journal, clock: clock,
-                                faultPoint: faultPoint)
-        issuer = CertificateIssuer(store: store, hierarchy: hierarchy, profiles: profiles, configuration: configuration, clock: clock,
-                                   faultPoint: faultPoint)
-        revocations = RevocationRegistry(store: store, hierarchy: hierarchy, ocsp: ocsp, configuration: configuration, clock: clock,
-                                         faultPoint: faultPoint)
+        hierarchy = CAHierarchy(
+            store: store, keys: keys, profiles: profiles, configuration: configuration, journal: journal, clock: clock,
+            faultPoint: faultPoint)
+        issuer = CertificateIssuer(
+            store: store, hierarchy: hierarchy, profiles: profiles, configuration: configuration, clock: clock,
+            faultPoint: faultPoint)
+        revocations = RevocationRegistry(
+            store: store, hierarchy: hierarchy, ocsp: ocsp, configuration: configuration, clock: clock,
+            faultPoint: faultPoint)
     }
 
     var executor: BlockingExecutor { useCases.executor }
@@ -48,7 +55,8 @@ public final class CertificateAuthority: Sendable {
 
     /// Every CA (any authenticated role may list them).
     public func cas(by caller: Caller) async throws -> [CAInfo] {
-        try await useCases.run(caller, .caRead, action: "ca.list", object: "ca:*") { [hierarchy] in try hierarchy.list() }
+        try await useCases.run(caller, .caRead, action: "ca.list", object: "ca:*") { [hierarchy] in try hierarchy.list()
+        }
     }
 
     /// A CA's certificate chain (public: relying parties fetch it).
@@ -63,13 +71,17 @@ public final class CertificateAuthority: Sendable {
 
     /// Signs a CRL now (a delta CRL with `delta`).
     public func generateCRL(ca name: String, delta: Bool, by caller: Caller) async throws -> GeneratedCRL {
-        try await useCases.check(caller, .crlGenerate, action: delta ? "crl.generate-delta" : "crl.generate", object: "ca:\(name)")
-        return try await executor.run { [revocations] in try revocations.generateCRL(ca: name, delta: delta, actor: caller.auditName) }
+        try await useCases.check(
+            caller, .crlGenerate, action: delta ? "crl.generate-delta" : "crl.generate", object: "ca:\(name)")
+        return try await executor.run { [revocations] in
+            try revocations.generateCRL(ca: name, delta: delta, actor: caller.auditName)
+        }
     }
 
     /// A certificate in the registry by serial (hex, any case, colons allowed).
     public func certificate(serial: String, by caller: Caller) async throws -> CertificateRecord {
-        try await useCases.run(caller, .certificateRead, action: "certificate.read", object: "certificate:\(serial)") { [revocations] in
+        try await useCases.run(caller, .certificateRead, action: "certificate.read", object: "certificate:\(serial)") {
+            [revocations] in
             try revocations.certificate(serial: serial)
         }
     }
@@ -77,8 +89,11 @@ public final class CertificateAuthority: Sendable {
     /// Revokes (RFC 5280 reasons), puts on hold or releases a hold.
     @discardableResult
     public func revoke(serial: String, reason: RevocationReason, by caller: Caller) async throws -> CertificateRecord {
-        try await useCases.check(caller, .certificateRevoke, action: "certificate.revoke", object: "certificate:\(serial)")
-        return try await executor.run { [revocations] in try revocations.revoke(serial: serial, reason: reason, actor: caller.auditName) }
+        try await useCases.check(
+            caller, .certificateRevoke, action: "certificate.revoke", object: "certificate:\(serial)")
+        return try await executor.run { [revocations] in
+            try revocations.revoke(serial: serial, reason: reason, actor: caller.auditName)
+        }
     }
 
     // MARK: Building blocks (other services, inside their own work)
@@ -96,30 +111,46 @@ public final class CertificateAuthority: Sendable {
     func chain(of name: String) throws -> [Certificate] { try hierarchy.chain(of: name) }
     func loadCA(_ name: String) throws -> LoadedCA { try hierarchy.load(name) }
 
-    func prepare(publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName] = [], profile: String, ca: String,
-                 identity: [CertificateProfile.IdentityExtension: String] = [:], validityDays: Int? = nil, actor: String) throws -> PendingCertificate {
-        try issuer.prepare(publicKey: publicKey, subject: subject, subjectAlternativeNames: subjectAlternativeNames, profile: profile, ca: ca,
-                           identity: identity, validityDays: validityDays, actor: actor)
+    func prepare(
+        publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName] = [], profile: String,
+        ca: String,
+        identity: [CertificateProfile.IdentityExtension: String] = [:], validityDays: Int? = nil, actor: String
+    ) throws -> PendingCertificate {
+        try issuer.prepare(
+            publicKey: publicKey, subject: subject, subjectAlternativeNames: subjectAlternativeNames, profile: profile,
+            ca: ca,
+            identity: identity, validityDays: validityDays, actor: actor)
     }
 
     func commit(_ pending: PendingCertificate, in tx: any Repositories) throws { try issuer.commit(pending, in: tx) }
 
-    func revoke(serial: String, reason: RevocationReason, actor: String, in tx: any Repositories) throws -> CertificateRecord {
+    func revoke(serial: String, reason: RevocationReason, actor: String, in tx: any Repositories) throws
+        -> CertificateRecord
+    {
         try revocations.revoke(serial: serial, reason: reason, actor: actor, in: tx)
     }
 
     func certificateRecord(serial: String) throws -> CertificateRecord { try revocations.certificate(serial: serial) }
 
     /// Issues without the assurance policy (trustd's own certificates; ``CertificateIssuance`` is the officers' road).
-    func issue(csr: CertificateSigningRequest, profile: String, ca caName: String, identity: [CertificateProfile.IdentityExtension: String] = [:],
-               validityDays: Int? = nil, actor: String) throws -> IssuedCertificate {
-        try issuer.issue(csr: csr, profile: profile, ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+    func issue(
+        csr: CertificateSigningRequest, profile: String, ca caName: String,
+        identity: [CertificateProfile.IdentityExtension: String] = [:],
+        validityDays: Int? = nil, actor: String
+    ) throws -> IssuedCertificate {
+        try issuer.issue(
+            csr: csr, profile: profile, ca: caName, identity: identity, validityDays: validityDays, actor: actor)
     }
 
-    func issue(publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName] = [], profile: String, ca caName: String,
-               identity: [CertificateProfile.IdentityExtension: String] = [:], validityDays: Int? = nil, actor: String) throws -> IssuedCertificate {
-        try issuer.issue(publicKey: publicKey, subject: subject, subjectAlternativeNames: subjectAlternativeNames, profile: profile, ca: caName,
-                         identity: identity, validityDays: validityDays, actor: actor)
+    func issue(
+        publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName] = [], profile: String,
+        ca caName: String,
+        identity: [CertificateProfile.IdentityExtension: String] = [:], validityDays: Int? = nil, actor: String
+    ) throws -> IssuedCertificate {
+        try issuer.issue(
+            publicKey: publicKey, subject: subject, subjectAlternativeNames: subjectAlternativeNames, profile: profile,
+            ca: caName,
+            identity: identity, validityDays: validityDays, actor: actor)
     }
 
     @discardableResult
@@ -132,10 +163,14 @@ public final class CertificateAuthority: Sendable {
         try revocations.generateCRL(ca: name, delta: delta, actor: actor).record
     }
 
-    func currentCRL(ca name: String, actor: String) throws -> CRLRecord { try revocations.currentCRL(ca: name, actor: actor) }
+    func currentCRL(ca name: String, actor: String) throws -> CRLRecord {
+        try revocations.currentCRL(ca: name, actor: actor)
+    }
 
     /// Revocation status from trustd's registry: `true` revoked or held, `false` valid, `nil` not issued by trustd.
-    func registryRevocationStatus(_ certificate: Certificate) throws -> Bool? { try revocations.registryRevocationStatus(certificate) }
+    func registryRevocationStatus(_ certificate: Certificate) throws -> Bool? {
+        try revocations.registryRevocationStatus(certificate)
+    }
 }
 
 /// A CRL signed now, and how many entries it lists.

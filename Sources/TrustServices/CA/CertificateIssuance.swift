@@ -17,55 +17,82 @@ public struct CertificateIssuance: Sendable {
     }
 
     /// Issues from a PEM CSR (the form callers send).
-    public func issue(csrPEM: String, profile: String, ca caName: String,
-                      identity values: [CertificateProfile.IdentityExtension: String], applicantID: String?, validityDays: Int?,
-                      by caller: Caller) async throws -> IssuedCertificate {
-        try await ca.useCases.check(caller, .certificateIssue, action: "certificate.issue", object: "profile:\(profile)")
+    public func issue(
+        csrPEM: String, profile: String, ca caName: String,
+        identity values: [CertificateProfile.IdentityExtension: String], applicantID: String?, validityDays: Int?,
+        by caller: Caller
+    ) async throws -> IssuedCertificate {
+        try await ca.useCases.check(
+            caller, .certificateIssue, action: "certificate.issue", object: "profile:\(profile)")
         return try await ca.executor.run {
             let csr = try crypto { try CertificateSigningRequest(pem: csrPEM) }
-            return try issueNow(csr: csr, profile: profile, ca: caName, identity: values, applicantID: applicantID, validityDays: validityDays,
-                                caller: caller)
+            return try issueNow(
+                csr: csr, profile: profile, ca: caName, identity: values, applicantID: applicantID,
+                validityDays: validityDays,
+                caller: caller)
         }
     }
 
-    public func issue(csr: CertificateSigningRequest, profile: String, ca caName: String,
-                      identity values: [CertificateProfile.IdentityExtension: String], applicantID: String?, validityDays: Int?,
-                      by caller: Caller) async throws -> IssuedCertificate {
-        try await ca.useCases.check(caller, .certificateIssue, action: "certificate.issue", object: "profile:\(profile)")
+    public func issue(
+        csr: CertificateSigningRequest, profile: String, ca caName: String,
+        identity values: [CertificateProfile.IdentityExtension: String], applicantID: String?, validityDays: Int?,
+        by caller: Caller
+    ) async throws -> IssuedCertificate {
+        try await ca.useCases.check(
+            caller, .certificateIssue, action: "certificate.issue", object: "profile:\(profile)")
         return try await ca.executor.run {
-            try issueNow(csr: csr, profile: profile, ca: caName, identity: values, applicantID: applicantID, validityDays: validityDays,
-                         caller: caller)
+            try issueNow(
+                csr: csr, profile: profile, ca: caName, identity: values, applicantID: applicantID,
+                validityDays: validityDays,
+                caller: caller)
         }
     }
 
-    private func issueNow(csr: CertificateSigningRequest, profile: String, ca caName: String,
-                          identity values: [CertificateProfile.IdentityExtension: String], applicantID: String?, validityDays: Int?,
-                          caller: Caller) throws -> IssuedCertificate {
+    private func issueNow(
+        csr: CertificateSigningRequest, profile: String, ca caName: String,
+        identity values: [CertificateProfile.IdentityExtension: String], applicantID: String?, validityDays: Int?,
+        caller: Caller
+    ) throws -> IssuedCertificate {
         // The request's own shape first (a malformed CSR is a 400 whoever it names), then who it names.
         try ca.issuer.validate(csr: csr, profile: profile, ca: caName, identity: values, validityDays: validityDays)
         let rules = try ca.profiles.profile(profile)
         let namesSubject = rules.identityExtensions.keys.contains { $0 == .citizenID || $0 == .organizationCode }
         if namesSubject {
             guard let action = PolicyAction.certificateIssuance(profile: profile) else {
-                try ca.useCases.deny(caller, action: "certificate.issue", object: "profile:\(profile)",
-                                     Denial("profile \(profile) names a person or organisation but the assurance policy has no cert.issue rule for it"),
-                                     at: ca.clock())
+                try ca.useCases.deny(
+                    caller, action: "certificate.issue", object: "profile:\(profile)",
+                    Denial(
+                        "profile \(profile) names a person or organisation but the assurance policy has no cert.issue rule for it"
+                    ),
+                    at: ca.clock())
             }
             let (personID, organizationID) = try subjects(values, applicantID: applicantID)
-            if case .deny(let reason) = try identity.evaluate(personID: personID, organizationID: organizationID, action: action, grantLevel: nil) {
-                try ca.useCases.deny(caller, action: "certificate.issue", object: "profile:\(profile)",
-                                     Denial(reason, details: ["policy": action.rawValue, "person": personID ?? "-", "organization": organizationID ?? "-"]),
-                                     at: ca.clock())
+            if case .deny(let reason) = try identity.evaluate(
+                personID: personID, organizationID: organizationID, action: action, grantLevel: nil)
+            {
+                try ca.useCases.deny(
+                    caller, action: "certificate.issue", object: "profile:\(profile)",
+                    Denial(
+                        reason,
+                        details: [
+                            "policy": action.rawValue, "person": personID ?? "-", "organization": organizationID ?? "-",
+                        ]),
+                    at: ca.clock())
             }
         }
-        return try ca.issuer.issue(csr: csr, profile: profile, ca: caName, identity: values, validityDays: validityDays, actor: caller.auditName)
+        return try ca.issuer.issue(
+            csr: csr, profile: profile, ca: caName, identity: values, validityDays: validityDays,
+            actor: caller.auditName)
     }
 
     /// The registered person and organisation the identity values name (the applicant acts for an organisation).
-    private func subjects(_ values: [CertificateProfile.IdentityExtension: String], applicantID: String?) throws -> (String?, String?) {
+    private func subjects(_ values: [CertificateProfile.IdentityExtension: String], applicantID: String?) throws -> (
+        String?, String?
+    ) {
         if let number = values[.citizenID] {
             guard let person = try identity.person(idNumber: number) else {
-                throw TrustError.notFound("no registered person has this citizen ID number: register and verify the person first")
+                throw TrustError.notFound(
+                    "no registered person has this citizen ID number: register and verify the person first")
             }
             if let applicantID, applicantID != person.record.id {
                 throw TrustError.invalid("the applicant must be the person the certificate names")
@@ -74,7 +101,8 @@ public struct CertificateIssuance: Sendable {
         }
         if let code = values[.organizationCode] {
             guard let organization = try identity.organization(creditCode: code) else {
-                throw TrustError.notFound("no registered organisation has credit code \(code): register and verify it first")
+                throw TrustError.notFound(
+                    "no registered organisation has credit code \(code): register and verify it first")
             }
             if let applicantID { _ = try identity.person(id: applicantID) }
             return (applicantID, organization.record.id)

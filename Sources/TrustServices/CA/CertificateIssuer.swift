@@ -27,34 +27,47 @@ struct CertificateIssuer: Sendable {
     /// Checks the CSR's proof of possession (SM2 with the standard ID), that the profile may be issued by this CA,
     /// and every profile rule (key type, subject, subjectAltNames, identity extensions); validity is the profile's
     /// (or `validityDays` if shorter), capped by the issuer's notAfter.
-    func issue(csr: CertificateSigningRequest, profile profileName: String, ca caName: String,
-                      identity: [CertificateProfile.IdentityExtension: String] = [:], validityDays: Int? = nil,
-                      actor: String) throws -> IssuedCertificate {
-        let publicKey = try validate(csr: csr, profile: profileName, ca: caName, identity: identity, validityDays: validityDays)
-        return try issue(subject: csr.subject, subjectAlternativeNames: csr.requestedSubjectAlternativeNames, publicKey: publicKey,
-                         request: csr, profile: profileName, ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+    func issue(
+        csr: CertificateSigningRequest, profile profileName: String, ca caName: String,
+        identity: [CertificateProfile.IdentityExtension: String] = [:], validityDays: Int? = nil,
+        actor: String
+    ) throws -> IssuedCertificate {
+        let publicKey = try validate(
+            csr: csr, profile: profileName, ca: caName, identity: identity, validityDays: validityDays)
+        return try issue(
+            subject: csr.subject, subjectAlternativeNames: csr.requestedSubjectAlternativeNames, publicKey: publicKey,
+            request: csr, profile: profileName, ca: caName, identity: identity, validityDays: validityDays, actor: actor
+        )
     }
 
     /// Every check issuance from `csr` makes before signing (proof of possession, requested extensions, the CA's role and
     /// the profile's rules), without signing anything. Returns the CSR's key.
     @discardableResult
-    func validate(csr: CertificateSigningRequest, profile profileName: String, ca caName: String,
-                         identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?) throws -> PublicKey {
+    func validate(
+        csr: CertificateSigningRequest, profile profileName: String, ca caName: String,
+        identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?
+    ) throws -> PublicKey {
         guard csr.verifySignature() else {
             throw TrustError.invalid("the CSR's signature does not verify (proof of possession failed)")
         }
         let publicKey: PublicKey
-        do { publicKey = try csr.publicKey } catch { throw TrustError.invalid("the CSR's key is not supported: \(error)") }
+        do { publicKey = try csr.publicKey } catch {
+            throw TrustError.invalid("the CSR's key is not supported: \(error)")
+        }
         for oid in csr.requestedExtensionOIDs where oid != "2.5.29.17" {
             throw TrustError.invalid("the CSR requests extension \(oid); trustd sets extensions from the profile only")
         }
         let profile = try profiles.profile(profileName)
         let ca = try hierarchy.load(caName)
         guard profile.issuedBy == ca.record.role.rawValue else {
-            throw TrustError.invalid("profile \(profile.name) is issued by a \(profile.issuedBy) CA, and \(caName) is a \(ca.record.role) CA")
+            throw TrustError.invalid(
+                "profile \(profile.name) is issued by a \(profile.issuedBy) CA, and \(caName) is a \(ca.record.role) CA"
+            )
         }
-        _ = try profile.check(subject: csr.subject.attributes.map { ($0.type, $0.value) },
-                              subjectAltNames: csr.requestedSubjectAlternativeNames.map(Self.kind), keyType: publicKey.type.rawValue, identity: identity)
+        _ = try profile.check(
+            subject: csr.subject.attributes.map { ($0.type, $0.value) },
+            subjectAltNames: csr.requestedSubjectAlternativeNames.map(Self.kind), keyType: publicKey.type.rawValue,
+            identity: identity)
         if let validityDays, !(1...profile.validityDays).contains(validityDays) {
             throw TrustError.invalid("validityDays must be 1 to \(profile.validityDays) for profile \(profile.name)")
         }
@@ -63,19 +76,26 @@ struct CertificateIssuer: Sendable {
 
     /// Issues a certificate for a key held in trustd's own key custody (no CSR: possession is custody's), e.g. the
     /// TLS server certificate of the daemon. Same profile rules and audit as CSR issuance.
-    func issue(publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName],
-                      profile profileName: String, ca caName: String, identity: [CertificateProfile.IdentityExtension: String] = [:],
-                      validityDays: Int? = nil, actor: String) throws -> IssuedCertificate {
-        try issue(subject: subject, subjectAlternativeNames: subjectAlternativeNames, publicKey: publicKey, request: nil,
-                  profile: profileName, ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+    func issue(
+        publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName],
+        profile profileName: String, ca caName: String, identity: [CertificateProfile.IdentityExtension: String] = [:],
+        validityDays: Int? = nil, actor: String
+    ) throws -> IssuedCertificate {
+        try issue(
+            subject: subject, subjectAlternativeNames: subjectAlternativeNames, publicKey: publicKey, request: nil,
+            profile: profileName, ca: caName, identity: identity, validityDays: validityDays, actor: actor)
     }
 
     /// Signs a certificate for a key in trustd's custody without writing it (see ``commit(_:in:)``).
-    func prepare(publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName] = [],
-                        profile profileName: String, ca caName: String, identity: [CertificateProfile.IdentityExtension: String] = [:],
-                        validityDays: Int? = nil, actor: String) throws -> PendingCertificate {
-        try sign(subject: subject, subjectAlternativeNames: subjectAlternativeNames, publicKey: publicKey, request: nil, profile: profileName,
-                 ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+    func prepare(
+        publicKey: PublicKey, subject: DistinguishedName, subjectAlternativeNames: [GeneralName] = [],
+        profile profileName: String, ca caName: String, identity: [CertificateProfile.IdentityExtension: String] = [:],
+        validityDays: Int? = nil, actor: String
+    ) throws -> PendingCertificate {
+        try sign(
+            subject: subject, subjectAlternativeNames: subjectAlternativeNames, publicKey: publicKey, request: nil,
+            profile: profileName,
+            ca: caName, identity: identity, validityDays: validityDays, actor: actor)
     }
 
     /// Writes a prepared certificate and its audit record in `tx`.
@@ -85,13 +105,17 @@ struct CertificateIssuer: Sendable {
         try tx.appendAudit(pending.audit, at: pending.now)
     }
 
-    private func issue(subject: DistinguishedName, subjectAlternativeNames sans: [GeneralName], publicKey: PublicKey,
-                       request csr: CertificateSigningRequest?, profile profileName: String, ca caName: String,
-                       identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?,
-                       actor: String) throws -> IssuedCertificate {
+    private func issue(
+        subject: DistinguishedName, subjectAlternativeNames sans: [GeneralName], publicKey: PublicKey,
+        request csr: CertificateSigningRequest?, profile profileName: String, ca caName: String,
+        identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?,
+        actor: String
+    ) throws -> IssuedCertificate {
         for attempt in 0..<2 {
-            let pending = try sign(subject: subject, subjectAlternativeNames: sans, publicKey: publicKey, request: csr, profile: profileName,
-                                   ca: caName, identity: identity, validityDays: validityDays, actor: actor)
+            let pending = try sign(
+                subject: subject, subjectAlternativeNames: sans, publicKey: publicKey, request: csr,
+                profile: profileName,
+                ca: caName, identity: identity, validityDays: validityDays, actor: actor)
             do {
                 try store.write { tx in
                     try commit(pending, in: tx)
@@ -105,23 +129,29 @@ struct CertificateIssuer: Sendable {
         throw TrustError(.unavailable, "could not allocate a unique serial number")
     }
 
-    private func sign(subject: DistinguishedName, subjectAlternativeNames sans: [GeneralName], publicKey: PublicKey,
-                      request csr: CertificateSigningRequest?, profile profileName: String, ca caName: String,
-                      identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?,
-                      actor: String) throws -> PendingCertificate {
+    private func sign(
+        subject: DistinguishedName, subjectAlternativeNames sans: [GeneralName], publicKey: PublicKey,
+        request csr: CertificateSigningRequest?, profile profileName: String, ca caName: String,
+        identity: [CertificateProfile.IdentityExtension: String], validityDays: Int?,
+        actor: String
+    ) throws -> PendingCertificate {
         let profile = try profiles.profile(profileName)
         let ca = try hierarchy.load(caName)
         guard profile.issuedBy == ca.record.role.rawValue else {
-            throw TrustError.invalid("profile \(profile.name) is issued by a \(profile.issuedBy) CA, and \(caName) is a \(ca.record.role) CA")
+            throw TrustError.invalid(
+                "profile \(profile.name) is issued by a \(profile.issuedBy) CA, and \(caName) is a \(ca.record.role) CA"
+            )
         }
-        let validated = try profile.check(subject: subject.attributes.map { ($0.type, $0.value) },
-                                          subjectAltNames: sans.map(Self.kind),
-                                          keyType: publicKey.type.rawValue, identity: identity)
+        let validated = try profile.check(
+            subject: subject.attributes.map { ($0.type, $0.value) },
+            subjectAltNames: sans.map(Self.kind),
+            keyType: publicKey.type.rawValue, identity: identity)
         if let validityDays, !(1...profile.validityDays).contains(validityDays) {
             throw TrustError.invalid("validityDays must be 1 to \(profile.validityDays) for profile \(profile.name)")
         }
         let now = clock()
-        let notAfter = min(now.addingTimeInterval(TimeInterval(validityDays ?? profile.validityDays) * 86400), ca.certificate.notAfter)
+        let notAfter = min(
+            now.addingTimeInterval(TimeInterval(validityDays ?? profile.validityDays) * 86400), ca.certificate.notAfter)
         guard notAfter > now else { throw TrustError.conflict("CA \(caName) has expired") }
 
         var extensions: [CertificateExtension] = [
@@ -136,21 +166,30 @@ struct CertificateIssuer: Sendable {
         if profile.ocspNoCheck { extensions.append(.ocspNoCheck) }
         for kind in CertificateProfile.IdentityExtension.allCases {
             guard let value = validated[kind] else { continue }
-            extensions.append(.custom(oid: kind.oid, critical: false, value: try crypto { try ASN1Value.printableString(value) }))
+            extensions.append(
+                .custom(oid: kind.oid, critical: false, value: try crypto { try ASN1Value.printableString(value) }))
         }
-        let template = CertificateTemplate(serialNumber: CertificateBuilder.randomSerialNumber(), subject: subject,
-                                           notBefore: now.addingTimeInterval(-configuration.backdate), notAfter: notAfter,
-                                           publicKey: publicKey, extensions: extensions, request: csr)
-        let certificate = try crypto { try CertificateBuilder.issue(template, issuer: ca.certificate, signer: ca.signer) }
-        let record = CertificateRecord(serial: certificate.serialHex, issuer: caName, subject: subject.description,
-                                       profile: profile.name, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
-                                       status: .valid, revokedAt: nil, revocationReason: nil, statusChangedAt: now,
-                                       der: Data(certificate.der), fingerprint: certificate.fingerprint, issuedAt: now)
-        let audit = AuditEntry(actor: actor, action: "certificate.issue", object: "certificate:\(record.serial)", details: [
-            "ca": caName, "profile": profile.name, "subject": record.subject, "fingerprint": record.fingerprint,
-            "notAfter": AuditFormat.time(record.notAfter),
-        ])
-        return PendingCertificate(issued: IssuedCertificate(record: record, certificate: certificate, chain: ca.chain), audit: audit, now: now)
+        let template = CertificateTemplate(
+            serialNumber: CertificateBuilder.randomSerialNumber(), subject: subject,
+            notBefore: now.addingTimeInterval(-configuration.backdate), notAfter: notAfter,
+            publicKey: publicKey, extensions: extensions, request: csr)
+        let certificate = try crypto {
+            try CertificateBuilder.issue(template, issuer: ca.certificate, signer: ca.signer)
+        }
+        let record = CertificateRecord(
+            serial: certificate.serialHex, issuer: caName, subject: subject.description,
+            profile: profile.name, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
+            status: .valid, revokedAt: nil, revocationReason: nil, statusChangedAt: now,
+            der: Data(certificate.der), fingerprint: certificate.fingerprint, issuedAt: now)
+        let audit = AuditEntry(
+            actor: actor, action: "certificate.issue", object: "certificate:\(record.serial)",
+            details: [
+                "ca": caName, "profile": profile.name, "subject": record.subject, "fingerprint": record.fingerprint,
+                "notAfter": AuditFormat.time(record.notAfter),
+            ])
+        return PendingCertificate(
+            issued: IssuedCertificate(record: record, certificate: certificate, chain: ca.chain), audit: audit, now: now
+        )
     }
 
     struct SerialCollision: Error {}

@@ -44,18 +44,22 @@ public final class OCSPResponder: Sendable {
 
     private let issuers = Mutex(Issuers())
     /// Pre-signed responses of trustd's own certificates.
-    private let responses = BoundedCache<CacheKey, Cached>(.init(maxEntries: 200_000, maxBytes: 256 << 20)) { key, cached in
+    private let responses = BoundedCache<CacheKey, Cached>(.init(maxEntries: 200_000, maxBytes: 256 << 20)) {
+        key, cached in
         key.serial.utf8.count + key.hashOID.utf8.count + cached.der.count + 64
     }
     /// Exact bytes of cacheable requests (one CertID, no nonce) → the response they map to: hits skip DER parsing.
-    private let byRequest = BoundedCache<[UInt8], CacheKey>(.init(maxEntries: 200_000, maxBytes: 64 << 20)) { request, key in
+    private let byRequest = BoundedCache<[UInt8], CacheKey>(.init(maxEntries: 200_000, maxBytes: 64 << 20)) {
+        request, key in
         request.count + key.serial.utf8.count + key.hashOID.utf8.count + 64
     }
 
     let executor: BlockingExecutor
 
-    init(store: any TransactionalStore, keys: any KeyStore, configuration: CAConfiguration, executor: BlockingExecutor,
-         clock: @escaping @Sendable () -> Date) {
+    init(
+        store: any TransactionalStore, keys: any KeyStore, configuration: CAConfiguration, executor: BlockingExecutor,
+        clock: @escaping @Sendable () -> Date
+    ) {
         self.store = store
         self.keys = keys
         self.configuration = configuration
@@ -81,7 +85,9 @@ public final class OCSPResponder: Sendable {
             let ids = request.certificateIDs
             let owners = try ids.map { try authority(for: $0) }
             let named = Set(owners.compactMap { $0?.name })
-            guard let owner = owners.compactMap({ $0 }).first, named.count == 1 else { return OCSPResponseBuilder.error(.unauthorized) }
+            guard let owner = owners.compactMap({ $0 }).first, named.count == 1 else {
+                return OCSPResponseBuilder.error(.unauthorized)
+            }
             if ids.count == 1, request.nonce == nil {
                 let id = ids[0]
                 let key = CacheKey(serial: Hex.encode(id.serialNumber), hashOID: id.hashAlgorithmOID)
@@ -92,7 +98,9 @@ public final class OCSPResponder: Sendable {
                 let (single, issuedHere) = try single(id, owner: owner, now: now)
                 let response = try sign([single], by: owner, nonce: nil)
                 if issuedHere {
-                    responses.insert(Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)), forKey: key)
+                    responses.insert(
+                        Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),
+                        forKey: key)
                     byRequest.insert(key, forKey: der)
                 }
                 return response
@@ -105,7 +113,8 @@ public final class OCSPResponder: Sendable {
     }
 
     private func fresh(_ key: CacheKey, at now: Date) -> Cached? {
-        responses.value(forKey: key, ifFresh: { $0.nextUpdate.timeIntervalSince(now) > configuration.ocspRefreshMargin })
+        responses.value(
+            forKey: key, ifFresh: { $0.nextUpdate.timeIntervalSince(now) > configuration.ocspRefreshMargin })
     }
 
     /// How many pre-signed responses are cached (for metrics).
@@ -118,7 +127,9 @@ public final class OCSPResponder: Sendable {
     /// pointed at them miss from now on.
     public func invalidate(serial: String) {
         // Only CertIDs whose hash algorithm trustd indexes reach the cache, so this removes every entry of the serial.
-        for hash in DigestAlgorithm.allCases { responses.removeValue(forKey: CacheKey(serial: serial, hashOID: hash.oid)) }
+        for hash in DigestAlgorithm.allCases {
+            responses.removeValue(forKey: CacheKey(serial: serial, hashOID: hash.oid))
+        }
     }
 
     /// Pre-signs SHA-1 and SHA-256 responses for certificates of `ca` that trustd issued (start-up warm-up and
@@ -131,12 +142,16 @@ public final class OCSPResponder: Sendable {
         for serial in serials {
             guard let bytes = Hex.decode(serial.count % 2 == 0 ? serial : "0" + serial) else { continue }
             for hash in [DigestAlgorithm.sha1, .sha256] {
-                let id = try crypto { try OCSPResponseBuilder.certificateID(serialNumber: bytes, issuer: authority.certificate, hash: hash) }
+                let id = try crypto {
+                    try OCSPResponseBuilder.certificateID(
+                        serialNumber: bytes, issuer: authority.certificate, hash: hash)
+                }
                 let (single, issuedHere) = try single(id, owner: authority, now: now)
                 guard issuedHere else { continue }
                 let response = try sign([single], by: authority, nonce: nil)
-                responses.insert(Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),
-                                 forKey: CacheKey(serial: Hex.encode(id.serialNumber), hashOID: hash.oid))
+                responses.insert(
+                    Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),
+                    forKey: CacheKey(serial: Hex.encode(id.serialNumber), hashOID: hash.oid))
                 count += 1
             }
         }
@@ -147,7 +162,9 @@ public final class OCSPResponder: Sendable {
     @discardableResult
     public func refreshExpiring() -> Int {
         let now = clock()
-        let due = Set(responses.keys { _, cached in cached.nextUpdate.timeIntervalSince(now) <= configuration.ocspRefreshMargin }.map(\.serial))
+        let due = Set(
+            responses.keys { _, cached in cached.nextUpdate.timeIntervalSince(now) <= configuration.ocspRefreshMargin }
+                .map(\.serial))
         for serial in due { invalidate(serial: serial) }
         var refreshed = 0
         for serial in due {
@@ -160,21 +177,29 @@ public final class OCSPResponder: Sendable {
     // MARK: Internals
 
     /// The status of one certificate, and whether trustd issued it (only those are cached).
-    private func single(_ id: OCSPRequest.CertificateID, owner: Authority?, now: Date) throws -> (response: OCSPSingleResponse, issuedHere: Bool) {
+    private func single(_ id: OCSPRequest.CertificateID, owner: Authority?, now: Date) throws -> (
+        response: OCSPSingleResponse, issuedHere: Bool
+    ) {
         var status = OCSPCertificateStatus.unknown
         var issuedHere = false
         if let owner, let record = try store.read({ try $0.certificate(serial: Hex.encode(id.serialNumber)) }),
-           record.issuer == owner.name {
+            record.issuer == owner.name
+        {
             issuedHere = true
             switch record.status {
             case .valid: status = .good
             case .revoked, .hold:
-                status = .revoked(at: record.revokedAt ?? record.statusChangedAt,
-                                  reason: record.revocationReason)
+                status = .revoked(
+                    at: record.revokedAt ?? record.statusChangedAt,
+                    reason: record.revocationReason)
             }
         }
-        return (OCSPSingleResponse(certificateID: id, status: status, thisUpdate: now, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),
-                issuedHere)
+        return (
+            OCSPSingleResponse(
+                certificateID: id, status: status, thisUpdate: now,
+                nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),
+            issuedHere
+        )
     }
 
     private func sign(_ singles: [OCSPSingleResponse], by authority: Authority, nonce: [UInt8]?) throws -> [UInt8] {
@@ -183,7 +208,9 @@ public final class OCSPResponder: Sendable {
 
     private func authority(for id: OCSPRequest.CertificateID) throws -> Authority? {
         let key = "\(id.hashAlgorithmOID)/\(Hex.encode(id.issuerNameHash))/\(Hex.encode(id.issuerKeyHash))"
-        if let found = issuers.withLock({ state in state.byHashes[key].flatMap { state.authorities[$0] } }) { return found }
+        if let found = issuers.withLock({ state in state.byHashes[key].flatMap { state.authorities[$0] } }) {
+            return found
+        }
         let authorities = try loadAuthorities()
         guard let name = issuers.withLock({ $0.byHashes[key] }) else { return nil }
         return authorities[name]
@@ -203,8 +230,9 @@ public final class OCSPResponder: Sendable {
             } else {
                 let certificate = try Certificate(der: Array(record.certificate))
                 let signer = try crypto {
-                    try OCSPSigner(certificate: try Certificate(der: Array(signerDER)),
-                                   signer: try KeyStoreSigner(store: keys, keyID: try KeyID(signerKey)))
+                    try OCSPSigner(
+                        certificate: try Certificate(der: Array(signerDER)),
+                        signer: try KeyStoreSigner(store: keys, keyID: try KeyID(signerKey)))
                 }
                 authority = Authority(name: record.name, certificate: certificate, signer: signer)
             }

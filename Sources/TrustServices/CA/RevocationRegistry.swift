@@ -16,7 +16,9 @@ struct RevocationRegistry: Sendable {
     /// Revocation status of a certificate from trustd's own registry: `true` revoked or on hold, `false` valid,
     /// `nil` when trustd did not issue it (same serial and fingerprint).
     func registryRevocationStatus(_ certificate: Certificate) throws -> Bool? {
-        guard let record = try store.read({ try $0.certificate(serial: certificate.serialHex) }), record.fingerprint == certificate.fingerprint else {
+        guard let record = try store.read({ try $0.certificate(serial: certificate.serialHex) }),
+            record.fingerprint == certificate.fingerprint
+        else {
             return nil
         }
         return record.status != .valid
@@ -54,7 +56,9 @@ struct RevocationRegistry: Sendable {
 
     /// Revokes inside the caller's transaction (e.g. a seal revoked with its certificate). The caller must call
     /// `ocsp.invalidate(serial:)` after the commit.
-    func revoke(serial: String, reason: RevocationReason, actor: String, in tx: any Repositories) throws -> CertificateRecord {
+    func revoke(serial: String, reason: RevocationReason, actor: String, in tx: any Repositories) throws
+        -> CertificateRecord
+    {
         let normalised = Self.normalise(serial)
         let now = clock()
         guard var record = try tx.certificate(serial: normalised) else {
@@ -84,10 +88,13 @@ struct RevocationRegistry: Sendable {
         }
         record.statusChangedAt = now
         try tx.update(record)
-        try tx.appendAudit(AuditEntry(actor: actor, action: reason == .removeFromCRL ? "certificate.release-hold" : "certificate.revoke",
-                                      object: "certificate:\(normalised)", details: [
-                                          "ca": record.issuer, "reason": reason.name, "from": before.rawValue, "to": record.status.rawValue,
-                                      ]), at: now)
+        try tx.appendAudit(
+            AuditEntry(
+                actor: actor, action: reason == .removeFromCRL ? "certificate.release-hold" : "certificate.revoke",
+                object: "certificate:\(normalised)",
+                details: [
+                    "ca": record.issuer, "reason": reason.name, "from": before.rawValue, "to": record.status.rawValue,
+                ]), at: now)
         return record
     }
 
@@ -110,35 +117,49 @@ struct RevocationRegistry: Sendable {
                 }
                 base = latest
                 entries = try tx.statusChanges(issuer: caName, sinceCRL: latest.number).compactMap { changed in
-                    guard let serial = Hex.decode(changed.serial.count % 2 == 0 ? changed.serial : "0" + changed.serial) else { return nil }
+                    guard let serial = Hex.decode(changed.serial.count % 2 == 0 ? changed.serial : "0" + changed.serial)
+                    else { return nil }
                     switch changed.status {
-                    case .valid: return RevokedEntry(serialNumber: serial, revocationDate: changed.statusChangedAt, reason: .removeFromCRL)
+                    case .valid:
+                        return RevokedEntry(
+                            serialNumber: serial, revocationDate: changed.statusChangedAt, reason: .removeFromCRL)
                     case .revoked, .hold:
-                        return RevokedEntry(serialNumber: serial, revocationDate: changed.revokedAt ?? changed.statusChangedAt,
-                                            reason: changed.revocationReason)
+                        return RevokedEntry(
+                            serialNumber: serial, revocationDate: changed.revokedAt ?? changed.statusChangedAt,
+                            reason: changed.revocationReason)
                     }
                 }
             } else {
                 entries = []
                 try tx.forEachRevoked(issuer: caName) { revoked in
                     guard let bytes = Hex.decode(revoked.serial) else { return }
-                    entries.append(RevokedEntry(serialNumber: bytes, revocationDate: Date(timeIntervalSince1970: TimeInterval(revoked.revokedAt)),
-                                                reason: revoked.reason))
+                    entries.append(
+                        RevokedEntry(
+                            serialNumber: bytes,
+                            revocationDate: Date(timeIntervalSince1970: TimeInterval(revoked.revokedAt)),
+                            reason: revoked.reason))
                 }
             }
             let crl = try crypto {
-                try CRLBuilder.build(issuer: ca.certificate, signer: ca.signer, number: UInt64(number), thisUpdate: now,
-                                     nextUpdate: now.addingTimeInterval(configuration.crlLifetime), entries: entries,
-                                     deltaOf: base.map { UInt64($0.number) })
+                try CRLBuilder.build(
+                    issuer: ca.certificate, signer: ca.signer, number: UInt64(number), thisUpdate: now,
+                    nextUpdate: now.addingTimeInterval(configuration.crlLifetime), entries: entries,
+                    deltaOf: base.map { UInt64($0.number) })
             }
             record.crlNumber = number
             try tx.update(record)
-            let stored = CRLRecord(issuer: caName, number: number, thisUpdate: now, nextUpdate: now.addingTimeInterval(configuration.crlLifetime),
-                                   deltaBase: base?.number, der: Data(crl.der))
+            let stored = CRLRecord(
+                issuer: caName, number: number, thisUpdate: now,
+                nextUpdate: now.addingTimeInterval(configuration.crlLifetime),
+                deltaBase: base?.number, der: Data(crl.der))
             try tx.insert(stored)
-            try tx.appendAudit(AuditEntry(actor: actor, action: delta ? "crl.generate-delta" : "crl.generate", object: "ca:\(caName)", details: [
-                "number": String(number), "entries": String(entries.count), "base": base.map { String($0.number) } ?? "",
-            ]), at: now)
+            try tx.appendAudit(
+                AuditEntry(
+                    actor: actor, action: delta ? "crl.generate-delta" : "crl.generate", object: "ca:\(caName)",
+                    details: [
+                        "number": String(number), "entries": String(entries.count),
+                        "base": base.map { String($0.number) } ?? "",
+                    ]), at: now)
             try faultPoint?("crl.before-commit")
             return GeneratedCRL(record: stored, entries: entries.count)
         }
@@ -146,7 +167,10 @@ struct RevocationRegistry: Sendable {
 
     /// The latest full CRL, generated when there is none or it has passed its nextUpdate.
     func currentCRL(ca caName: String, actor: String = "system") throws -> CRLRecord {
-        if let latest = try store.read({ try $0.latestCRL(issuer: caName, delta: false) }), latest.nextUpdate > clock() { return latest }
+        if let latest = try store.read({ try $0.latestCRL(issuer: caName, delta: false) }), latest.nextUpdate > clock()
+        {
+            return latest
+        }
         _ = try hierarchy.load(caName)
         return try generateCRL(ca: caName, actor: actor).record
     }

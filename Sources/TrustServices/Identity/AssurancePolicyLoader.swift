@@ -25,11 +25,16 @@ public enum AssurancePolicyLoader {
             policy.advancedFreshness = TimeInterval(minutes * 60)
         }
         if let node = map["evidenceLifetimeDays"] {
-            guard let lifetimes = node.mapping else { throw reader.fail(node, "evidenceLifetimeDays", "must be a mapping") }
+            guard let lifetimes = node.mapping else {
+                throw reader.fail(node, "evidenceLifetimeDays", "must be a mapping")
+            }
             for (key, value) in lifetimes {
                 let name = key.string ?? "?"
                 guard let method = VerificationMethod(rawValue: name), method != .liveCheck else {
-                    throw reader.fail(key, "evidenceLifetimeDays", "unknown method '\(name)' (\(VerificationMethod.allCases.filter { $0 != .liveCheck }.map(\.rawValue).joined(separator: ", ")); live-check uses advancedFreshnessMinutes)")
+                    throw reader.fail(
+                        key, "evidenceLifetimeDays",
+                        "unknown method '\(name)' (\(VerificationMethod.allCases.filter { $0 != .liveCheck }.map(\.rawValue).joined(separator: ", ")); live-check uses advancedFreshnessMinutes)"
+                    )
                 }
                 guard let days = value.int, (1...36500).contains(days) else {
                     throw reader.fail(value, "evidenceLifetimeDays.\(name)", "must be a number of days, 1 to 36500")
@@ -43,7 +48,10 @@ public enum AssurancePolicyLoader {
         for (key, value) in actions {
             let name = key.string ?? "?"
             guard let action = PolicyAction(rawValue: name) else {
-                throw reader.fail(key, "actions", "'\(name)' is not an action trustd checks (\(PolicyAction.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw reader.fail(
+                    key, "actions",
+                    "'\(name)' is not an action trustd checks (\(PolicyAction.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             guard let fields = value.mapping else { throw reader.fail(value, "actions.\(name)", "must be a mapping") }
             try reader.onlyKnown(fields, ["person", "organization", "authorization"], in: "actions.\(name)")
@@ -59,7 +67,9 @@ public enum AssurancePolicyLoader {
                 requirement.organization = try level(node, reader, "actions.\(name).organization", allowGrant: false)
             }
             if let node = fields["authorization"] {
-                guard let flag = node.bool else { throw reader.fail(node, "actions.\(name).authorization", "must be true or false") }
+                guard let flag = node.bool else {
+                    throw reader.fail(node, "actions.\(name).authorization", "must be true or false")
+                }
                 guard !flag || requirement.organization != nil else {
                     throw reader.fail(node, "actions.\(name).authorization", "needs an organization level too")
                 }
@@ -68,14 +78,18 @@ public enum AssurancePolicyLoader {
             policy.actions[action] = requirement
         }
         for missing in PolicyAction.allCases where policy.actions[missing] == nil {
-            throw reader.fail(actionsNode, "actions", "no rule for \(missing.rawValue): every action trustd checks needs one")
+            throw reader.fail(
+                actionsNode, "actions", "no rule for \(missing.rawValue): every action trustd checks needs one")
         }
         return policy
     }
 
-    private static func level(_ node: Node, _ reader: YAMLReader, _ field: String, allowGrant: Bool) throws -> AssuranceLevel {
+    private static func level(_ node: Node, _ reader: YAMLReader, _ field: String, allowGrant: Bool) throws
+        -> AssuranceLevel
+    {
         guard let text = node.string, let level = AssuranceLevel(rawValue: text) else {
-            throw reader.fail(node, field, "must be anonymous, primary, intermediate or advanced\(allowGrant ? " (or grant)" : "")")
+            throw reader.fail(
+                node, field, "must be anonymous, primary, intermediate or advanced\(allowGrant ? " (or grant)" : "")")
         }
         return level
     }

@@ -25,8 +25,11 @@ public struct CounterCheckService: Sendable {
     let clock: @Sendable () -> Date
     let useCases: UseCases
 
-    public init(store: any TransactionalStore, identity: IdentityService, ca: CertificateAuthority, cardIssuers: @escaping @Sendable () throws -> TrustAnchors,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any TransactionalStore, identity: IdentityService, ca: CertificateAuthority,
+        cardIssuers: @escaping @Sendable () throws -> TrustAnchors,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
         self.store = store
         self.identity = identity
@@ -43,12 +46,14 @@ public struct CounterCheckService: Sendable {
 
     /// A challenge: 32 random bytes followed by `trustd counter check <challenge id> <person id>`.
     public func challenge(personID: String, by caller: Caller) async throws -> ChallengeRecord {
-        try await useCases.perform(caller, .counterCheck, action: "counter.challenge", object: "person:\(personID)") { tx, now in
+        try await useCases.perform(caller, .counterCheck, action: "counter.challenge", object: "person:\(personID)") {
+            tx, now in
             guard try tx.person(id: personID) != nil else { throw TrustError.notFound("no person \(personID)") }
             let id = Hex.encode(SecureRandom.bytes(16))
             let nonce = SecureRandom.bytes(32) + Array("trustd counter check \(id) \(personID)".utf8)
-            let record = ChallengeRecord(id: id, subjectKind: .person, subjectID: personID, purpose: .counterCard,
-                                         nonce: Data(nonce), createdAt: now, expiresAt: now.addingTimeInterval(Self.challengeLifetime))
+            let record = ChallengeRecord(
+                id: id, subjectKind: .person, subjectID: personID, purpose: .counterCard,
+                nonce: Data(nonce), createdAt: now, expiresAt: now.addingTimeInterval(Self.challengeLifetime))
             try tx.insert(record)
             return (record, AuditNote(details: ["challenge": id]))
         }
@@ -56,19 +61,29 @@ public struct CounterCheckService: Sendable {
 
     /// Checks the card's answer. Replayed, expired or unknown challenges are 409/404; a card that fails a check is a
     /// 400 naming the reason; both are audited and leave the level as it was.
-    public func check(challengeID: String, certificateDER: [UInt8], signature: [UInt8], reader: String, atr: String, terminal: String?,
-                      by caller: Caller) async throws -> Outcome {
+    public func check(
+        challengeID: String, certificateDER: [UInt8], signature: [UInt8], reader: String, atr: String,
+        terminal: String?,
+        by caller: Caller
+    ) async throws -> Outcome {
         try await useCases.check(caller, .counterCheck, action: "counter.check", object: "challenge:\(challengeID)")
         return try await useCases.executor.run { [self] in
-            try checkNow(challengeID: challengeID, certificateDER: certificateDER, signature: signature, reader: reader, atr: atr,
-                         terminal: terminal, actor: caller.auditName)
+            try checkNow(
+                challengeID: challengeID, certificateDER: certificateDER, signature: signature, reader: reader,
+                atr: atr,
+                terminal: terminal, actor: caller.auditName)
         }
     }
 
-    private func checkNow(challengeID: String, certificateDER: [UInt8], signature: [UInt8], reader: String, atr: String, terminal: String?,
-                          actor: String) throws -> Outcome {
+    private func checkNow(
+        challengeID: String, certificateDER: [UInt8], signature: [UInt8], reader: String, atr: String,
+        terminal: String?,
+        actor: String
+    ) throws -> Outcome {
         let now = clock()
-        let reader = String(reader.prefix(128)), atr = String(atr.prefix(128)), terminal = terminal.map { String($0.prefix(128)) }
+        let reader = String(reader.prefix(128))
+        let atr = String(atr.prefix(128))
+        let terminal = terminal.map { String($0.prefix(128)) }
         var refusal: TrustError? = nil
         var evidenceID: String? = nil
         var subject = "-"
@@ -80,8 +95,10 @@ public struct CounterCheckService: Sendable {
                 all["reader"] = reader
                 all["atr"] = atr
                 if let terminal { all["terminal"] = terminal }
-                try tx.appendAudit(AuditEntry(actor: actor, action: "counter.check", object: "person:\(personID)", outcome: outcome,
-                                              details: all), at: now)
+                try tx.appendAudit(
+                    AuditEntry(
+                        actor: actor, action: "counter.check", object: "person:\(personID)", outcome: outcome,
+                        details: all), at: now)
             }
             guard var challenge = try tx.challenge(id: challengeID), challenge.purpose == .counterCard else {
                 refusal = TrustError.notFound("no counter challenge \(challengeID)")
@@ -101,17 +118,30 @@ public struct CounterCheckService: Sendable {
             }
             challenge.usedAt = now
             try tx.update(challenge)
-            guard let person = try tx.person(id: challenge.subjectID) else { throw TrustError.notFound("no person \(challenge.subjectID)") }
+            guard let person = try tx.person(id: challenge.subjectID) else {
+                throw TrustError.notFound("no person \(challenge.subjectID)")
+            }
             let idNumber = try identity.secrets.open(person.idSealed, context: "person:\(person.id):id")
             let certificate = try? Certificate(der: certificateDER)
             subject = certificate?.subject.description ?? "-"
-            let failure = certificate.map { problem(with: $0, signature: signature, challenge: Array(challenge.nonce), idNumber: idNumber, reader: tx,
-                                                    at: now) } ?? "the card's certificate does not parse"
-            let reference = "certificate:\(certificate?.fingerprint ?? "-") reader:\(reader) terminal:\(terminal ?? "-")"
-            evidenceID = try identity.record(tx, .person, person.id, .counterCard, passed: failure == nil, source: "counter-card",
-                                             reference: reference, actor: actor, at: now, failure: failure)
-            try audit(failure == nil ? .success : .failure, ["reason": failure ?? "-", "certificate": certificate?.serialHex ?? "-",
-                                                              "evidence": evidenceID ?? "-"])
+            let failure =
+                certificate.map {
+                    problem(
+                        with: $0, signature: signature, challenge: Array(challenge.nonce), idNumber: idNumber,
+                        reader: tx,
+                        at: now)
+                } ?? "the card's certificate does not parse"
+            let reference =
+                "certificate:\(certificate?.fingerprint ?? "-") reader:\(reader) terminal:\(terminal ?? "-")"
+            evidenceID = try identity.record(
+                tx, .person, person.id, .counterCard, passed: failure == nil, source: "counter-card",
+                reference: reference, actor: actor, at: now, failure: failure)
+            try audit(
+                failure == nil ? .success : .failure,
+                [
+                    "reason": failure ?? "-", "certificate": certificate?.serialHex ?? "-",
+                    "evidence": evidenceID ?? "-",
+                ])
             if let failure { refusal = TrustError.invalid("counter check refused: \(failure)") }
         }
         if let refusal { throw refusal }
@@ -120,16 +150,22 @@ public struct CounterCheckService: Sendable {
 
     /// The terminal's report that the card refused (wrong or blocked PIN, card pulled out, not a trustd card): the
     /// challenge is spent and the attempt audited; the level does not change.
-    public func recordTerminalFailure(challengeID: String, failure: String, reader: String, atr: String, terminal: String?,
-                                      by caller: Caller) async throws -> Outcome {
+    public func recordTerminalFailure(
+        challengeID: String, failure: String, reader: String, atr: String, terminal: String?,
+        by caller: Caller
+    ) async throws -> Outcome {
         try await useCases.check(caller, .counterCheck, action: "counter.check", object: "challenge:\(challengeID)")
         return try await useCases.executor.run { [self] in
-            try recordFailureNow(challengeID: challengeID, failure: failure, reader: reader, atr: atr, terminal: terminal, actor: caller.auditName)
+            try recordFailureNow(
+                challengeID: challengeID, failure: failure, reader: reader, atr: atr, terminal: terminal,
+                actor: caller.auditName)
         }
     }
 
-    private func recordFailureNow(challengeID: String, failure: String, reader: String, atr: String, terminal: String?,
-                                  actor: String) throws -> Outcome {
+    private func recordFailureNow(
+        challengeID: String, failure: String, reader: String, atr: String, terminal: String?,
+        actor: String
+    ) throws -> Outcome {
         let now = clock()
         let failure = String(failure.prefix(300))
         let personID: String = try store.write { tx in
@@ -140,11 +176,15 @@ public struct CounterCheckService: Sendable {
                 challenge.usedAt = now
                 try tx.update(challenge)
             }
-            var details = ["challenge": challengeID, "reason": "at the terminal: \(failure)", "reader": String(reader.prefix(128)),
-                           "atr": String(atr.prefix(128))]
+            var details = [
+                "challenge": challengeID, "reason": "at the terminal: \(failure)", "reader": String(reader.prefix(128)),
+                "atr": String(atr.prefix(128)),
+            ]
             if let terminal { details["terminal"] = String(terminal.prefix(128)) }
-            try tx.appendAudit(AuditEntry(actor: actor, action: "counter.check", object: "person:\(challenge.subjectID)", outcome: .failure,
-                                          details: details), at: now)
+            try tx.appendAudit(
+                AuditEntry(
+                    actor: actor, action: "counter.check", object: "person:\(challenge.subjectID)", outcome: .failure,
+                    details: details), at: now)
             return challenge.subjectID
         }
         return Outcome(person: try identity.person(id: personID), evidenceID: nil, certificateSubject: "-")
@@ -157,22 +197,39 @@ public struct CounterCheckService: Sendable {
     }
 
     /// Why the card's answer does not prove the person, or nil.
-    func problem(with certificate: Certificate, signature: [UInt8], challenge: [UInt8], idNumber: String, reader: any Repositories, at now: Date) -> String? {
-        if certificate.notAfter < now { return "the card certificate expired at \(UTCTime.iso8601(certificate.notAfter))" }
-        if certificate.notBefore > now { return "the card certificate is not valid before \(UTCTime.iso8601(certificate.notBefore))" }
+    func problem(
+        with certificate: Certificate, signature: [UInt8], challenge: [UInt8], idNumber: String,
+        reader: any Repositories, at now: Date
+    ) -> String? {
+        if certificate.notAfter < now {
+            return "the card certificate expired at \(UTCTime.iso8601(certificate.notAfter))"
+        }
+        if certificate.notBefore > now {
+            return "the card certificate is not valid before \(UTCTime.iso8601(certificate.notBefore))"
+        }
         let anchors: TrustAnchors
         do { anchors = try cardIssuers() } catch { return "the card-issuer CAs cannot be loaded: \(error)" }
         var issuer: Certificate? = nil
         switch anchors.validate(certificate, at: now) {
         case .valid(let chain): issuer = chain.count > 1 ? chain[1] : nil
-        case .invalid(let reason, _, _): return "the card certificate is not from a trusted card issuer (certs/card-issuers/): \(reason)"
+        case .invalid(let reason, _, _):
+            return "the card certificate is not from a trusted card issuer (certs/card-issuers/): \(reason)"
         }
         // Revocation: trustd's registry for certificates it issued, else the issuer's CRL in certs/crls/.
-        if let record = try? reader.certificate(serial: certificate.serialHex), record.fingerprint == certificate.fingerprint {
-            if record.status != .valid { return "the card certificate is \(record.status.rawValue) in trustd's registry" }
+        if let record = try? reader.certificate(serial: certificate.serialHex),
+            record.fingerprint == certificate.fingerprint
+        {
+            if record.status != .valid {
+                return "the card certificate is \(record.status.rawValue) in trustd's registry"
+            }
         } else if let issuer, let (crl, entry) = anchors.crlStatus(of: certificate, issuer: issuer) {
-            if let entry { return "the card certificate was revoked at \(UTCTime.iso8601(entry.revocationDate)) (CRL of \(crl.issuer))" }
-            if let next = crl.nextUpdate, next < now { return "the CRL of \(crl.issuer) is out of date since \(UTCTime.iso8601(next))" }
+            if let entry {
+                return
+                    "the card certificate was revoked at \(UTCTime.iso8601(entry.revocationDate)) (CRL of \(crl.issuer))"
+            }
+            if let next = crl.nextUpdate, next < now {
+                return "the CRL of \(crl.issuer) is out of date since \(UTCTime.iso8601(next))"
+            }
         } else {
             return "the card certificate's revocation status is unknown (no CRL of its issuer in certs/crls/)"
         }
@@ -181,23 +238,31 @@ public struct CounterCheckService: Sendable {
         }
         // Every ID number the certificate carries (subject serialNumber, citizen-id extension) must be the person's:
         // a certificate naming two people proves neither.
-        let extensionValue = certificate.extensionValue(CertificateProfile.IdentityExtension.citizenID.oid).flatMap { ASN1Value.stringValue($0.value) }
-        let named = (certificate.subject.attributes.filter { $0.type == "serialNumber" }.map(\.value) + [extensionValue].compactMap { $0 })
+        let extensionValue = certificate.extensionValue(CertificateProfile.IdentityExtension.citizenID.oid).flatMap {
+            ASN1Value.stringValue($0.value)
+        }
+        let named =
+            (certificate.subject.attributes.filter { $0.type == "serialNumber" }.map(\.value)
+            + [extensionValue].compactMap { $0 })
             .map(Self.idNumber)
-        guard !named.isEmpty else { return "the card certificate names no ID number (subject serialNumber or extension 1.2.156.10260.4.1.1)" }
+        guard !named.isEmpty else {
+            return "the card certificate names no ID number (subject serialNumber or extension 1.2.156.10260.4.1.1)"
+        }
         guard Set(named).count == 1 else {
-            return "the card certificate names two different ID numbers (subject serialNumber and the citizen-id extension disagree)"
+            return
+                "the card certificate names two different ID numbers (subject serialNumber and the citizen-id extension disagree)"
         }
         guard named[0] == idNumber.uppercased() else {
             return "the card certificate names another person (ID number does not match)"
         }
         do {
             let key = try certificate.publicKey
-            let algorithm: SignatureAlgorithm = switch key.type {
-            case .sm2: .sm2(id: .default)
-            case .p256: .ecdsa(.sha256)
-            default: .rsaPKCS1v15(.sha256)
-            }
+            let algorithm: SignatureAlgorithm =
+                switch key.type {
+                case .sm2: .sm2(id: .default)
+                case .p256: .ecdsa(.sha256)
+                default: .rsaPKCS1v15(.sha256)
+                }
             guard try key.isValidSignature(signature, for: challenge, algorithm: algorithm) else {
                 return "the card's signature over the challenge does not verify"
             }

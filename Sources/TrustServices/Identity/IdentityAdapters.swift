@@ -30,7 +30,8 @@ public protocol PopulationRegistry: Sendable {
 /// The business registry (市场监管): organisation name, credit code, legal representative.
 public protocol BusinessRegistry: Sendable {
     var name: String { get }
-    func confirm(creditCode: String, name: String, representativeName: String, representativeIDHash: String) throws -> RegistryAnswer
+    func confirm(creditCode: String, name: String, representativeName: String, representativeIDHash: String) throws
+        -> RegistryAnswer
 }
 
 /// Real-name services keyed by a subject (bank card / provident fund / payment platform for persons by ID-number
@@ -54,12 +55,16 @@ public struct OutboxOTPSender: OTPSender {
     public init(path: String) { self.path = path }
 
     public func send(code: String, mobile: String, personID: String, expiresAt: Date) throws {
-        let line = "\(UTCTime.iso8601(Date())) person=\(personID) mobile=\(mobile) code=\(code) expires=\(UTCTime.iso8601(expiresAt))\n"
+        let line =
+            "\(UTCTime.iso8601(Date())) person=\(personID) mobile=\(mobile) code=\(code) expires=\(UTCTime.iso8601(expiresAt))\n"
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw TrustError(.unavailable, "cannot open the SMS outbox: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw TrustError(.unavailable, "cannot open the SMS outbox: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         let bytes = Array(line.utf8)
-        guard fchmod(fd, 0o600) == 0, bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+        guard fchmod(fd, 0o600) == 0, bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count
+        else {
             throw TrustError(.unavailable, "cannot write the SMS outbox")
         }
     }
@@ -74,12 +79,19 @@ public struct SQLiteRegistry: PopulationRegistry, BusinessRegistry, RealNameServ
     public init(store: any TransactionalStore) { self.store = store }
 
     public func confirm(name: String, idNumberHash: String) throws -> RegistryAnswer {
-        guard let registered = try store.read({ try $0.registryPersonName(idHash: idNumberHash) }) else { return .unknown }
-        return registered == name ? .confirmed(reference: "registry:person") : .mismatch("the name does not match the ID number")
+        guard let registered = try store.read({ try $0.registryPersonName(idHash: idNumberHash) }) else {
+            return .unknown
+        }
+        return registered == name
+            ? .confirmed(reference: "registry:person") : .mismatch("the name does not match the ID number")
     }
 
-    public func confirm(creditCode: String, name: String, representativeName: String, representativeIDHash: String) throws -> RegistryAnswer {
-        guard let entry = try store.read({ try $0.registryOrganization(creditCode: creditCode) }) else { return .unknown }
+    public func confirm(creditCode: String, name: String, representativeName: String, representativeIDHash: String)
+        throws -> RegistryAnswer
+    {
+        guard let entry = try store.read({ try $0.registryOrganization(creditCode: creditCode) }) else {
+            return .unknown
+        }
         if entry.name != name { return .mismatch("the organisation name does not match the credit code") }
         if entry.representative != representativeName || entry.representativeHash != representativeIDHash {
             return .mismatch("the legal representative does not match the registry")
@@ -88,7 +100,9 @@ public struct SQLiteRegistry: PopulationRegistry, BusinessRegistry, RealNameServ
     }
 
     public func confirm(method: VerificationMethod, subjectKey: String, name: String) throws -> RegistryAnswer {
-        guard let entry = try store.read({ try $0.registryRealName(method: method, subjectKey: subjectKey) }) else { return .unknown }
+        guard let entry = try store.read({ try $0.registryRealName(method: method, subjectKey: subjectKey) }) else {
+            return .unknown
+        }
         return entry.name == name ? .confirmed(reference: entry.reference) : .mismatch("the name on file differs")
     }
 
@@ -96,14 +110,20 @@ public struct SQLiteRegistry: PopulationRegistry, BusinessRegistry, RealNameServ
     /// `bank-card,ID,NAME,REFERENCE`, `tax-account,CREDIT_CODE,NAME,REFERENCE`; `#` starts a comment. Identifiers
     /// are validated; a bad line stops loading with `file:line`. Replaces the tables in one transaction.
     public func load(csv path: String, secrets: IdentitySecrets) throws -> Int {
-        guard let data = FileManager.default.contents(atPath: path) else { throw TrustError.invalid("\(path): cannot read") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrustError.invalid("\(path): cannot read")
+        }
         var people: [(idHash: String, name: String)] = []
         var organizations: [(creditCode: String, entry: RegistryOrganization)] = []
         var realNames: [(method: VerificationMethod, subjectKey: String, entry: RegistryRealName)] = []
-        for (index, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in String(decoding: data, as: UTF8.self).split(
+            separator: "\n", omittingEmptySubsequences: false
+        ).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             func bad(_ problem: String) -> TrustError { TrustError.invalid("\(path):\(index + 1): \(problem)") }
             do {
                 switch (fields.first, fields.count) {
@@ -113,20 +133,38 @@ public struct SQLiteRegistry: PopulationRegistry, BusinessRegistry, RealNameServ
                 case ("organization", 5):
                     let code = try UnifiedSocialCreditCode.validate(fields[1])
                     let id = try CitizenIDNumber.validate(fields[4])
-                    organizations.append((code, RegistryOrganization(name: fields[2], representative: fields[3], representativeHash: secrets.lookupHash(id, kind: "citizen-id"))))
+                    organizations.append(
+                        (
+                            code,
+                            RegistryOrganization(
+                                name: fields[2], representative: fields[3],
+                                representativeHash: secrets.lookupHash(id, kind: "citizen-id"))
+                        ))
                 case ("bank-card", 4):
                     let id = try CitizenIDNumber.validate(fields[1])
-                    realNames.append((.bankCard, secrets.lookupHash(id, kind: "citizen-id"), RegistryRealName(name: fields[2], reference: fields[3])))
+                    realNames.append(
+                        (
+                            .bankCard, secrets.lookupHash(id, kind: "citizen-id"),
+                            RegistryRealName(name: fields[2], reference: fields[3])
+                        ))
                 case ("tax-account", 4):
-                    realNames.append((.taxAccount, try UnifiedSocialCreditCode.validate(fields[1]), RegistryRealName(name: fields[2], reference: fields[3])))
+                    realNames.append(
+                        (
+                            .taxAccount, try UnifiedSocialCreditCode.validate(fields[1]),
+                            RegistryRealName(name: fields[2], reference: fields[3])
+                        ))
                 default:
-                    throw bad("expected person,ID,NAME | organization,CODE,NAME,REP_NAME,REP_ID | bank-card,ID,NAME,REF | tax-account,CODE,NAME,REF")
+                    throw bad(
+                        "expected person,ID,NAME | organization,CODE,NAME,REP_NAME,REP_ID | bank-card,ID,NAME,REF | tax-account,CODE,NAME,REF"
+                    )
                 }
             } catch let error as IdentityNumberError {
                 throw bad("identifier \(error)")
             }
         }
-        try store.write { tx in try tx.replaceRegistry(people: people, organizations: organizations, realNames: realNames) }
+        try store.write { tx in
+            try tx.replaceRegistry(people: people, organizations: organizations, realNames: realNames)
+        }
         return people.count + organizations.count + realNames.count
     }
 }
@@ -135,7 +173,9 @@ public struct SQLiteRegistry: PopulationRegistry, BusinessRegistry, RealNameServ
 public struct UnconfiguredLiveness: LivenessService {
     public var name: String { "none" }
     public init() {}
-    public func check(method: VerificationMethod, subjectName: String, sessionReference: String?) throws -> RegistryAnswer {
+    public func check(method: VerificationMethod, subjectName: String, sessionReference: String?) throws
+        -> RegistryAnswer
+    {
         throw TrustError(.notConfigured, "no liveness service is configured on this installation (\(method.rawValue))")
     }
 }

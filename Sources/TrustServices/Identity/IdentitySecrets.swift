@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import KeyCustody
 import TrustCrypto
 import TrustModel
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The keys that protect identity numbers at rest: an HMAC key (lookups by keyed hash, so equal numbers match but a
 /// stolen database cannot be searched by guessing without the key) and an AES-256-GCM key (the number itself, for
@@ -29,7 +30,9 @@ public struct IdentitySecrets: Sendable {
         }
         var info = stat()
         guard stat(path, &info) == 0 else { throw TrustError(.unavailable, "cannot read \(path)") }
-        guard info.st_mode & 0o077 == 0 else { throw TrustError(.forbidden, "\(path) must not be readable by group or others (chmod 600)") }
+        guard info.st_mode & 0o077 == 0 else {
+            throw TrustError(.forbidden, "\(path) must not be readable by group or others (chmod 600)")
+        }
         guard let data = FileManager.default.contents(atPath: path), data.count == 64 else {
             throw TrustError(.integrity, "\(path) must hold 64 bytes")
         }
@@ -52,12 +55,16 @@ public struct IdentitySecrets: Sendable {
 
     public func open(_ sealed: Data, context: String) throws -> String {
         let bytes = Array(sealed)
-        guard bytes.count >= AES256GCM.nonceLength + AES256GCM.tagLength else { throw TrustError(.integrity, "sealed value is truncated") }
-        let box = AES256GCM.SealedBox(nonce: Array(bytes.prefix(AES256GCM.nonceLength)),
-                                      ciphertext: Array(bytes.dropFirst(AES256GCM.nonceLength).dropLast(AES256GCM.tagLength)),
-                                      tag: Array(bytes.suffix(AES256GCM.tagLength)))
+        guard bytes.count >= AES256GCM.nonceLength + AES256GCM.tagLength else {
+            throw TrustError(.integrity, "sealed value is truncated")
+        }
+        let box = AES256GCM.SealedBox(
+            nonce: Array(bytes.prefix(AES256GCM.nonceLength)),
+            ciphertext: Array(bytes.dropFirst(AES256GCM.nonceLength).dropLast(AES256GCM.tagLength)),
+            tag: Array(bytes.suffix(AES256GCM.tagLength)))
         do {
-            return String(decoding: try AES256GCM.open(box, key: sealKey, authenticatedData: Array(context.utf8)), as: UTF8.self)
+            return String(
+                decoding: try AES256GCM.open(box, key: sealKey, authenticatedData: Array(context.utf8)), as: UTF8.self)
         } catch {
             throw TrustError(.integrity, "a sealed identity value does not open (wrong key or tampered)")
         }

@@ -51,46 +51,60 @@ public final class IdentityService: Sendable {
     public static let otpLifetime = IdentityVerifications.otpLifetime
     public static let otpMaxAttempts = IdentityVerifications.otpMaxAttempts
 
-    public init(store: any TransactionalStore, secrets: IdentitySecrets, policy: AssurancePolicy, otpSender: any OTPSender,
-                population: any PopulationRegistry, business: any BusinessRegistry, realName: any RealNameService,
-                liveness: any LivenessService = UnconfiguredLiveness(), anchors: @escaping @Sendable () throws -> TrustAnchors,
-                revocation: @escaping @Sendable (Certificate) throws -> Bool? = { _ in nil },
-                executor: BlockingExecutor = .shared, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any TransactionalStore, secrets: IdentitySecrets, policy: AssurancePolicy, otpSender: any OTPSender,
+        population: any PopulationRegistry, business: any BusinessRegistry, realName: any RealNameService,
+        liveness: any LivenessService = UnconfiguredLiveness(), anchors: @escaping @Sendable () throws -> TrustAnchors,
+        revocation: @escaping @Sendable (Certificate) throws -> Bool? = { _ in nil },
+        executor: BlockingExecutor = .shared, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.revocation = revocation
         registry = IdentityRegistry(store: store, secrets: secrets, policy: policy, clock: clock)
         ledger = EvidenceLedger(registry: registry, clock: clock)
-        verifications = IdentityVerifications(registry: registry, ledger: ledger, otpSender: otpSender, population: population,
-                                              business: business, realName: realName, liveness: liveness, anchors: anchors, clock: clock)
+        verifications = IdentityVerifications(
+            registry: registry, ledger: ledger, otpSender: otpSender, population: population,
+            business: business, realName: realName, liveness: liveness, anchors: anchors, clock: clock)
         authorizations = AuthorizationRegistry(registry: registry, clock: clock)
         useCases = UseCases(store: store, executor: executor, clock: clock)
     }
 
     /// Permission check, then `body` on the blocking executor.
-    private func run<T: Sendable>(_ caller: Caller, _ permission: Permission, _ action: String, _ object: String,
-                                  _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    private func run<T: Sendable>(
+        _ caller: Caller, _ permission: Permission, _ action: String, _ object: String,
+        _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
         try await useCases.run(caller, permission, action: action, object: object, body)
     }
 
     // MARK: Persons and organisations
 
-    public func registerPerson(name: String, idNumber: String, mobile: String, by caller: Caller) async throws -> PersonDetails {
+    public func registerPerson(name: String, idNumber: String, mobile: String, by caller: Caller) async throws
+        -> PersonDetails
+    {
         try await run(caller, .identityRegister, "person.register", "person:new") { [registry] in
             try registry.registerPerson(name: name, idNumber: idNumber, mobile: mobile, actor: caller.auditName)
         }
     }
 
     public func person(id: String, by caller: Caller) async throws -> PersonDetails {
-        try await useCases.run(caller, .identityRead, action: "person.read", object: "person:\(id)") { [registry] in try registry.person(id: id) }
+        try await useCases.run(caller, .identityRead, action: "person.read", object: "person:\(id)") { [registry] in
+            try registry.person(id: id)
+        }
     }
 
-    public func registerOrganization(name: String, creditCode: String, legalRepresentativeID: String, by caller: Caller) async throws -> OrganizationDetails {
+    public func registerOrganization(name: String, creditCode: String, legalRepresentativeID: String, by caller: Caller)
+        async throws -> OrganizationDetails
+    {
         try await run(caller, .identityRegister, "organization.register", "organization:new") { [registry] in
-            try registry.registerOrganization(name: name, creditCode: creditCode, legalRepresentativeID: legalRepresentativeID, actor: caller.auditName)
+            try registry.registerOrganization(
+                name: name, creditCode: creditCode, legalRepresentativeID: legalRepresentativeID,
+                actor: caller.auditName)
         }
     }
 
     public func organization(id: String, by caller: Caller) async throws -> OrganizationDetails {
-        try await useCases.run(caller, .identityRead, action: "organization.read", object: "organization:\(id)") { [registry] in
+        try await useCases.run(caller, .identityRead, action: "organization.read", object: "organization:\(id)") {
+            [registry] in
             try registry.organization(id: id)
         }
     }
@@ -103,18 +117,23 @@ public final class IdentityService: Sendable {
         case otpSent(id: String, expiresAt: Date)
     }
 
-    public func verifyPerson(_ id: String, _ request: VerificationRequest, by caller: Caller) async throws -> PersonVerification {
+    public func verifyPerson(_ id: String, _ request: VerificationRequest, by caller: Caller) async throws
+        -> PersonVerification
+    {
         try await run(caller, .identityVerify, "identity.verify", "person:\(id)") { [verifications, registry] in
             let actor = caller.auditName
             switch request {
             case .sendOTP:
                 let sent = try verifications.startOTP(personID: id, actor: actor)
                 return .otpSent(id: sent.id, expiresAt: sent.expiresAt)
-            case .checkOTP(let otpID, let code): return .person(try verifications.verifyOTP(personID: id, otpID: otpID, code: code, actor: actor))
-            case .populationRegistry: return .person(try verifications.verifyPopulationRegistry(personID: id, actor: actor))
+            case .checkOTP(let otpID, let code):
+                return .person(try verifications.verifyOTP(personID: id, otpID: otpID, code: code, actor: actor))
+            case .populationRegistry:
+                return .person(try verifications.verifyPopulationRegistry(personID: id, actor: actor))
             case .bankCard: return .person(try verifications.verifyRealName(personID: id, actor: actor))
             case .liveness(let method, let session):
-                try verifications.verifyLiveness(subject: .person, id: id, method: method, session: session, actor: actor)
+                try verifications.verifyLiveness(
+                    subject: .person, id: id, method: method, session: session, actor: actor)
                 return .person(try registry.person(id: id))
             case .businessRegistry, .taxAccount:
                 throw TrustError.invalid("that method verifies organisations, not persons")
@@ -122,14 +141,17 @@ public final class IdentityService: Sendable {
         }
     }
 
-    public func verifyOrganization(_ id: String, _ request: VerificationRequest, by caller: Caller) async throws -> OrganizationDetails {
+    public func verifyOrganization(_ id: String, _ request: VerificationRequest, by caller: Caller) async throws
+        -> OrganizationDetails
+    {
         try await run(caller, .identityVerify, "identity.verify", "organization:\(id)") { [verifications, registry] in
             let actor = caller.auditName
             switch request {
             case .businessRegistry: return try verifications.verifyBusinessRegistry(organizationID: id, actor: actor)
             case .taxAccount: return try verifications.verifyTaxAccount(organizationID: id, actor: actor)
             case .liveness(let method, let session):
-                try verifications.verifyLiveness(subject: .organization, id: id, method: method, session: session, actor: actor)
+                try verifications.verifyLiveness(
+                    subject: .organization, id: id, method: method, session: session, actor: actor)
                 return try registry.organization(id: id)
             default: throw TrustError.invalid("that method verifies persons, not organisations")
             }
@@ -139,20 +161,25 @@ public final class IdentityService: Sendable {
     /// A single-use challenge an organisation signs with its enterprise certificate.
     public func enterpriseChallenge(organizationID: String, by caller: Caller) async throws -> ChallengeRecord {
         try await run(caller, .identityVerify, "challenge.issue", "organization:\(organizationID)") { [verifications] in
-            try verifications.challenge(subject: .organization, id: organizationID, purpose: .enterpriseCertificate, actor: caller.auditName)
+            try verifications.challenge(
+                subject: .organization, id: organizationID, purpose: .enterpriseCertificate, actor: caller.auditName)
         }
     }
 
     /// Checks an organisation's signature over its challenge with its enterprise certificate (PEM, with up to 8
     /// intermediate certificates).
-    public func verifyEnterpriseCertificate(organizationID: String, challengeID: String, certificatePEM: String, chainPEM: [String],
-                                            signature: [UInt8], by caller: Caller) async throws -> OrganizationDetails {
-        try await run(caller, .identityVerify, "identity.verify", "organization:\(organizationID)") { [verifications, revocation] in
+    public func verifyEnterpriseCertificate(
+        organizationID: String, challengeID: String, certificatePEM: String, chainPEM: [String],
+        signature: [UInt8], by caller: Caller
+    ) async throws -> OrganizationDetails {
+        try await run(caller, .identityVerify, "identity.verify", "organization:\(organizationID)") {
+            [verifications, revocation] in
             let certificate = try crypto { try Certificate(pem: certificatePEM) }
             let intermediates = try crypto { try chainPEM.prefix(8).map { try Certificate(pem: $0) } }
-            return try verifications.verifyEnterpriseCertificate(organizationID: organizationID, challengeID: challengeID, certificate: certificate,
-                                                                 intermediates: intermediates, signature: signature, revocation: revocation,
-                                                                 actor: caller.auditName)
+            return try verifications.verifyEnterpriseCertificate(
+                organizationID: organizationID, challengeID: challengeID, certificate: certificate,
+                intermediates: intermediates, signature: signature, revocation: revocation,
+                actor: caller.auditName)
         }
     }
 
@@ -165,16 +192,22 @@ public final class IdentityService: Sendable {
 
     // MARK: Authorisations
 
-    public func authorize(organizationID: String, personID: String, scope: [String], validFrom: Date?, validTo: Date,
-                          by caller: Caller) async throws -> AuthorizationRecord {
-        try await run(caller, .organizationAuthorize, "organization.authorize", "organization:\(organizationID)") { [authorizations, useCases] in
-            try authorizations.authorize(organizationID: organizationID, personID: personID, scope: scope, validFrom: validFrom, validTo: validTo,
-                                         caller: caller, useCases: useCases)
+    public func authorize(
+        organizationID: String, personID: String, scope: [String], validFrom: Date?, validTo: Date,
+        by caller: Caller
+    ) async throws -> AuthorizationRecord {
+        try await run(caller, .organizationAuthorize, "organization.authorize", "organization:\(organizationID)") {
+            [authorizations, useCases] in
+            try authorizations.authorize(
+                organizationID: organizationID, personID: personID, scope: scope, validFrom: validFrom,
+                validTo: validTo,
+                caller: caller, useCases: useCases)
         }
     }
 
     public func revokeAuthorization(id: String, by caller: Caller) async throws -> AuthorizationRecord {
-        try await run(caller, .organizationAuthorize, "authorization.revoke", "authorization:\(id)") { [authorizations] in
+        try await run(caller, .organizationAuthorize, "authorization.revoke", "authorization:\(id)") {
+            [authorizations] in
             try authorizations.revokeAuthorization(id: id, actor: caller.auditName)
         }
     }
@@ -182,16 +215,26 @@ public final class IdentityService: Sendable {
     // MARK: Decisions
 
     /// `POST /v1/decisions`: would the policy allow `action`? One audit record of the question and its answer.
-    public func decision(action: PolicyAction, personID: String?, organizationID: String?, grantLevel: AssuranceLevel?,
-                         by caller: Caller) async throws -> Decision {
+    public func decision(
+        action: PolicyAction, personID: String?, organizationID: String?, grantLevel: AssuranceLevel?,
+        by caller: Caller
+    ) async throws -> Decision {
         try await useCases.check(caller, .decisionQuery, action: "decision.query", object: "action:\(action.rawValue)")
         return try await useCases.executor.run { [registry, useCases] in
             // The facts are read first (their own snapshot); the answer is then recorded in one transaction.
             let facts = try registry.facts(personID: personID, organizationID: organizationID, action: action)
-            let decision = AssuranceDecision.evaluate(action, policy: registry.policy, facts: facts, grantLevel: grantLevel)
+            let decision = AssuranceDecision.evaluate(
+                action, policy: registry.policy, facts: facts, grantLevel: grantLevel)
             let answer: String = if case .deny(let reason) = decision { "denied: \(reason)" } else { "allowed" }
-            return try useCases.performNow(caller, .decisionQuery, action: "decision.query", object: "action:\(action.rawValue)") { _, _ in
-                (decision, AuditNote(details: ["person": personID ?? "-", "organization": organizationID ?? "-", "answer": answer]))
+            return try useCases.performNow(
+                caller, .decisionQuery, action: "decision.query", object: "action:\(action.rawValue)"
+            ) { _, _ in
+                (
+                    decision,
+                    AuditNote(details: [
+                        "person": personID ?? "-", "organization": organizationID ?? "-", "answer": answer,
+                    ])
+                )
             }
         }
     }
@@ -201,19 +244,30 @@ public final class IdentityService: Sendable {
     func person(id: String) throws -> PersonDetails { try registry.person(id: id) }
     func person(idNumber: String) throws -> PersonDetails? { try registry.person(idNumber: idNumber) }
     func organization(id: String) throws -> OrganizationDetails { try registry.organization(id: id) }
-    func organization(creditCode: String) throws -> OrganizationDetails? { try registry.organization(creditCode: creditCode) }
+    func organization(creditCode: String) throws -> OrganizationDetails? {
+        try registry.organization(creditCode: creditCode)
+    }
 
     /// The policy's answer for `action` on the facts read now (pure evaluation; nothing is written).
-    func evaluate(personID: String?, organizationID: String?, action: PolicyAction, grantLevel: AssuranceLevel?) throws -> Decision {
-        AssuranceDecision.evaluate(action, policy: policy, facts: try registry.facts(personID: personID, organizationID: organizationID, action: action),
-                                   grantLevel: grantLevel)
+    func evaluate(personID: String?, organizationID: String?, action: PolicyAction, grantLevel: AssuranceLevel?) throws
+        -> Decision
+    {
+        AssuranceDecision.evaluate(
+            action, policy: policy,
+            facts: try registry.facts(personID: personID, organizationID: organizationID, action: action),
+            grantLevel: grantLevel)
     }
 
     /// Records evidence in the caller's transaction (counter checks).
     @discardableResult
-    func record(_ tx: any Repositories, _ kind: SubjectKind, _ id: String, _ method: VerificationMethod, passed: Bool, source: String,
-                reference: String?, actor: String, at now: Date, failure: String? = nil) throws -> String {
-        try ledger.record(tx, kind, id, method, passed: passed, source: source, reference: reference, actor: actor, at: now, failure: failure)
+    func record(
+        _ tx: any Repositories, _ kind: SubjectKind, _ id: String, _ method: VerificationMethod, passed: Bool,
+        source: String,
+        reference: String?, actor: String, at now: Date, failure: String? = nil
+    ) throws -> String {
+        try ledger.record(
+            tx, kind, id, method, passed: passed, source: source, reference: reference, actor: actor, at: now,
+            failure: failure)
     }
 
     static func checkName(_ name: String) throws -> String { try IdentityRegistry.checkName(name) }

@@ -49,10 +49,13 @@ public final class ReloadingRegistry: PopulationRegistry, BusinessRegistry, Real
         return try registry.confirm(name: name, idNumberHash: idNumberHash)
     }
 
-    public func confirm(creditCode: String, name: String, representativeName: String, representativeIDHash: String) throws -> RegistryAnswer {
+    public func confirm(creditCode: String, name: String, representativeName: String, representativeIDHash: String)
+        throws -> RegistryAnswer
+    {
         try reloadIfChanged()
-        return try registry.confirm(creditCode: creditCode, name: name, representativeName: representativeName,
-                                    representativeIDHash: representativeIDHash)
+        return try registry.confirm(
+            creditCode: creditCode, name: name, representativeName: representativeName,
+            representativeIDHash: representativeIDHash)
     }
 
     public func confirm(method: VerificationMethod, subjectKey: String, name: String) throws -> RegistryAnswer {

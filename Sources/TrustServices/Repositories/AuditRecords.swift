@@ -10,7 +10,9 @@ public struct AuditEntry: Sendable, Hashable {
     public var outcome: AuditOutcome
     public var details: [String: String]
 
-    public init(actor: String, action: String, object: String, outcome: AuditOutcome = .success, details: [String: String] = [:]) {
+    public init(
+        actor: String, action: String, object: String, outcome: AuditOutcome = .success, details: [String: String] = [:]
+    ) {
         self.actor = actor
         self.action = action
         self.object = object
@@ -33,8 +35,10 @@ public struct AuditRecord: Codable, Sendable, Hashable {
     public var prevHash: String
     public var hash: String
 
-    public init(seq: Int64, time: String, actor: String, action: String, object: String, outcome: AuditOutcome, details: String,
-                prevHash: String, hash: String) {
+    public init(
+        seq: Int64, time: String, actor: String, action: String, object: String, outcome: AuditOutcome, details: String,
+        prevHash: String, hash: String
+    ) {
         self.seq = seq
         self.time = time
         self.actor = actor
@@ -47,7 +51,9 @@ public struct AuditRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case seq, time, actor, action, object, outcome, details, prevHash = "prev_hash", hash
+        case seq, time, actor, action, object, outcome, details
+        case prevHash = "prev_hash"
+        case hash
     }
 }
 
@@ -70,7 +76,9 @@ public struct AuditCheckpointRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case seq, time, hash, keyID = "key_id", algorithm, signature
+        case seq, time, hash
+        case keyID = "key_id"
+        case algorithm, signature
     }
 }
 
@@ -81,7 +89,9 @@ public enum AuditChain {
     /// The action of the record a checkpoint covers (the checkpoint signs that record's own hash).
     public static let checkpointAction = "audit.checkpoint"
 
-    static func canonical(seq: Int64, time: String, actor: String, action: String, object: String, outcome: String, details: String) -> [UInt8] {
+    static func canonical(
+        seq: Int64, time: String, actor: String, action: String, object: String, outcome: String, details: String
+    ) -> [UInt8] {
         var out: [UInt8] = []
         for field in [String(seq), time, actor, action, object, outcome, details] {
             let bytes = Array(field.utf8)
@@ -92,15 +102,23 @@ public enum AuditChain {
         return out
     }
 
-    static func hash(previous: String, seq: Int64, time: String, actor: String, action: String, object: String,
-                     outcome: String, details: String) -> String {
-        Hex.encode(Digest.hash(.sha256, Array(previous.utf8) + canonical(seq: seq, time: time, actor: actor, action: action,
-                                                                          object: object, outcome: outcome, details: details)))
+    static func hash(
+        previous: String, seq: Int64, time: String, actor: String, action: String, object: String,
+        outcome: String, details: String
+    ) -> String {
+        Hex.encode(
+            Digest.hash(
+                .sha256,
+                Array(previous.utf8)
+                    + canonical(
+                        seq: seq, time: time, actor: actor, action: action,
+                        object: object, outcome: outcome, details: details)))
     }
 
     static func recomputedHash(_ record: AuditRecord) -> String {
-        hash(previous: record.prevHash, seq: record.seq, time: record.time, actor: record.actor, action: record.action,
-             object: record.object, outcome: record.outcome.rawValue, details: record.details)
+        hash(
+            previous: record.prevHash, seq: record.seq, time: record.time, actor: record.actor, action: record.action,
+            object: record.object, outcome: record.outcome.rawValue, details: record.details)
     }
 
     /// The record `entry` becomes when appended after `head` (nil: the first record).
@@ -109,10 +127,13 @@ public enum AuditChain {
         let previous = head?.hash ?? genesis
         let time = timestamp(date)
         let details = json(entry.details)
-        return AuditRecord(seq: seq, time: time, actor: entry.actor, action: entry.action, object: entry.object, outcome: entry.outcome,
-                           details: details, prevHash: previous,
-                           hash: hash(previous: previous, seq: seq, time: time, actor: entry.actor, action: entry.action,
-                                      object: entry.object, outcome: entry.outcome.rawValue, details: details))
+        return AuditRecord(
+            seq: seq, time: time, actor: entry.actor, action: entry.action, object: entry.object,
+            outcome: entry.outcome,
+            details: details, prevHash: previous,
+            hash: hash(
+                previous: previous, seq: seq, time: time, actor: entry.actor, action: entry.action,
+                object: entry.object, outcome: entry.outcome.rawValue, details: details))
     }
 
     /// The bytes an audit checkpoint signs.
@@ -122,7 +143,9 @@ public enum AuditChain {
 
     /// Deterministic JSON for the details: keys sorted, strings escaped per RFC 8259, no whitespace.
     static func json(_ details: [String: String]) -> String {
-        "{" + details.keys.sorted().map { "\(JSONText.quote($0)):\(JSONText.quote(details[$0]!))" }.joined(separator: ",") + "}"
+        "{"
+            + details.keys.sorted().map { "\(JSONText.quote($0)):\(JSONText.quote(details[$0]!))" }.joined(
+                separator: ",") + "}"
     }
 
     /// `2026-11-21T21:34:45.541Z` (UTC, milliseconds).

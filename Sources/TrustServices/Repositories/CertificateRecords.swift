@@ -17,8 +17,10 @@ public struct CARecord: Codable, Sendable, Hashable {
     public var crlNumber: Int64
     public var createdAt: Date
 
-    public init(name: String, role: CARole, algorithm: CAAlgorithm, parent: String?, keyID: String, certificate: Data,
-                ocspSignerKeyID: String? = nil, ocspSignerCertificate: Data? = nil, crlNumber: Int64 = 0, createdAt: Date) {
+    public init(
+        name: String, role: CARole, algorithm: CAAlgorithm, parent: String?, keyID: String, certificate: Data,
+        ocspSignerKeyID: String? = nil, ocspSignerCertificate: Data? = nil, crlNumber: Int64 = 0, createdAt: Date
+    ) {
         self.name = name
         self.role = role
         self.algorithm = algorithm
@@ -33,8 +35,13 @@ public struct CARecord: Codable, Sendable, Hashable {
 
     /// The persisted field names (every store engine uses them as column names).
     public enum CodingKeys: String, CodingKey {
-        case name, role, algorithm, parent, keyID = "key_id", certificate, ocspSignerKeyID = "ocsp_signer_key_id"
-        case ocspSignerCertificate = "ocsp_signer_certificate", crlNumber = "crl_number", createdAt = "created_at"
+        case name, role, algorithm, parent
+        case keyID = "key_id"
+        case certificate
+        case ocspSignerKeyID = "ocsp_signer_key_id"
+        case ocspSignerCertificate = "ocsp_signer_certificate"
+        case crlNumber = "crl_number"
+        case createdAt = "created_at"
     }
 }
 
@@ -56,9 +63,12 @@ public struct CertificateRecord: Codable, Sendable, Hashable {
     public var fingerprint: String
     public var issuedAt: Date
 
-    public init(serial: String, issuer: String, subject: String, profile: String, notBefore: Date, notAfter: Date,
-                status: CertificateStatus, revokedAt: Date?, revocationReason: RevocationReason?, statusChangedAt: Date, der: Data,
-                fingerprint: String, issuedAt: Date) {
+    public init(
+        serial: String, issuer: String, subject: String, profile: String, notBefore: Date, notAfter: Date,
+        status: CertificateStatus, revokedAt: Date?, revocationReason: RevocationReason?, statusChangedAt: Date,
+        der: Data,
+        fingerprint: String, issuedAt: Date
+    ) {
         self.serial = serial
         self.issuer = issuer
         self.subject = subject
@@ -75,9 +85,15 @@ public struct CertificateRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case serial, issuer, subject, profile, notBefore = "not_before", notAfter = "not_after", status
-        case revokedAt = "revoked_at", revocationReason = "revocation_reason", statusChangedAt = "status_changed_at"
-        case der, fingerprint, issuedAt = "issued_at"
+        case serial, issuer, subject, profile
+        case notBefore = "not_before"
+        case notAfter = "not_after"
+        case status
+        case revokedAt = "revoked_at"
+        case revocationReason = "revocation_reason"
+        case statusChangedAt = "status_changed_at"
+        case der, fingerprint
+        case issuedAt = "issued_at"
     }
 }
 
@@ -101,7 +117,11 @@ public struct CRLRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case issuer, number, thisUpdate = "this_update", nextUpdate = "next_update", deltaBase = "delta_base", der
+        case issuer, number
+        case thisUpdate = "this_update"
+        case nextUpdate = "next_update"
+        case deltaBase = "delta_base"
+        case der
     }
 }
 
@@ -123,6 +143,8 @@ public struct RevokedCertificate: Sendable, Hashable {
 extension CertificateRecord {
     /// The certificate as PEM text (base64 of the stored DER; no parsing).
     public var pem: String {
-        "-----BEGIN CERTIFICATE-----\n" + der.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed]) + "\n-----END CERTIFICATE-----\n"
+        "-----BEGIN CERTIFICATE-----\n"
+            + der.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+            + "\n-----END CERTIFICATE-----\n"
     }
 }

@@ -12,8 +12,11 @@ public struct PersonRecord: Codable, Sendable, Hashable {
     public var level: AssuranceLevel
     public var createdAt: Date
 
-    public init(id: String, name: String, idHash: String, idSealed: Data, idMasked: String, mobileSealed: Data, mobileMasked: String,
-                level: AssuranceLevel, createdAt: Date) {
+    public init(
+        id: String, name: String, idHash: String, idSealed: Data, idMasked: String, mobileSealed: Data,
+        mobileMasked: String,
+        level: AssuranceLevel, createdAt: Date
+    ) {
         self.id = id
         self.name = name
         self.idHash = idHash
@@ -26,8 +29,14 @@ public struct PersonRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, name, idHash = "id_hash", idSealed = "id_sealed", idMasked = "id_masked", mobileSealed = "mobile_sealed"
-        case mobileMasked = "mobile_masked", level, createdAt = "created_at"
+        case id, name
+        case idHash = "id_hash"
+        case idSealed = "id_sealed"
+        case idMasked = "id_masked"
+        case mobileSealed = "mobile_sealed"
+        case mobileMasked = "mobile_masked"
+        case level
+        case createdAt = "created_at"
     }
 }
 
@@ -37,7 +46,10 @@ public struct OrganizationRecord: Codable, Sendable, Hashable {
     public var level: AssuranceLevel
     public var createdAt: Date
 
-    public init(id: String, name: String, creditCode: String, legalRepresentativeID: String, level: AssuranceLevel, createdAt: Date) {
+    public init(
+        id: String, name: String, creditCode: String, legalRepresentativeID: String, level: AssuranceLevel,
+        createdAt: Date
+    ) {
         self.id = id
         self.name = name
         self.creditCode = creditCode
@@ -47,7 +59,11 @@ public struct OrganizationRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, name, creditCode = "credit_code", legalRepresentativeID = "legal_representative_id", level, createdAt = "created_at"
+        case id, name
+        case creditCode = "credit_code"
+        case legalRepresentativeID = "legal_representative_id"
+        case level
+        case createdAt = "created_at"
     }
 }
 
@@ -65,8 +81,12 @@ public struct EvidenceRecord: Codable, Sendable, Hashable {
     public var revokedAt: Date?
     public var revocationReason: String?
 
-    public init(id: String, subjectKind: SubjectKind, subjectID: String, method: VerificationMethod, passed: Bool, verifiedAt: Date,
-                expiresAt: Date?, source: String, reference: String?, operatorName: String?, revokedAt: Date? = nil, revocationReason: String? = nil) {
+    public init(
+        id: String, subjectKind: SubjectKind, subjectID: String, method: VerificationMethod, passed: Bool,
+        verifiedAt: Date,
+        expiresAt: Date?, source: String, reference: String?, operatorName: String?, revokedAt: Date? = nil,
+        revocationReason: String? = nil
+    ) {
         self.id = id
         self.subjectKind = subjectKind
         self.subjectID = subjectID
@@ -82,15 +102,24 @@ public struct EvidenceRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, subjectKind = "subject_kind", subjectID = "subject_id", method, passed, verifiedAt = "verified_at"
-        case expiresAt = "expires_at", source, reference, operatorName = "operator", revokedAt = "revoked_at"
+        case id
+        case subjectKind = "subject_kind"
+        case subjectID = "subject_id"
+        case method, passed
+        case verifiedAt = "verified_at"
+        case expiresAt = "expires_at"
+        case source, reference
+        case operatorName = "operator"
+        case revokedAt = "revoked_at"
         case revocationReason = "revocation_reason"
     }
 
     public var evidence: Evidence {
-        Evidence(id: id, subject: subjectKind, subjectID: subjectID, method: method, passed: passed, verifiedAt: verifiedAt,
-                 expiresAt: expiresAt, source: source, reference: reference, operatorName: operatorName, revokedAt: revokedAt,
-                 revocationReason: revocationReason)
+        Evidence(
+            id: id, subject: subjectKind, subjectID: subjectID, method: method, passed: passed, verifiedAt: verifiedAt,
+            expiresAt: expiresAt, source: source, reference: reference, operatorName: operatorName,
+            revokedAt: revokedAt,
+            revocationReason: revocationReason)
     }
 }
 
@@ -101,7 +130,10 @@ public struct OTPRecord: Codable, Sendable, Hashable {
     public var attempts: Int
     public var usedAt: Date?
 
-    public init(id: String, personID: String, codeHash: String, createdAt: Date, expiresAt: Date, attempts: Int = 0, usedAt: Date? = nil) {
+    public init(
+        id: String, personID: String, codeHash: String, createdAt: Date, expiresAt: Date, attempts: Int = 0,
+        usedAt: Date? = nil
+    ) {
         self.id = id
         self.personID = personID
         self.codeHash = codeHash
@@ -112,7 +144,12 @@ public struct OTPRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, personID = "person_id", codeHash = "code_hash", createdAt = "created_at", expiresAt = "expires_at", attempts
+        case id
+        case personID = "person_id"
+        case codeHash = "code_hash"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case attempts
         case usedAt = "used_at"
     }
 }
@@ -127,8 +164,11 @@ public struct ChallengeRecord: Codable, Sendable, Hashable {
     public var createdAt, expiresAt: Date
     public var usedAt: Date?
 
-    public init(id: String, subjectKind: SubjectKind, subjectID: String, purpose: ChallengePurpose, nonce: Data, createdAt: Date, expiresAt: Date,
-                usedAt: Date? = nil) {
+    public init(
+        id: String, subjectKind: SubjectKind, subjectID: String, purpose: ChallengePurpose, nonce: Data,
+        createdAt: Date, expiresAt: Date,
+        usedAt: Date? = nil
+    ) {
         self.id = id
         self.subjectKind = subjectKind
         self.subjectID = subjectID
@@ -140,8 +180,13 @@ public struct ChallengeRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, subjectKind = "subject_kind", subjectID = "subject_id", purpose, nonce, createdAt = "created_at"
-        case expiresAt = "expires_at", usedAt = "used_at"
+        case id
+        case subjectKind = "subject_kind"
+        case subjectID = "subject_id"
+        case purpose, nonce
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case usedAt = "used_at"
     }
 }
 
@@ -153,8 +198,10 @@ public struct AuthorizationRecord: Codable, Sendable, Hashable {
     public var revokedAt: Date?
     public var createdAt: Date
 
-    public init(id: String, organizationID: String, personID: String, scope: [PolicyAction], validFrom: Date, validTo: Date,
-                revokedAt: Date? = nil, createdAt: Date) {
+    public init(
+        id: String, organizationID: String, personID: String, scope: [PolicyAction], validFrom: Date, validTo: Date,
+        revokedAt: Date? = nil, createdAt: Date
+    ) {
         self.id = id
         self.organizationID = organizationID
         self.personID = personID
@@ -166,8 +213,14 @@ public struct AuthorizationRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, organizationID = "organization_id", personID = "person_id", scope, validFrom = "valid_from", validTo = "valid_to"
-        case revokedAt = "revoked_at", createdAt = "created_at"
+        case id
+        case organizationID = "organization_id"
+        case personID = "person_id"
+        case scope
+        case validFrom = "valid_from"
+        case validTo = "valid_to"
+        case revokedAt = "revoked_at"
+        case createdAt = "created_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -177,7 +230,8 @@ public struct AuthorizationRecord: Codable, Sendable, Hashable {
         personID = try container.decode(String.self, forKey: .personID)
         scope = try container.decode(String.self, forKey: .scope).split(separator: ",").map { name in
             guard let action = PolicyAction(rawValue: String(name)) else {
-                throw DecodingError.dataCorruptedError(forKey: .scope, in: container, debugDescription: "unknown action '\(name)'")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .scope, in: container, debugDescription: "unknown action '\(name)'")
             }
             return action
         }

@@ -15,7 +15,10 @@ public struct PrincipalRecord: Codable, Sendable, Hashable {
         self.createdAt = createdAt
     }
 
-    public enum CodingKeys: String, CodingKey { case id, name, roles, createdAt = "created_at" }
+    public enum CodingKeys: String, CodingKey {
+        case id, name, roles
+        case createdAt = "created_at"
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -23,12 +26,14 @@ public struct PrincipalRecord: Codable, Sendable, Hashable {
         name = try container.decode(String.self, forKey: .name)
         createdAt = try container.decode(Date.self, forKey: .createdAt)
         let text = try container.decode(String.self, forKey: .roles)
-        roles = Set(try text.split(separator: ",").map { name in
-            guard let role = Role(rawValue: String(name)) else {
-                throw DecodingError.dataCorruptedError(forKey: .roles, in: container, debugDescription: "unknown role '\(name)'")
-            }
-            return role
-        })
+        roles = Set(
+            try text.split(separator: ",").map { name in
+                guard let role = Role(rawValue: String(name)) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .roles, in: container, debugDescription: "unknown role '\(name)'")
+                }
+                return role
+            })
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -51,7 +56,8 @@ public struct TokenRecord: Codable, Sendable, Hashable {
     public var expiresAt: Date
     public var revokedAt: Date?
 
-    public init(id: String, principalID: String, hash: String, createdAt: Date, expiresAt: Date, revokedAt: Date? = nil) {
+    public init(id: String, principalID: String, hash: String, createdAt: Date, expiresAt: Date, revokedAt: Date? = nil)
+    {
         self.id = id
         self.principalID = principalID
         self.hash = hash
@@ -61,7 +67,12 @@ public struct TokenRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, principalID = "principal_id", hash, createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at"
+        case id
+        case principalID = "principal_id"
+        case hash
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case revokedAt = "revoked_at"
     }
 }
 
@@ -83,7 +94,10 @@ public struct PrincipalCertificateRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case fingerprint, principalID = "principal_id", serial, issuer, createdAt = "created_at"
+        case fingerprint
+        case principalID = "principal_id"
+        case serial, issuer
+        case createdAt = "created_at"
     }
 }
 
@@ -110,6 +124,8 @@ public struct KeyJournalRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case keyID = "key_id", action, label, node, createdAt = "created_at"
+        case keyID = "key_id"
+        case action, label, node
+        case createdAt = "created_at"
     }
 }

@@ -32,7 +32,8 @@ public protocol CertificateRepository {
     func statusChanges(issuer: String, sinceCRL number: Int64) throws -> [CertificateRecord]
     /// Every certificate with its status and its last `certificate.revoke` / `certificate.release-hold` audit record
     /// (nil when it has none), streamed, for reconciling the registry with the log.
-    func forEachCertificateWithStatusRecord(_ body: (_ serial: String, _ status: CertificateStatus, _ last: AuditRecord?) throws -> Void) throws
+    func forEachCertificateWithStatusRecord(
+        _ body: (_ serial: String, _ status: CertificateStatus, _ last: AuditRecord?) throws -> Void) throws
     /// Status records naming a certificate the registry does not have.
     func certificateStatusRecordsWithoutCertificate(limit: Int) throws -> [AuditRecord]
 
@@ -99,8 +100,9 @@ public protocol IdentityRepository {
     func registryOrganization(creditCode: String) throws -> RegistryOrganization?
     func registryRealName(method: VerificationMethod, subjectKey: String) throws -> RegistryRealName?
     /// Replaces the stand-in registries' contents.
-    func replaceRegistry(people: [(idHash: String, name: String)], organizations: [(creditCode: String, entry: RegistryOrganization)],
-                         realNames: [(method: VerificationMethod, subjectKey: String, entry: RegistryRealName)]) throws
+    func replaceRegistry(
+        people: [(idHash: String, name: String)], organizations: [(creditCode: String, entry: RegistryOrganization)],
+        realNames: [(method: VerificationMethod, subjectKey: String, entry: RegistryRealName)]) throws
 }
 
 /// Seals, their history and grants; signing keys.
@@ -136,8 +138,10 @@ public protocol KeyJournalRepository {
 }
 
 /// Every repository, as one transaction sees them.
-public protocol Repositories: SettingsRepository, CertificateRepository, PrincipalRepository, AuditRepository, IdentityRepository,
-                              SealRepository, KeyJournalRepository {}
+public protocol Repositories: SettingsRepository, CertificateRepository, PrincipalRepository, AuditRepository,
+    IdentityRepository,
+    SealRepository, KeyJournalRepository
+{}
 
 /// A store engine: transactions over the repositories.
 public protocol TransactionalStore: Sendable {

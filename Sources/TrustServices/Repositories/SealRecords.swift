@@ -23,9 +23,13 @@ public struct SealRecord: Codable, Sendable, Hashable {
     public var filingNumber, filingAuthority: String?
     public var createdAt, updatedAt: Date
 
-    public init(id: String, organizationID: String, type: String, name: String, state: SealState, applicant: String, applicantPersonID: String,
-                pictureFormat: SealPictureFormat, picture: Data, widthMM: Int, heightMM: Int, keyType: KeyType, validFrom: Date, validTo: Date,
-                esID: String, createdAt: Date) {
+    public init(
+        id: String, organizationID: String, type: String, name: String, state: SealState, applicant: String,
+        applicantPersonID: String,
+        pictureFormat: SealPictureFormat, picture: Data, widthMM: Int, heightMM: Int, keyType: KeyType, validFrom: Date,
+        validTo: Date,
+        esID: String, createdAt: Date
+    ) {
         self.id = id
         self.organizationID = organizationID
         self.type = type
@@ -46,10 +50,25 @@ public struct SealRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, organizationID = "organization_id", type, name, state, applicant, applicantPersonID = "applicant_person_id"
-        case pictureFormat = "picture_format", picture, widthMM = "width_mm", heightMM = "height_mm", keyType = "key_type"
-        case validFrom = "valid_from", validTo = "valid_to", esID = "es_id", keyID = "key_id", certificateSerial = "certificate_serial"
-        case eseal, filingNumber = "filing_number", filingAuthority = "filing_authority", createdAt = "created_at", updatedAt = "updated_at"
+        case id
+        case organizationID = "organization_id"
+        case type, name, state, applicant
+        case applicantPersonID = "applicant_person_id"
+        case pictureFormat = "picture_format"
+        case picture
+        case widthMM = "width_mm"
+        case heightMM = "height_mm"
+        case keyType = "key_type"
+        case validFrom = "valid_from"
+        case validTo = "valid_to"
+        case esID = "es_id"
+        case keyID = "key_id"
+        case certificateSerial = "certificate_serial"
+        case eseal
+        case filingNumber = "filing_number"
+        case filingAuthority = "filing_authority"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 }
 
@@ -65,7 +84,10 @@ public struct SealEventRecord: Codable, Sendable, Hashable {
     public var comment: String?
     public var time: Date
 
-    public init(sealID: String, step: SealStep, fromState: SealState?, toState: SealState, actor: String, comment: String?, time: Date) {
+    public init(
+        sealID: String, step: SealStep, fromState: SealState?, toState: SealState, actor: String, comment: String?,
+        time: Date
+    ) {
         self.sealID = sealID
         self.step = step
         self.fromState = fromState
@@ -76,7 +98,12 @@ public struct SealEventRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case seq, sealID = "seal_id", step, fromState = "from_state", toState = "to_state", actor, comment, time
+        case seq
+        case sealID = "seal_id"
+        case step
+        case fromState = "from_state"
+        case toState = "to_state"
+        case actor, comment, time
     }
 }
 
@@ -92,8 +119,11 @@ public struct SealGrantRecord: Codable, Sendable, Hashable {
     public var withdrawnAt: Date?
     public var createdAt: Date
 
-    public init(id: String, sealID: String, granteeKind: GranteeKind, granteeID: String, minLevel: AssuranceLevel, validFrom: Date, validTo: Date,
-                usageLimit: Int?, createdAt: Date) {
+    public init(
+        id: String, sealID: String, granteeKind: GranteeKind, granteeID: String, minLevel: AssuranceLevel,
+        validFrom: Date, validTo: Date,
+        usageLimit: Int?, createdAt: Date
+    ) {
         self.id = id
         self.sealID = sealID
         self.granteeKind = granteeKind
@@ -107,9 +137,17 @@ public struct SealGrantRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, sealID = "seal_id", granteeKind = "grantee_kind", granteeID = "grantee_id", minLevel = "min_level"
-        case validFrom = "valid_from", validTo = "valid_to", usageLimit = "usage_limit", usageCount = "usage_count"
-        case withdrawnAt = "withdrawn_at", createdAt = "created_at"
+        case id
+        case sealID = "seal_id"
+        case granteeKind = "grantee_kind"
+        case granteeID = "grantee_id"
+        case minLevel = "min_level"
+        case validFrom = "valid_from"
+        case validTo = "valid_to"
+        case usageLimit = "usage_limit"
+        case usageCount = "usage_count"
+        case withdrawnAt = "withdrawn_at"
+        case createdAt = "created_at"
     }
 }
 
@@ -128,8 +166,11 @@ public struct SigningKeyRecord: Codable, Sendable, Hashable {
     public var createdAt: Date
     public var revokedAt: Date?
 
-    public init(id: String, ownerKind: KeyOwnerKind, personID: String, organizationID: String?, principalID: String, keyID: String,
-                keyType: KeyType, certificateSerial: String, createdAt: Date) {
+    public init(
+        id: String, ownerKind: KeyOwnerKind, personID: String, organizationID: String?, principalID: String,
+        keyID: String,
+        keyType: KeyType, certificateSerial: String, createdAt: Date
+    ) {
         self.id = id
         self.ownerKind = ownerKind
         self.personID = personID
@@ -143,7 +184,16 @@ public struct SigningKeyRecord: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, ownerKind = "owner_kind", personID = "person_id", organizationID = "organization_id", principalID = "principal_id"
-        case keyID = "key_id", keyType = "key_type", certificateSerial = "certificate_serial", state, createdAt = "created_at", revokedAt = "revoked_at"
+        case id
+        case ownerKind = "owner_kind"
+        case personID = "person_id"
+        case organizationID = "organization_id"
+        case principalID = "principal_id"
+        case keyID = "key_id"
+        case keyType = "key_type"
+        case certificateSerial = "certificate_serial"
+        case state
+        case createdAt = "created_at"
+        case revokedAt = "revoked_at"
     }
 }

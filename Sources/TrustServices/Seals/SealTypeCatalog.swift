@@ -29,46 +29,70 @@ public struct SealTypeCatalog: Sendable {
             }
             let field = "types.\(code)"
             guard let fields = value.mapping else { throw reader.fail(value, field, "must be a mapping") }
-            try reader.onlyKnown(fields, ["name", "typeCode", "picture", "profile", "ca", "keyTypes", "applicant", "organization", "validityDays"], in: field)
+            try reader.onlyKnown(
+                fields,
+                [
+                    "name", "typeCode", "picture", "profile", "ca", "keyTypes", "applicant", "organization",
+                    "validityDays",
+                ], in: field)
             let typeCode = try reader.int(fields, "typeCode", value, field: "\(field).typeCode")
-            guard (1...99).contains(typeCode) else { throw reader.fail(fields["typeCode"]!, "\(field).typeCode", "must be 1 to 99") }
+            guard (1...99).contains(typeCode) else {
+                throw reader.fail(fields["typeCode"]!, "\(field).typeCode", "must be 1 to 99")
+            }
             guard let pictureNode = fields["picture"], let picture = pictureNode.mapping else {
-                throw reader.fail(fields["picture"] ?? value, "\(field).picture", "required mapping (formats, maxBytes, minMM, maxMM)")
+                throw reader.fail(
+                    fields["picture"] ?? value, "\(field).picture", "required mapping (formats, maxBytes, minMM, maxMM)"
+                )
             }
             try reader.onlyKnown(picture, ["formats", "maxBytes", "minMM", "maxMM"], in: "\(field).picture")
-            let formats = try reader.strings(picture, "formats", pictureNode, field: "\(field).picture.formats").map { name in
+            let formats = try reader.strings(picture, "formats", pictureNode, field: "\(field).picture.formats").map {
+                name in
                 guard let format = SealPictureFormat(rawValue: name) else {
-                    throw reader.fail(picture["formats"]!, "\(field).picture.formats", "'\(name)' is not png, jpeg or gif")
+                    throw reader.fail(
+                        picture["formats"]!, "\(field).picture.formats", "'\(name)' is not png, jpeg or gif")
                 }
                 return format
             }
             let maxBytes = try reader.int(picture, "maxBytes", pictureNode, field: "\(field).picture.maxBytes")
-            guard (1...(2 << 20)).contains(maxBytes) else { throw reader.fail(picture["maxBytes"]!, "\(field).picture.maxBytes", "must be 1 to 2097152") }
+            guard (1...(2 << 20)).contains(maxBytes) else {
+                throw reader.fail(picture["maxBytes"]!, "\(field).picture.maxBytes", "must be 1 to 2097152")
+            }
             let minMM = try reader.int(picture, "minMM", pictureNode, field: "\(field).picture.minMM")
             let maxMM = try reader.int(picture, "maxMM", pictureNode, field: "\(field).picture.maxMM")
             guard 1 <= minMM, minMM <= maxMM, maxMM <= 100 else {
                 throw reader.fail(pictureNode, "\(field).picture", "need 1 ≤ minMM ≤ maxMM ≤ 100")
             }
             let profile = try reader.string(fields, "profile", value, field: "\(field).profile")
-            guard profiles.profiles[profile] != nil else { throw reader.fail(fields["profile"]!, "\(field).profile", "unknown certificate profile '\(profile)'") }
+            guard profiles.profiles[profile] != nil else {
+                throw reader.fail(fields["profile"]!, "\(field).profile", "unknown certificate profile '\(profile)'")
+            }
             let keyTypes = try reader.strings(fields, "keyTypes", value, field: "\(field).keyTypes")
-            guard !keyTypes.isEmpty else { throw reader.fail(fields["keyTypes"]!, "\(field).keyTypes", "must list at least one key type") }
-            for type in keyTypes where KeyType(name: type)?.rawValue != type || !(profiles.profiles[profile]!.keyTypes.contains(type)) {
-                throw reader.fail(fields["keyTypes"]!, "\(field).keyTypes", "'\(type)' is not a key type profile \(profile) allows")
+            guard !keyTypes.isEmpty else {
+                throw reader.fail(fields["keyTypes"]!, "\(field).keyTypes", "must list at least one key type")
+            }
+            for type in keyTypes
+            where KeyType(name: type)?.rawValue != type || !(profiles.profiles[profile]!.keyTypes.contains(type)) {
+                throw reader.fail(
+                    fields["keyTypes"]!, "\(field).keyTypes", "'\(type)' is not a key type profile \(profile) allows")
             }
             func level(_ name: String) throws -> AssuranceLevel {
                 let text = try reader.string(fields, name, value, field: "\(field).\(name)")
                 guard let level = AssuranceLevel(rawValue: text) else {
-                    throw reader.fail(fields[name]!, "\(field).\(name)", "must be anonymous, primary, intermediate or advanced")
+                    throw reader.fail(
+                        fields[name]!, "\(field).\(name)", "must be anonymous, primary, intermediate or advanced")
                 }
                 return level
             }
             let validity = try reader.int(fields, "validityDays", value, field: "\(field).validityDays")
-            guard (1...3650).contains(validity) else { throw reader.fail(fields["validityDays"]!, "\(field).validityDays", "must be 1 to 3650") }
-            types[code] = SealType(code: code, name: try reader.string(fields, "name", value, field: "\(field).name"), typeCode: typeCode,
-                                   pictureFormats: formats, pictureMaxBytes: maxBytes, sizeMM: minMM...maxMM, profile: profile,
-                                   ca: try reader.string(fields, "ca", value, field: "\(field).ca"), keyTypes: keyTypes,
-                                   applicantLevel: try level("applicant"), organizationLevel: try level("organization"), validityDays: validity)
+            guard (1...3650).contains(validity) else {
+                throw reader.fail(fields["validityDays"]!, "\(field).validityDays", "must be 1 to 3650")
+            }
+            types[code] = SealType(
+                code: code, name: try reader.string(fields, "name", value, field: "\(field).name"), typeCode: typeCode,
+                pictureFormats: formats, pictureMaxBytes: maxBytes, sizeMM: minMM...maxMM, profile: profile,
+                ca: try reader.string(fields, "ca", value, field: "\(field).ca"), keyTypes: keyTypes,
+                applicantLevel: try level("applicant"), organizationLevel: try level("organization"),
+                validityDays: validity)
         }
         return SealTypeCatalog(types: types)
     }

@@ -16,7 +16,9 @@ enum CMSTimestampRequest {
     static func token(of response: [UInt8]) throws -> [UInt8] {
         let root = try DER.parse(response)
         return try DER.sequence(root, identifier: .sequence) { nodes in
-            guard let status = nodes.next(), let token = nodes.next() else { throw CMSFormatError("the timestamp was not granted") }
+            guard let status = nodes.next(), let token = nodes.next() else {
+                throw CMSFormatError("the timestamp was not granted")
+            }
             _ = status
             return Array(token.encodedBytes)
         }

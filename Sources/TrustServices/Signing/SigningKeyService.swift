@@ -29,8 +29,10 @@ public final class SigningKeyService: Sendable {
     let clock: @Sendable () -> Date
     let useCases: UseCases
 
-    public init(store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
         self.store = store
         self.ca = ca
@@ -44,31 +46,43 @@ public final class SigningKeyService: Sendable {
 
     /// Creates a key and its certificate for `owner`, on behalf of the calling platform.
     public func create(owner: Owner, keyType: KeyType, by caller: Caller) async throws -> Details {
-        let object: String = switch owner {
-        case .person(let id): "person:\(id)"
-        case .organization(let id, _): "organization:\(id)"
-        }
+        let object: String =
+            switch owner {
+            case .person(let id): "person:\(id)"
+            case .organization(let id, _): "organization:\(id)"
+            }
         try await useCases.check(caller, .keyCreate, action: "key.create", object: object)
-        return try await useCases.executor.run { [self] in try createNow(owner: owner, keyType: keyType, caller: caller, object: object) }
+        return try await useCases.executor.run { [self] in
+            try createNow(owner: owner, keyType: keyType, caller: caller, object: object)
+        }
     }
 
     private func createNow(owner: Owner, keyType: KeyType, caller: Caller, object: String) throws -> Details {
         guard let principal = caller.principal, principal.roles.contains(.platform) else {
             throw TrustError(.forbidden, "signing keys are created for a platform principal")
         }
-        let personID: String, organizationID: String?, action: PolicyAction, profile: String
+        let personID: String
+        let organizationID: String?
+        let action: PolicyAction
+        let profile: String
         switch owner {
-        case .person(let id): (personID, organizationID, action, profile) = (id, nil, .keyCreatePerson, "person-signing")
-        case .organization(let id, let person): (personID, organizationID, action, profile) = (person, id, .keyCreateOrg, "org-signing")
+        case .person(let id):
+            (personID, organizationID, action, profile) = (id, nil, .keyCreatePerson, "person-signing")
+        case .organization(let id, let person):
+            (personID, organizationID, action, profile) = (person, id, .keyCreateOrg, "org-signing")
         }
         guard try ca.profiles.profile(profile).keyTypes.contains(keyType.rawValue) else {
             throw TrustError.invalid("profile \(profile) does not allow \(keyType.rawValue) keys")
         }
         let person = try identity.person(id: personID).record
         let organization = try organizationID.map { try identity.organization(id: $0).record }
-        if case .deny(let reason) = try identity.evaluate(personID: personID, organizationID: organizationID, action: action, grantLevel: nil) {
-            try useCases.deny(caller, action: "key.create", object: object, Denial(reason, details: ["policy": action.rawValue, "person": personID]),
-                              at: clock())
+        if case .deny(let reason) = try identity.evaluate(
+            personID: personID, organizationID: organizationID, action: action, grantLevel: nil)
+        {
+            try useCases.deny(
+                caller, action: "key.create", object: object,
+                Denial(reason, details: ["policy": action.rawValue, "person": personID]),
+                at: clock())
         }
         let subject: DistinguishedName
         let identityFields: [CertificateProfile.IdentityExtension: String]
@@ -82,20 +96,26 @@ public final class SigningKeyService: Sendable {
         let keyInfo = try ca.journal.generate(keyType, label: "\(profile) \(organizationID ?? personID)")
         let id = Hex.encode(SecureRandom.bytes(16))
         do {
-            let pending = try ca.prepare(publicKey: try custody { try keys.publicKey(keyInfo.id) }, subject: subject, profile: profile,
-                                         ca: Self.issuingCA(for: keyType), identity: identityFields, actor: principal.auditName)
+            let pending = try ca.prepare(
+                publicKey: try custody { try keys.publicKey(keyInfo.id) }, subject: subject, profile: profile,
+                ca: Self.issuingCA(for: keyType), identity: identityFields, actor: principal.auditName)
             let now = clock()
-            let record = SigningKeyRecord(id: id, ownerKind: organizationID == nil ? .person : .organization, personID: personID,
-                                          organizationID: organizationID, principalID: principal.id, keyID: keyInfo.id.rawValue, keyType: keyType,
-                                          certificateSerial: pending.issued.record.serial, createdAt: now)
+            let record = SigningKeyRecord(
+                id: id, ownerKind: organizationID == nil ? .person : .organization, personID: personID,
+                organizationID: organizationID, principalID: principal.id, keyID: keyInfo.id.rawValue, keyType: keyType,
+                certificateSerial: pending.issued.record.serial, createdAt: now)
             try store.write { tx in
                 try ca.commit(pending, in: tx)
                 try tx.insert(record)
                 try ca.journal.settle(keyInfo.id, in: tx)
-                try tx.appendAudit(AuditEntry(actor: principal.auditName, action: "key.create", object: "signing-key:\(id)", details: [
-                    "owner": organizationID.map { "organization:\($0)" } ?? "person:\(personID)", "person": personID, "keyType": keyType.rawValue,
-                    "profile": profile, "certificate": record.certificateSerial,
-                ]), at: now)
+                try tx.appendAudit(
+                    AuditEntry(
+                        actor: principal.auditName, action: "key.create", object: "signing-key:\(id)",
+                        details: [
+                            "owner": organizationID.map { "organization:\($0)" } ?? "person:\(personID)",
+                            "person": personID, "keyType": keyType.rawValue,
+                            "profile": profile, "certificate": record.certificateSerial,
+                        ]), at: now)
             }
         } catch {
             ca.journal.abandon(keyInfo.id)
@@ -113,7 +133,9 @@ public final class SigningKeyService: Sendable {
     func detailsNow(id: String, for principal: Principal?) throws -> Details {
         let record = try load(id, for: principal)
         let certificate = try ca.certificateRecord(serial: record.certificateSerial)
-        return Details(record: record, certificate: try Certificate(der: Array(certificate.der)), certificateStatus: certificate.status)
+        return Details(
+            record: record, certificate: try Certificate(der: Array(certificate.der)),
+            certificateStatus: certificate.status)
     }
 
     /// Revokes the certificate in one transaction with the audit record, then destroys the key in custody (journaled in
@@ -125,19 +147,27 @@ public final class SigningKeyService: Sendable {
 
     private func revokeNow(id: String, reason: RevocationReason, caller: Caller) throws -> Details {
         let record = try load(id, for: caller.principal)
-        guard record.state == .active else { throw TrustError.conflict("signing key \(id) is already \(record.state.rawValue)") }
-        guard let keyID = try? KeyID(record.keyID) else { throw TrustError(.integrity, "signing key \(id) names no valid custody key") }
+        guard record.state == .active else {
+            throw TrustError.conflict("signing key \(id) is already \(record.state.rawValue)")
+        }
+        guard let keyID = try? KeyID(record.keyID) else {
+            throw TrustError(.integrity, "signing key \(id) names no valid custody key")
+        }
         let now = clock()
         try store.write { tx in
-            guard var current = try tx.signingKey(id: id), current.state == .active else { throw TrustError.conflict("signing key \(id) changed") }
+            guard var current = try tx.signingKey(id: id), current.state == .active else {
+                throw TrustError.conflict("signing key \(id) changed")
+            }
             current.state = .revoked
             current.revokedAt = now
             try tx.update(current)
             if try tx.certificate(serial: record.certificateSerial)?.status != .revoked {
                 _ = try ca.revoke(serial: record.certificateSerial, reason: reason, actor: caller.auditName, in: tx)
             }
-            try tx.appendAudit(AuditEntry(actor: caller.auditName, action: "key.revoke", object: "signing-key:\(id)",
-                                          details: ["reason": reason.name, "certificate": record.certificateSerial]), at: now)
+            try tx.appendAudit(
+                AuditEntry(
+                    actor: caller.auditName, action: "key.revoke", object: "signing-key:\(id)",
+                    details: ["reason": reason.name, "certificate": record.certificateSerial]), at: now)
             try ca.journal.retire(keyID, label: "signing-key \(id)", in: tx)
         }
         ca.journal.completeRetirement(keyID)
@@ -148,7 +178,8 @@ public final class SigningKeyService: Sendable {
     /// The key, when `principal` may see it: its creator, an admin or an auditor (or trustd itself, `nil`).
     func load(_ id: String, for principal: Principal?) throws -> SigningKeyRecord {
         guard let record = try store.read({ try $0.signingKey(id: id) }),
-              principal.map({ $0.roles.contains(.admin) || $0.roles.contains(.auditor) || record.principalID == $0.id }) ?? true
+            principal.map({ $0.roles.contains(.admin) || $0.roles.contains(.auditor) || record.principalID == $0.id })
+                ?? true
         else { throw TrustError.notFound("no signing key \(id)") }
         return record
     }

@@ -30,7 +30,12 @@ public final class SigningService: Sendable {
     public enum Credential: Sendable, Hashable {
         case seal(String)
         case key(String)
-        var object: String { switch self { case .seal(let id): "seal:\(id)"; case .key(let id): "signing-key:\(id)" } }
+        var object: String {
+            switch self {
+            case .seal(let id): "seal:\(id)"
+            case .key(let id): "signing-key:\(id)"
+            }
+        }
     }
 
     public struct Request: Sendable {
@@ -46,8 +51,11 @@ public final class SigningService: Sendable {
         public let propertyInfo: String?
         public let timestamp: Bool
 
-        public init(credential: Credential, signerPersonID: String?, format: Format, data: [UInt8]?, digest: [UInt8]?, propertyInfo: String? = nil,
-                    timestamp: Bool = false) {
+        public init(
+            credential: Credential, signerPersonID: String?, format: Format, data: [UInt8]?, digest: [UInt8]?,
+            propertyInfo: String? = nil,
+            timestamp: Bool = false
+        ) {
             self.credential = credential
             self.signerPersonID = signerPersonID
             self.format = format
@@ -57,10 +65,14 @@ public final class SigningService: Sendable {
             self.timestamp = timestamp
         }
 
-        public init(sealID: String, signerPersonID: String?, format: Format, data: [UInt8]?, digest: [UInt8]?, propertyInfo: String? = nil,
-                    timestamp: Bool = false) {
-            self.init(credential: .seal(sealID), signerPersonID: signerPersonID, format: format, data: data, digest: digest,
-                      propertyInfo: propertyInfo, timestamp: timestamp)
+        public init(
+            sealID: String, signerPersonID: String?, format: Format, data: [UInt8]?, digest: [UInt8]?,
+            propertyInfo: String? = nil,
+            timestamp: Bool = false
+        ) {
+            self.init(
+                credential: .seal(sealID), signerPersonID: signerPersonID, format: format, data: data, digest: digest,
+                propertyInfo: propertyInfo, timestamp: timestamp)
         }
     }
 
@@ -82,12 +94,15 @@ public final class SigningService: Sendable {
     let clock: @Sendable () -> Date
     /// Parsed seals by the bytes stored for them, so the hot path does not decode them per request (certificates use the
     /// shared ``Certificate/cached(der:)``).
-    private let parsedSeals = ParsedSeals()
+    let parsedSeals = ParsedSeals()
 
     public let useCases: UseCases
 
-    public init(store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService, timestamps: TimestampAuthority,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService,
+        timestamps: TimestampAuthority,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
         self.store = store
         self.ca = ca
@@ -114,9 +129,15 @@ public final class SigningService: Sendable {
     }
 
     private func signNow(_ request: Request, caller: Caller) throws -> Result {
-        guard let principal = caller.principal else { throw TrustError(.forbidden, "signing is done for a platform principal") }
-        guard (request.data == nil) != (request.digest == nil) else { throw TrustError.invalid("give exactly one of data or digest") }
-        if let data = request.data, data.count > Self.maxDataSize { throw TrustError.invalid("data is larger than \(Self.maxDataSize) bytes") }
+        guard let principal = caller.principal else {
+            throw TrustError(.forbidden, "signing is done for a platform principal")
+        }
+        guard (request.data == nil) != (request.digest == nil) else {
+            throw TrustError.invalid("give exactly one of data or digest")
+        }
+        if let data = request.data, data.count > Self.maxDataSize {
+            throw TrustError.invalid("data is larger than \(Self.maxDataSize) bytes")
+        }
         if let property = request.propertyInfo, property.count > 512 || !property.allSatisfy(\.isASCII) {
             throw TrustError.invalid("propertyInfo must be at most 512 ASCII characters")
         }
@@ -146,28 +167,39 @@ public final class SigningService: Sendable {
             if let grant = signer.grant {
                 details["grant"] = grant.id
                 guard try tx.countGrantUse(grant.id) else {
-                    let denial = TrustError(.forbidden, "grant \(grant.id) has used its \(grant.usageLimit ?? 0) signatures")
+                    let denial = TrustError(
+                        .forbidden, "grant \(grant.id) has used its \(grant.usageLimit ?? 0) signatures")
                     details["reason"] = denial.message
-                    try tx.appendAudit(AuditEntry(actor: principal.auditName, action: action, object: request.credential.object, outcome: .denied,
-                                                  details: details), at: now)
+                    try tx.appendAudit(
+                        AuditEntry(
+                            actor: principal.auditName, action: action, object: request.credential.object,
+                            outcome: .denied,
+                            details: details), at: now)
                     return denial
                 }
             }
             details["documentDigest"] = digestHex
             details["timestamp"] = request.timestamp ? "yes" : "no"
             details["certificate"] = signer.certificateRecord.serial
-            try tx.appendAudit(AuditEntry(actor: principal.auditName, action: action, object: request.credential.object, details: details), at: now)
+            try tx.appendAudit(
+                AuditEntry(
+                    actor: principal.auditName, action: action, object: request.credential.object, details: details),
+                at: now)
             return nil
         }
         if let exhausted { throw exhausted }
-        return Result(format: request.format, signature: signature, certificate: signer.certificate, grantID: signer.grant?.id)
+        return Result(
+            format: request.format, signature: signature, certificate: signer.certificate, grantID: signer.grant?.id)
     }
 
     private func makeSignature(_ request: Request, with signer: Signer, at now: Date) throws -> [UInt8] {
         let keyType = try signer.certificate.publicKey.type
         let algorithm = keyType.defaultSignatureAlgorithm
-        let keys = keys, keyID = signer.keyID
-        let sign: ([UInt8]) throws -> [UInt8] = { bytes in try custody { try keys.sign(bytes, with: keyID, algorithm: algorithm) } }
+        let keys = keys
+        let keyID = signer.keyID
+        let sign: ([UInt8]) throws -> [UInt8] = { bytes in
+            try custody { try keys.sign(bytes, with: keyID, algorithm: algorithm) }
+        }
         switch request.format {
         case .raw:
             if let data = request.data { return try sign(data) }
@@ -175,37 +207,56 @@ public final class SigningService: Sendable {
         case .cms, .gmt0010:
             let flavor: CMSFlavor = request.format == .cms ? .pkcs7 : .gmt0010
             let digestAlgorithm = algorithm.digest
-            let contentDigest = try request.data.map { Digest.hash(digestAlgorithm, $0) } ?? {
-                guard request.digest!.count == digestAlgorithm.outputLength else {
-                    throw TrustError.invalid("\(request.format.rawValue) with a \(keyType.rawValue) key needs the \(digestAlgorithm) digest of the document (\(digestAlgorithm.outputLength) bytes)")
+            let contentDigest =
+                try request.data.map { Digest.hash(digestAlgorithm, $0) }
+                ?? {
+                    guard request.digest!.count == digestAlgorithm.outputLength else {
+                        throw TrustError.invalid(
+                            "\(request.format.rawValue) with a \(keyType.rawValue) key needs the \(digestAlgorithm) digest of the document (\(digestAlgorithm.outputLength) bytes)"
+                        )
+                    }
+                    return request.digest!
+                }()
+            let algorithms: CMSSignerAlgorithms =
+                switch keyType {
+                case .sm2: .sm2(flavor)
+                case .p256: .ecdsaSHA256
+                default: .rsaSHA256
                 }
-                return request.digest!
-            }()
-            let algorithms: CMSSignerAlgorithms = switch keyType {
-            case .sm2: .sm2(flavor)
-            case .p256: .ecdsaSHA256
-            default: .rsaSHA256
-            }
             let units = timestamps
             let issuerChain = try issuerCertificates(of: signer.certificateRecord)
             return try SignedDataBuilder.build(
-                flavor: flavor, contentType: flavor.dataType, content: [], detached: true, contentDigest: contentDigest, algorithms: algorithms,
+                flavor: flavor, contentType: flavor.dataType, content: [], detached: true, contentDigest: contentDigest,
+                algorithms: algorithms,
                 signerCertificate: signer.certificate.der, extraCertificates: issuerChain, signingTime: now, sign: sign,
-                unsignedAttributes: request.timestamp ? { value in
-                    [CMSAttribute(type: CMSObjectID.signatureTimeStampToken, valueDER: try Self.timestampToken(units, over: value, unit: keyType == .sm2 ? .sm2 : .rsa))]
-                } : nil)
+                unsignedAttributes: request.timestamp
+                    ? { value in
+                        [
+                            CMSAttribute(
+                                type: CMSObjectID.signatureTimeStampToken,
+                                valueDER: try Self.timestampToken(
+                                    units, over: value, unit: keyType == .sm2 ? .sm2 : .rsa))
+                        ]
+                    } : nil)
         case .ses:
             guard let seal = signer.seal else { throw TrustError.invalid("ses signatures need a seal") }
-            let hash = try request.data.map { Digest.hash(.sm3, $0) } ?? {
-                guard request.digest!.count == 32 else { throw TrustError.invalid("ses signatures need the SM3 digest of the document (32 bytes)") }
-                return request.digest!
-            }()
+            let hash =
+                try request.data.map { Digest.hash(.sm3, $0) }
+                ?? {
+                    guard request.digest!.count == 32 else {
+                        throw TrustError.invalid("ses signatures need the SM3 digest of the document (32 bytes)")
+                    }
+                    return request.digest!
+                }()
             let oid = keyType == .sm2 ? SealAlgorithm.sm2WithSM3 : SealAlgorithm.sha256WithRSA
             let units = timestamps
             return try SealSignature.make(
-                seal: seal, signingTime: now, dataHash: hash, propertyInfo: request.propertyInfo ?? "", signerCertificate: signer.certificate.der,
+                seal: seal, signingTime: now, dataHash: hash, propertyInfo: request.propertyInfo ?? "",
+                signerCertificate: signer.certificate.der,
                 signatureAlgorithm: oid, sign: sign,
-                timeStamp: request.timestamp ? { value in try Self.timestampToken(units, over: value, unit: .sm2) } : nil).der
+                timeStamp: request.timestamp
+                    ? { value in try Self.timestampToken(units, over: value, unit: .sm2) } : nil
+            ).der
         }
     }
 
@@ -215,8 +266,13 @@ public final class SigningService: Sendable {
     }
 
     /// The RFC 3161 token (ContentInfo) over the signature value: SM3 imprint from the SM2 unit, SHA-256 from the RSA unit.
-    static func timestampToken(_ units: TimestampAuthority, over value: [UInt8], unit: TimestampAuthority.Unit = .sm2) throws -> [UInt8] {
-        let request = unit == .sm2 ? CMSTimestampRequest.sm3(Digest.hash(.sm3, value)) : CMSTimestampRequest.sha256(Digest.hash(.sha256, value))
+    static func timestampToken(_ units: TimestampAuthority, over value: [UInt8], unit: TimestampAuthority.Unit = .sm2)
+        throws -> [UInt8]
+    {
+        let request =
+            unit == .sm2
+            ? CMSTimestampRequest.sm3(Digest.hash(.sm3, value))
+            : CMSTimestampRequest.sha256(Digest.hash(.sha256, value))
         let granted = try units.respond(to: request, unit: unit)
         return try CMSTimestampRequest.token(of: granted.response)
     }
@@ -226,96 +282,15 @@ public final class SigningService: Sendable {
         return "sign.seal"
     }
 
-    // MARK: Checks
-
-    private func checkSeal(_ sealID: String, principal: Principal, request: Request, at now: Date) throws -> Swift.Result<Signer, TrustError> {
-        let (sealRecord, allGrants, certificateRecord) = try store.read { reader in
-            let seal = try reader.seal(id: sealID)
-            return (seal, try seal.map { try reader.sealGrants(sealID: $0.id) } ?? [], try seal?.certificateSerial.flatMap { try reader.certificate(serial: $0) })
-        }
-        guard let seal = sealRecord else { throw TrustError.notFound("no seal \(sealID)") }
-        let state = seal.state
-        guard state.canSign else { return .failure(TrustError.conflict("seal \(seal.id) is \(state.rawValue) and cannot sign")) }
-        guard seal.validFrom <= now.addingTimeInterval(0.001), now < seal.validTo else {
-            return .failure(TrustError.conflict("seal \(seal.id) is outside its validity (\(UTCTime.iso8601(seal.validFrom)) – \(UTCTime.iso8601(seal.validTo)))"))
-        }
-        guard let record = certificateRecord, let keyText = seal.keyID, let keyID = try? KeyID(keyText), let esealDER = seal.eseal else {
-            return .failure(TrustError.conflict("seal \(seal.id) has no key or certificate"))
-        }
-        if let problem = Self.certificateProblem(record, at: now) { return .failure(TrustError.conflict("the seal certificate \(problem)")) }
-        let grants = allGrants.filter { $0.withdrawnAt == nil && $0.validFrom <= now.addingTimeInterval(0.001) && now < $0.validTo }
-        let candidates = grants.filter { grant in
-            if let person = request.signerPersonID { return grant.granteeKind == .person && grant.granteeID == person }
-            return grant.granteeKind == .principal && grant.granteeID == principal.id
-        }
-        guard let grant = candidates.first(where: { candidate in candidate.usageLimit.map { candidate.usageCount < $0 } ?? true }) else {
-            let who = request.signerPersonID.map { "person \($0)" } ?? "principal \(principal.name)"
-            return .failure(TrustError(.forbidden, candidates.isEmpty ? "\(who) holds no current grant for seal \(seal.id)"
-                                                                        : "\(who) has used every signature the grant allows"))
-        }
-        if let person = request.signerPersonID {
-            let level = grant.minLevel
-            if case .deny(let reason) = try identity.evaluate(personID: person, organizationID: nil, action: .signWithSeal, grantLevel: level) {
-                return .failure(TrustError(.forbidden, reason))
-            }
-        }
-        let certificate = try Certificate.cached(der: Array(record.der))
-        let parsedSeal = try parsedSeals.seal(seal.id, der: esealDER)
-        return .success(Signer(keyID: keyID, certificate: certificate, certificateRecord: record, seal: parsedSeal, grant: grant))
-    }
-
-    private func checkKey(_ id: String, principal: Principal, request: Request, at now: Date) throws -> Swift.Result<Signer, TrustError> {
-        let (keyRecord, certificateRecord) = try store.read { reader in
-            let key = try reader.signingKey(id: id)
-            return (key, try key.flatMap { try reader.certificate(serial: $0.certificateSerial) })
-        }
-        guard let key = keyRecord, let record = certificateRecord else { throw TrustError.notFound("no signing key \(id)") }
-        // A key another platform created is not named to this one (audited as a denial, answered as not found).
-        guard key.principalID == principal.id else { return .failure(TrustError.notFound("no signing key \(id)")) }
-        guard key.state == .active, let keyID = try? KeyID(key.keyID) else { return .failure(TrustError.conflict("signing key \(id) is \(key.state.rawValue)")) }
-        if let problem = Self.certificateProblem(record, at: now) { return .failure(TrustError.conflict("the key's certificate \(problem)")) }
-        guard let person = request.signerPersonID else {
-            return .failure(TrustError(.forbidden, "signing with key \(id) needs the signer (its holder, person \(key.personID))"))
-        }
-        guard person == key.personID else { return .failure(TrustError(.forbidden, "person \(person) does not hold signing key \(id)")) }
-        let action: PolicyAction = key.organizationID == nil ? .signWithKey : .signWithOrgKey
-        if case .deny(let reason) = try identity.evaluate(personID: person, organizationID: key.organizationID, action: action, grantLevel: nil) {
-            return .failure(TrustError(.forbidden, reason))
-        }
-        let certificate = try Certificate.cached(der: Array(record.der))
-        return .success(Signer(keyID: keyID, certificate: certificate, certificateRecord: record, seal: nil, grant: nil))
-    }
-
-    static func certificateProblem(_ record: CertificateRecord, at now: Date) -> String? {
-        if record.notAfter <= now { return "\(record.serial) expired at \(UTCTime.iso8601(record.notAfter))" }
-        if record.notBefore > now.addingTimeInterval(1) { return "\(record.serial) is not valid before \(UTCTime.iso8601(record.notBefore))" }
-        if record.status != .valid { return "\(record.serial) is \(record.status.rawValue)" }
-        return nil
-    }
-
-    private func audit(_ principal: Principal, _ request: Request, outcome: AuditOutcome, details: [String: String], at now: Date) throws {
+    private func audit(
+        _ principal: Principal, _ request: Request, outcome: AuditOutcome, details: [String: String], at now: Date
+    ) throws {
         var all = details
         all["signer"] = request.signerPersonID ?? principal.auditName
         all["format"] = request.format.rawValue
-        let entry = AuditEntry(actor: principal.auditName, action: auditAction(request), object: request.credential.object, outcome: outcome, details: all)
+        let entry = AuditEntry(
+            actor: principal.auditName, action: auditAction(request), object: request.credential.object,
+            outcome: outcome, details: all)
         try store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: now) }
-    }
-}
-
-/// Parsed seals keyed by seal id and the bytes they were parsed from (a changed row parses again).
-final class ParsedSeals: Sendable {
-    private struct Entry: Sendable {
-        let der: Data
-        let seal: ElectronicSeal
-    }
-    private let seals = BoundedCache<String, Entry>(.init(maxEntries: 4096, maxBytes: 64 << 20)) { id, entry in
-        id.utf8.count + 2 * entry.der.count + 256
-    }
-
-    func seal(_ id: String, der: Data) throws -> ElectronicSeal {
-        if let hit = seals[id], hit.der == der { return hit.seal }
-        let seal = try ElectronicSeal(der: Array(der))
-        seals.insert(Entry(der: der, seal: seal), forKey: id)
-        return seal
     }
 }

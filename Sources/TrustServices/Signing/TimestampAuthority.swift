@@ -31,8 +31,11 @@ public final class TimestampAuthority: Sendable {
     let identities: SystemIdentities
     let useCases: UseCases
 
-    public init(ca: CertificateAuthority, keys: any KeyStore, identities: SystemIdentities? = nil,
-                policy: ASN1ObjectIdentifier = TimestampAuthority.defaultPolicy, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        ca: CertificateAuthority, keys: any KeyStore, identities: SystemIdentities? = nil,
+        policy: ASN1ObjectIdentifier = TimestampAuthority.defaultPolicy,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.useCases = UseCases(store: ca.store, executor: ca.useCases.executor, clock: clock)
         self.ca = ca
         self.keys = keys
@@ -76,22 +79,30 @@ public final class TimestampAuthority: Sendable {
     }
 
     /// `POST /v1/timestamp`: a granted token for `digest`; a digest of the wrong length is the caller's mistake (400).
-    public func timestamp(hash: TimestampHash, digest: [UInt8], nonce: [UInt8]?, certReq: Bool, unit: Unit, by caller: Caller) async throws -> Granted {
+    public func timestamp(
+        hash: TimestampHash, digest: [UInt8], nonce: [UInt8]?, certReq: Bool, unit: Unit, by caller: Caller
+    ) async throws -> Granted {
         try await useCases.check(caller, .timestamp, action: "timestamp", object: "tsa:\(unit.rawValue)")
         let request: TimeStampRequest
-        do { request = try TimeStampRequest(hash: hash, digest: digest, nonce: nonce, certReq: certReq) } catch let error as CMSFormatError {
+        do { request = try TimeStampRequest(hash: hash, digest: digest, nonce: nonce, certReq: certReq) } catch let
+            error as CMSFormatError
+        {
             throw TrustError.invalid(error.message)
         }
         return try await useCases.executor.run { [self] in
             let granted = try respond(to: request, unit: unit)
             try audit(caller, unit, granted: granted, imprint: digest)
-            guard granted.granted else { throw TrustError.invalid("the timestamp request was rejected: \(granted.rejection ?? "-")") }
+            guard granted.granted else {
+                throw TrustError.invalid("the timestamp request was rejected: \(granted.rejection ?? "-")")
+            }
             return granted
         }
     }
 
     /// One audit record per answer (the TSA's log of what it stamped), group-committed with concurrent answers.
-    private func audit(_ caller: Caller, _ unit: Unit, granted: Granted?, imprint: [UInt8] = [], reason: String? = nil) throws {
+    private func audit(_ caller: Caller, _ unit: Unit, granted: Granted?, imprint: [UInt8] = [], reason: String? = nil)
+        throws
+    {
         var details = ["unit": unit.rawValue]
         let outcome: AuditOutcome
         if let granted, granted.granted {
@@ -102,7 +113,9 @@ public final class TimestampAuthority: Sendable {
             outcome = .failure
             details["reason"] = reason ?? granted?.rejection ?? "rejected"
         }
-        let entry = AuditEntry(actor: caller.auditName, action: "timestamp", object: "tsa:\(unit.rawValue)", outcome: outcome, details: details)
+        let entry = AuditEntry(
+            actor: caller.auditName, action: "timestamp", object: "tsa:\(unit.rawValue)", outcome: outcome,
+            details: details)
         let now = clock()
         try ca.store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: now) }
     }
@@ -110,11 +123,21 @@ public final class TimestampAuthority: Sendable {
     /// Grants or rejects a parsed request. `Granted.response` is a rejection when the request is refused.
     func respond(to request: TimeStampRequest, unit: Unit) throws -> Granted {
         func rejection(_ failure: TimeStampFailure, _ text: String) throws -> Granted {
-            Granted(response: try TimeStampResponse.rejected(failure, text), serialNumber: [], time: clock(), rejection: text)
+            Granted(
+                response: try TimeStampResponse.rejected(failure, text), serialNumber: [], time: clock(),
+                rejection: text)
         }
-        guard let length = TimestampHash(oid: request.hashAlgorithm)?.length else { return try rejection(.badAlg, "hash algorithm \(request.hashAlgorithm) is not accepted (SM3, SHA-256/384/512)") }
-        guard request.hashedMessage.count == length else { return try rejection(.badDataFormat, "the hashed message has \(request.hashedMessage.count) bytes, expected \(length)") }
-        if let asked = request.policy, asked != policy { return try rejection(.unacceptedPolicy, "policy \(asked) is not offered (\(policy))") }
+        guard let length = TimestampHash(oid: request.hashAlgorithm)?.length else {
+            return try rejection(
+                .badAlg, "hash algorithm \(request.hashAlgorithm) is not accepted (SM3, SHA-256/384/512)")
+        }
+        guard request.hashedMessage.count == length else {
+            return try rejection(
+                .badDataFormat, "the hashed message has \(request.hashedMessage.count) bytes, expected \(length)")
+        }
+        if let asked = request.policy, asked != policy {
+            return try rejection(.unacceptedPolicy, "policy \(asked) is not offered (\(policy))")
+        }
         if request.hasExtensions { return try rejection(.unacceptedExtension, "request extensions are not supported") }
 
         let identity = try self.identity(unit)
@@ -122,28 +145,37 @@ public final class TimestampAuthority: Sendable {
         var serial = SecureRandom.bytes(16)
         serial[0] &= 0x7f
         if serial[0] == 0 { serial[0] = 1 }
-        let tstInfo = try TimeStampResponse.tstInfo(request: request, policy: policy, serialNumber: serial, time: now,
-                                                    accuracySeconds: Self.accuracySeconds)
+        let tstInfo = try TimeStampResponse.tstInfo(
+            request: request, policy: policy, serialNumber: serial, time: now,
+            accuracySeconds: Self.accuracySeconds)
         let digest: DigestAlgorithm = unit == .sm2 ? .sm3 : .sha256
         let certificateHash = Digest.hash(digest, identity.certificate.der)
         let algorithm: SignatureAlgorithm = unit == .sm2 ? .sm2(id: .default) : .rsaPKCS1v15(.sha256)
-        let keys = keys, keyID = identity.keyID
+        let keys = keys
+        let keyID = identity.keyID
         let token = try SignedDataBuilder.build(
-            flavor: .pkcs7, contentType: CMSObjectID.tstInfo, content: tstInfo, detached: false, contentDigest: Digest.hash(digest, tstInfo),
+            flavor: .pkcs7, contentType: CMSObjectID.tstInfo, content: tstInfo, detached: false,
+            contentDigest: Digest.hash(digest, tstInfo),
             algorithms: unit == .sm2 ? .sm2(.pkcs7) : .rsaSHA256, signerCertificate: identity.certificate.der,
             includeCertificates: request.certReq, signingTime: now,
-            extraAttributes: [try TimeStampResponse.signingCertificateV2(certificateHash: certificateHash,
-                                                                         hashAlgorithm: unit == .sm2 ? CMSObjectID.sm3 : CMSObjectID.sha256)],
+            extraAttributes: [
+                try TimeStampResponse.signingCertificateV2(
+                    certificateHash: certificateHash,
+                    hashAlgorithm: unit == .sm2 ? CMSObjectID.sm3 : CMSObjectID.sha256)
+            ],
             sign: { bytes in try custody { try keys.sign(bytes, with: keyID, algorithm: algorithm) } })
         return Granted(response: try TimeStampResponse.granted(token: token), serialNumber: serial, time: now)
     }
 
     /// The unit's key and certificate (see ``SystemIdentities``).
     public func identity(_ unit: Unit) throws -> Identity {
-        let made = try identities.identity(SystemIdentities.Spec(
-            name: "tsa.\(unit.rawValue)", keyType: unit.keyType, profile: "tsa", ca: unit.ca,
-            subject: DistinguishedName(["C": "CN", "O": ca.configuration.organization,
-                                        "CN": "\(ca.configuration.organization) \(unit.rawValue.uppercased()) TSA"])))
+        let made = try identities.identity(
+            SystemIdentities.Spec(
+                name: "tsa.\(unit.rawValue)", keyType: unit.keyType, profile: "tsa", ca: unit.ca,
+                subject: DistinguishedName([
+                    "C": "CN", "O": ca.configuration.organization,
+                    "CN": "\(ca.configuration.organization) \(unit.rawValue.uppercased()) TSA",
+                ])))
         return Identity(keyID: made.keyID, certificate: made.certificate, chain: made.chain)
     }
 }

@@ -17,8 +17,10 @@ public struct SignatureVerifier: Sendable {
     let useCases: UseCases
     let clock: @Sendable () -> Date
 
-    public init(store: any TransactionalStore, ca: CertificateAuthority, anchors: @escaping @Sendable () throws -> TrustAnchors,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any TransactionalStore, ca: CertificateAuthority, anchors: @escaping @Sendable () throws -> TrustAnchors,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
         self.store = store
         self.ca = ca
@@ -30,7 +32,9 @@ public struct SignatureVerifier: Sendable {
 
     /// `POST /v1/verify`: the report for a signature or seal. `data` or `digest` (SM3 of the document) checks the
     /// document hash; with neither that check is indeterminate. Verification writes nothing (only a refusal is audited).
-    public func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?, by caller: Caller) async throws -> ValidationReport {
+    public func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?, by caller: Caller) async throws
+        -> ValidationReport
+    {
         try await useCases.check(caller, .verify, action: "verify", object: "signature")
         return try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
     }
@@ -43,7 +47,8 @@ public struct SignatureVerifier: Sendable {
     func facts(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> SignatureFacts {
         let now = clock()
         if bytes.count <= ParsedSignedData.maxSize, let signed = try? ParsedSignedData(der: bytes),
-           signed.contentType == CMSObjectID.data || signed.contentType == CMSObjectID.gmData {
+            signed.contentType == CMSObjectID.data || signed.contentType == CMSObjectID.gmData
+        {
             return CMSFormatAdapter.facts(signed, data: data, digest: digest, sources: sources, now: now)
         }
         if let signature = try? SealSignature(der: bytes) {
@@ -57,7 +62,10 @@ public struct SignatureVerifier: Sendable {
         }
         // None of the formats: the v4 parser's complaint is the most useful one to show.
         let reason: String
-        do { _ = try SealSignature(der: bytes); reason = "unrecognised" } catch { reason = "\(error)" }
+        do {
+            _ = try SealSignature(der: bytes)
+            reason = "unrecognised"
+        } catch { reason = "\(error)" }
         return .unsupported(reason, at: now)
     }
 }

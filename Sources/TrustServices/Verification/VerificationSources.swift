@@ -17,12 +17,18 @@ struct VerificationSources: Sendable {
     /// The signer certificate at `time` (the chain is built at the earlier of `time` and its notAfter, so that expiry is
     /// judged once, by the validity check).
     func signer(_ der: [UInt8], at time: Date, intermediates: [Certificate] = []) -> SignerFact {
-        guard let certificate = try? Certificate.cached(der: der) else { return .missing("the signer certificate does not parse") }
+        guard let certificate = try? Certificate.cached(der: der) else {
+            return .missing("the signer certificate does not parse")
+        }
         let trust: TrustAnchors
         do { trust = try anchors() } catch {
-            return .present(CertificateFacts(subject: certificate.subject.description, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
-                                             chain: .anchorsUnavailable("\(error)"), revocation: .lookupFailed("the trust anchors cannot be loaded: \(error)"),
-                                             keyUsageAllowsSigning: Self.allowsSigning(certificate)))
+            return .present(
+                CertificateFacts(
+                    subject: certificate.subject.description, notBefore: certificate.notBefore,
+                    notAfter: certificate.notAfter,
+                    chain: .anchorsUnavailable("\(error)"),
+                    revocation: .lookupFailed("the trust anchors cannot be loaded: \(error)"),
+                    keyUsageAllowsSigning: Self.allowsSigning(certificate)))
         }
         var issuer: Certificate? = nil
         let chain: ChainFact
@@ -33,9 +39,12 @@ struct VerificationSources: Sendable {
         case .invalid(let reason, _, _):
             chain = .invalid(reason)
         }
-        return .present(CertificateFacts(subject: certificate.subject.description, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
-                                         chain: chain, revocation: revocation(of: certificate, issuer: issuer, trust: trust),
-                                         keyUsageAllowsSigning: Self.allowsSigning(certificate)))
+        return .present(
+            CertificateFacts(
+                subject: certificate.subject.description, notBefore: certificate.notBefore,
+                notAfter: certificate.notAfter,
+                chain: chain, revocation: revocation(of: certificate, issuer: issuer, trust: trust),
+                keyUsageAllowsSigning: Self.allowsSigning(certificate)))
     }
 
     /// trustd's registry for its own certificates, the issuer's CRL for foreign ones.
@@ -45,11 +54,14 @@ struct VerificationSources: Sendable {
             return .lookupFailed("trustd's certificate registry could not be read: \(error)")
         }
         if let record, record.fingerprint == certificate.fingerprint {
-            return .registry(record.status, at: record.status == .valid ? nil : record.revokedAt ?? record.statusChangedAt)
+            return .registry(
+                record.status, at: record.status == .valid ? nil : record.revokedAt ?? record.statusChangedAt)
         }
         if let issuer, let (crl, entry) = trust.crlStatus(of: certificate, issuer: issuer) {
             let stale = crl.nextUpdate.flatMap { $0 < Date() ? $0 : nil }
-            return .crl(source: "CRL of \(crl.issuer) (this update \(UTCTime.iso8601(crl.thisUpdate)))", revokedAt: entry?.revocationDate, staleSince: stale)
+            return .crl(
+                source: "CRL of \(crl.issuer) (this update \(UTCTime.iso8601(crl.thisUpdate)))",
+                revokedAt: entry?.revocationDate, staleSince: stale)
         }
         return .unknown("issued by a foreign CA with no CRL in certs/crls/ signed by its issuer")
     }
@@ -61,32 +73,51 @@ struct VerificationSources: Sendable {
     /// An RFC 3161 token over a signature value: CMS signature, messageDigest, imprint (SM3 or SHA-256 of the value),
     /// TSA certificate (time-stamping only) chaining to a trusted CA at the stamped time.
     func timestamp(_ token: [UInt8], over value: [UInt8]) -> TimestampFact {
-        guard let signed = try? ParsedSignedData(der: token), signed.contentType == CMSObjectID.tstInfo, let content = signed.content,
-              let info = try? ParsedTSTInfo(der: content) else { return .broken("the timestamp token is not an RFC 3161 TimeStampToken") }
-        let algorithm: DigestAlgorithm? = info.hashAlgorithm == CMSObjectID.sm3 ? .sm3 : info.hashAlgorithm == CMSObjectID.sha256 ? .sha256 : nil
-        guard let algorithm, Digest.hash(algorithm, value) == info.hashedMessage else { return .broken("the timestamp is not over this signature value") }
+        guard let signed = try? ParsedSignedData(der: token), signed.contentType == CMSObjectID.tstInfo,
+            let content = signed.content,
+            let info = try? ParsedTSTInfo(der: content)
+        else { return .broken("the timestamp token is not an RFC 3161 TimeStampToken") }
+        let algorithm: DigestAlgorithm? =
+            info.hashAlgorithm == CMSObjectID.sm3 ? .sm3 : info.hashAlgorithm == CMSObjectID.sha256 ? .sha256 : nil
+        guard let algorithm, Digest.hash(algorithm, value) == info.hashedMessage else {
+            return .broken("the timestamp is not over this signature value")
+        }
         let contentDigest: DigestAlgorithm = signed.digestAlgorithm == CMSObjectID.sm3 ? .sm3 : .sha256
-        guard signed.messageDigest == Digest.hash(contentDigest, content) else { return .broken("the token's messageDigest does not match its TSTInfo") }
+        guard signed.messageDigest == Digest.hash(contentDigest, content) else {
+            return .broken("the token's messageDigest does not match its TSTInfo")
+        }
         guard let tsaDER = signed.certificates.first, let tsa = try? Certificate.cached(der: tsaDER) else {
             return .broken("the token carries no TSA certificate (request certReq)")
         }
-        let signatureAlgorithm: SignatureAlgorithm = signed.signatureAlgorithm == CMSObjectID.sm2WithSM3 || signed.signatureAlgorithm == CMSObjectID.sm2Sign
+        let signatureAlgorithm: SignatureAlgorithm =
+            signed.signatureAlgorithm == CMSObjectID.sm2WithSM3 || signed.signatureAlgorithm == CMSObjectID.sm2Sign
             ? .sm2(id: .default) : .rsaPKCS1v15(contentDigest)
-        guard let key = try? tsa.publicKey, (try? key.isValidSignature(signed.signature, for: signed.signedAttributes, algorithm: signatureAlgorithm)) == true else {
+        guard let key = try? tsa.publicKey,
+            (try? key.isValidSignature(signed.signature, for: signed.signedAttributes, algorithm: signatureAlgorithm))
+                == true
+        else {
             return .broken("the TSA's signature does not verify")
         }
-        guard tsa.extendedKeyUsage == ["1.3.6.1.5.5.7.3.8"] else { return .broken("the TSA certificate is not for time-stamping only") }
+        guard tsa.extendedKeyUsage == ["1.3.6.1.5.5.7.3.8"] else {
+            return .broken("the TSA certificate is not for time-stamping only")
+        }
         let trust: TrustAnchors
-        do { trust = try anchors() } catch { return .broken("the trust anchors cannot be loaded to check the TSA: \(error)") }
-        guard trust.validate(tsa, at: info.genTime).isValid else { return .broken("the TSA certificate does not chain to a trusted CA") }
+        do { trust = try anchors() } catch {
+            return .broken("the trust anchors cannot be loaded to check the TSA: \(error)")
+        }
+        guard trust.validate(tsa, at: info.genTime).isValid else {
+            return .broken("the TSA certificate does not chain to a trusted CA")
+        }
         return .proves(info.genTime, tsa: tsa.subject.description)
     }
 
     /// The seal's own facts and its status in trustd's registry.
     func seal(info: SealInfo, makerProblem: String?, makerCertificate: [UInt8], signerListed: Bool?) -> SealFacts {
         let maker = try? Certificate.cached(der: makerCertificate)
-        return SealFacts(info: info, makerProblem: makerProblem, makerValidity: maker.map { ($0.notBefore, $0.notAfter) }, signerListed: signerListed,
-                         registry: registry(esID: info.esID))
+        return SealFacts(
+            info: info, makerProblem: makerProblem, makerValidity: maker.map { ($0.notBefore, $0.notAfter) },
+            signerListed: signerListed,
+            registry: registry(esID: info.esID))
     }
 
     private func registry(esID: String) -> SealRegistryFact {
@@ -95,7 +126,9 @@ struct VerificationSources: Sendable {
                 guard let record = try reader.seal(esID: esID) else { return .notTrustd }
                 var endedAt: Date? = nil
                 if record.state == .revoked || record.state == .destroyed {
-                    endedAt = try reader.sealEvents(sealID: record.id).first { $0.step == .revoke || $0.step == .destroy }?.time
+                    endedAt = try reader.sealEvents(sealID: record.id).first {
+                        $0.step == .revoke || $0.step == .destroy
+                    }?.time
                 }
                 return .record(id: record.id, state: record.state, endedAt: endedAt)
             }

@@ -1,5 +1,6 @@
 import Testing
 import TrustModel
+
 @testable import TrustServices
 
 @Suite struct DocumentCheckTests {

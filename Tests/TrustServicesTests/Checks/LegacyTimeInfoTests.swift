@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TrustServices
 
 /// GM/T 0031 v1 `timeInfo` as producers write it (`../shared/specs/gm-standards.md` §4.5).

@@ -1,10 +1,12 @@
 import Testing
 import TrustModel
+
 @testable import TrustServices
 
 @Suite struct SignerCertificateCheckTests {
     @Test func aMissingSignerCertificateIsIndeterminate() {
-        let missing = CheckFixtures.only(SignerCertificateCheck(), CheckFixtures.facts(signer: .missing("not in the SignedData")))
+        let missing = CheckFixtures.only(
+            SignerCertificateCheck(), CheckFixtures.facts(signer: .missing("not in the SignedData")))
         #expect(missing?.status == .indeterminate && missing?.subIndication == .noSigningCertificateFound)
         #expect(SignerCertificateCheck().evaluate(CheckFixtures.facts()).isEmpty)
         // The certificate checks are not run without a certificate.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrustModel
+
 @testable import TrustServices
 
 @Suite struct TimestampCheckTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrustModel
+
 @testable import TrustServices
 
 /// EN 319 102-1 pairs: outside the validity with a proof of existence is TOTAL_FAILED (EXPIRED / NOT_YET_VALID);
@@ -10,8 +11,11 @@ import TrustModel
 
     func judge(notAfter: Date, claimed: Date?, stamped: Date? = nil) -> ValidationReport.Check? {
         let certificate = CheckFixtures.certificate(notBefore: now.addingTimeInterval(-100 * day), notAfter: notAfter)
-        return CheckFixtures.only(ValidityCheck(), CheckFixtures.facts(signer: .present(certificate), claimed: claimed,
-                                                                     timestamp: stamped.map { .proves($0, tsa: "CN=TSA") } ?? .absent))
+        return CheckFixtures.only(
+            ValidityCheck(),
+            CheckFixtures.facts(
+                signer: .present(certificate), claimed: claimed,
+                timestamp: stamped.map { .proves($0, tsa: "CN=TSA") } ?? .absent))
     }
 
     @Test func withinTheValidityPasses() {
@@ -29,10 +33,14 @@ import TrustModel
     }
 
     @Test func aTimestampBeforeExpiryPassesAndOneAfterItIsExpired() {
-        #expect(judge(notAfter: now.addingTimeInterval(-day), claimed: nil, stamped: now.addingTimeInterval(-2 * day))?.status == .passed)
-        let expired = judge(notAfter: now.addingTimeInterval(-day), claimed: nil, stamped: now.addingTimeInterval(-3600))
+        #expect(
+            judge(notAfter: now.addingTimeInterval(-day), claimed: nil, stamped: now.addingTimeInterval(-2 * day))?
+                .status == .passed)
+        let expired = judge(
+            notAfter: now.addingTimeInterval(-day), claimed: nil, stamped: now.addingTimeInterval(-3600))
         #expect(expired?.status == .failed && expired?.subIndication == .expired)
-        let early = judge(notAfter: now.addingTimeInterval(day), claimed: nil, stamped: now.addingTimeInterval(-200 * day))
+        let early = judge(
+            notAfter: now.addingTimeInterval(day), claimed: nil, stamped: now.addingTimeInterval(-200 * day))
         #expect(early?.status == .failed && early?.subIndication == .notYetValid)
     }
 }

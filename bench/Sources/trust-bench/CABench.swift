@@ -8,7 +8,8 @@ import TrustStore
 struct CABench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca",
-        abstract: "CA benchmarks: issuance committed with its audit record vs the raw sign rate, 1M-entry CRL, revoke cost, OCSP cache."
+        abstract:
+            "CA benchmarks: issuance committed with its audit record vs the raw sign rate, 1M-entry CRL, revoke cost, OCSP cache."
     )
 
     @Option(help: "Seconds per issuance measurement.")
@@ -21,14 +22,19 @@ struct CABench: AsyncParsableCommand {
     var policies = "policies"
 
     func run() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: root) }
         print("trust-bench ca: data in \(root), \(OpenSSLVersion.text)")
-        let appliance = try DataDirectory(root).initialize(policiesFrom: policies, configuration: CAConfiguration(), actor: "bench", engines: .embedded)
-        let ca = appliance.ca, issuance = appliance.issuance
+        let appliance = try DataDirectory(root).initialize(
+            policiesFrom: policies, configuration: CAConfiguration(), actor: "bench", engines: .embedded)
+        let ca = appliance.ca
+        let issuance = appliance.issuance
         let bench = Caller.system("bench")
         @Sendable func issue(_ csr: CertificateSigningRequest, _ caName: String) async throws -> IssuedCertificate {
-            try await issuance.issue(csr: csr, profile: "tls-server", ca: caName, identity: [:], applicantID: nil, validityDays: nil, by: bench)
+            try await issuance.issue(
+                csr: csr, profile: "tls-server", ca: caName, identity: [:], applicantID: nil, validityDays: nil,
+                by: bench)
         }
 
         // 1. Issuance from CSR through the officers' use case, committed durably (synchronous=FULL) with its audit
@@ -36,8 +42,9 @@ struct CABench: AsyncParsableCommand {
         print("\nissuance (one caller; CSR check + policy + build + sign + durable commit with audit record):")
         for (caName, speedName, speedField) in [("rsa-issuing", "rsa2048", 3), ("sm2-issuing", "sm2", 4)] {
             let csrs = try (0..<64).map { index in
-                try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "bench\(index).example.cn"]), key: try PrivateKey.generate(.p256),
-                                                   subjectAlternativeNames: [.dns("bench\(index).example.cn")])
+                try CertificateSigningRequest.make(
+                    subject: DistinguishedName(["CN": "bench\(index).example.cn"]), key: try PrivateKey.generate(.p256),
+                    subjectAlternativeNames: [.dns("bench\(index).example.cn")])
             }
             var count = 0
             let start = Date()
@@ -47,7 +54,10 @@ struct CABench: AsyncParsableCommand {
             }
             let rate = Double(count) / Date().timeIntervalSince(start)
             let raw = try opensslSignRate(speedName, field: speedField)
-            print(String(format: "  %@, 1 caller: %.0f certs/s; openssl speed %@ sign %.0f/s; ratio %.2f", caName, rate, speedName, raw, rate / raw))
+            print(
+                String(
+                    format: "  %@, 1 caller: %.0f certs/s; openssl speed %@ sign %.0f/s; ratio %.2f", caName, rate,
+                    speedName, raw, rate / raw))
 
             // Two callers against `openssl speed -multi 2` (both cores).
             let counter = Counter()
@@ -66,16 +76,22 @@ struct CABench: AsyncParsableCommand {
             }
             let twoRate = Double(counter.value) / Date().timeIntervalSince(twoStart)
             let rawTwo = try opensslSignRate(speedName, field: speedField, multi: 2)
-            print(String(format: "  %@, 2 callers: %.0f certs/s; openssl speed -multi 2 %@ sign %.0f/s; ratio %.2f",
-                         caName, twoRate, speedName, rawTwo, twoRate / rawTwo))
+            print(
+                String(
+                    format: "  %@, 2 callers: %.0f certs/s; openssl speed -multi 2 %@ sign %.0f/s; ratio %.2f",
+                    caName, twoRate, speedName, rawTwo, twoRate / rawTwo))
         }
 
         // 2. Revoke cost with few revoked entries.
         var sample: [String] = []
         for index in 0..<20 {
-            sample.append(try await issue(try CertificateSigningRequest.make(subject: DistinguishedName(["CN": "r\(index).example.cn"]),
-                                                                             key: try PrivateKey.generate(.p256),
-                                                                             subjectAlternativeNames: [.dns("r\(index).example.cn")]), "rsa-issuing").record.serial)
+            sample.append(
+                try await issue(
+                    try CertificateSigningRequest.make(
+                        subject: DistinguishedName(["CN": "r\(index).example.cn"]),
+                        key: try PrivateKey.generate(.p256),
+                        subjectAlternativeNames: [.dns("r\(index).example.cn")]), "rsa-issuing"
+                ).record.serial)
         }
         let smallRevoke = try await timeRevokes(ca, Array(sample[0..<10]))
 
@@ -83,15 +99,23 @@ struct CABench: AsyncParsableCommand {
         print("\nlarge CRL:")
         let insertStart = Date()
         try insertSyntheticRevoked(appliance.store, count: crlEntries, issuer: "rsa-issuing")
-        print(String(format: "  inserted %d revoked rows in %.1f s (setup)", crlEntries, Date().timeIntervalSince(insertStart)))
+        print(
+            String(
+                format: "  inserted %d revoked rows in %.1f s (setup)", crlEntries,
+                Date().timeIntervalSince(insertStart)))
         let largeRevoke = try await timeRevokes(ca, Array(sample[10..<20]))
         let crlStart = Date()
         let crl = try await ca.generateCRL(ca: "rsa-issuing", delta: false, by: bench).record
         let crlSeconds = Date().timeIntervalSince(crlStart)
-        print(String(format: "  full CRL with %d entries built, signed and stored in %.2f s (%.1f MB)", crlEntries + 10, crlSeconds,
-                     Double(crl.der.count) / 1e6))
-        print(String(format: "  revoke: %.2f ms each with 10 revoked, %.2f ms each with %d revoked (ratio %.2f)",
-                     smallRevoke * 1000, largeRevoke * 1000, crlEntries, largeRevoke / smallRevoke))
+        print(
+            String(
+                format: "  full CRL with %d entries built, signed and stored in %.2f s (%.1f MB)", crlEntries + 10,
+                crlSeconds,
+                Double(crl.der.count) / 1e6))
+        print(
+            String(
+                format: "  revoke: %.2f ms each with 10 revoked, %.2f ms each with %d revoked (ratio %.2f)",
+                smallRevoke * 1000, largeRevoke * 1000, crlEntries, largeRevoke / smallRevoke))
 
         // 4. OCSP from the pre-signed cache (engine level: parse request, look up, return bytes).
         print("\nOCSP (engine level, one thread):")
@@ -106,14 +130,18 @@ struct CABench: AsyncParsableCommand {
             count += 100
         }
         print(String(format: "  cached responses: %.0f/s", Double(count) / Date().timeIntervalSince(start)))
-        let nonceRequest = try OCSPRequest.make(for: [try Certificate(der: Array(record.der))], issuer: issuer, nonce: SecureRandom.bytes(16))
+        let nonceRequest = try OCSPRequest.make(
+            for: [try Certificate(der: Array(record.der))], issuer: issuer, nonce: SecureRandom.bytes(16))
         count = 0
         let signedStart = Date()
         while Date().timeIntervalSince(signedStart) < Double(seconds) {
             _ = await ca.ocsp.respond(nonceRequest.der)
             count += 1
         }
-        print(String(format: "  freshly signed (nonce) responses: %.0f/s", Double(count) / Date().timeIntervalSince(signedStart)))
+        print(
+            String(
+                format: "  freshly signed (nonce) responses: %.0f/s",
+                Double(count) / Date().timeIntervalSince(signedStart)))
     }
 
     func timeRevokes(_ ca: CertificateAuthority, _ serials: [String]) async throws -> Double {
@@ -130,10 +158,12 @@ struct CABench: AsyncParsableCommand {
             try store.write { tx in
                 for _ in 0..<batch {
                     let serial = Hex.encode(CertificateBuilder.randomSerialNumber())
-                    try tx.insert(CertificateRecord(serial: serial, issuer: issuer, subject: "CN=synthetic", profile: "tls-server",
-                                                    notBefore: now, notAfter: now.addingTimeInterval(86400), status: .revoked,
-                                                    revokedAt: now, revocationReason: .keyCompromise, statusChangedAt: now, der: Data(),
-                                                    fingerprint: serial, issuedAt: now))
+                    try tx.insert(
+                        CertificateRecord(
+                            serial: serial, issuer: issuer, subject: "CN=synthetic", profile: "tls-server",
+                            notBefore: now, notAfter: now.addingTimeInterval(86400), status: .revoked,
+                            revokedAt: now, revocationReason: .keyCompromise, statusChangedAt: now, der: Data(),
+                            fingerprint: serial, issuedAt: now))
                 }
             }
             inserted += batch
@@ -142,7 +172,8 @@ struct CABench: AsyncParsableCommand {
 
     /// Sign operations per second from `openssl speed -mr` (`field` is the sign column of the algorithm's line).
     func opensslSignRate(_ algorithm: String, field: Int, multi: Int = 1) throws -> Double {
-        let command = ["openssl", "speed", "-seconds", "3", "-mr"] + (multi > 1 ? ["-multi", String(multi)] : []) + [algorithm]
+        let command =
+            ["openssl", "speed", "-seconds", "3", "-mr"] + (multi > 1 ? ["-multi", String(multi)] : []) + [algorithm]
         // With -multi the summed result is the last "+F" line.
         return try OpenSSLSpeed.lines(command).compactMap { line -> Double? in
             let fields = line.split(separator: ":")

@@ -33,8 +33,11 @@ struct CryptoBench: ParsableCommand {
         if ProcessInfo.processInfo.environment["TRUST_BENCH_PINNED"] == nil {
             throw ExitCode(try rerunPinned(cpu))
         }
-        print("trust-bench crypto: \(rounds) round(s), \(seconds) s per measurement, CPU \(cpu), \(OpenSSLVersion.text)")
-        print("Each round runs `openssl speed <alg>` and then TrustCrypto for the same algorithm, so host noise hits both.")
+        print(
+            "trust-bench crypto: \(rounds) round(s), \(seconds) s per measurement, CPU \(cpu), \(OpenSSLVersion.text)")
+        print(
+            "Each round runs `openssl speed <alg>` and then TrustCrypto for the same algorithm, so host noise hits both."
+        )
         var ratios: [String: [Double]] = [:]
         var lines: [String] = []
         for round in 1...rounds {
@@ -43,35 +46,43 @@ struct CryptoBench: ParsableCommand {
                 for (name, ours) in try measureTrustCrypto(type) {
                     guard let theirs = reference[name] else { continue }
                     ratios[name, default: []].append(ours / theirs)
-                    lines.append("r\(round) \(name)".padding(toLength: 22, withPad: " ", startingAt: 0)
-                                 + String(format: "%13.0f  %15.0f  %5.2f", ours, theirs, ours / theirs))
+                    lines.append(
+                        "r\(round) \(name)".padding(toLength: 22, withPad: " ", startingAt: 0)
+                            + String(format: "%13.0f  %15.0f  %5.2f", ours, theirs, ours / theirs))
                 }
             }
         }
         print("")
         print("operation".padding(toLength: 22, withPad: " ", startingAt: 0) + "TrustCrypto/s  openssl speed/s  ratio")
-        lines.forEach { print($0) }
+        for line in lines { print(line) }
         print("")
         print("median ratio (TrustCrypto / openssl speed):")
         for name in ["sm2 sign", "sm2 verify", "rsa2048 sign", "rsa2048 verify", "p256 sign", "p256 verify"] {
             let sorted = (ratios[name] ?? []).sorted()
             guard !sorted.isEmpty else { continue }
-            print("  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%.2f", sorted[sorted.count / 2]))")
+            print(
+                "  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%.2f", sorted[sorted.count / 2]))"
+            )
         }
     }
 
     /// `openssl speed -mr` on the same core: `+F2:…:bits:sign/s:verify/s` (RSA), `+F4` (ECDSA), `+F7` (SM2).
     func opensslSpeed(_ algorithm: String) throws -> [String: Double] {
         var rates: [String: Double] = [:]
-        for line in try OpenSSLSpeed.lines(["taskset", "-c", "\(cpu)", "openssl", "speed", "-seconds", "\(seconds)", "-mr", algorithm]) {
+        for line in try OpenSSLSpeed.lines([
+            "taskset", "-c", "\(cpu)", "openssl", "speed", "-seconds", "\(seconds)", "-mr", algorithm,
+        ]) {
             let fields = line.split(separator: ":").map(String.init)
             switch fields[0] {
             case "+F2" where fields[2] == "2048":
-                rates["rsa2048 sign"] = Double(fields[3]); rates["rsa2048 verify"] = Double(fields[4])
+                rates["rsa2048 sign"] = Double(fields[3])
+                rates["rsa2048 verify"] = Double(fields[4])
             case "+F4" where fields[2] == "256":
-                rates["p256 sign"] = Double(fields[3]); rates["p256 verify"] = Double(fields[4])
+                rates["p256 sign"] = Double(fields[3])
+                rates["p256 verify"] = Double(fields[4])
             case "+F7":
-                rates["sm2 sign"] = Double(fields[4]); rates["sm2 verify"] = Double(fields[5])
+                rates["sm2 sign"] = Double(fields[4])
+                rates["sm2 verify"] = Double(fields[5])
             default: break
             }
         }
@@ -94,9 +105,13 @@ struct CryptoBench: ParsableCommand {
             let algorithm = type.defaultSignatureAlgorithm
             let signature = try key.sign(digest: digest, algorithm: algorithm)
             results.append(("\(type) sign", try rate { _ = try key.sign(digest: digest, algorithm: algorithm) }))
-            results.append(("\(type) verify", try rate {
-                _ = try publicKey.isValidSignature(signature, forDigest: digest, algorithm: algorithm)
-            }))
+            results.append(
+                (
+                    "\(type) verify",
+                    try rate {
+                        _ = try publicKey.isValidSignature(signature, forDigest: digest, algorithm: algorithm)
+                    }
+                ))
         }
         return results
     }

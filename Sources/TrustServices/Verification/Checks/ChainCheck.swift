@@ -7,7 +7,8 @@ struct ChainCheck: SignatureCheck {
         guard case .present(let certificate) = facts.signer else { return [] }
         switch certificate.chain {
         case .valid(let anchor): return [.passed(.chain, "chains to \(anchor)")]
-        case .invalid(let reason): return [.problem(.chain, "does not chain to a trusted CA: \(reason)", .noCertificateChainFound)]
+        case .invalid(let reason):
+            return [.problem(.chain, "does not chain to a trusted CA: \(reason)", .noCertificateChainFound)]
         case .anchorsUnavailable(let reason):
             return [.problem(.chain, "the trust anchors cannot be loaded: \(reason)", .certificateChainGeneralFailure)]
         }

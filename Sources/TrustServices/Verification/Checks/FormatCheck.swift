@@ -4,7 +4,9 @@ import TrustModel
 struct FormatCheck: SignatureCheck {
     func evaluate(_ facts: SignatureFacts) -> [ValidationReport.Check] {
         if let problem = facts.formatProblem {
-            return [.problem(.format, "not a CMS, GB/T 38540 or GM/T 0031 signature or seal: \(problem)", .formatFailure)]
+            return [
+                .problem(.format, "not a CMS, GB/T 38540 or GM/T 0031 signature or seal: \(problem)", .formatFailure)
+            ]
         }
         return [.passed(.format, facts.formatDetail)]
     }

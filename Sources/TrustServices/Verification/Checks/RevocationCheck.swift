@@ -11,7 +11,9 @@ struct RevocationCheck: SignatureCheck {
         case .registry(.valid, _):
             return [.passed(.revocation, "not revoked (trustd's registry)")]
         case .registry(let status, let at):
-            return [Self.revoked(status.rawValue, at: at ?? facts.validationTime, source: "trustd's registry", time: time)]
+            return [
+                Self.revoked(status.rawValue, at: at ?? facts.validationTime, source: "trustd's registry", time: time)
+            ]
         case .crl(let source, let revokedAt?, _):
             return [Self.revoked("revoked", at: revokedAt, source: source, time: time)]
         case .crl(let source, nil, let stale?):
@@ -25,10 +27,13 @@ struct RevocationCheck: SignatureCheck {
 
     /// A revoked (or held) certificate against the signing time: revoked before it → REVOKED; after a time-stamped
     /// signing time → passed; after a merely claimed one → REVOKED_NO_POE.
-    static func revoked(_ status: String, at revokedAt: Date, source: String, time: SigningTime) -> ValidationReport.Check {
+    static func revoked(_ status: String, at revokedAt: Date, source: String, time: SigningTime)
+        -> ValidationReport.Check
+    {
         let when = "\(status) at \(iso(revokedAt)) (\(source))"
         if revokedAt <= time.date { return .problem(.revocation, "\(when), before the signing time", .revoked) }
         if time.proven { return .passed(.revocation, "\(when), after the time-stamped signing time") }
-        return .problem(.revocation, "\(when); without a timestamp the earlier signing time is only claimed", .revokedNoPOE)
+        return .problem(
+            .revocation, "\(when); without a timestamp the earlier signing time is only claimed", .revokedNoPOE)
     }
 }

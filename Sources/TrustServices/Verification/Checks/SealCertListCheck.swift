@@ -6,7 +6,8 @@ struct SealCertListCheck: SignatureCheck {
         switch facts.seal?.signerListed {
         case nil: []
         case true?: [.passed(.sealCertList, "the signer certificate is in the seal's certList")]
-        case false?: [.problem(.sealCertList, "the signer certificate is not in the seal's certList", .sigConstraintsFailure)]
+        case false?:
+            [.problem(.sealCertList, "the signer certificate is not in the seal's certList", .sigConstraintsFailure)]
         }
     }
 }

@@ -10,12 +10,27 @@ struct SealMakerCheck: SignatureCheck {
         if let validity = seal.makerValidity {
             let window = "\(iso(validity.notBefore)) – \(iso(validity.notAfter))"
             if created < validity.notBefore {
-                return [.problem(.sealMaker, "the seal was made (\(iso(created))) before its maker's certificate was valid (\(window))", .notYetValid)]
+                return [
+                    .problem(
+                        .sealMaker,
+                        "the seal was made (\(iso(created))) before its maker's certificate was valid (\(window))",
+                        .notYetValid)
+                ]
             }
             if created > validity.notAfter {
-                return [.problem(.sealMaker, "the seal was made (\(iso(created))) after its maker's certificate expired (\(window))", .expired)]
+                return [
+                    .problem(
+                        .sealMaker,
+                        "the seal was made (\(iso(created))) after its maker's certificate expired (\(window))",
+                        .expired)
+                ]
             }
         }
-        return [.passed(.sealMaker, "the seal maker's signature over SES_SealInfo verifies; made \(iso(created)) within the maker certificate's validity")]
+        return [
+            .passed(
+                .sealMaker,
+                "the seal maker's signature over SES_SealInfo verifies; made \(iso(created)) within the maker certificate's validity"
+            )
+        ]
     }
 }

@@ -20,12 +20,23 @@ struct SealStatusCheck: SignatureCheck {
                 return [.problem(.sealStatus, "seal \(id) is \(state.rawValue) in trustd's registry", .revoked)]
             }
             if time.proven {
-                return [.passed(.sealStatus, "seal \(id) was \(state.rawValue) at \(iso(endedAt)), after the time-stamped signing time")]
+                return [
+                    .passed(
+                        .sealStatus,
+                        "seal \(id) was \(state.rawValue) at \(iso(endedAt)), after the time-stamped signing time")
+                ]
             }
-            return [.problem(.sealStatus, "seal \(id) was \(state.rawValue) at \(iso(endedAt)); without a timestamp the earlier signing time is only claimed",
-                             .revokedNoPOE)]
+            return [
+                .problem(
+                    .sealStatus,
+                    "seal \(id) was \(state.rawValue) at \(iso(endedAt)); without a timestamp the earlier signing time is only claimed",
+                    .revokedNoPOE)
+            ]
         case .record(let id, let state, _):
-            return [.problem(.sealStatus, "seal \(id) is \(state.rawValue) and has never been issued for signing", .notYetValid)]
+            return [
+                .problem(
+                    .sealStatus, "seal \(id) is \(state.rawValue) and has never been issued for signing", .notYetValid)
+            ]
         }
     }
 }

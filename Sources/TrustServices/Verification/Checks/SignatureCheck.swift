@@ -10,15 +10,18 @@ protocol SignatureCheck: Sendable {
 /// The checks in report order. OFD and other container formats add their own before and after these.
 enum SignatureChecks {
     static let all: [any SignatureCheck] = [
-        FormatCheck(), SignatureValueCheck(), DocumentCheck(), TimestampCheck(), SignerCertificateCheck(), ChainCheck(), ValidityCheck(),
-        RevocationCheck(), KeyUsageCheck(), SealCertListCheck(), SealMakerCheck(), SealValidityCheck(), SealStatusCheck(),
+        FormatCheck(), SignatureValueCheck(), DocumentCheck(), TimestampCheck(), SignerCertificateCheck(), ChainCheck(),
+        ValidityCheck(),
+        RevocationCheck(), KeyUsageCheck(), SealCertListCheck(), SealMakerCheck(), SealValidityCheck(),
+        SealStatusCheck(),
     ]
 
     static func report(_ facts: SignatureFacts) -> ValidationReport {
         let checks = all.flatMap { $0.evaluate(facts) }
         let time = facts.signer == nil ? nil : facts.signingTime
-        return ValidationReport(format: facts.format, checks: checks, signer: facts.signerSubject, sealName: facts.seal?.info.property.name,
-                                sealID: facts.seal?.info.esID, signingTime: time?.date, timeSource: time?.source.rawValue)
+        return ValidationReport(
+            format: facts.format, checks: checks, signer: facts.signerSubject, sealName: facts.seal?.info.property.name,
+            sealID: facts.seal?.info.esID, signingTime: time?.date, timeSource: time?.source.rawValue)
     }
 }
 

@@ -5,17 +5,25 @@ import Foundation
 /// `yyyy-MM-dd HH:mm:ss`. Times without a zone are read as China Standard Time (UTC+8), where they are written.
 enum LegacyTimeInfo {
     static func read(_ bytes: [UInt8]) -> (date: Date?, note: String) {
-        guard !bytes.isEmpty, bytes.count <= 64, let text = String(bytes: bytes, encoding: .ascii)?.trimmingCharacters(in: .whitespacesAndNewlines.union(.controlCharacters)),
-              !text.isEmpty
+        guard !bytes.isEmpty, bytes.count <= 64,
+            let text = String(bytes: bytes, encoding: .ascii)?.trimmingCharacters(
+                in: .whitespacesAndNewlines.union(.controlCharacters)),
+            !text.isEmpty
         else { return (nil, "timeInfo holds no time text (\(bytes.count) bytes)") }
-        let zoned: [(String, String)] = [("yyyyMMddHHmmss'Z'", "GeneralizedTime"), ("yyyyMMddHHmmss.SSS'Z'", "GeneralizedTime"),
-                                         ("yyMMddHHmmss'Z'", "UTCTime")]
+        let zoned: [(String, String)] = [
+            ("yyyyMMddHHmmss'Z'", "GeneralizedTime"), ("yyyyMMddHHmmss.SSS'Z'", "GeneralizedTime"),
+            ("yyMMddHHmmss'Z'", "UTCTime"),
+        ]
         for (format, name) in zoned {
-            if let date = formatter(format, zone: TimeZone(identifier: "UTC")!).date(from: text) { return (date, "timeInfo is \(name) text \(text)") }
+            if let date = formatter(format, zone: TimeZone(identifier: "UTC")!).date(from: text) {
+                return (date, "timeInfo is \(name) text \(text)")
+            }
         }
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = iso.date(from: text) ?? ISO8601DateFormatter().date(from: text) { return (date, "timeInfo is ISO 8601 text \(text)") }
+        if let date = iso.date(from: text) ?? ISO8601DateFormatter().date(from: text) {
+            return (date, "timeInfo is ISO 8601 text \(text)")
+        }
         let china = TimeZone(secondsFromGMT: 8 * 3600)!
         for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyyMMddHHmmss"] {
             if let date = formatter(format, zone: china).date(from: text) {
