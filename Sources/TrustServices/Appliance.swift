@@ -102,7 +102,7 @@ extension DataDirectory {
                 }),
             readiness: ReadinessProbe(
                 store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
-            statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ocsp: ca.ocsp))
+            statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ca: ca))
     }
 }
 

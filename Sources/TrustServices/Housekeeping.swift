@@ -2,20 +2,22 @@ import Foundation
 import TrustModel
 
 /// The appliance's periodic work, run by the daemon's maintenance loop (never by a request): the counts the metrics
-/// show, a signed audit checkpoint once enough records accumulated (and hourly when anything is new), and OCSP
-/// responses re-signed before they expire. Each round runs on the blocking executor.
+/// show, a signed audit checkpoint once enough records accumulated (and hourly when anything is new), delegated OCSP
+/// signers renewed before their certificates end, and OCSP responses re-signed before they expire. Each round runs on
+/// the blocking executor.
 public struct Housekeeping: Sendable {
     let audit: AuditService
     let statistics: ApplianceStatistics
-    let ocsp: OCSPResponder
+    let ca: CertificateAuthority
     let executor: BlockingExecutor
 
     public init(
-        audit: AuditService, statistics: ApplianceStatistics, ocsp: OCSPResponder, executor: BlockingExecutor = .shared
+        audit: AuditService, statistics: ApplianceStatistics, ca: CertificateAuthority,
+        executor: BlockingExecutor = .shared
     ) {
         self.audit = audit
         self.statistics = statistics
-        self.ocsp = ocsp
+        self.ca = ca
         self.executor = executor
     }
 
@@ -23,6 +25,8 @@ public struct Housekeeping: Sendable {
     public struct Round: Sendable {
         public var checkpoint: AuditCheckpointRecord?
         public var ocspRefreshed = 0
+        /// CAs whose delegated OCSP signer was renewed.
+        public var ocspSignersRenewed: [String] = []
         public var failures: [String] = []
     }
 
@@ -40,7 +44,7 @@ public struct Housekeeping: Sendable {
 
     /// One round; `hourly` lowers the checkpoint threshold to a single new record.
     public func round(hourly: Bool) async -> Round {
-        (try? await executor.run { [audit, statistics, ocsp] in
+        (try? await executor.run { [audit, statistics, ca] in
             var round = Round()
             do { try statistics.refresh() } catch { round.failures.append("metrics counts failed: \(error)") }
             do {
@@ -48,7 +52,10 @@ public struct Housekeeping: Sendable {
             } catch {
                 round.failures.append("audit checkpoint failed: \(error)")
             }
-            round.ocspRefreshed = ocsp.refreshExpiring()
+            do { round.ocspSignersRenewed = try ca.renewOCSPSigners(actor: "system:maintenance") } catch {
+                round.failures.append("OCSP signer renewal failed: \(error)")
+            }
+            round.ocspRefreshed = ca.ocsp.refreshExpiring()
             return round
         }) ?? Round(failures: ["the blocking executor refused the round"])
     }

@@ -26,7 +26,7 @@ final class CAFixture: @unchecked Sendable {
     init(
         faultPoint: (@Sendable (String) throws -> Void)? = nil, initialize: Bool = true,
         configuration: CAConfiguration = .fastTests,
-        softwareKeys: Bool = false
+        softwareKeys: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         dir = try TemporaryDirectory("trustd-ca")
         keys =
@@ -38,7 +38,8 @@ final class CAFixture: @unchecked Sendable {
         let profiles = try ProfileCatalog.load(
             directory: TestPaths.packageRoot.appendingPathComponent("policies/profiles").path)
         ca = CertificateAuthority(
-            store: store, keys: keys, profiles: profiles, configuration: configuration, faultPoint: faultPoint)
+            store: store, keys: keys, profiles: profiles, configuration: configuration, clock: clock,
+            faultPoint: faultPoint)
         if initialize { try ca.initialize(actor: "test-officer") }
     }
 

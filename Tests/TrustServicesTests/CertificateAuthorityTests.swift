@@ -467,3 +467,47 @@ final class LockedClock: @unchecked Sendable {
         set { lock.withLock { value = newValue } }
     }
 }
+
+@Suite struct OCSPSignerRenewalTests {
+    /// Delegated OCSP signers live 90 days (profile ocsp-signer); the maintenance loop renews them 30 days before
+    /// they end: new key and certificate in one transaction with the audit record, the old key retired, and the next
+    /// answer signed by the new signer (openssl accepts it at that time).
+    @Test func delegatedSignersAreRenewedBeforeTheyEnd() throws {
+        let clock = LockedClock(Date())
+        let fixture = try CAFixture(clock: { clock.now })
+        let (issued, _) = try fixture.issue(
+            .p256, profile: "tls-server", ca: "rsa-issuing", subject: tlsSubject, sans: [.dns("a.example.cn")])
+        #expect(try fixture.ca.renewOCSPSigners(actor: "test").isEmpty, "fresh signers are kept")
+        let before = try #require(try fixture.store.read { try $0.ca("rsa-issuing") })
+        let oldKey = try KeyID(try #require(before.ocspSignerKeyID))
+
+        clock.now = clock.now.addingTimeInterval(70 * 86400)
+        let renewed = try fixture.ca.renewOCSPSigners(actor: "system:maintenance")
+        #expect(Set(renewed) == ["sm2-root", "sm2-issuing", "rsa-root", "rsa-issuing"])
+        let after = try #require(try fixture.store.read { try $0.ca("rsa-issuing") })
+        #expect(
+            after.ocspSignerKeyID != before.ocspSignerKeyID
+                && after.ocspSignerCertificate != before.ocspSignerCertificate)
+        #expect(throws: (any Error).self, "the old signer key is destroyed") { _ = try fixture.keys.publicKey(oldKey) }
+        let signer = try Certificate(der: Array(try #require(after.ocspSignerCertificate)))
+        #expect(signer.notAfter > clock.now.addingTimeInterval(80 * 86400))
+        let audit = try fixture.store.read { try $0.auditRecords(after: 0, limit: 1000) }.filter {
+            $0.action == "ocsp.signer-renew"
+        }
+        #expect(audit.count == 4 && audit.allSatisfy { $0.actor == "system:maintenance" })
+
+        let request = try OCSPRequest.make(for: [issued.certificate], issuer: issued.chain[0])
+        let response = fixture.ca.ocsp.respondNow(request.der)
+        let dir = try TemporaryDirectory()
+        try dir.write("chain.pem", issued.chain.map(\.pem).joined())
+        let check = try Subprocess.run(
+            "openssl",
+            [
+                "ocsp", "-respin", try dir.write("resp.der", response), "-reqin", try dir.write("req.der", request.der),
+                "-CAfile", dir.file("chain.pem"), "-attime", String(Int(clock.now.timeIntervalSince1970)), "-resp_text",
+            ])
+        #expect((check.stdout + check.stderr).contains("Response verify OK"), "\(check.stderr)")
+        #expect(try OCSPResponse(der: response).isSigned(by: try signer.publicKey), "signed by the renewed signer")
+        #expect(try fixture.store.read { try AuditChainVerifier.verify($0, anchors: []) }.isIntact)
+    }
+}

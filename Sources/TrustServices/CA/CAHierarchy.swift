@@ -135,32 +135,9 @@ final class CAHierarchy: Sendable {
                     template, issuer: parentCA?.certificate, signer: parentCA?.signer ?? signer)
             }
             // The CA's delegated OCSP signer.
-            let ocspType: KeyType = keyType == .sm2 ? .sm2 : keyType.isRSA ? .rsa2048 : .p256
-            let ocspKey = try journal.generate(ocspType, label: "ocsp:\(name)")
+            let (ocspKey, ocspCertificate) = try makeOCSPSigner(
+                caName: name, caCertificate: certificate, caSigner: signer, caKeyType: keyType, at: now)
             generated.append(ocspKey.id)
-            let ocspProfile = try profiles.profile("ocsp-signer")
-            let ocspSigner = try KeyStoreSigner(store: keys, keyID: ocspKey.id)
-            let ocspCertificate = try crypto {
-                try CertificateBuilder.issue(
-                    CertificateTemplate(
-                        serialNumber: CertificateBuilder.randomSerialNumber(),
-                        subject: DistinguishedName([
-                            .init("C", configuration.country), .init("O", configuration.organization),
-                            .init("CN", "\(configuration.organization) OCSP Signer (\(name))"),
-                        ]),
-                        notBefore: now.addingTimeInterval(-configuration.backdate),
-                        notAfter: min(
-                            now.addingTimeInterval(TimeInterval(ocspProfile.validityDays) * 86400), certificate.notAfter
-                        ),
-                        publicKey: ocspSigner.publicKey,
-                        extensions: [
-                            .basicConstraints(ca: false, pathLength: nil), .keyUsage([.digitalSignature]),
-                            .extendedKeyUsage(
-                                ocspProfile.extendedKeyUsage, critical: ocspProfile.extendedKeyUsageCritical),
-                            .ocspNoCheck, .subjectKeyIdentifier, .authorityKeyIdentifier,
-                        ]),
-                    issuer: certificate, signer: signer)
-            }
             let record = CARecord(
                 name: name, role: parent == nil ? .root : .issuing, algorithm: family, parent: parent,
                 keyID: keyInfo.id.rawValue, certificate: Data(certificate.der),
@@ -189,6 +166,91 @@ final class CAHierarchy: Sendable {
             for id in generated { journal.abandon(id) }
             throw error
         }
+    }
+
+    /// A fresh delegated OCSP signer for a CA: a key of the CA's family and an `ocsp-signer` certificate (at most
+    /// until the CA's own end). The key is journaled; the caller settles it in the transaction that names it.
+    private func makeOCSPSigner(
+        caName name: String, caCertificate certificate: Certificate, caSigner signer: KeyStoreSigner,
+        caKeyType keyType: KeyType, at now: Date
+    ) throws -> (KeyInfo, Certificate) {
+        let ocspType: KeyType = keyType == .sm2 ? .sm2 : keyType.isRSA ? .rsa2048 : .p256
+        let ocspKey = try journal.generate(ocspType, label: "ocsp:\(name)")
+        do {
+            let ocspProfile = try profiles.profile("ocsp-signer")
+            let ocspSigner = try KeyStoreSigner(store: keys, keyID: ocspKey.id)
+            let ocspCertificate = try crypto {
+                try CertificateBuilder.issue(
+                    CertificateTemplate(
+                        serialNumber: CertificateBuilder.randomSerialNumber(),
+                        subject: DistinguishedName([
+                            .init("C", configuration.country), .init("O", configuration.organization),
+                            .init("CN", "\(configuration.organization) OCSP Signer (\(name))"),
+                        ]),
+                        notBefore: now.addingTimeInterval(-configuration.backdate),
+                        notAfter: min(
+                            now.addingTimeInterval(TimeInterval(ocspProfile.validityDays) * 86400), certificate.notAfter
+                        ),
+                        publicKey: ocspSigner.publicKey,
+                        extensions: [
+                            .basicConstraints(ca: false, pathLength: nil), .keyUsage([.digitalSignature]),
+                            .extendedKeyUsage(
+                                ocspProfile.extendedKeyUsage, critical: ocspProfile.extendedKeyUsageCritical),
+                            .ocspNoCheck, .subjectKeyIdentifier, .authorityKeyIdentifier,
+                        ]),
+                    issuer: certificate, signer: signer)
+            }
+            return (ocspKey, ocspCertificate)
+        } catch {
+            journal.abandon(ocspKey.id)
+            throw error
+        }
+    }
+
+    /// Renews every delegated OCSP signer that comes within ``SystemIdentities/renewalMargin(for:)`` of its end
+    /// (the profile gives them 90 days): a new key and certificate replace the old ones in one transaction with the
+    /// audit record; the old key is retired through the journal. Returns the CAs whose signer was renewed.
+    func renewOCSPSigners(actor: String) throws -> [String] {
+        let now = clock()
+        var renewed: [String] = []
+        for record in try store.read({ try $0.cas() }) {
+            guard let der = record.ocspSignerCertificate, let current = try? Certificate(der: Array(der)),
+                current.notAfter.timeIntervalSince(now) <= SystemIdentities.renewalMargin(for: current)
+            else { continue }
+            let ca = try load(record.name)
+            // A CA at its end gets no new responder.
+            guard ca.certificate.notAfter > now.addingTimeInterval(86400) else { continue }
+            let keyType = ca.signer.publicKey.type
+            let (key, certificate) = try makeOCSPSigner(
+                caName: record.name, caCertificate: ca.certificate, caSigner: ca.signer,
+                caKeyType: keyType, at: now)
+            let old = record.ocspSignerKeyID.flatMap { try? KeyID($0) }
+            do {
+                try store.write { tx in
+                    guard var fresh = try tx.ca(record.name), fresh.ocspSignerKeyID == record.ocspSignerKeyID else {
+                        throw TrustError.conflict("the OCSP signer of \(record.name) changed meanwhile")
+                    }
+                    fresh.ocspSignerKeyID = key.id.rawValue
+                    fresh.ocspSignerCertificate = Data(certificate.der)
+                    try tx.update(fresh)
+                    try journal.settle(key.id, in: tx)
+                    if let old { try journal.retire(old, label: "ocsp:\(record.name) (renewed)", in: tx) }
+                    try tx.appendAudit(
+                        AuditEntry(
+                            actor: actor, action: "ocsp.signer-renew", object: "ca:\(record.name)",
+                            details: [
+                                "previous": current.serialHex, "serial": certificate.serialHex,
+                                "notAfter": UTCTime.iso8601(certificate.notAfter), "key": key.id.rawValue,
+                            ]), at: now)
+                }
+            } catch {
+                journal.abandon(key.id)
+                throw error
+            }
+            if let old { journal.completeRetirement(old) }
+            renewed.append(record.name)
+        }
+        return renewed
     }
 
     func list() throws -> [CAInfo] {

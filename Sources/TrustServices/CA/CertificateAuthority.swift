@@ -96,6 +96,13 @@ public final class CertificateAuthority: Sendable {
         }
     }
 
+    /// Renews delegated OCSP signers near their end (the maintenance loop's work; see ``CAHierarchy/renewOCSPSigners``).
+    func renewOCSPSigners(actor: String) throws -> [String] {
+        let renewed = try hierarchy.renewOCSPSigners(actor: actor)
+        if !renewed.isEmpty { ocsp.forgetSigners() }
+        return renewed
+    }
+
     // MARK: Building blocks (other services, inside their own work)
 
     /// Creates whatever of both hierarchies is missing (first start).

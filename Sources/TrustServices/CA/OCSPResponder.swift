@@ -216,6 +216,12 @@ public final class OCSPResponder: Sendable {
         return authorities[name]
     }
 
+    /// Forgets the loaded signers (after a renewal): the next request loads the current ones. Cached responses signed
+    /// by the previous signer stay valid until their nextUpdate — its certificate outlives them.
+    func forgetSigners() {
+        issuers.withLock { $0 = Issuers() }
+    }
+
     /// (Re)loads the CAs and their OCSP signers, indexing issuer hashes for every supported hash algorithm.
     private func loadAuthorities() throws -> [String: Authority] {
         let records = try store.read { try $0.cas() }
