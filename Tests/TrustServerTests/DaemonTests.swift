@@ -57,6 +57,23 @@ import TrustCrypto
                 "-verify_return_error", "-verify_ip", "127.0.0.1", "-brief",
             ], input: Array("Q\n".utf8))
         #expect((handshake.stdout + handshake.stderr).contains("Verification: OK"), "\(handshake.stderr)")
+        // TLS 1.2 offers AEAD suites only: a client that wants CBC with SHA-1 gets no handshake.
+        let cbc = try Subprocess.run(
+            "openssl",
+            [
+                "s_client", "-connect", host, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA",
+                "-brief",
+            ],
+            input: Array("Q\n".utf8))
+        #expect(!cbc.succeeded && (cbc.stdout + cbc.stderr).contains("handshake failure"), "\(cbc.stdout)\(cbc.stderr)")
+        let gcm = try Subprocess.run(
+            "openssl",
+            [
+                "s_client", "-connect", host, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256", "-CAfile",
+                dir.file("data/tls-root.pem"), "-brief",
+            ],
+            input: Array("Q\n".utf8))
+        #expect((gcm.stdout + gcm.stderr).contains("ECDHE-ECDSA-AES128-GCM-SHA256"), "\(gcm.stdout)\(gcm.stderr)")
 
         let list = try daemon.trustctl(["ca", "list", "--json"])
         #expect(list.succeeded && list.stdout.contains("\"name\" : \"sm2-root\""), "\(list.stderr)")

@@ -25,7 +25,7 @@ public struct SignatureVerifier: Sendable {
         self.store = store
         self.ca = ca
         self.clock = clock
-        sources = VerificationSources(store: store, anchors: anchors, makerResults: MakerSignatureMemo())
+        sources = VerificationSources(store: store, anchors: anchors, makerResults: MakerSignatureMemo(), clock: clock)
     }
 
     public static let maxSize = SealSignature.maxSize

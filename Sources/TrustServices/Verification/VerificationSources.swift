@@ -13,6 +13,8 @@ struct VerificationSources: Sendable {
     let store: any TransactionalStore
     let anchors: @Sendable () throws -> TrustAnchors
     let makerResults: MakerSignatureMemo
+    /// The validation time (a CRL past its nextUpdate is stale).
+    let clock: @Sendable () -> Date
 
     /// The signer certificate at `time` (the chain is built at the earlier of `time` and its notAfter, so that expiry is
     /// judged once, by the validity check).
@@ -58,7 +60,7 @@ struct VerificationSources: Sendable {
                 record.status, at: record.status == .valid ? nil : record.revokedAt ?? record.statusChangedAt)
         }
         if let issuer, let (crl, entry) = trust.crlStatus(of: certificate, issuer: issuer) {
-            let stale = crl.nextUpdate.flatMap { $0 < Date() ? $0 : nil }
+            let stale = crl.nextUpdate.flatMap { $0 < clock() ? $0 : nil }
             return .crl(
                 source: "CRL of \(crl.issuer) (this update \(UTCTime.iso8601(crl.thisUpdate)))",
                 revokedAt: entry?.revocationDate, staleSince: stale)
