@@ -6,13 +6,15 @@
 # Usage: bench/http.sh [SECONDS]   (needs wrk, jq, openssl; builds trustd in release mode)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# BUILD_DIR: a scratch path of its own keeps these release binaries apart from `swift test -c release`'s testable build.
+build=${BUILD_DIR:-.build}
 seconds=${1:-10}
-swift build -c release --product trustd >/dev/null
+swift build -c release --scratch-path "$build" --product trustd >/dev/null
 work=$(mktemp -d)
 port=18443
 cleanup() { [ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null; [ -n "${cfssl_pid:-}" ] && kill -TERM "$cfssl_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-TRUSTD_LOG_LEVEL=${TRUSTD_LOG_LEVEL:-info} .build/release/trustd --data "$work/data" --listen 127.0.0.1:$port > "$work/trustd.log" 2>&1 &
+TRUSTD_LOG_LEVEL=${TRUSTD_LOG_LEVEL:-info} "$build"/release/trustd --data "$work/data" --listen 127.0.0.1:$port > "$work/trustd.log" 2>&1 &
 pid=$!
 for _ in $(seq 200); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 token=$(cat "$work/data/admin.token")

@@ -7,9 +7,11 @@
 # Usage: bench/sign.sh [SECONDS]   (needs wrk, jq, openssl; builds trustd and trustctl in release mode)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# BUILD_DIR: a scratch path of its own keeps these release binaries apart from `swift test -c release`'s testable build.
+build=${BUILD_DIR:-.build}
 seconds=${1:-10}
-swift build -c release --product trustd >/dev/null
-swift build -c release --product trustctl >/dev/null
+swift build -c release --scratch-path "$build" --product trustd >/dev/null
+swift build -c release --scratch-path "$build" --product trustctl >/dev/null
 work=$(mktemp -d)
 port=18444
 cleanup() { [ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
@@ -32,11 +34,11 @@ bank-card,110101199003071233,张三,bank:1
 organization,91350100M000100Y43,某某科技有限公司,张三,110101199003071233
 tax-account,91350100M000100Y43,某某科技有限公司,tax:1
 CSV
-TRUSTD_LOG_LEVEL=${TRUSTD_LOG_LEVEL:-warning} .build/release/trustd --data "$work/data" --listen 127.0.0.1:$port > "$work/trustd.log" 2>&1 &
+TRUSTD_LOG_LEVEL=${TRUSTD_LOG_LEVEL:-warning} "$build"/release/trustd --data "$work/data" --listen 127.0.0.1:$port > "$work/trustd.log" 2>&1 &
 pid=$!
 for _ in $(seq 200); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 export TRUSTCTL_SERVER=http://127.0.0.1:$port
-ctl() { local token=$1; shift; TRUSTCTL_TOKEN_FILE="$work/$token" .build/release/trustctl "$@"; }
+ctl() { local token=$1; shift; TRUSTCTL_TOKEN_FILE="$work/$token" "$build"/release/trustctl "$@"; }
 cp "$work/data/admin.token" "$work/admin.token"
 declare -A ids
 for role in seal-applicant seal-reviewer seal-maker seal-filer seal-granter platform; do

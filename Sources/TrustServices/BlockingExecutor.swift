@@ -1,6 +1,10 @@
 import Foundation
 import TrustModel
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Threads for work that blocks — a SQLite commit's fsync, key custody (an HSM round trip), RSA key generation, PC/SC —
 /// so that Swift's cooperative threads (one per core) stay free to serve other requests while it waits.
 ///
@@ -16,9 +20,14 @@ public final class BlockingExecutor: @unchecked Sendable {
     private var stopping = false
     private var started = false
 
-    public init(threads: Int = 16, maxQueued: Int = 8192) {
+    /// How much lower than the request-serving threads the executor's threads are scheduled (Linux nice value): when
+    /// signing saturates the cores, health checks, OCSP from the cache and the accept loop still get CPU.
+    public let niceness: Int32
+
+    public init(threads: Int = 16, maxQueued: Int = 8192, niceness: Int32 = 19) {
         threadCount = max(1, threads)
         self.maxQueued = max(1, maxQueued)
+        self.niceness = niceness
     }
 
     /// The executor services use unless given another (threads start on first use).
@@ -53,7 +62,14 @@ public final class BlockingExecutor: @unchecked Sendable {
         if !started {
             started = true
             for index in 0..<threadCount {
-                let thread = Thread { [weak self] in self?.work() }
+                let nice = niceness
+                let thread = Thread { [weak self] in
+                    #if canImport(Glibc)
+                        // On Linux (NPTL) the nice value is per thread: `who = 0` is this thread alone.
+                        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+                    #endif
+                    self?.work()
+                }
                 thread.name = "trustd-blocking-\(index)"
                 thread.start()
             }
