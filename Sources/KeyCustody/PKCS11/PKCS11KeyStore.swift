@@ -1,3 +1,5 @@
+// Over 350 lines on purpose: the KeyStore conformance (generate, sign, delete, find) and the session pool it needs
+// stay together, because every PKCS#11 call's error handling depends on the pool's login state.
 internal import CPKCS11
 import Foundation
 import Synchronization

@@ -1,3 +1,5 @@
+// Over 350 lines on purpose: the request, the response builder and the parsed response share OpenSSL handles whose
+// lifetimes must stay in one file so that no OCSP pointer escapes its wrapper.
 internal import COpenSSL
 import Foundation
 
