@@ -31,12 +31,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // MARK: C libraries
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
         // pkg-config adds -I/usr/include/PCSC; SwiftPM drops its `-pthread` with a harmless "prohibited flag" warning.
+        // libxml2 for reading OFD parts strictly: FoundationXML parses in recovery mode and would accept broken XML.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
 
         // MARK: Libraries
@@ -53,12 +56,15 @@ let package = Package(
         .target(name: "SealFormat", dependencies: ["TrustCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
         // CMS SignedData (PKCS#7 and GM/T 0010) and RFC 3161 structures (swift-asn1): OpenSSL 3.0 cannot sign them with SM2.
         .target(name: "CMSFormat", dependencies: [.product(name: "SwiftASN1", package: "swift-asn1")]),
+        // OFD packages (GB/T 33190): ZIP through ZIPFoundation, XML through FoundationXML (libxml2), within limits.
+        .target(
+            name: "OFDFormat", dependencies: ["CLibXML2", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // The JSON shapes of the HTTP API, shared by the server and trustctl.
         .target(name: "APIContract"),
         .target(
             name: "TrustServices",
             dependencies: [
-                "TrustModel", "TrustCrypto", "KeyCustody", "SealFormat", "CMSFormat", "BoundedCache",
+                "TrustModel", "TrustCrypto", "KeyCustody", "SealFormat", "CMSFormat", "OFDFormat", "BoundedCache",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
@@ -137,6 +143,7 @@ let package = Package(
         .testTarget(name: "CardReaderTests", dependencies: ["CardReader", "TestSupport"]),
         .testTarget(name: "TrustModelTests", dependencies: ["TrustModel"]),
         .testTarget(name: "CMSFormatTests", dependencies: ["CMSFormat", "TestSupport"]),
+        .testTarget(name: "OFDFormatTests", dependencies: ["OFDFormat", "TestSupport"]),
         .testTarget(
             name: "TrustStoreTests",
             dependencies: [

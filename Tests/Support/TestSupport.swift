@@ -13,6 +13,15 @@ public enum TestPaths {
         fatalError("Package.swift not found above \(#filePath)")
     }()
 
+    /// A file of `../shared/vectors/<folder>` beside the project, or nil when that folder is absent (tests then skip;
+    /// vectors are read in place, never copied into the project).
+    public static func vector(_ folder: String, _ name: String) -> [UInt8]? {
+        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/vectors/\(folder)/\(name)")
+        return (try? Data(contentsOf: url)).map { Array($0) }
+    }
+
+    public static var hasOFDVectors: Bool { vector("ofd", "helloworld.ofd") != nil }
+
     /// Scripts under Tests/Support/python.
     public static func pythonScript(_ name: String) -> String {
         packageRoot.appendingPathComponent("Tests/Support/python/\(name)").path

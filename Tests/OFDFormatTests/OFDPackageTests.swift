@@ -1,0 +1,138 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import OFDFormat
+
+/// A package built in the test with ZIPFoundation-independent framing: the `zip` from Python's standard library.
+func zipPackage(_ files: [(String, String)], directory: TemporaryDirectory) throws -> [UInt8] {
+    let script = """
+        import sys, zipfile, json
+        files = json.load(open(sys.argv[2]))
+        with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+            for name, text in files:
+                z.writestr(zipfile.ZipInfo(name), text.encode('utf-8'), zipfile.ZIP_DEFLATED)
+        """
+    let list = try JSONSerialization.data(withJSONObject: files.map { [$0.0, $0.1] })
+    _ = try directory.write("files.json", Array(list))
+    _ = try directory.write("make.py", script)
+    let result = try Subprocess.run(
+        "/usr/bin/python3", [directory.file("make.py"), directory.file("p.ofd"), directory.file("files.json")])
+    guard result.succeeded else { throw TestSupportError(result.stderr) }
+    return try directory.read("p.ofd")
+}
+
+let minimalOFD = """
+    <?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" DocType="OFD" Version="1.1"><ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>
+    """
+let minimalDocument = """
+    <?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/><ofd:Page ID="7" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages></ofd:Document>
+    """
+func page(_ text: String) -> String {
+    """
+    <?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="2"><ofd:TextObject ID="4" Boundary="100 200 40 5" Font="3" Size="4"><ofd:TextCode X="0" Y="4" DeltaX="g 9 4">\(text)</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>
+    """
+}
+
+func twoPages(extra: [(String, String)] = []) -> [(String, String)] {
+    [
+        ("OFD.xml", minimalOFD), ("Doc_0/Document.xml", minimalDocument),
+        ("Doc_0/Pages/Page_0/Content.xml", page("许可证编号")), ("Doc_0/Pages/Page_1/Content.xml", page("发证机关盖章处")),
+    ] + extra
+}
+
+@Suite struct OFDPackageTests {
+    @Test func aMinimalDocumentReadsWithPagesAndNoSignatures() throws {
+        let directory = try TemporaryDirectory()
+        let document = try OFDDocument(package: OFDPackage(bytes: zipPackage(twoPages(), directory: directory)))
+        #expect(document.prefix == "ofd")
+        #expect(document.documentPath == "Doc_0/Document.xml")
+        #expect(document.pages.map(\.id) == ["1", "7"])
+        #expect(document.pages.map(\.path) == ["Doc_0/Pages/Page_0/Content.xml", "Doc_0/Pages/Page_1/Content.xml"])
+        #expect(document.signatures == nil)
+        #expect(document.warnings.isEmpty)
+    }
+
+    @Test func keywordsAreFoundWithTheirPosition() throws {
+        let directory = try TemporaryDirectory()
+        let document = try OFDDocument(package: OFDPackage(bytes: zipPackage(twoPages(), directory: directory)))
+        let text = PageText(try document.content(of: document.pages[1]))
+        let centre = try #require(text.centres(of: "盖章处").first)
+        // 发证机关 is four characters of 4 mm from x = 100; 盖章处 spans 116–128, baseline 204, size 4.
+        #expect(abs(centre.x - 122) < 0.001)
+        #expect(abs(centre.y - 202) < 0.001)
+        #expect(text.centres(of: "不存在").isEmpty)
+    }
+
+    @Test func realProducersSlipsAreReadAndNamed() throws {
+        let directory = try TemporaryDirectory()
+        var files = twoPages()
+        files[1].0 = "\\Doc_0\\Document.xml"
+        files[2].0 = "/Doc_0/Pages/Page_0/content.xml"
+        let document = try OFDDocument(package: OFDPackage(bytes: zipPackage(files, directory: directory)))
+        #expect(document.pages.count == 2)
+        #expect(document.warnings.contains { $0.contains("\\") })
+        #expect(document.warnings.contains { $0.contains("differs in case") })
+    }
+
+    @Test(arguments: [
+        ([UInt8]("not a zip at all".utf8), OFDError.Code.notZip),
+        ([0x50, 0x4B, 0x03, 0x04, 0, 0, 0], OFDError.Code.notZip),
+    ])
+    func garbageIsNotAPackage(bytes: [UInt8], code: OFDError.Code) {
+        #expect {
+            _ = try OFDPackage(bytes: bytes)
+        } throws: {
+            ($0 as? OFDError)?.code == code
+        }
+    }
+
+    @Test func hostilePackagesAreRefusedWithAPreciseCode() throws {
+        let directory = try TemporaryDirectory()
+        func code(_ files: [(String, String)], limits: OFDLimits = .default) throws -> OFDError.Code? {
+            do {
+                _ = try OFDDocument(package: OFDPackage(bytes: zipPackage(files, directory: directory), limits: limits))
+                return nil
+            } catch let error as OFDError { return error.code }
+        }
+        #expect(try code([("Doc_0/Document.xml", minimalDocument)]) == .missingEntry)
+        #expect(try code(twoPages(extra: [("../evil.xml", "x")])) == .unsafePath)
+        #expect(try code(twoPages(extra: [("C:/evil.xml", "x")])) == .unsafePath)
+        #expect(try code(twoPages(extra: [("Doc_0\\Document.xml", "x")])) == .duplicateEntry)
+        let doctype =
+            "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:DocBody><ofd:DocRoot>&a;</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+        var files = twoPages()
+        files[0].1 = doctype
+        #expect(try code(files) == .forbiddenXML)
+        files[0].1 = "<ofd:OFD xmlns:ofd=\"x\"><ofd:DocBody>"
+        #expect(try code(files) == .malformedXML)
+        files[0].1 = String(repeating: "<a>", count: 100) + String(repeating: "</a>", count: 100)
+        #expect(try code(files) == .tooLarge)
+        let bomb = twoPages(extra: [("Doc_0/Res/zeros.bin", String(repeating: "0", count: 4 << 20))])
+        #expect(try code(bomb) == .tooLarge)
+        #expect(try code(twoPages(), limits: OFDLimits(maxEntries: 3)) == .tooLarge)
+        #expect(try code(twoPages(), limits: OFDLimits(maxTotalBytes: 1000)) == .tooLarge)
+    }
+
+    @Test func pathsResolveAsTheStandardSays() throws {
+        #expect(
+            try PackagePath.resolve("/Doc_0/Signs/Sign_0/Signature.xml", against: "Doc_0/Signs")
+                == "Doc_0/Signs/Sign_0/Signature.xml")
+        #expect(
+            try PackagePath.resolve("Sign_0/Signature.xml", against: "Doc_0/Signs")
+                == "Doc_0/Signs/Sign_0/Signature.xml")
+        #expect(try PackagePath.resolve("../Res/a.png", against: "Doc_0/Pages") == "Doc_0/Res/a.png")
+        #expect(throws: OFDError.self) { try PackagePath.resolve("../../../etc/passwd", against: "Doc_0") }
+        #expect(throws: OFDError.self) { try PackagePath.resolve("a\u{0}b", against: "") }
+    }
+
+    @Test func signatureDatesInEveryProducersForm() throws {
+        let utc = { (text: String) in SignatureDescription.date(from: text)?.timeIntervalSince1970 }
+        #expect(utc("20211014033404Z") == 1_634_182_444)
+        #expect(utc("20201004072855.302Z") == 1_601_796_535)
+        #expect(utc("20201010151120") == 1_602_313_880)  // Beijing time: 07:11:20Z
+        #expect(utc("2020-10-23 19:45:37") == 1_603_453_537)
+        #expect(utc("2026-12-03T10:00:00+08:00") == 1_796_263_200)
+        #expect(utc("20201341000000Z") == nil)
+    }
+}
