@@ -82,6 +82,7 @@ let package = Package(
             name: "TrustServer",
             dependencies: [
                 "APIContract", "TrustServices", "TrustModel", "TrustCrypto", "KeyCustody", "CMSFormat", "SealFormat",
+                "OFDFormat",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -160,7 +161,7 @@ let package = Package(
             name: "TrustServerTests",
             dependencies: [
                 "APIContract", "TrustServer", "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody",
-                "TestSupport",
+                "TestSupport", "OFDFormat",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -175,7 +176,7 @@ let package = Package(
             name: "TrustServicesTests",
             dependencies: [
                 "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport", "SealFormat",
-                "CMSFormat",
+                "CMSFormat", "OFDFormat",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),

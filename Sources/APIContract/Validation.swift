@@ -16,6 +16,12 @@ public struct RequestError: Error, Sendable, Hashable {
 /// appliance's state — so that a handler's service call starts from well-formed values.
 public protocol APIRequest: Decodable, Sendable {
     func validate() throws(RequestError)
+    /// The largest body this request may come in (1 MiB unless a route carries documents).
+    static var maxBodyBytes: Int { get }
+}
+
+extension APIRequest {
+    public static var maxBodyBytes: Int { 1 << 20 }
 }
 
 /// Field checks shared by the request bodies (and their decoded accessors, which cannot fail once `validate()` passed).

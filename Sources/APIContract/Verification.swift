@@ -2,14 +2,17 @@ import Foundation
 
 // Verification reports: `/v1/verify`.
 
-/// `POST /v1/verify`: `{"signature":B64,"data":B64|"digest":HEX}`.
+/// `POST /v1/verify`: `{"signature":B64,"data":B64|"digest":HEX}`, or `{"document":B64}` for a signed OFD document
+/// (an OFD given as `signature` is recognised too).
 public struct VerifyRequestBody: Codable, Sendable {
-    public let signature: String
+    public let signature: String?
     public let data, digest: String?
-    public init(signature: String, data: String? = nil, digest: String? = nil) {
+    public let document: String?
+    public init(signature: String? = nil, data: String? = nil, digest: String? = nil, document: String? = nil) {
         self.signature = signature
         self.data = data
         self.digest = digest
+        self.document = document
     }
 }
 
@@ -64,15 +67,22 @@ extension VerifyRequestBody: APIRequest {
     public static let maxSignatureBytes = 512 * 1024
     public static let maxDataBytes = 512 * 1024
 
+    public static var maxBodyBytes: Int { SealDocumentRequestBody.maxBodyBytes }
+
     public func validate() throws(RequestError) {
+        try Field.exactlyOne([("signature", signature != nil), ("document", document != nil)])
         _ = try signatureBytes()
         _ = try dataBytes()
         _ = try digestBytes()
         guard data == nil || digest == nil else { throw RequestError("give data or digest, not both") }
     }
 
+    /// The signature, seal or document to verify.
     public func signatureBytes() throws(RequestError) -> [UInt8] {
-        try Field.base64(signature, "signature", maxBytes: Self.maxSignatureBytes)
+        if let document {
+            return try Field.base64(document, "document", maxBytes: SealDocumentRequestBody.maxDocumentBytes)
+        }
+        return try Field.base64(signature ?? "", "signature", maxBytes: Self.maxSignatureBytes)
     }
     public func dataBytes() throws(RequestError) -> [UInt8]? {
         try data.map { text throws(RequestError) in

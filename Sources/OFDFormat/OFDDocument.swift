@@ -122,6 +122,12 @@ public struct SignatureList: Sendable {
         public let kind: Kind
         /// The normalised path of this signature's Signature.xml.
         public let path: String
+
+        public init(id: String, kind: Kind, path: String) {
+            self.id = id
+            self.kind = kind
+            self.path = path
+        }
     }
 
     public let maxSignID: Int

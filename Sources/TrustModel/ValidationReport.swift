@@ -83,6 +83,12 @@ public struct ValidationReport: Sendable, Hashable {
 /// The checks a report can hold, in the order they are run.
 public enum CheckName: String, Sendable, Hashable, CaseIterable {
     case format
+    /// OFD: every file a signature references is present and hashes to its CheckValue.
+    case references
+    /// OFD: every stamp annotation names a page of the document.
+    case stampAnnotations = "stamp-annotations"
+    /// OFD: Seal.esl is the seal inside the signed value, and the signed value names its Signature.xml.
+    case sealFile = "seal-file"
     /// The signer's signature value (over TBS_Sign, or over the CMS signed attributes).
     case signature
     /// The document (or the given digest) against the signed hash.

@@ -153,6 +153,8 @@ public struct Appliance: Sendable {
     public let signingKeys: SigningKeyService
     public let verifier: SignatureVerifier
     public let anchors: TrustAnchorSource
+    /// OFD sealing, through the signing service's gates.
+    public var documents: DocumentSealer { DocumentSealer(signing: signing, limits: verifier.ofdLimits) }
     public let counter: CounterCheckService
     /// Whether the appliance can serve: installation complete and database answering.
     public let readiness: ReadinessProbe

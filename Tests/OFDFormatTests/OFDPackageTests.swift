@@ -4,42 +4,13 @@ import Testing
 
 @testable import OFDFormat
 
-/// A package built in the test with ZIPFoundation-independent framing: the `zip` from Python's standard library.
 func zipPackage(_ files: [(String, String)], directory: TemporaryDirectory) throws -> [UInt8] {
-    let script = """
-        import sys, zipfile, json
-        files = json.load(open(sys.argv[2]))
-        with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
-            for name, text in files:
-                z.writestr(zipfile.ZipInfo(name), text.encode('utf-8'), zipfile.ZIP_DEFLATED)
-        """
-    let list = try JSONSerialization.data(withJSONObject: files.map { [$0.0, $0.1] })
-    _ = try directory.write("files.json", Array(list))
-    _ = try directory.write("make.py", script)
-    let result = try Subprocess.run(
-        "/usr/bin/python3", [directory.file("make.py"), directory.file("p.ofd"), directory.file("files.json")])
-    guard result.succeeded else { throw TestSupportError(result.stderr) }
-    return try directory.read("p.ofd")
+    try OFDSamples.package(files, in: directory)
 }
 
-let minimalOFD = """
-    <?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" DocType="OFD" Version="1.1"><ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>
-    """
-let minimalDocument = """
-    <?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/><ofd:Page ID="7" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages></ofd:Document>
-    """
-func page(_ text: String) -> String {
-    """
-    <?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="2"><ofd:TextObject ID="4" Boundary="100 200 40 5" Font="3" Size="4"><ofd:TextCode X="0" Y="4" DeltaX="g 9 4">\(text)</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>
-    """
-}
+func twoPages(extra: [(String, String)] = []) -> [(String, String)] { OFDSamples.twoPages(extra: extra) }
 
-func twoPages(extra: [(String, String)] = []) -> [(String, String)] {
-    [
-        ("OFD.xml", minimalOFD), ("Doc_0/Document.xml", minimalDocument),
-        ("Doc_0/Pages/Page_0/Content.xml", page("许可证编号")), ("Doc_0/Pages/Page_1/Content.xml", page("发证机关盖章处")),
-    ] + extra
-}
+let minimalDocument = OFDSamples.document(pages: 2)
 
 @Suite struct OFDPackageTests {
     @Test func aMinimalDocumentReadsWithPagesAndNoSignatures() throws {

@@ -5,12 +5,14 @@ import TrustServices
 
 /// What the verification route needs of the verifier.
 protocol VerificationOperations: Sendable {
-    func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?, by caller: Caller) async throws -> ValidationReport
+    func verifyAny(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?, by caller: Caller) async throws
+        -> VerificationOutcome
 }
 
 extension SignatureVerifier: VerificationOperations {}
 
-/// `POST /v1/verify`: the validation report as JSON, or `?format=html` as a readable page.
+/// `POST /v1/verify`: the validation report as JSON, or `?format=html` as a readable page; for an OFD document one
+/// report per signature.
 struct VerificationController: Controller {
     let verifier: any VerificationOperations
 
@@ -18,14 +20,20 @@ struct VerificationController: Controller {
         [
             Route(.post, "/v1/verify", .permission(.verify)) { request, context in
                 let body = try await decode(VerifyRequestBody.self, request, context)
-                let report = try await verifier.verify(
+                let outcome = try await verifier.verifyAny(
                     try body.signatureBytes(), data: try body.dataBytes(), digest: try body.digestBytes(),
                     by: try context.caller())
-                let view = ValidationReportView(report)
-                if request.uri.queryParameters["format"] == "html" {
-                    return text(try ReportPage.render(view), contentType: "text/html; charset=utf-8")
+                let html = request.uri.queryParameters["format"] == "html"
+                switch outcome {
+                case .signature(let report):
+                    let view = ValidationReportView(report)
+                    return html
+                        ? text(try ReportPage.render(view), contentType: "text/html; charset=utf-8") : try json(view)
+                case .document(let report):
+                    let view = DocumentReportView(report)
+                    return html
+                        ? text(try ReportPage.render(view), contentType: "text/html; charset=utf-8") : try json(view)
                 }
-                return try json(view)
             }
         ]
     }

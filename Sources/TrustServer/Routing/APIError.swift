@@ -3,6 +3,7 @@ import CMSFormat
 import Foundation
 import Hummingbird
 import KeyCustody
+import OFDFormat
 import SealFormat
 import TrustCrypto
 import TrustModel
@@ -54,6 +55,15 @@ struct APIError: HTTPResponseError {
             return APIError(.badRequest, "malformed_seal", error.message)
         case let error as CMSFormatError:
             return APIError(.badRequest, "malformed_cms", error.message)
+        case let error as OFDError:
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .tooLarge: .contentTooLarge
+                case .wholeProtected: .conflict
+                case .placementNotFound: .unprocessableContent
+                default: .badRequest
+                }
+            return APIError(status, error.code.rawValue.replacingOccurrences(of: "-", with: "_"), error.message)
         case let error as KeyCustodyError:
             // Key custody failing is the appliance's problem, never the client's: 503 with the custody code, no detail
             // that could describe key material.

@@ -11,7 +11,7 @@ func decode<T: APIRequest>(_ type: T.Type, _ request: Request, _ context: TrustR
     guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
         throw APIError(.unsupportedMediaType, "unsupported_media_type", "send application/json")
     }
-    let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+    let buffer = try await request.body.collect(upTo: max(context.maxUploadSize, T.maxBodyBytes))
     guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "malformed_json", "the request body is empty") }
     return try validated(T.self, buffer)
 }

@@ -48,6 +48,7 @@ public struct TrustAPI: Sendable {
             OrganizationController(identity: appliance.identity),
             SealController(seals: appliance.seals),
             SigningController(signing: appliance.signing),
+            DocumentController(documents: appliance.documents),
             SigningKeyController(keys: appliance.signingKeys),
             TimestampController(tsa: appliance.timestamps),
             VerificationController(verifier: appliance.verifier),

@@ -163,3 +163,16 @@ extension ValidationReportView {
             })
     }
 }
+
+extension DocumentReportView {
+    init(_ report: DocumentValidationReport) {
+        self.init(
+            valid: report.indication == .totalPassed, indication: report.indication.rawValue,
+            subIndication: report.subIndication?.rawValue, format: report.format,
+            signatures: report.signatures.map {
+                SignatureView(
+                    id: $0.id, type: $0.kind.rawValue, path: $0.path, pages: $0.pages,
+                    report: ValidationReportView($0.report))
+            }, unprotectedFiles: report.unprotectedFiles, warnings: report.warnings)
+    }
+}

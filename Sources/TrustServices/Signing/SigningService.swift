@@ -50,11 +50,14 @@ public final class SigningService: Sendable {
         public let digest: [UInt8]?
         public let propertyInfo: String?
         public let timestamp: Bool
+        /// Signing a document whose signed part depends on the credential (an OFD Signature.xml names the seal's
+        /// size and carries the signing time): given instead of data or digest.
+        public let document: DocumentSigning?
 
         public init(
             credential: Credential, signerPersonID: String?, format: Format, data: [UInt8]?, digest: [UInt8]?,
             propertyInfo: String? = nil,
-            timestamp: Bool = false
+            timestamp: Bool = false, document: DocumentSigning? = nil
         ) {
             self.credential = credential
             self.signerPersonID = signerPersonID
@@ -63,6 +66,14 @@ public final class SigningService: Sendable {
             self.digest = digest
             self.propertyInfo = propertyInfo
             self.timestamp = timestamp
+            self.document = document
+        }
+
+        /// The same request with the prepared data in place of the preparation.
+        func prepared(_ data: [UInt8], propertyInfo: String?) -> Request {
+            Request(
+                credential: credential, signerPersonID: signerPersonID, format: format, data: data, digest: nil,
+                propertyInfo: propertyInfo, timestamp: timestamp, document: document)
         }
 
         public init(
@@ -73,6 +84,27 @@ public final class SigningService: Sendable {
             self.init(
                 credential: .seal(sealID), signerPersonID: signerPersonID, format: format, data: data, digest: digest,
                 propertyInfo: propertyInfo, timestamp: timestamp)
+        }
+    }
+
+    /// What a document preparation is told once the checks passed: the seal (seals only), the certificate and the time
+    /// the signature will carry.
+    public struct Preparation: Sendable {
+        public let seal: ElectronicSeal?
+        public let certificate: Certificate
+        public let signingTime: Date
+    }
+
+    /// A document to sign: its SM3 digest as received (for the audit record) and how to build the bytes to sign.
+    public struct DocumentSigning: Sendable {
+        public let digest: [UInt8]
+        public let prepare: @Sendable (Preparation) throws -> (data: [UInt8], propertyInfo: String?)
+
+        public init(
+            digest: [UInt8], prepare: @escaping @Sendable (Preparation) throws -> (data: [UInt8], propertyInfo: String?)
+        ) {
+            self.digest = digest
+            self.prepare = prepare
         }
     }
 
@@ -132,7 +164,10 @@ public final class SigningService: Sendable {
         guard let principal = caller.principal else {
             throw TrustError(.forbidden, "signing is done for a platform principal")
         }
-        guard (request.data == nil) != (request.digest == nil) else {
+        guard
+            request.document == nil
+                ? (request.data == nil) != (request.digest == nil) : request.data == nil && request.digest == nil
+        else {
             throw TrustError.invalid("give exactly one of data or digest")
         }
         if let data = request.data, data.count > Self.maxDataSize {
@@ -157,8 +192,15 @@ public final class SigningService: Sendable {
             throw denial
         case .success(let allowed): signer = allowed
         }
+        var request = request
+        if let document = request.document {
+            let prepared = try document.prepare(
+                Preparation(seal: signer.seal, certificate: signer.certificate, signingTime: now))
+            request = request.prepared(prepared.data, propertyInfo: prepared.propertyInfo)
+        }
         let signature = try makeSignature(request, with: signer, at: now)
-        let digestHex = Hex.encode(request.data.map { Digest.hash(.sm3, $0) } ?? request.digest!)
+        let digestHex = Hex.encode(
+            request.document?.digest ?? request.data.map { Digest.hash(.sm3, $0) } ?? request.digest!)
         let action = auditAction(request)
         // Group commit: concurrent signatures share one transaction (and one fsync), each in its own savepoint.
         // A concurrent signature may have used the grant's last count since the check: that is a denial, audited too.
@@ -278,8 +320,8 @@ public final class SigningService: Sendable {
     }
 
     private func auditAction(_ request: Request) -> String {
-        if case .key = request.credential { return "sign.key" }
-        return "sign.seal"
+        if case .key = request.credential { return request.document == nil ? "sign.key" : "document.sign" }
+        return request.document == nil ? "sign.seal" : "document.seal"
     }
 
     private func audit(

@@ -1,5 +1,6 @@
 import CMSFormat
 import Foundation
+import OFDFormat
 import SealFormat
 import TrustCrypto
 import TrustModel
@@ -30,6 +31,9 @@ public struct SignatureVerifier: Sendable {
 
     public static let maxSize = SealSignature.maxSize
 
+    /// What an OFD document may cost to read (configurable; the defaults are in ``OFDLimits``).
+    public var ofdLimits = OFDLimits.default
+
     /// `POST /v1/verify`: the report for a signature or seal. `data` or `digest` (SM3 of the document) checks the
     /// document hash; with neither that check is indeterminate. Verification writes nothing (only a refusal is audited).
     public func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?, by caller: Caller) async throws
@@ -37,6 +41,26 @@ public struct SignatureVerifier: Sendable {
     {
         try await useCases.check(caller, .verify, action: "verify", object: "signature")
         return try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
+    }
+
+    /// `POST /v1/verify` for any bytes: an OFD document (a ZIP package) gets one report per signature, anything else
+    /// the report for one signature or seal.
+    public func verifyAny(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?, by caller: Caller) async throws
+        -> VerificationOutcome
+    {
+        guard bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
+            return .signature(try await verify(bytes, data: data, digest: digest, by: caller))
+        }
+        guard data == nil, digest == nil else {
+            throw TrustError.invalid(
+                "an OFD document carries what its signatures cover: give no data or digest with it")
+        }
+        try await useCases.check(caller, .verify, action: "verify", object: "document")
+        let limits = ofdLimits
+        return .document(
+            try await useCases.executor.run { [self] in
+                try documentReport(OFDDocument(package: OFDPackage(bytes: bytes, limits: limits), limits: limits))
+            })
     }
 
     func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> ValidationReport {
@@ -68,4 +92,10 @@ public struct SignatureVerifier: Sendable {
         } catch { reason = "\(error)" }
         return .unsupported(reason, at: now)
     }
+}
+
+/// What `POST /v1/verify` found: a signature (or seal) report, or a document report with one per signature.
+public enum VerificationOutcome: Sendable {
+    case signature(ValidationReport)
+    case document(DocumentValidationReport)
 }

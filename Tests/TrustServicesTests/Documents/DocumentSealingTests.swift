@@ -1,0 +1,157 @@
+import Foundation
+import OFDFormat
+import TestSupport
+import Testing
+import TrustCrypto
+import TrustModel
+
+@testable import TrustServices
+
+/// Sealing OFD documents end to end at the service: gates and audit as `/v1/sign`, the package as the standard
+/// describes it (checked by trustd's verifier and by the Python checker written from the standard), countersigning,
+/// whole-document protection, tampering.
+@Suite struct DocumentSealingTests {
+    let fixture: SigningFixture
+    let sealer: DocumentSealer
+    let directory: TemporaryDirectory
+    let original: [UInt8]
+
+    init() async throws {
+        fixture = try await SigningFixture()
+        sealer = DocumentSealer(signing: fixture.signing)
+        directory = try TemporaryDirectory()
+        original = try OFDSamples.package(OFDSamples.twoPages(), in: directory)
+    }
+
+    func seal(
+        _ document: [UInt8], _ placements: [Placement], mode: SealingMode = .continue, person: String? = nil
+    ) async throws -> DocumentSealer.Result {
+        try await sealer.seal(
+            DocumentSealer.Request(
+                credential: .seal(fixture.sealID), signerPersonID: person ?? fixture.seals.applicantPerson,
+                document: document, placements: placements, mode: mode),
+            by: Caller(fixture.platform))
+    }
+
+    func verify(_ document: [UInt8]) async throws -> DocumentValidationReport {
+        guard
+            case .document(let report) = try await fixture.verifier.verifyAny(
+                document, data: nil, digest: nil, by: .system("test"))
+        else { throw TestSupportError("not read as a document") }
+        return report
+    }
+
+    func pythonCheck(_ document: [UInt8], original: [UInt8]) throws -> [String: Any] {
+        try directory.write("sealed.ofd", document)
+        try directory.write("original.ofd", original)
+        let result = try Subprocess.run(
+            try TestPaths.python,
+            [TestPaths.pythonScript("ofd_check.py"), directory.file("sealed.ofd"), directory.file("original.ofd")])
+        guard result.succeeded,
+            let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        else { throw TestSupportError("ofd_check.py: \(result.stderr)") }
+        return json
+    }
+
+    func describe(_ report: DocumentValidationReport) -> String {
+        report.signatures.map { signature in
+            signature.report.checks.map { "\($0.name.rawValue)=\($0.status.rawValue): \($0.detail)" }.joined(
+                separator: "\n")
+        }.joined(separator: "\n---\n")
+    }
+
+    @Test func aSealedLicenceVerifiesHereAndInTheIndependentChecker() async throws {
+        let sealed = try await seal(original, [.keyword("盖章处", occurrence: 1)])
+        #expect(sealed.signatureID == "1")
+        #expect(sealed.signaturePath == "Doc_0/Signs/Sign_0/Signature.xml")
+        let report = try await verify(sealed.document)
+        #expect(report.indication == .totalPassed, "\(describe(report))")
+        #expect(report.signatures.first?.report.check(.sealStatus)?.status == .passed)
+        #expect(report.signatures.first?.pages == ["7"])
+        #expect(report.unprotectedFiles.isEmpty)
+
+        let check = try pythonCheck(sealed.document, original: original)
+        #expect(check["unchanged"] as? Bool == true, "\(check)")
+        let signature = try #require((check["signatures"] as? [[String: Any]])?.first)
+        for key in ["references_ok", "hash_ok", "signer_ok", "property_ok", "seal_file_ok", "pages_ok", "maker_ok"] {
+            #expect(signature[key] as? Bool == true, "\(key): \(signature)")
+        }
+        #expect(signature["check_method"] as? String == "1.2.156.10197.1.401")
+        #expect(signature["protects_signatures_xml"] as? Bool == false)
+        // The seal is centred on 盖章处 (x 116–128 mm, baseline 204, 4 mm text) at its real size (40 × 40 mm here).
+        let annot = try #require((signature["stamp_annots"] as? [[Any]])?.first)
+        #expect(annot.first as? String == "7")
+        #expect(annot[1] as? String == "102 182 40 40")
+
+        // One allowed audit record with the document's SM3.
+        let records = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
+            .filter { $0.action == "document.seal" }
+        #expect(records.count == 1)
+        #expect(records.first?.outcome == .success)
+        #expect(records.first?.details.contains(Hex.encode(Digest.hash(.sm3, original))) == true)
+    }
+
+    @Test func aCountersignatureKeepsTheFirstValidAndWholeModeClosesTheDocument() async throws {
+        let first = try await seal(original, [.page(.index(1), x: 20, y: 30)])
+        let second = try await seal(first.document, [.riding(first: 1, last: 2, y: nil)], mode: .whole)
+        #expect(second.signatureID == "2")
+        let report = try await verify(second.document)
+        #expect(report.signatures.count == 2)
+        #expect(report.indication == .totalPassed, "\(describe(report))")
+        let check = try pythonCheck(second.document, original: first.document)
+        #expect(check["unchanged"] as? Bool == true, "\(check)")
+        let signatures = try #require(check["signatures"] as? [[String: Any]])
+        #expect(signatures.allSatisfy { $0["references_ok"] as? Bool == true && $0["signer_ok"] as? Bool == true })
+        #expect(signatures.last?["protects_signatures_xml"] as? Bool == true)
+        #expect((signatures.last?["stamp_annots"] as? [[Any]])?.map { $0[0] as? String } == ["1", "7"])
+
+        await #expect {
+            _ = try await seal(second.document, [.page(.index(1), x: 1, y: 1)])
+        } throws: { ($0 as? OFDError)?.code == .wholeProtected }
+    }
+
+    @Test func tamperingAndAddingAfterAWholeSignatureAreNamed() async throws {
+        let sealed = try await seal(original, [.page(.index(2), x: 100, y: 100)], mode: .whole)
+        // A page changed after sealing: the reference names it.
+        var package = try OFDPackage(bytes: sealed.document)
+        let tampered = try PackageWriter.write(
+            package, replacing: ["Doc_0/Pages/Page_0/Content.xml": Array(OFDSamples.page("许可证编号 伪造").utf8)],
+            adding: [])
+        let report = try await verify(tampered)
+        #expect(report.indication == .totalFailed)
+        let references = try #require(report.signatures.first?.report.check(.references))
+        #expect(references.subIndication == .hashFailure)
+        #expect(references.detail.contains("/Doc_0/Pages/Page_0/Content.xml"))
+
+        // A signature slipped in after a whole-document seal (here by rewriting Signatures.xml by hand).
+        package = try OFDPackage(bytes: sealed.document)
+        let document = try OFDDocument(package: package)
+        let list = try #require(document.signatures)
+        let forged = PartWriter(prefix: "ofd").signatures(
+            maxSignID: 2, items: list.items + [SignatureList.Item(id: "2", kind: .seal, path: list.items[0].path)])
+        let added = try PackageWriter.write(
+            package, replacing: ["Doc_0/Signs/Signatures.xml": forged], adding: [])
+        let after = try await verify(added)
+        #expect(after.signatures.first?.report.check(.references)?.detail.contains("was added after it") == true)
+    }
+
+    @Test func refusalsAreAuditedWithTheDocumentAndBadDocumentsAreNot() async throws {
+        // A platform without a grant for this person: refused by the signing gates, audited once.
+        await #expect {
+            _ = try await seal(original, [.page(.index(1), x: 10, y: 10)], person: "0123456789abcdef")
+        } throws: { ($0 as? TrustError)?.code == .forbidden || ($0 as? TrustError)?.code == .notFound }
+        let denied = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
+            .filter { $0.action == "document.seal" && $0.outcome == .denied }
+        #expect(denied.count == 1)
+        // The client's mistakes: 4xx codes, nothing signed, nothing audited.
+        await #expect {
+            _ = try await seal(Array("not an ofd".utf8), [.page(.index(1), x: 10, y: 10)])
+        } throws: { ($0 as? OFDError)?.code == .notZip }
+        await #expect {
+            _ = try await seal(original, [.keyword("不存在的文字", occurrence: 1)])
+        } throws: { ($0 as? OFDError)?.code == .placementNotFound }
+        let all = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
+            .filter { $0.action == "document.seal" }
+        #expect(all.count == 1)
+    }
+}
