@@ -51,31 +51,41 @@ extension TrustctlCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Verify a CMS, GM/T 0010 or seal signature (or a bare SESeal) and print trustd's validation report.",
+                "Verify a CMS, GM/T 0010 or seal signature, a bare SESeal, or a signed OFD document, and print trustd's report.",
             discussion: "Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 75 INDETERMINATE (plus the usual ones for errors)."
         )
 
         @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
-        @Option(name: .long, help: "The signature file (DER).") var signature: String
+        @Option(name: .long, help: "The signature file (DER), or a signed OFD document.") var signature: String
         @Option(name: .long, help: "The signed document, to check the document hash.") var data: String?
         @Option(name: .long, help: "Also write the report as an HTML page here.") var html: String?
 
         func run() async throws {
             var indication = "TOTAL_PASSED"
             try await reportingErrors {
-                let body = VerifyRequestBody(
-                    signature: Data(try readFile(signature)).base64EncodedString(),
-                    data: try data.map { Data(try readFile($0)).base64EncodedString() })
+                let bytes = try readFile(signature)
                 let client = try server.client()
+                let isDocument = bytes.starts(with: [0x50, 0x4B, 0x03, 0x04])
+                let body =
+                    isDocument
+                    ? VerifyRequestBody(document: Data(bytes).base64EncodedString())
+                    : VerifyRequestBody(
+                        signature: Data(bytes).base64EncodedString(),
+                        data: try data.map { Data(try readFile($0)).base64EncodedString() })
+                if isDocument {
+                    guard data == nil else {
+                        throw ValidationError("an OFD document carries its own data: drop --data")
+                    }
+                    let report = try await client.post(DocumentReportView.self, "/v1/verify", body)
+                    indication = report.indication
+                    try await writeHTML(client, body)
+                    if output.json { return try printJSON(report) }
+                    return printDocumentReport(report)
+                }
                 let report = try await client.post(ValidationReportView.self, "/v1/verify", body)
                 indication = report.indication
-                if let html {
-                    let page = try await client.call(
-                        .POST, "/v1/verify?format=html", body: Array(try JSONEncoder().encode(body)),
-                        accept: "text/html")
-                    try writeFile(html, page.body)
-                }
+                try await writeHTML(client, body)
                 if output.json { return try printJSON(report) }
                 print(
                     "\(report.indication)\(report.subIndication.map { " / \($0)" } ?? "")  format \(report.format)"
@@ -91,6 +101,14 @@ extension TrustctlCommand {
             case "INDETERMINATE": throw ExitCode(TrustctlExit.indeterminate)
             default: throw ExitCode(TrustctlExit.failure)
             }
+        }
+
+        /// With --html, the same report as a page.
+        private func writeHTML(_ client: TrustdClient, _ body: VerifyRequestBody) async throws {
+            guard let html else { return }
+            let page = try await client.call(
+                .POST, "/v1/verify?format=html", body: Array(try JSONEncoder().encode(body)), accept: "text/html")
+            try writeFile(html, page.body)
         }
     }
 }

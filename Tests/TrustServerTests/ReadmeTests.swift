@@ -4,7 +4,7 @@ import Testing
 
 /// The README's shell blocks, run as a newcomer would: the main command's daemon on a fresh `trustd-data/`, then every
 /// other block, verbatim and in order, in one shell in the repository directory (here: a fresh directory with the
-/// repository's `hsm/` and `policies/` beside it), with the built tools on PATH.
+/// repository's `hsm/`, `policies/` and `samples/` beside it), with the built tools on PATH.
 @Suite(.serialized) struct ReadmeTests {
     static func shellBlocks(_ markdown: String) -> [String] {
         var blocks: [String] = []
@@ -32,7 +32,7 @@ import Testing
         #expect(blocks[1] == ".ci/install-deps && .ci/test")
 
         let dir = try TemporaryDirectory("trustd-readme")
-        for linked in ["hsm", "policies"] {
+        for linked in ["hsm", "policies", "samples"] {
             try FileManager.default.createSymbolicLink(
                 atPath: dir.file(linked), withDestinationPath: TestPaths.packageRoot.appendingPathComponent(linked).path
             )
@@ -55,7 +55,10 @@ import Testing
         #expect(run.succeeded, "stopped in \(failedBlock) with exit \(run.status):\n\(run.stderr.suffix(3000))")
         #expect(failedBlock == "::: README block \(blocks.count) :::", "the last block ran")
         // What the walk-through shows, as it shows it.
-        for expected in ["Response verify OK", "revoked", "TOTAL_PASSED", "intermediate", "Verification: OK"] {
+        for expected in [
+            "Response verify OK", "revoked", "TOTAL_PASSED", "intermediate", "Verification: OK",
+            "TOTAL_PASSED  ofd document, 2 signature(s)",
+        ] {
             #expect((run.stdout + run.stderr).contains(expected), "the walk-through printed no '\(expected)'")
         }
         print(run.stdout.suffix(4000))

@@ -135,6 +135,34 @@ import TrustModel
         #expect(after.signatures.first?.report.check(.references)?.detail.contains("was added after it") == true)
     }
 
+    @Test func aDigitalSignatureWithAnSM2KeyIsGMT0010SignedDataOverSignatureXML() async throws {
+        let person = fixture.seals.applicantPerson
+        let key = try await fixture.keys.create(owner: .person(person), keyType: .sm2, by: Caller(fixture.platform))
+        let sealed = try await seal(original, [.page(.index(1), x: 20, y: 30)])
+        let signed = try await sealer.seal(
+            DocumentSealer.Request(
+                credential: .key(key.record.id), signerPersonID: person, document: sealed.document,
+                placements: [.page(.index(1), x: 150, y: 250)]),
+            by: Caller(fixture.platform))
+        let report = try await verify(signed.document)
+        #expect(report.signatures.map(\.kind) == [.seal, .sign])
+        #expect(report.indication == .totalPassed, "\(describe(report))")
+        #expect(report.signatures.last?.report.format == "ofd-sign/gmt0010")
+        // The SignedData verifies independently over the Signature.xml bytes (cms_check.py, asn1crypto + gmssl).
+        let package = try OFDPackage(bytes: signed.document)
+        let check = try Subprocess.run(
+            try TestPaths.python,
+            [
+                TestPaths.pythonScript("cms_check.py"),
+                try directory.write("value.der", package.bytes("Doc_0/Signs/Sign_1/SignedValue.dat")),
+                try directory.write("signature.xml", package.bytes("Doc_0/Signs/Sign_1/Signature.xml")),
+            ])
+        #expect(
+            check.stdout.contains("\"signature_ok\": true") && check.stdout.contains("\"digest_ok\": true"), "\(check)")
+        let records = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
+        #expect(records.filter { $0.action == "document.sign" && $0.outcome == .success }.count == 1)
+    }
+
     @Test func refusalsAreAuditedWithTheDocumentAndBadDocumentsAreNot() async throws {
         // A platform without a grant for this person: refused by the signing gates, audited once.
         await #expect {
