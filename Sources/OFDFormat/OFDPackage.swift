@@ -30,9 +30,11 @@ public struct OFDPackage: Sendable {
         guard bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) else {
             throw OFDError(.notZip, "an OFD document is a ZIP package; these bytes are not one")
         }
+        let file = try PackageFile(bytes)
+        defer { file.remove() }
         let archive: Archive
         do {
-            archive = try Archive(data: Data(bytes), accessMode: .read, pathEncoding: .isoLatin1)
+            archive = try Archive(url: file.url, accessMode: .read, pathEncoding: .isoLatin1)
         } catch {
             throw OFDError(.notZip, "the ZIP package cannot be read (\(error))")
         }
