@@ -13,6 +13,8 @@ public struct OFDPackage: Sendable {
         public let storedName: String
         /// The inflated bytes: what a CheckValue hashes.
         public let bytes: [UInt8]
+        /// The size as stored (compressed) in the package it was read from.
+        public let storedSize: Int
     }
 
     /// File entries in their stored order.
@@ -95,7 +97,8 @@ public struct OFDPackage: Sendable {
             total += content.count
             index[path] = entries.count
             if folded[path.lowercased()] == nil { folded[path.lowercased()] = entries.count }
-            entries.append(Entry(path: path, storedName: name, bytes: content))
+            entries.append(
+                Entry(path: path, storedName: name, bytes: content, storedSize: Int(zipEntry.compressedSize)))
         }
         guard !entries.isEmpty else { throw OFDError(.missingEntry, "the package is empty") }
         self.entries = entries

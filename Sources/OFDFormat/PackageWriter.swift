@@ -17,7 +17,11 @@ public enum PackageWriter {
             try add(directory, nil, to: archive)
         }
         for entry in package.entries {
-            try add(entry.storedName, replacing[entry.path] ?? entry.bytes, to: archive)
+            let replaced = replacing[entry.path]
+            // Pictures and scans are compressed already: deflating them again costs more than sealing does.
+            let incompressible =
+                replaced == nil && entry.bytes.count > 4096 && entry.storedSize * 10 >= entry.bytes.count * 9
+            try add(entry.storedName, replaced ?? entry.bytes, to: archive, deflate: !incompressible)
         }
         for (path, bytes) in adding where package.entry(path) == nil {
             try add(path, bytes, to: archive)
@@ -26,7 +30,7 @@ public enum PackageWriter {
         return Array(data)
     }
 
-    private static func add(_ name: String, _ bytes: [UInt8]?, to archive: Archive) throws {
+    private static func add(_ name: String, _ bytes: [UInt8]?, to archive: Archive, deflate: Bool = true) throws {
         do {
             guard let bytes else {
                 try archive.addEntry(
@@ -39,7 +43,7 @@ public enum PackageWriter {
             try archive.addEntry(
                 with: name, type: .file, uncompressedSize: Int64(data.count),
                 modificationDate: Date(timeIntervalSince1970: 315_532_800),
-                compressionMethod: .deflate
+                compressionMethod: deflate ? .deflate : .none
             ) { (position: Int64, size: Int) in
                 data.subdata(in: Int(position)..<Int(position) + size)
             }

@@ -151,7 +151,8 @@ public struct Appliance: Sendable {
     public let timestamps: TimestampAuthority
     public let signing: SigningService
     public let signingKeys: SigningKeyService
-    public let verifier: SignatureVerifier
+    /// `var` so the daemon can apply its OFD limits (`ofd:` in --config).
+    public var verifier: SignatureVerifier
     public let anchors: TrustAnchorSource
     /// OFD sealing, through the signing service's gates.
     public var documents: DocumentSealer { DocumentSealer(signing: signing, limits: verifier.ofdLimits) }

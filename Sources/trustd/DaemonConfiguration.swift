@@ -25,6 +25,14 @@ import Yams
 ///   maxOpen: 4096                 # default: 3/4 of the descriptor limit left after a reserve, at most 16384
 ///   headerTimeoutSeconds: 10      # a request head must arrive within this
 ///   idleTimeoutSeconds: 60        # idle keep-alive connections are closed after this
+/// ofd:                            # what reading an OFD document may cost (these are the defaults)
+///   maxPackageBytes: 33554432     # the package as received (HTTP bodies carry at most 16 MiB)
+///   maxEntries: 4096
+///   maxEntryBytes: 33554432       # one entry, inflated
+///   maxTotalBytes: 134217728      # all entries, inflated
+///   maxRatio: 100                 # inflated : stored, for entries over 1 MiB
+///   maxXMLBytes: 8388608
+///   maxXMLDepth: 64
 /// ```
 ///
 /// A key the daemon does not know is refused with its path, so a misspelling never silently falls back to a default.
@@ -37,6 +45,11 @@ struct DaemonConfiguration: Decodable {
     var connections: Connections?
     var metrics: String?
     var keyStore: KeyStore?
+    var ofd: OFD?
+
+    struct OFD: Decodable {
+        var maxPackageBytes, maxEntries, maxEntryBytes, maxTotalBytes, maxRatio, maxXMLBytes, maxXMLDepth: Int?
+    }
 
     struct KeyStore: Decodable {
         var type: String?
@@ -59,7 +72,10 @@ struct DaemonConfiguration: Decodable {
 
     /// The keys each mapping may hold, by path ("" is the top level).
     static let knownKeys: [String: Set<String>] = [
-        "": ["data", "listen", "policies", "logLevel", "tls", "connections", "metrics", "keyStore"],
+        "": ["data", "listen", "policies", "logLevel", "tls", "connections", "metrics", "keyStore", "ofd"],
+        "ofd": [
+            "maxPackageBytes", "maxEntries", "maxEntryBytes", "maxTotalBytes", "maxRatio", "maxXMLBytes", "maxXMLDepth",
+        ],
         "keyStore": ["type", "pkcs11", "sm2Keys"],
         "tls": ["enabled", "ca", "names", "clientCertificates"],
         "connections": ["maxOpen", "headerTimeoutSeconds", "idleTimeoutSeconds"],

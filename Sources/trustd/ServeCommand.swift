@@ -121,7 +121,8 @@ struct ServeCommand: AsyncParsableCommand {
                     actor: "system:init",
                     engines: engines)
             }
-            let appliance = try directory.open(engines: engines)
+            var appliance = try directory.open(engines: engines)
+            appliance.verifier.ofdLimits = settings.ofdLimits
             let app = try await buildApplication(
                 settings: settings, appliance: appliance, directory: directory, address: address,
                 descriptorLimit: descriptorLimit)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OFDFormat
 import TrustServer
 
 /// The daemon's settings: the `--config` file's values, then the command line's, then the checks that need them all.
@@ -12,6 +13,29 @@ extension ServeCommand {
         var maxConnections: Int? = nil, headerTimeout = 10.0, idleTimeout = 60.0
         var metrics: MetricsAccess? = nil
         var keyStore = KeyStoreChoice.software
+        var ofdLimits = OFDLimits.default
+    }
+
+    /// OFD limits from the file: each at least 1 and no more than a sane ceiling (a typo must not disable a limit).
+    static func limits(_ section: DaemonConfiguration.OFD, file: String) throws -> OFDLimits {
+        var limits = OFDLimits.default
+        let fields: [(String, Int?, WritableKeyPath<OFDLimits, Int>, Int)] = [
+            ("maxPackageBytes", section.maxPackageBytes, \.maxPackageBytes, 1 << 30),
+            ("maxEntries", section.maxEntries, \.maxEntries, 1 << 20),
+            ("maxEntryBytes", section.maxEntryBytes, \.maxEntryBytes, 1 << 30),
+            ("maxTotalBytes", section.maxTotalBytes, \.maxTotalBytes, 4 << 30),
+            ("maxRatio", section.maxRatio, \.maxRatio, 10_000),
+            ("maxXMLBytes", section.maxXMLBytes, \.maxXMLBytes, 256 << 20),
+            ("maxXMLDepth", section.maxXMLDepth, \.maxXMLDepth, 256),
+        ]
+        for (name, value, path, ceiling) in fields {
+            guard let value else { continue }
+            guard (1...ceiling).contains(value) else {
+                throw ValidationError("\(file): ofd.\(name) must be 1–\(ceiling)")
+            }
+            limits[keyPath: path] = value
+        }
+        return limits
     }
 
     /// The file's values, then the command line's, then checks that need them all.
@@ -47,6 +71,7 @@ extension ServeCommand {
                 settings.metrics = access
             }
             if let keyStore = file.keyStore { settings.keyStore = try KeyStoreChoice(keyStore, file: config) }
+            if let ofd = file.ofd { settings.ofdLimits = try Self.limits(ofd, file: config) }
             if let connections = file.connections {
                 if let value = connections.maxOpen { settings.maxConnections = value }
                 if let value = connections.headerTimeoutSeconds { settings.headerTimeout = value }

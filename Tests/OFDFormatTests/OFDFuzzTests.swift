@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import OFDFormat
-import TestSupport
 
 /// Mutated packages and mutated XML parts never crash or hang the reader: each is read or refused with an OFDError.
 /// 100,000 inputs in a release test run (`swift test -c release`), fewer in debug.

@@ -595,6 +595,14 @@ import TrustCrypto
         #expect(
             misspelt.status == 64 && misspelt.stderr.contains("misspelt.yaml:3: unknown key 'conections'"),
             "\(misspelt.stderr)")
+        // OFD limits are checked: a limit of 0 (or a typo in its name) is refused, never a disabled limit.
+        try dir.write("ofd.yaml", "data: \(dir.file("data"))\nlisten: 127.0.0.1:0\nofd:\n  maxRatio: 0\n")
+        let zeroLimit = try Subprocess.run(trustd, ["--config", dir.file("ofd.yaml")])
+        #expect(
+            zeroLimit.status == 64 && zeroLimit.stderr.contains("ofd.maxRatio must be 1–10000"), "\(zeroLimit.stderr)")
+        try dir.write("ofd2.yaml", "data: \(dir.file("data"))\nlisten: 127.0.0.1:0\nofd:\n  maxEntrys: 10\n")
+        let typo = try Subprocess.run(trustd, ["--config", dir.file("ofd2.yaml")])
+        #expect(typo.status == 64 && typo.stderr.contains("unknown key 'ofd.maxEntrys'"), "\(typo.stderr)")
         // A port in use is refused before anything is written (no installation with a base URL nobody serves).
         let holder = try RawSocketListener()
         let busy = try Subprocess.run(trustd, ["--data", dir.file("data"), "--listen", "127.0.0.1:\(holder.port)"])
