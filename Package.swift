@@ -40,6 +40,7 @@ let package = Package(
         // pkg-config adds -I/usr/include/PCSC; SwiftPM drops its `-pthread` with a harmless "prohibited flag" warning.
         // libxml2 for reading OFD parts strictly: FoundationXML parses in recovery mode and would accept broken XML.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CZLibChecksum", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
 
         // MARK: Libraries
@@ -58,7 +59,7 @@ let package = Package(
         .target(name: "CMSFormat", dependencies: [.product(name: "SwiftASN1", package: "swift-asn1")]),
         // OFD packages (GB/T 33190): ZIP through ZIPFoundation, XML through FoundationXML (libxml2), within limits.
         .target(
-            name: "OFDFormat", dependencies: ["CLibXML2", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            name: "OFDFormat", dependencies: ["CLibXML2", "CZLibChecksum", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // The JSON shapes of the HTTP API, shared by the server and trustctl.
         .target(name: "APIContract"),
         .target(

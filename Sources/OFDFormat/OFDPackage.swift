@@ -1,3 +1,4 @@
+internal import CZLibChecksum
 import Foundation
 import ZIPFoundation
 
@@ -78,10 +79,17 @@ public struct OFDPackage: Sendable {
             content.reserveCapacity(Int(min(zipEntry.uncompressedSize, UInt64(1 << 20))))
             let budget = min(limits.maxEntryBytes, limits.maxTotalBytes - total)
             do {
-                _ = try archive.extract(zipEntry, skipCRC32: false) { chunk in
+                _ = try archive.extract(zipEntry, bufferSize: 256 * 1024, skipCRC32: true) { chunk in
                     guard content.count + chunk.count <= budget else { throw OFDError(.tooLarge, "") }
                     content.append(contentsOf: chunk)
                 }
+                // The CRC through zlib (see CZLibChecksum): a damaged or encrypted entry fails here.
+                let crc = content.withUnsafeBufferPointer { trustd_crc32(0, $0.baseAddress, UInt($0.count)) }
+                guard UInt32(truncatingIfNeeded: crc) == zipEntry.checksum else {
+                    throw OFDError(.unreadableEntry, "")
+                }
+            } catch let error as OFDError where error.code == .unreadableEntry {
+                throw OFDError(.unreadableEntry, "\(path) fails its CRC: damaged or encrypted")
             } catch let error as OFDError {
                 throw OFDError(
                     error.code,

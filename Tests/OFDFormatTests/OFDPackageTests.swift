@@ -82,6 +82,15 @@ let minimalDocument = OFDSamples.document(pages: 2)
         let bomb = twoPages(extra: [("Doc_0/Res/zeros.bin", String(repeating: "0", count: 4 << 20))])
         #expect(try code(bomb) == .tooLarge)
         #expect(try code(twoPages(), limits: OFDLimits(maxEntries: 3)) == .tooLarge)
+        // A stored entry changed after zipping (or an encrypted one): its CRC fails.
+        var damaged = try OFDSamples.package(twoPages(), in: directory, stored: true)
+        let text = Array("许可证编号".utf8)
+        let at = try #require(
+            (0...(damaged.count - text.count)).first { damaged[$0..<$0 + text.count].elementsEqual(text) })
+        damaged[at] ^= 0x01
+        #expect {
+            _ = try OFDPackage(bytes: damaged)
+        } throws: { ($0 as? OFDError)?.code == .unreadableEntry }
         #expect(try code(twoPages(), limits: OFDLimits(maxTotalBytes: 1000)) == .tooLarge)
     }
 

@@ -46,14 +46,17 @@ public enum OFDSamples {
         return files
     }
 
-    /// The files zipped (deflate) into an OFD package.
-    public static func package(_ files: [(String, String)], in directory: TemporaryDirectory) throws -> [UInt8] {
+    /// The files zipped (deflate, or stored) into an OFD package.
+    public static func package(_ files: [(String, String)], in directory: TemporaryDirectory, stored: Bool = false)
+        throws -> [UInt8]
+    {
+        let method = stored ? "zipfile.ZIP_STORED" : "zipfile.ZIP_DEFLATED"
         let script = """
             import sys, zipfile, json
             files = json.load(open(sys.argv[2]))
-            with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+            with zipfile.ZipFile(sys.argv[1], 'w', \(method)) as z:
                 for name, text in files:
-                    z.writestr(zipfile.ZipInfo(name), text.encode('utf-8'), zipfile.ZIP_DEFLATED)
+                    z.writestr(zipfile.ZipInfo(name), text.encode('utf-8'), \(method))
             """
         let list = try JSONSerialization.data(withJSONObject: files.map { [$0.0, $0.1] })
         _ = try directory.write("files.json", Array(list))
