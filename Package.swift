@@ -57,9 +57,13 @@ let package = Package(
         .target(name: "SealFormat", dependencies: ["TrustCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
         // CMS SignedData (PKCS#7 and GM/T 0010) and RFC 3161 structures (swift-asn1): OpenSSL 3.0 cannot sign them with SM2.
         .target(name: "CMSFormat", dependencies: [.product(name: "SwiftASN1", package: "swift-asn1")]),
-        // OFD packages (GB/T 33190): ZIP through ZIPFoundation, XML through FoundationXML (libxml2), within limits.
+        // OFD packages (GB/T 33190): ZIP through ZIPFoundation (CRC through zlib), XML through libxml2, within limits;
+        // parts are written through FoundationXML.
         .target(
-            name: "OFDFormat", dependencies: ["CLibXML2", "CZLibChecksum", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            name: "OFDFormat",
+            dependencies: [
+                "CLibXML2", "CZLibChecksum", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
         // The JSON shapes of the HTTP API, shared by the server and trustctl.
         .target(name: "APIContract"),
         .target(
