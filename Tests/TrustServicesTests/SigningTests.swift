@@ -19,7 +19,7 @@ final class SigningFixture: @unchecked Sendable {
 
     init(
         usageLimit: Int? = nil, minimumLevel: AssuranceLevel = .intermediate, type: String = "official",
-        keyType: String? = nil
+        keyType: String? = nil, picture: SealService.Picture? = nil
     ) async throws {
         seals = try await SealFixture()
         let ca = seals.identityFixture.ca
@@ -27,7 +27,7 @@ final class SigningFixture: @unchecked Sendable {
         signing = SigningService(
             store: ca.store, ca: ca.ca, keys: ca.keys, identity: seals.identity, timestamps: timestamps,
             clock: { [clock = seals.identityFixture.clock] in clock.now })
-        sealID = try await seals.apply(type: type, keyType: keyType).record.id
+        sealID = try await seals.apply(type: type, picture: picture, keyType: keyType).record.id
         _ = try await seals.seals.review(id: sealID, approve: true, comment: nil, by: Caller(seals.reviewer))
         _ = try await seals.seals.make(id: sealID, by: Caller(seals.maker))
         _ = try await seals.seals.file(id: sealID, filingNumber: "F-1", authority: "A", by: Caller(seals.filer))
