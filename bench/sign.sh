@@ -112,6 +112,7 @@ sm3_rate=$(openssl speed -elapsed -seconds 3 -mr -bytes 1048576 -evp sm3 2>/dev/
 sm2_one=$(openssl speed -elapsed -seconds 3 -mr sm2 2>/dev/null | awk -F: '/^\+F7:/ {print $5}')
 floor_ms=$(awk -v n="$size" -v h="$sm3_rate" -v s="$sm2_one" 'BEGIN {printf "%.2f", (n / h + 1 / s) * 1000}')
 body seal-doc "{\"sealId\":\"$seal\",\"document\":\"$(base64 -w0 "$work/licence.ofd")\",\"placements\":[{\"keyword\":\"登记机关\"}]}"
+cp "$work/seal-doc.lua" "$work/seal-bin.lua"; echo 'wrk.headers["Accept"] = "application/ofd"' >> "$work/seal-bin.lua"
 cp "$work/licence.ofd" "$work/five.ofd"
 for _ in 1 2 3 4 5; do
   curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d @"$work/seal-doc.json" http://127.0.0.1:$port/v1/documents/seal >/dev/null
@@ -132,6 +133,7 @@ doc_run() { # name, connections, lua, route
 echo "sealed documents: $((size / 1024)) KiB, 10 pages; floor (SM3 over the package + one SM2 signature, one core): $floor_ms ms"
 doc_run "POST /v1/documents/seal, 1 client" 1 seal-doc /v1/documents/seal
 doc_run "POST /v1/documents/seal, 4 clients" 4 seal-doc /v1/documents/seal
+doc_run "  the same, answer as application/ofd, 1 client" 1 seal-bin /v1/documents/seal
 doc_run "POST /v1/verify, 5 seals, 1 client" 1 verify-doc /v1/verify
 echo "  (ratio = p50 of one client / floor; goal ≤ 2× for sealing; verifying five seals: goal < 200 ms)"
 audit=$(ctl admin.token audit verify --json | jq -r '.records // .count // empty' 2>/dev/null || true)

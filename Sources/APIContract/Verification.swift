@@ -71,7 +71,18 @@ extension VerifyRequestBody: APIRequest {
 
     public func validate() throws(RequestError) {
         try Field.exactlyOne([("signature", signature != nil), ("document", document != nil)])
-        _ = try signatureBytes()
+        if let document {
+            // Decoded once, by the handler (signatureBytes); here only its size.
+            guard !document.isEmpty,
+                document.utf8.count <= (SealDocumentRequestBody.maxDocumentBytes + 2) / 3 * 4 + 8
+            else {
+                throw RequestError(
+                    "document is not base64 of at most \(SealDocumentRequestBody.maxDocumentBytes) bytes",
+                    code: "malformed_base64")
+            }
+        } else {
+            _ = try signatureBytes()
+        }
         _ = try dataBytes()
         _ = try digestBytes()
         guard data == nil || digest == nil else { throw RequestError("give data or digest, not both") }

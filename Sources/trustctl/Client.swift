@@ -117,6 +117,7 @@ struct TrustdClient {
         let status: Int
         let contentType: String?
         let body: [UInt8]
+        var headers: [String: String] = [:]
     }
 
     static let maxResponseBytes = 64 << 20
@@ -140,7 +141,9 @@ struct TrustdClient {
             try await http.shutdown()
             let reply = Reply(
                 status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"),
-                body: Array(buffer: collected))
+                body: Array(buffer: collected),
+                headers: Dictionary(
+                    response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a }))
             guard (200..<300).contains(reply.status) else { throw CallFailure(status: reply.status, body: reply.body) }
             return reply
         } catch let failure as CallFailure {

@@ -44,17 +44,20 @@ extension TrustctlCommand {
                 let placement = PlacementBody(
                     page: page ?? ((pageId == nil && keyword == nil && riding == nil) ? 1 : nil), pageId: pageId, x: x,
                     y: y, keyword: keyword, occurrence: occurrence, riding: riding)
-                let answer = try await server.client().post(
-                    SealedDocumentView.self, "/v1/documents/seal",
-                    SealDocumentRequestBody(
-                        sealId: seal, keyId: key, signer: signer,
-                        document: Data(try readFile(input)).base64EncodedString(), placements: [placement], mode: mode,
-                        timestamp: timestamp))
-                guard let bytes = Data(base64Encoded: answer.document) else {
-                    throw CallFailure(message: "trustd answered a malformed document", exitCode: TrustctlExit.failure)
+                let body = SealDocumentRequestBody(
+                    sealId: seal, keyId: key, signer: signer,
+                    document: Data(try readFile(input)).base64EncodedString(), placements: [placement], mode: mode,
+                    timestamp: timestamp)
+                // The sealed package comes back as itself (Accept: application/ofd), its signature in headers.
+                let reply = try await server.client().call(
+                    .POST, "/v1/documents/seal", body: Array(try JSONEncoder().encode(body)), accept: "application/ofd")
+                guard reply.contentType?.hasPrefix("application/ofd") == true, let id = reply.headers["x-signature-id"],
+                    let path = reply.headers["x-signature-path"]
+                else {
+                    throw CallFailure(message: "trustd answered no sealed document", exitCode: TrustctlExit.failure)
                 }
-                try writeFile(out, Array(bytes))
-                print("\(answer.signatureId) \(answer.signaturePath)")
+                try writeFile(out, reply.body)
+                print("\(id) \(path)")
             }
         }
     }

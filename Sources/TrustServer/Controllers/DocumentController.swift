@@ -1,5 +1,6 @@
 import APIContract
 import Foundation
+import HTTPTypes
 import Hummingbird
 import OFDFormat
 import TrustCrypto
@@ -31,11 +32,21 @@ struct DocumentController: Controller {
                         placements: placements, mode: body.mode.flatMap(SealingMode.init(rawValue:)) ?? .continue,
                         timestamp: body.timestamp ?? false),
                     by: try context.caller())
+                // `Accept: application/ofd`: the sealed package itself, without base64 and JSON around 1 MB of it.
+                if request.headers[.accept]?.lowercased().contains("application/ofd") == true {
+                    var response = binary(result.document, contentType: "application/ofd")
+                    for (name, value) in [
+                        ("Signature-Id", result.signatureID), ("Signature-Path", result.signaturePath),
+                        ("Certificate-Serial", result.certificate.serialHex),
+                    ] {
+                        if let field = HTTPField.Name("X-" + name) { response.headers[field] = value }
+                    }
+                    return response
+                }
                 return try json(
                     SealedDocumentView(
                         document: Data(result.document).base64EncodedString(), signatureId: result.signatureID,
-                        signaturePath: result.signaturePath, certificateSerial: result.certificate.serialHex,
-                        documentDigest: Hex.encode(Digest.hash(.sm3, result.document))))
+                        signaturePath: result.signaturePath, certificateSerial: result.certificate.serialHex))
             }
         ]
     }

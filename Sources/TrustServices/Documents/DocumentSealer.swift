@@ -55,19 +55,19 @@ public final class DocumentSealer: Sendable {
         if case .seal = request.credential { kind = .seal } else { kind = .sign }
         // Read the package and place the seal before any gate: a malformed document or a page it does not have is the
         // client's mistake (400), not a refusal to audit.
-        let document = try await signing.useCases.executor.run {
+        let (document, digest) = try await signing.useCases.executor.run {
             let document = try OFDDocument(package: OFDPackage(bytes: request.document, limits: limits), limits: limits)
             _ = try SignaturePlan(
                 document: document, kind: kind, mode: request.mode, placements: request.placements, sealSize: nil,
                 limits: limits)
-            return document
+            return (document, Digest.hash(.sm3, request.document))
         }
         let made = Mutex<(plan: SignaturePlan, xml: [UInt8], seal: [UInt8]?)?>(nil)
         let signed = try await signing.sign(
             SigningService.Request(
                 credential: request.credential, signerPersonID: request.signerPersonID,
                 format: kind == .seal ? .ses : .gmt0010, data: nil, digest: nil, timestamp: request.timestamp,
-                document: SigningService.DocumentSigning(digest: Digest.hash(.sm3, request.document)) { preparation in
+                document: SigningService.DocumentSigning(digest: digest) { preparation in
                     let prepared = try Self.prepare(document, kind: kind, request: request, preparation, limits: limits)
                     made.withLock { $0 = (prepared.plan, prepared.xml, preparation.seal?.der) }
                     return (prepared.xml, "/" + prepared.plan.signatureXMLPath)
