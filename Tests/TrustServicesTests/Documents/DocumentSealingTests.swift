@@ -24,12 +24,13 @@ import TrustModel
     }
 
     func seal(
-        _ document: [UInt8], _ placements: [Placement], mode: SealingMode = .continue, person: String? = nil
+        _ document: [UInt8], _ placements: [Placement], mode: SealingMode = .continue, person: String? = nil,
+        timestamp: Bool = false
     ) async throws -> DocumentSealer.Result {
         try await sealer.seal(
             DocumentSealer.Request(
                 credential: .seal(fixture.sealID), signerPersonID: person ?? fixture.seals.applicantPerson,
-                document: document, placements: placements, mode: mode),
+                document: document, placements: placements, mode: mode, timestamp: timestamp),
             by: Caller(fixture.platform))
     }
 
@@ -93,11 +94,15 @@ import TrustModel
 
     @Test func aCountersignatureKeepsTheFirstValidAndWholeModeClosesTheDocument() async throws {
         let first = try await seal(original, [.page(.index(1), x: 20, y: 30)])
-        let second = try await seal(first.document, [.riding(first: 1, last: 2, y: nil)], mode: .whole)
+        let second = try await seal(
+            first.document, [.riding(first: 1, last: 2, y: nil)], mode: .whole, timestamp: true)
         #expect(second.signatureID == "2")
         let report = try await verify(second.document)
         #expect(report.signatures.count == 2)
         #expect(report.indication == .totalPassed, "\(describe(report))")
+        // The second seal carries an RFC 3161 token: its time is proven, not claimed.
+        #expect(report.signatures.last?.report.timeSource == "timestamp")
+        #expect(report.signatures.first?.report.timeSource == "claimed")
         let check = try pythonCheck(second.document, original: first.document)
         #expect(check["unchanged"] as? Bool == true, "\(check)")
         let signatures = try #require(check["signatures"] as? [[String: Any]])
