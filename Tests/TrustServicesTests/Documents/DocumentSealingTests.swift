@@ -138,6 +138,19 @@ import TrustModel
             package, replacing: ["Doc_0/Signs/Signatures.xml": forged], adding: [])
         let after = try await verify(added)
         #expect(after.signatures.first?.report.check(.references)?.detail.contains("was added after it") == true)
+
+        // A signature taken off the list (its files left behind) is named, and what it protected is unprotected.
+        let emptied = try PackageWriter.write(
+            package,
+            replacing: ["Doc_0/Signs/Signatures.xml": PartWriter(prefix: "ofd").signatures(maxSignID: 1, items: [])],
+            adding: [])
+        let removed = try await verify(emptied)
+        #expect(removed.signatures.isEmpty)
+        #expect(
+            removed.warnings.contains {
+                $0.contains("Doc_0/Signs/Sign_0/SignedValue.dat") && $0.contains("belongs to none")
+            })
+        #expect(removed.unprotectedFiles.contains("Doc_0/Pages/Page_0/Content.xml"))
     }
 
     @Test func aDigitalSignatureWithAnSM2KeyIsGMT0010SignedDataOverSignatureXML() async throws {
