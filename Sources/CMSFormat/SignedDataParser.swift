@@ -12,8 +12,12 @@ public struct ParsedSignedData: Sendable {
     public let certificates: [[UInt8]]
     public let digestAlgorithm: ASN1ObjectIdentifier
     public let signatureAlgorithm: ASN1ObjectIdentifier
-    /// The DER of the signed attributes as a SET OF: the bytes the signature covers.
+    /// The DER of the signed attributes as a SET OF: the bytes the signature covers; empty when the SignerInfo has
+    /// none and the signature covers the encapsulated content itself.
     public let signedAttributes: [UInt8]
+
+    /// What the signature covers: the signed attributes, or without them the encapsulated content.
+    public var signedBytes: [UInt8] { signedAttributes.isEmpty ? content ?? [] : signedAttributes }
     public let messageDigest: [UInt8]?
     /// The signingTime attribute, when present (the signer's claim).
     public let signingTime: Date?
@@ -96,14 +100,23 @@ public struct ParsedSignedData: Sendable {
                             (issuer, serial) = (Array(items[0].encodedBytes), Array(items[1].encodedBytes))
                         }
                     }
-                    guard let digestNode = fields.next(), let attributesNode = fields.next(),
-                        attributesNode.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific),
-                        let signatureAlgorithmNode = fields.next(), let signatureNode = fields.next()
-                    else { throw CMSFormatError("SignerInfo needs signed attributes") }
+                    guard let digestNode = fields.next(), var following = fields.next() else {
+                        throw CMSFormatError("SignerInfo is incomplete")
+                    }
+                    // Signed attributes are optional (RFC 5652 §5.3): without them the signature covers the
+                    // encapsulated content itself (GM/T 0099 writes OFD digital signatures that way too).
+                    var attributesNode: ASN1Node? = nil
+                    if following.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
+                        attributesNode = following
+                        guard let next = fields.next() else { throw CMSFormatError("SignerInfo is incomplete") }
+                        following = next
+                    }
+                    let signatureAlgorithmNode = following
+                    guard let signatureNode = fields.next() else { throw CMSFormatError("SignerInfo has no signature") }
                     let digest = try algorithmOID(digestNode)
                     let signatureAlgorithm = try algorithmOID(signatureAlgorithmNode)
                     var messageDigest: [UInt8]? = nil
-                    if case .constructed(let attributes) = attributesNode.content {
+                    if let attributesNode, case .constructed(let attributes) = attributesNode.content {
                         for attribute in attributes {
                             try BER.sequence(attribute, identifier: .sequence) { parts in
                                 guard let oidNode = parts.next() else {
@@ -125,8 +138,11 @@ public struct ParsedSignedData: Sendable {
                             }
                         }
                     }
-                    var signed = Array(attributesNode.encodedBytes)
-                    signed[0] = 0x31
+                    var signed: [UInt8] = []
+                    if let attributesNode {
+                        signed = Array(attributesNode.encodedBytes)
+                        signed[0] = 0x31
+                    }
                     if let unsigned = fields.next(),
                         unsigned.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific),
                         case .constructed(let attributes) = unsigned.content

@@ -1,4 +1,6 @@
+import CMSFormat
 import Foundation
+import KeyCustody
 import OFDFormat
 import TestSupport
 import Testing
@@ -179,6 +181,60 @@ import TrustModel
             check.stdout.contains("\"signature_ok\": true") && check.stdout.contains("\"digest_ok\": true"), "\(check)")
         let records = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
         #expect(records.filter { $0.action == "document.sign" && $0.outcome == .success }.count == 1)
+    }
+
+    /// GM/T 0099's second form: the SM3 of Signature.xml as the signed content, no signed attributes.
+    @Test func aSignedDataOverTheDigestWithoutAttributesIsReadToo() async throws {
+        let person = fixture.seals.applicantPerson
+        let key = try await fixture.keys.create(owner: .person(person), keyType: .sm2, by: Caller(fixture.platform))
+        let signed = try await sealer.seal(
+            DocumentSealer.Request(
+                credential: .key(key.record.id), signerPersonID: person, document: original,
+                placements: [.page(.index(1), x: 150, y: 250)]),
+            by: Caller(fixture.platform))
+        let package = try OFDPackage(bytes: signed.document)
+        let xml = try package.bytes("Doc_0/Signs/Sign_0/Signature.xml")
+        let content = Digest.hash(.sm3, xml)
+        let signature = try fixture.seals.identityFixture.ca.keys.sign(
+            content, with: try KeyID(key.record.keyID), algorithm: .sm2(id: .default))
+        let (issuer, serial) = try SignedDataBuilder.issuerAndSerial(key.certificate.der)
+        func tlv(_ tag: UInt8, _ parts: [UInt8]...) -> [UInt8] {
+            let body = parts.flatMap { $0 }
+            let length: [UInt8] =
+                body.count < 0x80
+                ? [UInt8(body.count)]
+                : {
+                    let bytes = withUnsafeBytes(of: UInt32(body.count).bigEndian, Array.init).drop { $0 == 0 }
+                    return [0x80 | UInt8(bytes.count)] + bytes
+                }()
+            return [tag] + length + body
+        }
+        func oid(_ dotted: [UInt8]) -> [UInt8] { tlv(0x06, dotted) }
+        let sm3 = tlv(0x30, oid([0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x11]))  // 1.2.156.10197.1.401
+        let sm2Sign = tlv(0x30, oid([0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x82, 0x2D, 0x01]))  // 1.2.156.10197.1.301.1
+        let gmData = oid([0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x06, 0x01, 0x04, 0x02, 0x01])  // 1.2.156.10197.6.1.4.2.1
+        let gmSignedData = oid([0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x06, 0x01, 0x04, 0x02, 0x02])
+        let signerInfo = tlv(
+            0x30, tlv(0x02, [1]), tlv(0x30, issuer, serial), sm3, sm2Sign, tlv(0x04, signature))
+        let signedData = tlv(
+            0x30, tlv(0x02, [1]), tlv(0x31, sm3), tlv(0x30, gmData, tlv(0xA0, tlv(0x04, content))),
+            tlv(0xA0, key.certificate.der), tlv(0x31, signerInfo))
+        let plain = tlv(0x30, gmSignedData, tlv(0xA0, signedData))
+        let rewritten = try PackageWriter.write(
+            package, replacing: ["Doc_0/Signs/Sign_0/SignedValue.dat": plain], adding: [])
+        let report = try await verify(rewritten)
+        let only = try #require(report.signatures.first)
+        #expect(only.report.indication == .totalPassed, "\(describe(report))")
+        #expect(only.report.check(.signature)?.detail.contains("encapsulated content") == true)
+        #expect(only.report.check(.document)?.status == .passed)
+        // The same SignedData over another Signature.xml's digest fails the document check.
+        let other = try PackageWriter.write(
+            package,
+            replacing: [
+                "Doc_0/Signs/Sign_0/SignedValue.dat": plain,
+                "Doc_0/Signs/Sign_0/Signature.xml": xml + Array(" ".utf8),
+            ], adding: [])
+        #expect(try await verify(other).signatures.first?.report.check(.document)?.status == .failed)
     }
 
     @Test func refusalsAreAuditedWithTheDocumentAndBadDocumentsAreNot() async throws {

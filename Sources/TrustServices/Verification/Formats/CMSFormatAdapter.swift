@@ -37,15 +37,27 @@ enum CMSFormatAdapter {
                 signer.der, at: facts.signingTime.date, intermediates: certificates.filter(\.isCA))
             return facts
         }
+        let covered = signed.signedAttributes.isEmpty ? "the encapsulated content" : "the signed attributes"
         let verified =
-            (try? signer.publicKey.isValidSignature(
-                signed.signature, for: signed.signedAttributes, algorithm: algorithm)) ?? false
+            (try? signer.publicKey.isValidSignature(signed.signature, for: signed.signedBytes, algorithm: algorithm))
+            ?? false
         facts.signatureValue =
             verified
-            ? .verifies("the \(algorithm) signature over the signed attributes verifies")
-            : .fails("the signature over the signed attributes does not verify")
-        facts.document = document(
-            expected: signed.messageDigest, algorithm: digestAlgorithm, data: data ?? signed.content, digest: digest)
+            ? .verifies("the \(algorithm) signature over \(covered) verifies")
+            : .fails("the signature over \(covered) does not verify")
+        if signed.signedAttributes.isEmpty, let content = signed.content {
+            // No attributes: the content is what was signed; it must be the document (or what stands for it).
+            facts.document =
+                data.map { $0 == content }.map {
+                    $0
+                        ? DocumentFact.matches("the signed content is the document")
+                        : .differs("the document does not match the signed content")
+                } ?? .matches("the signed content is encapsulated in the SignedData")
+        } else {
+            facts.document = document(
+                expected: signed.messageDigest, algorithm: digestAlgorithm, data: data ?? signed.content,
+                digest: digest)
+        }
         facts.signer = sources.signer(
             signer.der, at: facts.signingTime.date, intermediates: certificates.filter(\.isCA))
         return facts

@@ -2,6 +2,7 @@ import CMSFormat
 import Foundation
 import OFDFormat
 import SealFormat
+import TrustCrypto
 import TrustModel
 
 /// OFD documents (GB/T 33190 §18): one report per signature, each the signed value's facts judged by the shared
@@ -62,7 +63,11 @@ extension SignatureVerifier {
             }
         case .sign:
             if signedValue.count <= ParsedSignedData.maxSize, let signed = try? ParsedSignedData(der: signedValue) {
-                facts = CMSFormatAdapter.facts(signed, data: xml, digest: nil, sources: sources, now: now)
+                // GM/T 0099 allows two forms: detached with signed attributes (messageDigest = SM3 of Signature.xml),
+                // or the SM3 of Signature.xml as the signed content with no attributes.
+                let plain = signed.signedAttributes.isEmpty && signed.content != nil
+                facts = CMSFormatAdapter.facts(
+                    signed, data: plain ? Digest.hash(.sm3, xml) : xml, digest: nil, sources: sources, now: now)
             } else {
                 facts = .unsupported(
                     "SignedValue.dat (\(signedValue.count) bytes) is not the GM/T 0010 SignedData GM/T 0099 requires; a bare signature value is not a conforming SignedValue",
