@@ -188,7 +188,10 @@ public final class SigningService: Sendable {
         let signer: Signer
         switch decision {
         case .failure(let denial):
-            try audit(principal, request, outcome: .denied, details: ["reason": denial.message], at: now)
+            var details = ["reason": denial.message]
+            // A refused document is named by its digest too, so the refusal can be matched to what was sent.
+            if let document = request.document { details["documentDigest"] = Hex.encode(document.digest) }
+            try audit(principal, request, outcome: .denied, details: details, at: now)
             throw denial
         case .success(let allowed): signer = allowed
         }

@@ -245,6 +245,7 @@ import TrustModel
         let denied = try fixture.seals.identityFixture.ca.store.read { try $0.auditRecords(after: 0, limit: 5000) }
             .filter { $0.action == "document.seal" && $0.outcome == .denied }
         #expect(denied.count == 1)
+        #expect(denied.first?.details.contains(Hex.encode(Digest.hash(.sm3, original))) == true)
         // The client's mistakes: 4xx codes, nothing signed, nothing audited.
         await #expect {
             _ = try await seal(Array("not an ofd".utf8), [.page(.index(1), x: 10, y: 10)])
