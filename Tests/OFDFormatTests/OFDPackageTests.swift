@@ -46,6 +46,30 @@ let minimalDocument = OFDSamples.document(pages: 2)
         #expect(document.warnings.contains { $0.contains("differs in case") })
     }
 
+    /// A Chinese name stored as GBK bytes without the UTF-8 flag, as older Chinese producers write it.
+    @Test func gbkNamesAreReadAndNamed() throws {
+        let directory = try TemporaryDirectory()
+        let plain = try OFDSamples.package(twoPages(), in: directory)
+        _ = try directory.write("plain.ofd", plain)
+        let script = """
+            import sys, zipfile
+            src = zipfile.ZipFile(sys.argv[1])
+            with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as out:
+                for info in src.infolist():
+                    out.writestr(info, src.read(info))
+                out.writestr('Doc_0/Res/QQQQ.png', b'picture')
+            # The name's bytes become GBK in both headers (zipfile would write UTF-8 and set the flag).
+            data = open(sys.argv[2], 'rb').read().replace(b'QQQQ', '印章'.encode('gbk'))
+            open(sys.argv[2], 'wb').write(data)
+            """
+        let made = try Subprocess.run(
+            "/usr/bin/python3", ["-c", script, directory.file("plain.ofd"), directory.file("gbk.ofd")])
+        try #require(made.succeeded, "\(made.stderr)")
+        let package = try OFDPackage(bytes: directory.read("gbk.ofd"))
+        #expect(try package.bytes("Doc_0/Res/印章.png") == Array("picture".utf8))
+        #expect(package.warnings.contains { $0.contains("印章.png") && $0.contains("GBK") })
+    }
+
     @Test(arguments: [
         ([UInt8]("not a zip at all".utf8), OFDError.Code.notZip),
         ([0x50, 0x4B, 0x03, 0x04, 0, 0, 0], OFDError.Code.notZip),
