@@ -1,3 +1,5 @@
+import Foundation
+
 /// The parts of an OFD document that sealing and verification need: the first document's root, its pages (IDs and
 /// content paths), its templates and its signature list. GB/T 33190 §7.4–7.5, §18.
 public struct OFDDocument: Sendable {
@@ -110,7 +112,7 @@ public struct OFDDocument: Sendable {
 
 /// Signatures.xml: the highest signature ID used and one entry per signature (GB/T 33190 §18.1).
 public struct SignatureList: Sendable {
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
         /// An electronic seal (GB/T 38540 SES_Signature).
         case seal = "Seal"
         /// A digital signature (GM/T 0099: GM/T 0010 SignedData).
@@ -147,8 +149,13 @@ public struct SignatureList: Sendable {
                 warnings.append("signature \(id) has no Type; read as Seal")
                 kind = .seal
             case let written?:
-                guard let known = Kind(rawValue: written) else {
+                let trimmed = written.trimmingCharacters(in: .whitespaces)
+                guard let known = Kind.allCases.first(where: { $0.rawValue.lowercased() == trimmed.lowercased() })
+                else {
                     throw OFDError(.malformedStructure, "signature \(id) has Type \(written) (Seal or Sign)")
+                }
+                if known.rawValue != written {
+                    warnings.append("signature \(id) has Type “\(written)”; read as \(known.rawValue)")
                 }
                 kind = known
             }

@@ -118,6 +118,25 @@ let minimalDocument = OFDSamples.document(pages: 2)
         #expect(try code(twoPages(), limits: OFDLimits(maxTotalBytes: 1000)) == .tooLarge)
     }
 
+    @Test func signatureListsReadTypesLenientlyAndRefuseUnknownOnes() throws {
+        func list(_ body: String) throws -> ([SignatureList.Kind], [String]) {
+            let xml = "<Signatures xmlns=\"http://www.ofdspec.org/2016\">\(body)</Signatures>"
+            var warnings: [String] = []
+            let parsed = try SignatureList(
+                XMLTree.parse(Array(xml.utf8), part: "s"), at: "Doc_0/Signs/Signatures.xml", warnings: &warnings)
+            return (parsed.items.map(\.kind), warnings)
+        }
+        let (kinds, warnings) = try list(
+            #"<MaxSignId>3</MaxSignId><Signature ID="1" BaseLoc="Sign_0/Signature.xml"/>"#
+                + #"<Signature ID="2" Type="seal" BaseLoc="Sign_1/Signature.xml"/>"#
+                + #"<Signature ID="3" Type="Sign" BaseLoc="/Doc_0/Signs/Sign_2/Signature.xml"/>"#)
+        #expect(kinds == [.seal, .seal, .sign])
+        #expect(warnings.count == 2)
+        #expect {
+            _ = try list(#"<Signature ID="1" Type="Stamp" BaseLoc="a.xml"/>"#)
+        } throws: { ($0 as? OFDError)?.code == .malformedStructure }
+    }
+
     @Test func pathsResolveAsTheStandardSays() throws {
         #expect(
             try PackagePath.resolve("/Doc_0/Signs/Sign_0/Signature.xml", against: "Doc_0/Signs")
