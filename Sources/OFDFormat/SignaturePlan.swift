@@ -7,7 +7,7 @@ public enum Placement: Sendable, Hashable {
     /// Centred on the n-th (1-based) occurrence of a text on any page ("盖在落款处").
     case keyword(String, occurrence: Int)
     /// A riding seal (骑缝章) across pages `first...last` (1-based), at the right edge, its top at `y` (centred on the
-    /// page when nil): each page shows its slice of the seal.
+    /// page when nil): each page shows its slice of the seal (Boundary = the whole seal, Clip = the slice).
     case riding(first: Int, last: Int, y: Double?)
 }
 
@@ -184,6 +184,8 @@ public struct SignaturePlan: Sendable {
                         "a riding seal needs at least two pages within 1–\(document.pages.count); \(first)–\(last) is not"
                     )
                 }
+                // As readers draw it: the Boundary is the whole seal, shifted so that this page's slice lies on the
+                // right edge, and the Clip (in the Boundary's coordinates) keeps only that slice.
                 let slices = Double(last - first + 1)
                 let slice = size.width / slices
                 for (offset, number) in (first...last).enumerated() {
@@ -191,7 +193,9 @@ public struct SignaturePlan: Sendable {
                     let area = try document.area(of: page, limits: limits)
                     let top = y ?? (area.height - size.height) / 2
                     add(
-                        page, PageBox(x: area.width - slice, y: top, width: slice, height: size.height),
+                        page,
+                        PageBox(
+                            x: area.width - slice * Double(offset + 1), y: top, width: size.width, height: size.height),
                         clip: PageBox(x: Double(offset) * slice, y: 0, width: slice, height: size.height))
                 }
             }

@@ -89,7 +89,9 @@ import Testing
         #expect(description.references.contains { $0.path == "Doc_0/Signs/Sign_0/SignedValue.dat" })
         #expect(description.stampAnnots.map(\.pageRef) == ["1", "7"])
         #expect(description.stampAnnots.map { $0.clip?.x } == [0, 20])
-        #expect(description.stampAnnots.first?.boundary.x == 190)
+        // The whole 40 mm seal, shifted so each page's 20 mm slice lies on the right edge (210 mm).
+        #expect(description.stampAnnots.map(\.boundary.x) == [190, 170])
+        #expect(description.stampAnnots.allSatisfy { $0.boundary.width == 40 })
         #expect(description.sealPath == nil)
         #expect {
             _ = try SignaturePlan(

@@ -52,5 +52,23 @@ import TrustModel
         #expect(abs(first[0] - 120) < 2 && abs(first[1] - 200) < 2, "\(first)")
         #expect(abs(first[2] - 160) < 2 && abs(first[3] - 240) < 2, "\(first)")
         #expect(pages.last?["red"] is NSNull, "the second page has no seal: \(pages)")
+
+        // A riding seal across both pages: each page shows its half at the right edge.
+        let riding = try await sealer.seal(
+            DocumentSealer.Request(
+                credential: .seal(fixture.sealID), signerPersonID: fixture.seals.applicantPerson,
+                document: sealed.document, placements: [.riding(first: 1, last: 2, y: 100)]),
+            by: Caller(fixture.platform))
+        let ridden = try Subprocess.run(
+            try TestPaths.python,
+            [TestPaths.pythonScript("ofd_render.py"), try directory.write("riding.ofd", riding.document)])
+        let halves = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(ridden.stdout.utf8))) as? [[String: Any]],
+            "\(ridden.stderr.suffix(2000))")
+        let second = try #require(halves.last?["red"] as? [Double], "no seal ink on page 2: \(halves)")
+        // easyofd draws the whole seal at the Boundary and ignores the Clip (readers that honour it show only the
+        // right half): on page 2 the Boundary starts 40 mm from the edge, 100–140 mm down.
+        #expect(abs(second[0] * 210 - 170) < 2 && second[2] * 210 > 205, "\(second.map { $0 * 210 })")
+        #expect(abs(second[1] * 297 - 100) < 2 && abs(second[3] * 297 - 140) < 2, "\(second.map { $0 * 297 })")
     }
 }
