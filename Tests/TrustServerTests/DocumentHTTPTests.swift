@@ -100,3 +100,21 @@ import Testing
         #expect(try fixture.auditCount() == before, "no bad document wrote anything")
     }
 }
+
+@Suite struct LargeBodyGateTests {
+    @Test func placesAreBoundedAndGivenBack() async throws {
+        let gate = LargeBodyGate(limit: 2)
+        #expect(gate.enter() && gate.enter())
+        #expect(!gate.enter(), "a third document waits for no one: it is refused")
+        await #expect {
+            _ = try await gate.admit { 1 }
+        } throws: { ($0 as? APIError)?.status == .serviceUnavailable && ($0 as? APIError)?.code == "busy" }
+        gate.leave()
+        #expect(try await gate.admit { gate.current } == 2)
+        #expect(gate.current == 1, "the place is given back after the work, also when it throws")
+        await #expect(throws: TrustErrorForTest.self) { try await gate.admit { throw TrustErrorForTest() } }
+        #expect(gate.current == 1)
+    }
+}
+
+struct TrustErrorForTest: Error {}

@@ -18,37 +18,43 @@ extension DocumentSealer: DocumentOperations {}
 /// signature, `keyId`), under the same gates as `/v1/sign`; the answer is the sealed document.
 struct DocumentController: Controller {
     let documents: any DocumentOperations
+    /// At most this many documents in flight (the route's bodies reach 22 MB).
+    let gate: LargeBodyGate
 
     var routes: [Route] {
         [
             Route(.post, "/v1/documents/seal", .permission(.sign)) { request, context in
-                let body = try await decode(SealDocumentRequestBody.self, request, context)
-                let credential: SigningService.Credential =
-                    if let seal = body.sealId { .seal(seal) } else { .key(body.keyId ?? "") }
-                let placements = try (body.placements ?? []).map { try Self.placement($0.kind()) }
-                let result = try await documents.seal(
-                    DocumentSealer.Request(
-                        credential: credential, signerPersonID: body.signer, document: try body.documentBytes(),
-                        placements: placements, mode: body.mode.flatMap(SealingMode.init(rawValue:)) ?? .continue,
-                        timestamp: body.timestamp ?? false),
-                    by: try context.caller())
-                // `Accept: application/ofd`: the sealed package itself, without base64 and JSON around 1 MB of it.
-                if request.headers[.accept]?.lowercased().contains("application/ofd") == true {
-                    var response = binary(result.document, contentType: "application/ofd")
-                    for (name, value) in [
-                        ("Signature-Id", result.signatureID), ("Signature-Path", result.signaturePath),
-                        ("Certificate-Serial", result.certificate.serialHex),
-                    ] {
-                        if let field = HTTPField.Name("X-" + name) { response.headers[field] = value }
-                    }
-                    return response
-                }
-                return try json(
-                    SealedDocumentView(
-                        document: Data(result.document).base64EncodedString(), signatureId: result.signatureID,
-                        signaturePath: result.signaturePath, certificateSerial: result.certificate.serialHex))
+                try await gate.admit { try await seal(request, context) }
             }
         ]
+    }
+
+    private func seal(_ request: Request, _ context: TrustRequestContext) async throws -> Response {
+        let body = try await decode(SealDocumentRequestBody.self, request, context)
+        let credential: SigningService.Credential =
+            if let seal = body.sealId { .seal(seal) } else { .key(body.keyId ?? "") }
+        let placements = try (body.placements ?? []).map { try Self.placement($0.kind()) }
+        let result = try await documents.seal(
+            DocumentSealer.Request(
+                credential: credential, signerPersonID: body.signer, document: try body.documentBytes(),
+                placements: placements, mode: body.mode.flatMap(SealingMode.init(rawValue:)) ?? .continue,
+                timestamp: body.timestamp ?? false),
+            by: try context.caller())
+        // `Accept: application/ofd`: the sealed package itself, without base64 and JSON around 1 MB of it.
+        if request.headers[.accept]?.lowercased().contains("application/ofd") == true {
+            var response = binary(result.document, contentType: "application/ofd")
+            for (name, value) in [
+                ("Signature-Id", result.signatureID), ("Signature-Path", result.signaturePath),
+                ("Certificate-Serial", result.certificate.serialHex),
+            ] {
+                if let field = HTTPField.Name("X-" + name) { response.headers[field] = value }
+            }
+            return response
+        }
+        return try json(
+            SealedDocumentView(
+                document: Data(result.document).base64EncodedString(), signatureId: result.signatureID,
+                signaturePath: result.signaturePath, certificateSerial: result.certificate.serialHex))
     }
 
     static func placement(_ kind: PlacementBody.Kind) -> Placement {

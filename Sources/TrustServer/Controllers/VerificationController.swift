@@ -15,26 +15,33 @@ extension SignatureVerifier: VerificationOperations {}
 /// report per signature.
 struct VerificationController: Controller {
     let verifier: any VerificationOperations
+    /// Shared with document sealing: a body that may be a document takes a place.
+    let gate: LargeBodyGate
 
     var routes: [Route] {
         [
             Route(.post, "/v1/verify", .permission(.verify)) { request, context in
-                let body = try await decode(VerifyRequestBody.self, request, context)
-                let outcome = try await verifier.verifyAny(
-                    try body.signatureBytes(), data: try body.dataBytes(), digest: try body.digestBytes(),
-                    by: try context.caller())
-                let html = request.uri.queryParameters["format"] == "html"
-                switch outcome {
-                case .signature(let report):
-                    let view = ValidationReportView(report)
-                    return html
-                        ? text(try ReportPage.render(view), contentType: "text/html; charset=utf-8") : try json(view)
-                case .document(let report):
-                    let view = DocumentReportView(report)
-                    return html
-                        ? text(try ReportPage.render(view), contentType: "text/html; charset=utf-8") : try json(view)
-                }
+                request.mayCarryALargeBody
+                    ? try await gate.admit { try await verify(request, context) } : try await verify(request, context)
             }
         ]
+    }
+
+    private func verify(_ request: Request, _ context: TrustRequestContext) async throws -> Response {
+        let body = try await decode(VerifyRequestBody.self, request, context)
+        let outcome = try await verifier.verifyAny(
+            try body.signatureBytes(), data: try body.dataBytes(), digest: try body.digestBytes(),
+            by: try context.caller())
+        let html = request.uri.queryParameters["format"] == "html"
+        switch outcome {
+        case .signature(let report):
+            let view = ValidationReportView(report)
+            return html
+                ? text(try ReportPage.render(view), contentType: "text/html; charset=utf-8") : try json(view)
+        case .document(let report):
+            let view = DocumentReportView(report)
+            return html
+                ? text(try ReportPage.render(view), contentType: "text/html; charset=utf-8") : try json(view)
+        }
     }
 }

@@ -35,6 +35,8 @@ public struct TrustAPI: Sendable {
         self.metrics = metrics
         self.metricsAccess = metricsAccess
         self.connections = connections
+        // One gate per API: sealing and verifying documents share the places.
+        let documentGate = LargeBodyGate(limit: LargeBodyGate.defaultLimit)
         controllers = [
             SystemController(
                 readiness: appliance.readiness, statistics: appliance.statistics, ocsp: appliance.ca.ocsp,
@@ -48,10 +50,10 @@ public struct TrustAPI: Sendable {
             OrganizationController(identity: appliance.identity),
             SealController(seals: appliance.seals),
             SigningController(signing: appliance.signing),
-            DocumentController(documents: appliance.documents),
+            DocumentController(documents: appliance.documents, gate: documentGate),
             SigningKeyController(keys: appliance.signingKeys),
             TimestampController(tsa: appliance.timestamps),
-            VerificationController(verifier: appliance.verifier),
+            VerificationController(verifier: appliance.verifier, gate: documentGate),
             CounterController(counter: appliance.counter),
         ]
     }
