@@ -45,7 +45,7 @@ enum SharedPCSC {
 
     /// Waits until pcscd reports the card present (vpcd polls every 400 ms).
     static func connect(_ context: PCSCContext) async throws -> CardConnection {
-        let ready = try await CardReaderThread.waitForCard(in: context, reader: PCSCDaemon.firstReader, timeout: 10)
+        let ready = try await CardReaderThread.waitForCard(in: context, reader: PCSCDaemon.firstReader, timeout: 30)
         return try CardConnection(context: context, reader: ready.reader)
     }
 }

@@ -5,8 +5,9 @@ import Testing
 @testable import OFDFormat
 
 /// Mutated packages and mutated XML parts never crash or hang the reader: each is read or refused with an OFDError.
-/// 100,000 inputs in a release test run (`swift test -c release`), fewer in debug.
-@Suite struct OFDFuzzTests {
+/// 100,000 inputs in a release test run (`swift test -c release`), fewer in debug. Serialized, so the fuzz takes one
+/// core and the daemon tests running beside it keep theirs.
+@Suite(.serialized) struct OFDFuzzTests {
     #if DEBUG
         static let rounds = 4_000
     #else

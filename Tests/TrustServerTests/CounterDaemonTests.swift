@@ -78,7 +78,8 @@ import TrustCrypto
         let sm2 = try card(.sm2, pin: "123456")
         sm2.insert()
         var listed = ""
-        for _ in 0..<100 {
+        // pcscd loads the vpcd driver and the card connects in the background: up to 30 s on a loaded CI machine.
+        for _ in 0..<300 {
             listed = out(try ctl(["counter", "readers"]))
             if listed.contains("present") { break }
             usleep(100_000)
