@@ -71,15 +71,10 @@ public struct PartWriter: Sendable {
     public static func addingSignaturesPointer(to ofdXML: [UInt8], path: String, prefix: String?) throws -> [UInt8] {
         let tag = prefix.map { "\($0):" } ?? ""
         let closing = Array("</\(tag)DocBody>".utf8)
-        guard let at = firstRange(of: closing, in: ofdXML) else {
+        guard let at = firstIndex(of: closing, in: ofdXML) else {
             throw OFDError(.malformedStructure, "OFD.xml has no </\(tag)DocBody> to add the Signatures pointer to")
         }
         let pointer = Array("<\(tag)Signatures>/\(path)</\(tag)Signatures>".utf8)
         return Array(ofdXML[..<at]) + pointer + Array(ofdXML[at...])
-    }
-
-    static func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        return (0...(haystack.count - needle.count)).first { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
     }
 }

@@ -35,7 +35,10 @@ public struct SignaturePlan: Sendable {
     public let signedValuePath: String
     /// Where Seal.esl goes (seals only).
     public let sealPath: String?
-    public let stampAnnots: [SignatureDescription.StampAnnot]
+    /// The stamp annotations at the seal's size (``sized(_:)`` sets it once the seal is known).
+    public private(set) var stampAnnots: [SignatureDescription.StampAnnot]
+    /// The placements resolved against the document (pages read once), waiting for a size.
+    private let anchors: [Anchor]
     /// OFD.xml with the Signatures pointer when this is the first signature.
     public let ofdXML: [UInt8]?
     public let signaturesXML: [UInt8]
@@ -83,8 +86,19 @@ public struct SignaturePlan: Sendable {
         } else {
             ofdXML = nil
         }
-        stampAnnots = try Self.stampAnnots(
-            placements, in: document, size: sealSize ?? (40, 40), firstID: number * 100, limits: limits)
+        anchors = try Self.anchors(placements, in: document, limits: limits)
+        stampAnnots = Self.stampAnnots(anchors, size: sealSize ?? Self.defaultSealSize, firstID: number * 100)
+    }
+
+    /// A seal's size when none is known yet (a digital signature, or a plan made before the checks).
+    static let defaultSealSize = (width: 40.0, height: 40.0)
+
+    /// The same plan with the stamp annotations at `sealSize` (no page is read again).
+    public func sized(_ sealSize: (width: Double, height: Double)?) -> SignaturePlan {
+        var plan = self
+        plan.stampAnnots = Self.stampAnnots(
+            anchors, size: sealSize ?? Self.defaultSealSize, firstID: (Int(id) ?? 1) * 100)
+        return plan
     }
 
     /// The files the new signature protects, with the bytes they will have: every file of the sealed package except
@@ -139,14 +153,18 @@ public struct SignaturePlan: Sendable {
         return try PackageWriter.write(document.package, replacing: replacing, adding: adding)
     }
 
-    static func stampAnnots(
-        _ placements: [Placement], in document: OFDDocument, size: (width: Double, height: Double), firstID: Int,
-        limits: OFDLimits
-    ) throws -> [SignatureDescription.StampAnnot] {
-        var annots: [SignatureDescription.StampAnnot] = []
-        func add(_ page: OFDDocument.Page, _ box: PageBox, clip: PageBox? = nil) {
-            annots.append(.init(id: String(firstID + annots.count), pageRef: page.id, boundary: box, clip: clip))
-        }
+    /// A placement resolved against the document, before the seal's size is known.
+    enum Anchor: Sendable {
+        /// The seal's top-left corner.
+        case corner(OFDDocument.Page, x: Double, y: Double)
+        /// The seal's centre.
+        case centre(OFDDocument.Page, x: Double, y: Double)
+        /// Slice `offset` of `slices` of a riding seal on a page of `area`, its top at `y` (centred when nil).
+        case slice(OFDDocument.Page, area: PageBox, offset: Int, slices: Int, y: Double?)
+    }
+
+    static func anchors(_ placements: [Placement], in document: OFDDocument, limits: OFDLimits) throws -> [Anchor] {
+        var anchors: [Anchor] = []
         for placement in placements {
             switch placement {
             case .page(let selector, let x, let y):
@@ -157,7 +175,7 @@ public struct SignaturePlan: Sendable {
                         .placementNotFound, "(\(x), \(y)) mm is off page \(page.id) (\(area.width) × \(area.height) mm)"
                     )
                 }
-                add(page, PageBox(x: x, y: y, width: size.width, height: size.height))
+                anchors.append(.corner(page, x: x, y: y))
             case .keyword(let keyword, let occurrence):
                 var remaining = occurrence
                 var placed = false
@@ -165,11 +183,7 @@ public struct SignaturePlan: Sendable {
                     let centres = PageText(try document.content(of: page, limits: limits)).centres(of: keyword)
                     if remaining <= centres.count {
                         let centre = centres[remaining - 1]
-                        add(
-                            page,
-                            PageBox(
-                                x: centre.x - size.width / 2, y: centre.y - size.height / 2, width: size.width,
-                                height: size.height))
+                        anchors.append(.centre(page, x: centre.x, y: centre.y))
                         placed = true
                     }
                     remaining -= centres.count
@@ -184,24 +198,42 @@ public struct SignaturePlan: Sendable {
                         "a riding seal needs at least two pages within 1–\(document.pages.count); \(first)–\(last) is not"
                     )
                 }
-                // As readers draw it: the Boundary is the whole seal, shifted so that this page's slice lies on the
-                // right edge, and the Clip (in the Boundary's coordinates) keeps only that slice.
-                let slices = Double(last - first + 1)
-                let slice = size.width / slices
                 for (offset, number) in (first...last).enumerated() {
                     let page = document.pages[number - 1]
-                    let area = try document.area(of: page, limits: limits)
-                    let top = y ?? (area.height - size.height) / 2
-                    add(
-                        page,
-                        PageBox(
-                            x: area.width - slice * Double(offset + 1), y: top, width: size.width, height: size.height),
-                        clip: PageBox(x: Double(offset) * slice, y: 0, width: slice, height: size.height))
+                    anchors.append(
+                        .slice(
+                            page, area: try document.area(of: page, limits: limits), offset: offset,
+                            slices: last - first + 1, y: y))
                 }
             }
         }
-        guard !annots.isEmpty else { throw OFDError(.placementNotFound, "a seal needs at least one placement") }
-        return annots
+        guard !anchors.isEmpty else { throw OFDError(.placementNotFound, "a seal needs at least one placement") }
+        return anchors
+    }
+
+    static func stampAnnots(_ anchors: [Anchor], size: (width: Double, height: Double), firstID: Int)
+        -> [SignatureDescription.StampAnnot]
+    {
+        anchors.enumerated().map { index, anchor in
+            let id = String(firstID + index)
+            switch anchor {
+            case .corner(let page, let x, let y):
+                let box = PageBox(x: x, y: y, width: size.width, height: size.height)
+                return .init(id: id, pageRef: page.id, boundary: box, clip: nil)
+            case .centre(let page, let x, let y):
+                let box = PageBox(x: x - size.width / 2, y: y - size.height / 2, width: size.width, height: size.height)
+                return .init(id: id, pageRef: page.id, boundary: box, clip: nil)
+            case .slice(let page, let area, let offset, let slices, let y):
+                // As readers draw it: the Boundary is the whole seal, shifted so that this page's slice lies on the
+                // right edge, and the Clip (in the Boundary's coordinates) keeps only that slice.
+                let slice = size.width / Double(slices)
+                let box = PageBox(
+                    x: area.width - slice * Double(offset + 1), y: y ?? (area.height - size.height) / 2,
+                    width: size.width, height: size.height)
+                let clip = PageBox(x: Double(offset) * slice, y: 0, width: slice, height: size.height)
+                return .init(id: id, pageRef: page.id, boundary: box, clip: clip)
+            }
+        }
     }
 
     static func page(_ selector: PageSelector, in document: OFDDocument) throws -> OFDDocument.Page {

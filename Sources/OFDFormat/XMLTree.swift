@@ -86,15 +86,8 @@ public struct XMLTree: Sendable {
     /// `<!DOCTYPE` or `<!ENTITY` anywhere (any case): the only doors to entity expansion and external fetches.
     static func forbiddenDeclaration(in bytes: [UInt8]) -> String? {
         let lowered = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
-        for keyword in ["doctype", "entity"] {
-            let needle = Array("<!\(keyword)".utf8)
-            if lowered.count >= needle.count,
-                (0...(lowered.count - needle.count)).contains(where: {
-                    lowered[$0..<$0 + needle.count].elementsEqual(needle)
-                })
-            {
-                return "a \(keyword.uppercased())"
-            }
+        for keyword in ["doctype", "entity"] where firstIndex(of: Array("<!\(keyword)".utf8), in: lowered) != nil {
+            return "a \(keyword.uppercased())"
         }
         return nil
     }

@@ -55,12 +55,12 @@ public final class DocumentSealer: Sendable {
         if case .seal = request.credential { kind = .seal } else { kind = .sign }
         // Read the package and place the seal before any gate: a malformed document or a page it does not have is the
         // client's mistake (400), not a refusal to audit.
-        let (document, digest) = try await signing.useCases.executor.run {
+        let (plan, digest) = try await signing.useCases.executor.run {
             let document = try OFDDocument(package: OFDPackage(bytes: request.document, limits: limits), limits: limits)
-            _ = try SignaturePlan(
+            let plan = try SignaturePlan(
                 document: document, kind: kind, mode: request.mode, placements: request.placements, sealSize: nil,
                 limits: limits)
-            return (document, Digest.hash(.sm3, request.document))
+            return (plan, Digest.hash(.sm3, request.document))
         }
         let made = Mutex<(plan: SignaturePlan, xml: [UInt8], seal: [UInt8]?)?>(nil)
         let signed = try await signing.sign(
@@ -68,7 +68,7 @@ public final class DocumentSealer: Sendable {
                 credential: request.credential, signerPersonID: request.signerPersonID,
                 format: kind == .seal ? .ses : .gmt0010, data: nil, digest: nil, timestamp: request.timestamp,
                 document: SigningService.DocumentSigning(digest: digest) { preparation in
-                    let prepared = try Self.prepare(document, kind: kind, request: request, preparation, limits: limits)
+                    let prepared = try Self.prepare(plan, preparation)
                     made.withLock { $0 = (prepared.plan, prepared.xml, preparation.seal?.der) }
                     return (prepared.xml, "/" + prepared.plan.signatureXMLPath)
                 }),
@@ -84,24 +84,21 @@ public final class DocumentSealer: Sendable {
             certificate: signed.certificate)
     }
 
-    /// The plan and the Signature.xml for the credential the checks allowed.
-    static func prepare(
-        _ document: OFDDocument, kind: SignatureList.Kind, request: Request, _ preparation: SigningService.Preparation,
-        limits: OFDLimits
-    ) throws -> (plan: SignaturePlan, xml: [UInt8]) {
-        if kind == .sign, try preparation.certificate.publicKey.type != .sm2 {
+    /// The plan at the seal's size and its Signature.xml, for the credential the checks allowed.
+    static func prepare(_ plan: SignaturePlan, _ preparation: SigningService.Preparation) throws
+        -> (plan: SignaturePlan, xml: [UInt8])
+    {
+        if plan.kind == .sign, try preparation.certificate.publicKey.type != .sm2 {
             throw TrustError.invalid("an OFD digital signature (GM/T 0099) is made with an SM2 key")
         }
         let picture = preparation.seal?.info.picture
-        let plan = try SignaturePlan(
-            document: document, kind: kind, mode: request.mode, placements: request.placements,
-            sealSize: picture.map { (Double($0.widthMM), Double($0.heightMM)) }, limits: limits)
-        let references = plan.protectedFiles(seal: preparation.seal?.der).map {
+        let sized = plan.sized(picture.map { (Double($0.widthMM), Double($0.heightMM)) })
+        let references = sized.protectedFiles(seal: preparation.seal?.der).map {
             (path: $0.path, checkValue: Digest.hash(.sm3, $0.bytes))
         }
-        let xml = plan.signatureXML(
+        let xml = sized.signatureXML(
             references: references, checkMethod: "1.2.156.10197.1.401", signatureMethod: "1.2.156.10197.1.501",
             dateTime: UTCTime.iso8601(preparation.signingTime), provider: provider)
-        return (plan, xml)
+        return (sized, xml)
     }
 }

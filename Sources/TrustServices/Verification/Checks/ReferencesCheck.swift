@@ -28,7 +28,7 @@ struct ReferencesCheck: PackageCheck {
             return [.problem(.references, "the signature protects no file", .formatFailure)]
         }
         var missing: [String] = []
-        var differing: [String] = []
+        var differing: [SignatureDescription.Reference] = []
         var notes: [String] = []
         for reference in references {
             guard let found = facts.document.package.lookup(reference.path) else {
@@ -37,15 +37,17 @@ struct ReferencesCheck: PackageCheck {
             }
             if found.caseDiffers { notes.append("\(reference.fileRef) is stored as \(found.entry.path)") }
             if reference.checkValue != Digest.hash(algorithm, found.entry.bytes) {
-                differing.append(reference.fileRef)
+                differing.append(reference)
             }
         }
         guard missing.isEmpty, differing.isEmpty else {
             var detail: [String] = []
-            if !differing.isEmpty { detail.append("changed since signing: \(differing.joined(separator: ", "))") }
+            if !differing.isEmpty {
+                detail.append("changed since signing: \(differing.map(\.fileRef).joined(separator: ", "))")
+            }
             if !missing.isEmpty { detail.append("missing from the package: \(missing.joined(separator: ", "))") }
             if let signatures = facts.document.signaturesPath,
-                differing.contains(where: { (try? PackagePath.resolve($0, against: "")) == signatures }),
+                differing.contains(where: { $0.path == signatures }),
                 !facts.later.isEmpty
             {
                 detail.append(

@@ -12,23 +12,27 @@ extension SignatureVerifier {
     func documentReport(_ document: OFDDocument) -> DocumentValidationReport {
         let items = document.signatures?.items ?? []
         var reports: [DocumentValidationReport.Signature] = []
+        var descriptions: [String: SignatureDescription] = [:]
         for (index, item) in items.enumerated() {
             let later = items[(index + 1)...].map(\.id)
-            let (report, pages) = signatureReport(item, in: document, later: later)
+            let (report, description) = signatureReport(item, in: document, later: later)
+            descriptions[item.path] = description
+            let pages = description?.stampAnnots.map(\.pageRef) ?? []
             reports.append(
                 DocumentValidationReport.Signature(
                     id: item.id, kind: item.kind == .seal ? .seal : .sign, path: item.path, pages: pages, report: report
                 ))
         }
-        let (unprotected, orphans) = Self.coverage(of: document)
+        let (unprotected, orphans) = Self.coverage(of: document, descriptions: descriptions)
         return DocumentValidationReport(
             format: "ofd", signatures: reports, unprotectedFiles: unprotected,
             warnings: document.warnings
                 + orphans.map { "\($0) lies among the signatures but belongs to none listed (a removed signature?)" })
     }
 
+    /// The signature's report, and its Signature.xml as read (nil when it cannot be read).
     private func signatureReport(_ item: SignatureList.Item, in document: OFDDocument, later: [String])
-        -> (ValidationReport, [String])
+        -> (ValidationReport, SignatureDescription?)
     {
         let now = clock()
         let xml: [UInt8]
@@ -37,13 +41,12 @@ extension SignatureVerifier {
             xml = try document.package.bytes(item.path)
             description = try SignatureDescription(xml, at: item.path)
         } catch {
-            return (SignatureChecks.report(.unsupported("Signature.xml: \(error)", at: now)), [])
+            return (SignatureChecks.report(.unsupported("Signature.xml: \(error)", at: now)), nil)
         }
-        let pages = description.stampAnnots.map(\.pageRef)
         guard let signedValue = document.package.lookup(description.signedValuePath)?.entry.bytes else {
             let facts = SignatureFacts.unsupported(
                 "the package has no \(description.signedValuePath) (the SignedValue)", at: now)
-            return (report(SignatureChecks.report(facts), item: item, package: []), pages)
+            return (report(SignatureChecks.report(facts), item: item, package: []), description)
         }
         var facts: SignatureFacts
         var sealInSignature: [UInt8]?
@@ -78,7 +81,7 @@ extension SignatureVerifier {
             document: document, item: item, description: description, later: later,
             sealInSignature: sealInSignature, propertyInfo: propertyInfo)
         let package = PackageChecks.all.flatMap { $0.evaluate(ofd) }
-        return (report(SignatureChecks.report(facts), item: item, package: package), pages)
+        return (report(SignatureChecks.report(facts), item: item, package: package), description)
     }
 
     /// The signed value's report with the package checks after its format check.
@@ -94,14 +97,14 @@ extension SignatureVerifier {
 
     /// Files no signature references (Signatures.xml and each signature's own parts excepted: nothing can protect
     /// those), and files among the signatures that no listed signature owns.
-    static func coverage(of document: OFDDocument) -> (unprotected: [String], orphans: [String]) {
+    static func coverage(of document: OFDDocument, descriptions: [String: SignatureDescription])
+        -> (unprotected: [String], orphans: [String])
+    {
         var covered = Set<String>()
         var owned = Set<String>(document.signaturesPath.map { [$0.lowercased()] } ?? [])
         for item in document.signatures?.items ?? [] {
             owned.insert(item.path.lowercased())
-            guard let bytes = document.package.lookup(item.path)?.entry.bytes,
-                let description = try? SignatureDescription(bytes, at: item.path)
-            else { continue }
+            guard let description = descriptions[item.path] else { continue }
             owned.insert(description.signedValuePath.lowercased())
             if let seal = description.sealPath { owned.insert(seal.lowercased()) }
             covered.formUnion(description.references.map { $0.path.lowercased() })
