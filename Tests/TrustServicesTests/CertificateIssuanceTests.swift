@@ -33,18 +33,7 @@ import TrustModel
         // An arbitrary credit code names nobody trustd knows.
         await #expect { _ = try await issue(applicant: nil) } throws: { ($0 as? TrustError)?.code == .notFound }
 
-        let zhang = try await identity.registerPerson(
-            name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
-            mobile: IdentityFixture.zhang.mobile, by: .system("t")
-        ).record.id
-        let li = try await identity.registerPerson(
-            name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id, mobile: IdentityFixture.li.mobile,
-            by: .system("t")
-        ).record.id
-        let org = try await identity.registerOrganization(
-            name: "某某科技有限公司", creditCode: IdentityFixture.code, legalRepresentativeID: zhang,
-            by: .system("t")
-        ).record.id
+        let (zhang, li, org) = try await IdentityFixture.registerZhangLiAndTheirCompany(identity)
         // Registered but anonymous: refused with the policy's reason, audited.
         await #expect { _ = try await issue(applicant: zhang) } throws: {
             ($0 as? TrustError)?.code == .forbidden && "\($0)".contains("cert.issue.seal needs intermediate")
@@ -99,18 +88,7 @@ import TrustModel
     @Test func anAuthorisationNeedsOrgAuthorizeLevels() async throws {
         let fixture = try IdentityFixture()
         let identity = fixture.service()
-        let zhang = try await identity.registerPerson(
-            name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
-            mobile: IdentityFixture.zhang.mobile, by: .system("t")
-        ).record.id
-        let li = try await identity.registerPerson(
-            name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id, mobile: IdentityFixture.li.mobile,
-            by: .system("t")
-        ).record.id
-        let org = try await identity.registerOrganization(
-            name: "某某科技有限公司", creditCode: IdentityFixture.code, legalRepresentativeID: zhang,
-            by: .system("t")
-        ).record.id
+        let (zhang, li, org) = try await IdentityFixture.registerZhangLiAndTheirCompany(identity)
         let platform = Principal(id: "p", name: "platform-1", roles: [.platform])
         func authorize() async throws {
             _ = try await identity.authorize(

@@ -31,6 +31,23 @@ final class IdentityFixture: @unchecked Sendable {
     static let li = (name: "李四", id: "360426199101010071", mobile: "13900139000")
     static let code = "91350100M000100Y43"
 
+    /// 张三 and 李四 registered (anonymous), and 某某科技有限公司 with 张三 as its legal representative.
+    static func registerZhangLiAndTheirCompany(_ identity: IdentityService) async throws
+        -> (zhang: String, li: String, org: String)
+    {
+        let zhang = try await identity.registerPerson(
+            name: Self.zhang.name, idNumber: Self.zhang.id, mobile: Self.zhang.mobile, by: .system("t")
+        ).record.id
+        let li = try await identity.registerPerson(
+            name: Self.li.name, idNumber: Self.li.id, mobile: Self.li.mobile, by: .system("t")
+        )
+        .record.id
+        let org = try await identity.registerOrganization(
+            name: "某某科技有限公司", creditCode: Self.code, legalRepresentativeID: zhang, by: .system("t")
+        ).record.id
+        return (zhang, li, org)
+    }
+
     init() throws {
         ca = try CAFixture()
         clock = LockedClock(Date())
@@ -205,18 +222,7 @@ final class IdentityFixture: @unchecked Sendable {
     {
         let fixture = try IdentityFixture()
         let identity = fixture.service()
-        let zhang = try await identity.registerPerson(
-            name: IdentityFixture.zhang.name, idNumber: IdentityFixture.zhang.id,
-            mobile: IdentityFixture.zhang.mobile, by: .system("t")
-        ).record.id
-        let li = try await identity.registerPerson(
-            name: IdentityFixture.li.name, idNumber: IdentityFixture.li.id, mobile: IdentityFixture.li.mobile,
-            by: .system("t")
-        ).record.id
-        let org = try await identity.registerOrganization(
-            name: "某某科技有限公司", creditCode: IdentityFixture.code, legalRepresentativeID: zhang,
-            by: .system("t")
-        ).record.id
+        let (zhang, li, org) = try await IdentityFixture.registerZhangLiAndTheirCompany(identity)
         await #expect(throws: TrustError.invalid("")) {
             _ = try await identity.registerOrganization(
                 name: "x", creditCode: "91110000600037341A", legalRepresentativeID: zhang, by: .system("t"))
