@@ -144,7 +144,9 @@ enum SharedPCSC {
         } throws: {
             ($0 as? PCSCError)?.code == .timeout
         }
-        #expect(Date().timeIntervalSince(started) < 5)
+        // The 1 s timeout ends the wait: well under the 30 s wait below. Not tighter, because pcscd answers late when
+        // the release suite's fuzz and daemon tests hold both cores (a fresh-clone CI run measured 9.1 s).
+        #expect(Date().timeIntervalSince(started) < 15)
         let waiting = Task {
             try await CardReaderThread.waitForCard(in: try PCSCContext(), reader: PCSCDaemon.firstReader, timeout: 30)
         }
