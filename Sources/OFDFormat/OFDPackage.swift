@@ -78,8 +78,11 @@ public struct OFDPackage: Sendable {
             var content: [UInt8] = []
             content.reserveCapacity(Int(min(zipEntry.uncompressedSize, UInt64(1 << 20))))
             let budget = min(limits.maxEntryBytes, limits.maxTotalBytes - total)
+            let watchdog = InflateWatchdog(file: file, deadline: .seconds(5))
+            defer { watchdog.finish() }
             do {
                 _ = try archive.extract(zipEntry, bufferSize: 256 * 1024, skipCRC32: true) { chunk in
+                    guard !watchdog.hasExpired else { throw OFDError(.unreadableEntry, "") }
                     guard content.count + chunk.count <= budget else { throw OFDError(.tooLarge, "") }
                     content.append(contentsOf: chunk)
                 }
@@ -89,7 +92,11 @@ public struct OFDPackage: Sendable {
                     throw OFDError(.unreadableEntry, "")
                 }
             } catch let error as OFDError where error.code == .unreadableEntry {
-                throw OFDError(.unreadableEntry, "\(path) fails its CRC: damaged or encrypted")
+                throw OFDError(
+                    .unreadableEntry,
+                    watchdog.hasExpired
+                        ? "\(path) is a deflate stream that never ends (truncated)"
+                        : "\(path) fails its CRC: damaged or encrypted")
             } catch let error as OFDError {
                 throw OFDError(
                     error.code,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -32,4 +33,38 @@ struct PackageFile {
     }
 
     func remove() { unlink(url.path) }
+
+    /// Appends bytes to the staged file: a stalled inflate (see ``InflateWatchdog``) reads them and hands its consumer
+    /// control again.
+    func poke() {
+        let descriptor = open(url.path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        let bytes = [UInt8](repeating: 0xFF, count: 64)
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
+    }
+}
+
+/// Ends an inflate that can never end. ZIPFoundation's Linux inflate loop asks the file for more input until the
+/// deflate stream ends; a truncated stream at the end of the package gets empty reads forever, without calling the
+/// consumer (`Data+Compression.swift`, `decode`). Past the deadline the watchdog marks the entry abandoned and appends
+/// bytes to the staged file, so the loop reads again, calls the consumer, and the consumer throws.
+final class InflateWatchdog: Sendable {
+    private let expired = Atomic<Bool>(false)
+    private let finished = Atomic<Bool>(false)
+
+    var hasExpired: Bool { expired.load(ordering: .acquiring) }
+
+    init(file: PackageFile, deadline: Duration) {
+        let seconds = Double(deadline.components.seconds) + Double(deadline.components.attoseconds) / 1e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+            while !finished.load(ordering: .acquiring) {
+                expired.store(true, ordering: .releasing)
+                file.poke()
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+    }
+
+    func finish() { finished.store(true, ordering: .releasing) }
 }

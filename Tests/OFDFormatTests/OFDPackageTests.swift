@@ -137,6 +137,47 @@ let minimalDocument = OFDSamples.document(pages: 2)
         } throws: { ($0 as? OFDError)?.code == .malformedStructure }
     }
 
+    /// A deflate stream cut off at the end of the package is refused, quickly. (Whether ZIPFoundation's Linux inflate
+    /// then errs or asks for input forever depends on the uninitialised tail of its read buffer, which it hands zlib
+    /// whole; the watchdog test below covers the second case.)
+    @Test func aDeflateStreamThatNeverEndsIsRefusedNotSpunOn() throws {
+        let directory = try TemporaryDirectory()
+        let script = """
+            import struct, sys, zipfile
+            with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_STORED) as z:
+                z.writestr('OFD.xml', b'<OFD/>')
+                # A non-final stored block announcing 65535 bytes, then nothing.
+                z.writestr('Doc_0/cut.bin', b'\\x00\\xff\\xff\\x00\\x00')
+            data = bytearray(open(sys.argv[1], 'rb').read())
+            local = data.rfind(b'PK\\x03\\x04')
+            central = data.rfind(b'PK\\x01\\x02')
+            struct.pack_into('<H', data, local + 8, 8)      # compression method: deflate
+            struct.pack_into('<H', data, central + 10, 8)
+            open(sys.argv[1], 'wb').write(data)
+            """
+        let made = try Subprocess.run("/usr/bin/python3", ["-c", script, directory.file("cut.ofd")])
+        try #require(made.succeeded, "\(made.stderr)")
+        let started = Date()
+        #expect {
+            _ = try OFDPackage(bytes: directory.read("cut.ofd"))
+        } throws: { ($0 as? OFDError)?.code == .unreadableEntry }
+        #expect(Date().timeIntervalSince(started) < 30)
+    }
+
+    @Test func theInflateWatchdogExpiresAndFeedsTheStalledReader() throws {
+        let file = try PackageFile(Array("PK".utf8))
+        defer { file.remove() }
+        let watchdog = InflateWatchdog(file: file, deadline: .milliseconds(50))
+        for _ in 0..<100 where !watchdog.hasExpired { usleep(20_000) }
+        #expect(watchdog.hasExpired)
+        watchdog.finish()
+        let size = try FileManager.default.attributesOfItem(atPath: file.url.path)[.size] as? Int ?? 0
+        #expect(size > 2, "bytes were appended for the stalled read to find")
+        let quiet = InflateWatchdog(file: file, deadline: .seconds(5))
+        quiet.finish()
+        #expect(!quiet.hasExpired)
+    }
+
     @Test func pathsResolveAsTheStandardSays() throws {
         #expect(
             try PackagePath.resolve("/Doc_0/Signs/Sign_0/Signature.xml", against: "Doc_0/Signs")
