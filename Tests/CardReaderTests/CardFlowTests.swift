@@ -168,10 +168,12 @@ enum SharedPCSC {
         let before = try context.readerStates().filter { $0.reader == PCSCDaemon.firstReader }
         #expect(before.first?.card == .present)
         let started = Date()
-        let waiting = Task { try await CardReaderThread.run { try context.waitForChange(from: before, timeout: 10) } }
+        // The removal, not the 30 s timeout, ends the wait (pcscd notices late when the suite holds both cores: 8.7 s
+        // was measured, so the bound sits well between that and the timeout).
+        let waiting = Task { try await CardReaderThread.run { try context.waitForChange(from: before, timeout: 30) } }
         try await Task.sleep(for: .milliseconds(300))
         card.remove()
         let after = try await waiting.value
-        #expect(after.first?.card == .empty && Date().timeIntervalSince(started) < 5, "\(after)")
+        #expect(after.first?.card == .empty && Date().timeIntervalSince(started) < 20, "\(after)")
     }
 }
