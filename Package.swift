@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // MARK: C libraries
@@ -82,6 +83,18 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The second engine: PostgreSQL through PostgresNIO, for several trustd nodes on one database.
+        .target(
+            name: "TrustStorePostgres",
+            dependencies: [
+                "TrustServices", "TrustModel", "TrustStore", "TrustCrypto",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         .target(
             name: "TrustServer",
@@ -109,7 +122,7 @@ let package = Package(
             name: "trustd",
             dependencies: [
                 "TrustCrypto", "KeyCustody", "CardReader", "TrustModel", "TrustServer", "TrustServices", "TrustStore",
-                "OFDFormat",
+                "TrustStorePostgres", "OFDFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -154,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "TrustStoreTests",
             dependencies: [
-                "TrustStore", "TrustServices", "TrustModel", "TrustCrypto", "TestSupport",
+                "TrustStore", "TrustStorePostgres", "TrustServices", "TrustModel", "TrustCrypto", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
@@ -181,7 +194,8 @@ let package = Package(
         .testTarget(
             name: "TrustServicesTests",
             dependencies: [
-                "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody", "TestSupport", "SealFormat",
+                "TrustServices", "TrustStore", "TrustStorePostgres", "TrustModel", "TrustCrypto", "KeyCustody",
+                "TestSupport", "SealFormat",
                 "CMSFormat", "OFDFormat",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftASN1", package: "swift-asn1"),
             ]

@@ -43,7 +43,25 @@ public final class SQLiteStore: TransactionalStore {
     }
 
     public func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T {
-        try translate { try groupCommit.run(body, writer: writer) }
+        try translate {
+            try groupCommit.run(body) { batch in
+                var errors: [(any Error)?] = []
+                try writer.write { db in
+                    for work in batch {
+                        do {
+                            try db.inSavepoint {
+                                try work(SQLiteRepositories(db: db))
+                                return .commit
+                            }
+                            errors.append(nil)
+                        } catch {
+                            errors.append(error)
+                        }
+                    }
+                }
+                return errors
+            }
+        }
     }
 
     private func translate<T>(_ body: () throws -> T) throws -> T {
@@ -72,65 +90,6 @@ public final class SQLiteStore: TransactionalStore {
         case .keyNotFound(let key, _): "missing column \(key.stringValue)"
         @unknown default: "\(error)"
         }
-    }
-}
-
-/// Leader/follower group commit: the first waiting caller commits everything queued so far in one transaction.
-final class GroupCommit: @unchecked Sendable {
-    private final class Item: @unchecked Sendable {
-        let work: (any Repositories) throws -> Void
-        var done = false
-        var error: (any Error)?
-        init(_ work: @escaping (any Repositories) throws -> Void) { self.work = work }
-    }
-
-    private let condition = NSCondition()
-    private var pending: [Item] = []
-    private var committing = false
-
-    func run<T>(_ body: @escaping (any Repositories) throws -> T, writer: any DatabaseWriter) throws -> T {
-        var result: T? = nil
-        let item = Item { tx in result = try body(tx) }
-        condition.lock()
-        pending.append(item)
-        while !item.done {
-            if committing {
-                condition.wait()
-                continue
-            }
-            committing = true
-            let batch = pending
-            pending = []
-            condition.unlock()
-            var failure: (any Error)? = nil
-            do {
-                try writer.write { db in
-                    for entry in batch {
-                        do {
-                            try db.inSavepoint {
-                                try entry.work(SQLiteRepositories(db: db))
-                                return .commit
-                            }
-                        } catch {
-                            entry.error = error
-                        }
-                    }
-                }
-            } catch {
-                failure = error
-            }
-            condition.lock()
-            for entry in batch {
-                if let failure, entry.error == nil { entry.error = failure }
-                entry.done = true
-            }
-            committing = false
-            condition.broadcast()
-        }
-        condition.unlock()
-        if let error = item.error { throw error }
-        guard let result else { throw TrustError(.integrity, "a grouped write produced no result") }
-        return result
     }
 }
 

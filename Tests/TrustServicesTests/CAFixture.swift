@@ -5,6 +5,7 @@ import TestSupport
 import TrustCrypto
 import TrustModel
 import TrustStore
+import TrustStorePostgres
 
 @testable import TrustServices
 
@@ -14,12 +15,41 @@ extension CAConfiguration {
     static let fastTests = CAConfiguration(rsaRootKey: "p256", rsaIssuingKey: "p256")
 }
 
-/// A working CA: SQLite file, keys in memory (or the software key store where custody is what is tested), the
+/// The store engine the services tests run on: SQLite by default, PostgreSQL (a database each on the test
+/// process's private server) with `TRUSTD_TEST_STORE=postgres` — `.ci/test` runs this suite both ways.
+enum TestStoreEngine: String {
+    case sqlite, postgres
+    static let current =
+        TestStoreEngine(rawValue: ProcessInfo.processInfo.environment["TRUSTD_TEST_STORE"] ?? "") ?? .sqlite
+    /// Tests about the SQLite file itself (its bytes, its column affinities).
+    static var isSQLite: Bool { current == .sqlite }
+
+    /// A new store for a fixture in `dir`, and a way to run SQL on it as an attacker with database access would.
+    static func makeStore(in dir: TemporaryDirectory) throws -> (any TransactionalStore, (String) throws -> Void) {
+        switch current {
+        case .sqlite:
+            let path = dir.file("trustd.sqlite")
+            return (
+                try SQLiteStore(path: path),
+                { sql in try DatabaseQueue(path: path).write { try $0.execute(sql: sql) } }
+            )
+        case .postgres:
+            let cluster = try PostgresCluster.sharedCluster()
+            let database = try cluster.createDatabase()
+            let settings = try PostgresSettings(
+                url: cluster.url(database: database), passwordFile: cluster.passwordFile, poolSize: 4)
+            return (try PostgresStore(settings: settings), { try cluster.psql($0, database: database) })
+        }
+    }
+}
+
+/// A working CA: its store (``TestStoreEngine``), keys in memory (or the software key store where custody is what is tested), the
 /// repository's profiles, the SM2 hierarchy and a second one (P-256 by default, RSA on request).
 final class CAFixture: @unchecked Sendable {
     let dir: TemporaryDirectory
     let keys: any KeyStore
-    let store: SQLiteStore
+    let store: any TransactionalStore
+    private let tamperSQL: (String) throws -> Void
     let ca: CertificateAuthority
     var databasePath: String { dir.file("trustd.sqlite") }
 
@@ -34,7 +64,7 @@ final class CAFixture: @unchecked Sendable {
             ? try SoftwareKeyStore(
                 directory: dir.file("keys"), kek: try KeyEncryptionKey.generate(writingTo: dir.file("kek")))
             : MemoryKeyStore()
-        store = try SQLiteStore(path: dir.file("trustd.sqlite"))
+        (store, tamperSQL) = try TestStoreEngine.makeStore(in: dir)
         let profiles = try ProfileCatalog.load(
             directory: TestPaths.packageRoot.appendingPathComponent("policies/profiles").path)
         ca = CertificateAuthority(
@@ -56,11 +86,8 @@ final class CAFixture: @unchecked Sendable {
         return (try ca.issue(csr: csr, profile: profile, ca: name, identity: identity, actor: "test-officer"), key)
     }
 
-    /// Direct SQL on the database file, as an attacker with file access would do.
-    func tamper(_ sql: String) throws {
-        let queue = try DatabaseQueue(path: databasePath)
-        try queue.write { try $0.execute(sql: sql) }
-    }
+    /// Direct SQL on the database, as an attacker with file or database access would do.
+    func tamper(_ sql: String) throws { try tamperSQL(sql) }
 }
 
 let tlsSubject = DistinguishedName(["C": "CN", "O": "Example Platform", "CN": "platform.example.gov.cn"])

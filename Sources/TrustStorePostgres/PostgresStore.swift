@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TrustModel
+import TrustServices
+import TrustStore
+
+/// The PostgreSQL engine behind the repositories, for one or several trustd nodes on one database.
+///
+/// Every write transaction first takes the appliance's write lock (a transaction-scoped advisory lock): the audit
+/// log is one hash chain, and every state change appends to it in the same transaction, so writes are one sequence
+/// across all nodes — as SQLite's single writer makes them on one node. This also makes read-then-write inside a
+/// transaction exact (usage limits, single-use challenges, CRL numbers) and leaves no lock order to deadlock on.
+/// Group commit amortises the lock and the commit over concurrent writers, as it does for SQLite.
+public final class PostgresStore: TransactionalStore, @unchecked Sendable {
+    /// Advisory lock keys ("trustd" in ASCII, then a number).
+    static let writeLock: Int64 = 0x7472_7573_7464_0001
+    static let migrationLock: Int64 = 0x7472_7573_7464_0002
+
+    let settings: PostgresSettings
+    private let pool: ConnectionPool
+    private let groupCommit = GroupCommit()
+
+    /// Connects and brings the schema to ``SchemaDescription/version`` (once, whichever node starts first).
+    public init(settings: PostgresSettings, logger: Logger = Logger(label: "trustd.postgres")) throws {
+        self.settings = settings
+        pool = ConnectionPool(
+            configuration: try settings.connectionConfiguration(), size: settings.poolSize, logger: logger)
+        do {
+            try migrate()
+        } catch {
+            pool.close()
+            throw error
+        }
+    }
+
+    deinit { pool.close() }
+
+    /// The schema versions applied, oldest first.
+    public func appliedVersions() throws -> [Int] {
+        try translate {
+            try pool.withConnection { session in
+                try session.rows("SELECT version FROM trustd_schema ORDER BY version").map {
+                    Int(try $0.decode(Int64.self))
+                }
+            }
+        }
+    }
+
+    private func migrate() throws {
+        try translate {
+            try pool.withConnection { session in
+                try session.execute("SELECT pg_advisory_lock($1)", [.integer(Self.migrationLock)])
+                defer { _ = try? session.execute("SELECT pg_advisory_unlock($1)", [.integer(Self.migrationLock)]) }
+                try session.execute(
+                    """
+                    CREATE TABLE IF NOT EXISTS trustd_schema (version bigint PRIMARY KEY, applied_at double precision NOT NULL)
+                    """)
+                let applied = Set(
+                    try session.rows("SELECT version FROM trustd_schema").map { Int(try $0.decode(Int64.self)) })
+                if let newest = applied.max(), newest > SchemaDescription.version {
+                    throw TrustError(
+                        .unavailable,
+                        "the database schema is version \(newest); this trustd knows up to \(SchemaDescription.version)"
+                    )
+                }
+                for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+                    try session.transaction("BEGIN") {
+                        for statement in migration.statements { try session.execute(statement) }
+                        try session.execute(
+                            "INSERT INTO trustd_schema (version, applied_at) VALUES ($1, $2)",
+                            [.integer(Int64(migration.version)), .double(Date().timeIntervalSince1970)])
+                    }
+                }
+            }
+        }
+    }
+
+    public func read<T>(_ body: (any Repositories) throws -> T) throws -> T {
+        try translate {
+            try pool.withConnection { session in
+                try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+                    try body(PostgresRepositories(session: session))
+                }
+            }
+        }
+    }
+
+    public func write<T>(_ body: (any Repositories) throws -> T) throws -> T {
+        try translate {
+            try pool.withConnection { session in
+                try session.transaction("BEGIN") {
+                    try session.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Self.writeLock)])
+                    return try body(PostgresRepositories(session: session))
+                }
+            }
+        }
+    }
+
+    public func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T {
+        try translate {
+            try groupCommit.run(body) { batch in
+                try pool.withConnection { session in
+                    try session.transaction("BEGIN") {
+                        try session.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Self.writeLock)])
+                        let repositories = PostgresRepositories(session: session)
+                        var errors: [(any Error)?] = []
+                        for work in batch {
+                            try session.execute("SAVEPOINT grouped")
+                            do {
+                                try work(repositories)
+                                try session.execute("RELEASE SAVEPOINT grouped")
+                                errors.append(nil)
+                            } catch {
+                                // A failed statement aborts the transaction until the savepoint is rolled back.
+                                try session.execute("ROLLBACK TO SAVEPOINT grouped")
+                                try session.execute("RELEASE SAVEPOINT grouped")
+                                errors.append(error)
+                            }
+                        }
+                        return errors
+                    }
+                }
+            }
+        }
+    }
+
+    private func translate<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as TrustError {
+            throw error
+        } catch let error as DecodingError {
+            throw TrustError(.integrity, "a stored row does not read back: \(Self.describe(error))")
+        } catch {
+            throw PostgresErrors.translate(error)
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
+            "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        case .keyNotFound(let key, _): "missing column \(key.stringValue)"
+        @unknown default: "\(error)"
+        }
+    }
+}
+
+extension ApplianceEngines {
+    /// PostgreSQL for the records (several nodes may share it); keys as `keys` says.
+    public static func postgres(
+        _ settings: PostgresSettings, keys: ApplianceEngines = .embedded
+    ) -> ApplianceEngines {
+        ApplianceEngines(
+            store: { _ in try PostgresStore(settings: settings) }, keys: keys.keys, keyStoreName: keys.keyStoreName)
+    }
+}
