@@ -98,6 +98,9 @@ public struct AccessService: Sendable {
         }
     }
 
+    /// Forgets every remembered authentication (a token or principal changed on another node).
+    public func forgetRememberedAuthentications() { recent.clear() }
+
     /// Revokes a token by id; every node's memory of it is dropped at once.
     public func revokeToken(id: String, by caller: Caller) async throws {
         defer { recent.clear() }
@@ -106,6 +109,7 @@ public struct AccessService: Sendable {
             guard record.revokedAt == nil else { throw TrustError.conflict("token \(id) is already revoked") }
             record.revokedAt = now
             try tx.update(record)
+            try tx.announce(.credentials)
             return ((), AuditNote(details: ["principal": record.principalID]))
         }
     }

@@ -14,15 +14,20 @@ public struct ApplianceEngines: Sendable {
     /// (with `, sm2 in software` when SM2 keys are kept in the software store). An installation is only opened with
     /// the key store it was made with.
     public var keyStoreName: String
+    /// Where the records live, as recorded in the installation (`DIR/store`): `sqlite` or `postgres`. An installation
+    /// is only opened with the store engine it was made with (an empty SQLite file must never stand in for the
+    /// shared database).
+    public var storeName: String
 
     public init(
         store: @escaping @Sendable (DataDirectory) throws -> any TransactionalStore,
         keys: @escaping @Sendable (DataDirectory, Bool) throws -> any KeyStore = ApplianceEngines.softwareKeys,
-        keyStoreName: String = "software"
+        keyStoreName: String = "software", storeName: String = "sqlite"
     ) {
         self.store = store
         self.keys = keys
         self.keyStoreName = keyStoreName
+        self.storeName = storeName
     }
 
     /// The software key store in `DIR/keys` under the KEK in `DIR/kek`.
@@ -47,6 +52,7 @@ extension DataDirectory {
             throw TrustError.notFound("no trustd data directory at \(path)")
         }
         try checkKeyStore(engines.keyStoreName)
+        try checkStore(engines.storeName)
         let keys = try engines.keys(self, false)
         let store = try engines.store(self)
         var configuration = configuration
@@ -86,6 +92,16 @@ extension DataDirectory {
         let marker = completionMarkerPath
         let audit = AuditService(store: store, keys: keys, anchors: AuditAnchorFile(path: auditAnchorPath))
         let statistics = ApplianceStatistics(store: store)
+        // Changes committed by other nodes sharing the store (PostgreSQL): this node's caches follow within the
+        // notification's delay; its own changes it invalidates right after committing them.
+        store.subscribe { [ocsp = ca.ocsp] change in
+            switch change {
+            case .certificateStatus(let serial): ocsp.invalidate(serial: serial)
+            case .signers: ocsp.forgetSigners()
+            case .everything: ocsp.forgetEverything()
+            case .credentials: break
+            }
+        }
         return Appliance(
             store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity),
             identities: identities,
@@ -107,6 +123,29 @@ extension DataDirectory {
 }
 
 extension DataDirectory {
+    public var storeRecordPath: String { "\(path)/store" }
+
+    /// Records the store engine at initialisation; refuses one that differs (installations without the record are
+    /// SQLite ones).
+    func recordStore(_ name: String) throws {
+        if FileManager.default.fileExists(atPath: storeRecordPath) { return try checkStore(name) }
+        do { try SecureFile.write(Array("\(name)\n".utf8), to: storeRecordPath) } catch {
+            throw TrustError(.unavailable, "cannot write \(storeRecordPath): \(error)")
+        }
+    }
+
+    func checkStore(_ name: String) throws {
+        let recorded =
+            FileManager.default.contents(atPath: storeRecordPath).map {
+                String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            } ?? "sqlite"
+        guard recorded != name else { return }
+        throw TrustError(
+            .conflict,
+            "the installation in \(path) keeps its records in \(recorded), but trustd is configured for \(name) "
+                + "(an installation moves to another engine only by copying its records)")
+    }
+
     public var keyStoreRecordPath: String { "\(path)/keystore" }
 
     /// The key store this installation was made with (installations older than the record used the software store).

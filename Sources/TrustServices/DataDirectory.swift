@@ -67,6 +67,7 @@ public struct DataDirectory: Sendable {
         }
         try installPolicies(from: source)
         try recordKeyStore(engines.keyStoreName)
+        try recordStore(engines.storeName)
         _ = try engines.keys(self, true)
         let appliance = try open(configuration: configuration, engines: engines)
         try appliance.ca.journal.recover()

@@ -28,6 +28,8 @@ public struct Housekeeping: Sendable {
         /// CAs whose delegated OCSP signer was renewed.
         public var ocspSignersRenewed: [String] = []
         public var failures: [String] = []
+        /// This node holds the leader lease (one node runs checkpoints and signer renewal for all).
+        public var leader = true
     }
 
     /// At start: anchor-file catch-up (a crash between a checkpoint's commit and its append) and first counts.
@@ -47,14 +49,19 @@ public struct Housekeeping: Sendable {
         (try? await executor.run { [audit, statistics, ca] in
             var round = Round()
             do { try statistics.refresh() } catch { round.failures.append("metrics counts failed: \(error)") }
-            do {
-                round.checkpoint = try audit.checkpointIfDue(every: hourly ? 1 : 1000, actor: "system:maintenance")
-            } catch {
-                round.failures.append("audit checkpoint failed: \(error)")
+            round.leader = ca.store.holdsLeadership()
+            if round.leader {
+                do {
+                    round.checkpoint = try audit.checkpointIfDue(
+                        every: hourly ? 1 : 1000, actor: "system:maintenance")
+                } catch {
+                    round.failures.append("audit checkpoint failed: \(error)")
+                }
+                do { round.ocspSignersRenewed = try ca.renewOCSPSigners(actor: "system:maintenance") } catch {
+                    round.failures.append("OCSP signer renewal failed: \(error)")
+                }
             }
-            do { round.ocspSignersRenewed = try ca.renewOCSPSigners(actor: "system:maintenance") } catch {
-                round.failures.append("OCSP signer renewal failed: \(error)")
-            }
+            // Pre-signed OCSP answers are this node's own cache: every node keeps its own fresh.
             round.ocspRefreshed = ca.ocsp.refreshExpiring()
             return round
         }) ?? Round(failures: ["the blocking executor refused the round"])

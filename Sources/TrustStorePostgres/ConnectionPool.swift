@@ -52,8 +52,7 @@ final class ConnectionPool: @unchecked Sendable {
         idle = []
         condition.unlock()
         for connection in connections {
-            let closing: EventLoopFuture<Void> = connection.close()
-            try? closing.wait()
+            connection.closeSoon()
         }
     }
 
@@ -87,9 +86,14 @@ final class ConnectionPool: @unchecked Sendable {
             let connection = try PostgresConnection.connect(
                 on: group.next(), configuration: configuration, id: id, logger: logger
             ).wait()
-            // A statement or an abandoned transaction never holds a connection (and the audit lock) for long.
-            _ = try connection.query("SET statement_timeout = 30000", logger: logger).wait()
-            _ = try connection.query("SET idle_in_transaction_session_timeout = 60000", logger: logger).wait()
+            // A statement or an abandoned transaction never holds a connection (and the write lock) for long.
+            do {
+                _ = try connection.query("SET statement_timeout = 30000", logger: logger).wait()
+                _ = try connection.query("SET idle_in_transaction_session_timeout = 60000", logger: logger).wait()
+            } catch {
+                connection.closeSoon()
+                throw error
+            }
             return connection
         } catch {
             condition.lock()
@@ -108,7 +112,7 @@ final class ConnectionPool: @unchecked Sendable {
             open -= 1
             condition.signal()
             condition.unlock()
-            let _: EventLoopFuture<Void> = connection.close()
+            connection.closeSoon()
             return
         }
         idle.append(connection)

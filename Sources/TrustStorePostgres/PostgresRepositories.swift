@@ -10,6 +10,15 @@ struct PostgresRepositories: Repositories {
     let session: PostgresSession
 }
 
+// MARK: - Changes other nodes must see
+
+extension PostgresRepositories {
+    /// Delivered to every listening node when (and only if) this transaction commits.
+    func announce(_ change: StateChange) throws {
+        try session.execute("SELECT pg_notify($1, $2)", [.text(ChangeListener.channel), .text(change.payload)])
+    }
+}
+
 // MARK: - Settings
 
 extension PostgresRepositories {

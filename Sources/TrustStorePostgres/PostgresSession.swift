@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import TrustModel
 
@@ -79,5 +80,14 @@ enum PostgresErrors {
             return TrustError.conflict("the change conflicts with stored data: \(message)")
         }
         return TrustError(.unavailable, "database error \(state): \(message)")
+    }
+}
+
+extension PostgresConnection {
+    /// Closes without waiting. The connection stays referenced until the close completes: PostgresNIO requires a
+    /// connection to be closed before it is freed.
+    func closeSoon() {
+        let closing: EventLoopFuture<Void> = close()
+        closing.whenComplete { _ in withExtendedLifetime(self) {} }
     }
 }

@@ -20,12 +20,16 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
     let settings: PostgresSettings
     private let pool: ConnectionPool
     private let groupCommit = GroupCommit()
+    private let listener: ChangeListener
+    private let lease: LeaderLease
 
     /// Connects and brings the schema to ``SchemaDescription/version`` (once, whichever node starts first).
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "trustd.postgres")) throws {
         self.settings = settings
-        pool = ConnectionPool(
-            configuration: try settings.connectionConfiguration(), size: settings.poolSize, logger: logger)
+        let configuration = try settings.connectionConfiguration()
+        pool = ConnectionPool(configuration: configuration, size: settings.poolSize, logger: logger)
+        listener = ChangeListener(configuration: configuration, logger: logger)
+        lease = LeaderLease(configuration: configuration, logger: logger)
         do {
             try migrate()
         } catch {
@@ -34,7 +38,15 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
         }
     }
 
-    deinit { pool.close() }
+    deinit {
+        lease.release()
+        listener.stop()
+        pool.close()
+    }
+
+    public func subscribe(_ handler: @escaping @Sendable (StateChange) -> Void) { listener.subscribe(handler) }
+
+    public func holdsLeadership() -> Bool { lease.holds() }
 
     /// The schema versions applied, oldest first.
     public func appliedVersions() throws -> [Int] {
@@ -153,6 +165,7 @@ extension ApplianceEngines {
         _ settings: PostgresSettings, keys: ApplianceEngines = .embedded
     ) -> ApplianceEngines {
         ApplianceEngines(
-            store: { _ in try PostgresStore(settings: settings) }, keys: keys.keys, keyStoreName: keys.keyStoreName)
+            store: { _ in try PostgresStore(settings: settings) }, keys: keys.keys, keyStoreName: keys.keyStoreName,
+            storeName: "postgres")
     }
 }

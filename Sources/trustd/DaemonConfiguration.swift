@@ -21,6 +21,13 @@ import Yams
 ///   type: pkcs11                  # software (default: DIR/keys under DIR/kek) | pkcs11 (an HSM)
 ///   pkcs11: /etc/trustd/pkcs11.yaml   # the token: module, tokenLabel, pin (0600 file or env), sm2 mechanisms (hsm/pkcs11.example.yaml)
 ///   sm2Keys: token                # token (default; the HSM must offer the vendor's SM2 mechanisms) | software
+/// store: postgres                # sqlite (default: DIR/trustd.sqlite) | postgres (several nodes on one database)
+/// postgres:
+///   url: postgres://trustd@db.example.gov.cn:5432/trustd   # no password here
+///   passwordFile: /etc/trustd/postgres.password             # 0600; or TRUSTD_POSTGRES_PASSWORD in the environment
+///   poolSize: 8                   # connections per node
+///   tls: verify-full              # disable (loopback, trusted network) | verify-full
+///   caFile: /etc/trustd/postgres-ca.pem                     # the server's CA, for verify-full
 /// connections:
 ///   maxOpen: 4096                 # default: 3/4 of the descriptor limit left after a reserve, at most 16384
 ///   headerTimeoutSeconds: 10      # a request head must arrive within this
@@ -46,6 +53,16 @@ struct DaemonConfiguration: Decodable {
     var metrics: String?
     var keyStore: KeyStore?
     var ofd: OFD?
+    var store: String?
+    var postgres: Postgres?
+
+    struct Postgres: Decodable {
+        var url: String?
+        var passwordFile: String?
+        var poolSize: Int?
+        var tls: String?
+        var caFile: String?
+    }
 
     struct OFD: Decodable {
         var maxPackageBytes, maxEntries, maxEntryBytes, maxTotalBytes, maxRatio, maxXMLBytes, maxXMLDepth: Int?
@@ -72,7 +89,11 @@ struct DaemonConfiguration: Decodable {
 
     /// The keys each mapping may hold, by path ("" is the top level).
     static let knownKeys: [String: Set<String>] = [
-        "": ["data", "listen", "policies", "logLevel", "tls", "connections", "metrics", "keyStore", "ofd"],
+        "": [
+            "data", "listen", "policies", "logLevel", "tls", "connections", "metrics", "keyStore", "ofd", "store",
+            "postgres",
+        ],
+        "postgres": ["url", "passwordFile", "poolSize", "tls", "caFile"],
         "ofd": [
             "maxPackageBytes", "maxEntries", "maxEntryBytes", "maxTotalBytes", "maxRatio", "maxXMLBytes", "maxXMLDepth",
         ],

@@ -12,6 +12,7 @@ import TrustModel
 import TrustServer
 import TrustServices
 import TrustStore
+import TrustStorePostgres
 
 /// `trustd serve` (the default command): run the HTTP daemon on a data directory.
 struct ServeCommand: AsyncParsableCommand {
@@ -107,7 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
             // Before anything is written: a port in use or a bad address must not leave a half-made installation
             // with a base URL nobody serves.
             try ListenProbe.check(address)
-            let engines = try settings.keyStore.engines()
+            var engines = try settings.keyStore.engines()
+            if let postgres = settings.postgres { engines = .postgres(postgres, keys: engines) }
             if !directory.isInitialized {
                 let policies = try PolicyLocation.find(settings.policies)
                 say(

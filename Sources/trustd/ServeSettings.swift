@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import OFDFormat
+import TrustModel
 import TrustServer
+import TrustStorePostgres
 
 /// The daemon's settings: the `--config` file's values, then the command line's, then the checks that need them all.
 extension ServeCommand {
@@ -14,6 +16,37 @@ extension ServeCommand {
         var metrics: MetricsAccess? = nil
         var keyStore = KeyStoreChoice.software
         var ofdLimits = OFDLimits.default
+        /// nil: the embedded SQLite store.
+        var postgres: PostgresSettings? = nil
+    }
+
+    /// `store:` and `postgres:` from the file: the section goes with `store: postgres`, and its url is required.
+    static func store(_ file: DaemonConfiguration, path: String) throws -> PostgresSettings? {
+        switch file.store ?? "sqlite" {
+        case "sqlite":
+            guard file.postgres == nil else { throw ValidationError("\(path): postgres: goes with store: postgres") }
+            return nil
+        case "postgres":
+            guard let section = file.postgres, let url = section.url else {
+                throw ValidationError("\(path): store: postgres needs postgres.url")
+            }
+            guard let tls = PostgresSettings.TLSMode(rawValue: section.tls ?? "disable") else {
+                throw ValidationError("\(path): postgres.tls must be disable or verify-full")
+            }
+            let passwordFile = section.passwordFile.map {
+                $0.hasPrefix("/")
+                    ? $0 : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent($0).path
+            }
+            do {
+                return try PostgresSettings(
+                    url: url, passwordFile: passwordFile, poolSize: section.poolSize ?? 8, tls: tls,
+                    caFile: section.caFile)
+            } catch let error as TrustError {
+                throw ValidationError("\(path): \(error.message)")
+            }
+        case let other:
+            throw ValidationError("\(path): store must be sqlite or postgres, not \(other)")
+        }
     }
 
     /// OFD limits from the file: each at least 1 and no more than a sane ceiling (a typo must not disable a limit).
@@ -72,6 +105,7 @@ extension ServeCommand {
             }
             if let keyStore = file.keyStore { settings.keyStore = try KeyStoreChoice(keyStore, file: config) }
             if let ofd = file.ofd { settings.ofdLimits = try Self.limits(ofd, file: config) }
+            settings.postgres = try Self.store(file, path: config)
             if let connections = file.connections {
                 if let value = connections.maxOpen { settings.maxConnections = value }
                 if let value = connections.headerTimeoutSeconds { settings.headerTimeout = value }

@@ -23,6 +23,8 @@ struct SystemController: Controller {
                 }
                 return try json(["status": "ok"])
             },
+            // A load balancer takes a node out on /healthz; a supervisor restarts it only when /livez fails.
+            Route(.get, "/livez", .public) { _, _ in try json(["status": "alive"]) },
             Route(.get, "/openapi.yaml", .public) { _, _ in text(OpenAPIDocument.yaml, contentType: "application/yaml")
             },
             Route(.get, "/metrics", metricsAccess == .token ? .permission(.metricsRead) : .public) { _, _ in

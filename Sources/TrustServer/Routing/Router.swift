@@ -30,6 +30,9 @@ public struct TrustAPI: Sendable {
         connections: ConnectionTable? = nil
     ) {
         let access = AccessService(store: appliance.store)
+        appliance.store.subscribe { change in
+            if change == .credentials || change == .everything { access.forgetRememberedAuthentications() }
+        }
         self.appliance = appliance
         self.access = access
         self.metrics = metrics

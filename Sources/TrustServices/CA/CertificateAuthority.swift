@@ -99,7 +99,10 @@ public final class CertificateAuthority: Sendable {
     /// Renews delegated OCSP signers near their end (the maintenance loop's work; see ``CAHierarchy/renewOCSPSigners``).
     func renewOCSPSigners(actor: String) throws -> [String] {
         let renewed = try hierarchy.renewOCSPSigners(actor: actor)
-        if !renewed.isEmpty { ocsp.forgetSigners() }
+        if !renewed.isEmpty {
+            ocsp.forgetSigners()
+            try store.write { try $0.announce(.signers) }
+        }
         return renewed
     }
 

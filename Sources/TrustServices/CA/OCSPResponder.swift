@@ -132,6 +132,13 @@ public final class OCSPResponder: Sendable {
         }
     }
 
+    /// Drops every cached response and the loaded signers (changes on another node may have been missed).
+    public func forgetEverything() {
+        responses.removeAll()
+        byRequest.removeAll()
+        forgetSigners()
+    }
+
     /// Pre-signs SHA-1 and SHA-256 responses for certificates of `ca` that trustd issued (start-up warm-up and
     /// benchmarks).
     @discardableResult

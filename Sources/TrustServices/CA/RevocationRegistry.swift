@@ -61,6 +61,7 @@ struct RevocationRegistry: Sendable {
     {
         let normalised = Self.normalise(serial)
         let now = clock()
+        try tx.announce(.certificateStatus(serial: normalised))
         guard var record = try tx.certificate(serial: normalised) else {
             throw TrustError.notFound("no certificate with serial \(serial)")
         }

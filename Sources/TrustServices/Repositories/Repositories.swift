@@ -141,7 +141,10 @@ public protocol KeyJournalRepository {
 public protocol Repositories: SettingsRepository, CertificateRepository, PrincipalRepository, AuditRepository,
     IdentityRepository,
     SealRepository, KeyJournalRepository
-{}
+{
+    /// Tells the other nodes sharing the store about `change` if this transaction commits (no-op with one node).
+    func announce(_ change: StateChange) throws
+}
 
 /// A store engine: transactions over the repositories.
 public protocol TransactionalStore: Sendable {
@@ -152,4 +155,10 @@ public protocol TransactionalStore: Sendable {
     /// `body` in a write transaction shared with concurrent callers (group commit): each body in its own savepoint,
     /// one commit (one fsync) for all; returns after the commit. For hot paths called from many threads (signing).
     func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T
+    /// Calls `handler` for changes other nodes commit (and `.everything` when some may have been missed); engines
+    /// with one node never call it.
+    func subscribe(_ handler: @escaping @Sendable (StateChange) -> Void)
+    /// Whether this node may do the work that must run once for all nodes (audit checkpoints, OCSP signer renewal):
+    /// it holds the leader lease, or it is the only node. Blocking; the maintenance loop asks each round.
+    func holdsLeadership() -> Bool
 }

@@ -1,0 +1,102 @@
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+import TrustModel
+import TrustStorePostgres
+
+@testable import TrustServices
+
+/// Several nodes on one PostgreSQL database, each with its own connections (as several trustd processes have): one
+/// audit chain, exact usage limits, changes announced to the others only when they commit, one leader at a time.
+@Suite(.enabled(if: PostgresCluster.available, "needs PostgreSQL: run .ci/install-deps"))
+struct PostgresNodesTests {
+    let cluster: PostgresCluster
+    let database: String
+
+    init() throws {
+        cluster = try PostgresCluster.sharedCluster()
+        database = try cluster.createDatabase()
+    }
+
+    func node() throws -> PostgresStore {
+        try PostgresStore(
+            settings: try PostgresSettings(
+                url: cluster.url(database: database), passwordFile: cluster.passwordFile, poolSize: 8))
+    }
+
+    @Test func writersOnThreeNodesAppendToOneIntactChain() async throws {
+        let nodes = try (0..<3).map { _ in try node() }
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<60 {
+                let store = nodes[index % 3]
+                group.addTask {
+                    _ = try? store.writeGrouped { tx in
+                        try tx.appendAudit(
+                            AuditEntry(actor: "node\(index % 3)", action: "sign.seal", object: "seal:\(index)"),
+                            at: Date())
+                    }
+                }
+            }
+        }
+        let records = try nodes[0].read { try $0.auditRecords(after: 0, limit: 1000) }
+        #expect(records.map(\.seq) == Array(1...60).map(Int64.init), "no gaps, no duplicates")
+        #expect(Set(records.map(\.actor)) == ["node0", "node1", "node2"])
+        #expect(try nodes[2].read { try AuditChainVerifier.verify($0, anchors: []) }.isIntact)
+    }
+
+    @Test func aUsageLimitHoldsExactlyAcrossNodes() async throws {
+        let nodes = try (0..<2).map { _ in try node() }
+        try cluster.psql(
+            """
+            INSERT INTO person VALUES ('p', 'n', 'h', '\\x00', 'm', '\\x00', 'm', 'primary', 0);
+            INSERT INTO organization VALUES ('o', 'org', 'c', 'p', 'primary', 0);
+            INSERT INTO seal (id, organization_id, type, name, state, applicant, applicant_person_id, picture_format,
+              picture, width_mm, height_mm, key_type, valid_from, valid_to, es_id, created_at, updated_at)
+              VALUES ('s', 'o', 'official', 'n', 'granted', 'a', 'p', 'png', '\\x00', 40, 40, 'sm2', 0, 1, 'e', 0, 0);
+            INSERT INTO seal_grant VALUES ('g', 's', 'principal', 'x', 'primary', 0, 1, 10, 0, NULL, 0);
+            """, database: database)
+        let granted = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<30 {
+                let store = nodes[index % 2]
+                group.addTask { (try? store.writeGrouped { try $0.countGrantUse("g") }) == true }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(granted == 10)
+        #expect(try nodes[1].read { try $0.sealGrant(id: "g") }?.usageCount == 10)
+    }
+
+    @Test func aChangeReachesTheOtherNodesOnlyWhenItCommits() async throws {
+        let a = try node()
+        let b = try node()
+        final class Seen: Sendable { let changes = Mutex<[StateChange]>([]) }
+        let seen = Seen()
+        b.subscribe { change in seen.changes.withLock { $0.append(change) } }
+        try await Task.sleep(for: .milliseconds(300))  // the listener's LISTEN is in place
+        struct Abandon: Error {}
+        _ = try? a.write { tx in
+            try tx.announce(.certificateStatus(serial: "0bad"))
+            throw Abandon()
+        }
+        let sent = Date()
+        try a.write { try $0.announce(.certificateStatus(serial: "01ab")) }
+        while seen.changes.withLock({ $0.isEmpty }) && Date().timeIntervalSince(sent) < 1 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(
+            seen.changes.withLock { $0 } == [.certificateStatus(serial: "01ab")], "within 1 s, and nothing rolled back")
+    }
+
+    @Test func oneNodeHoldsTheLeaderLeaseAndAnotherTakesItOver() throws {
+        var first: PostgresStore? = try node()
+        let second = try node()
+        #expect(first?.holdsLeadership() == true)
+        #expect(second.holdsLeadership() == false)
+        #expect(first?.holdsLeadership() == true, "held, not taken again")
+        first = nil  // the node ends: its session, and the lock with it
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while !second.holdsLeadership() && Date() < deadline { usleep(50_000) }
+        #expect(second.holdsLeadership())
+    }
+}
