@@ -36,6 +36,8 @@ public struct Housekeeping: Sendable {
     public func start() async -> [String] {
         (try? await executor.run { [audit, statistics] in
             var failures: [String] = []
+            // With several nodes, the first to start takes the leader lease now rather than a round later.
+            _ = audit.store.holdsLeadership()
             do { try audit.catchUpAnchors() } catch {
                 failures.append("audit anchor file could not be brought up to date: \(error)")
             }

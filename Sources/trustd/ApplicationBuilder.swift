@@ -70,11 +70,12 @@ func buildApplication(
             clientCertificates: settings.clientCertificates, clientCAs: clientCAs)
         return Application(
             router: router, server: try .tls(.guardedHTTP1(connections), tlsConfiguration: tlsConfiguration),
-            configuration: serverConfiguration, services: [MaintenanceService(api: api)],
+            configuration: serverConfiguration,
+            services: [MaintenanceService(api: api, interval: settings.maintenanceInterval)],
             onServerRunning: onRunning, logger: logger)
     }
     return Application(
         router: router, server: .guardedHTTP1(connections), configuration: serverConfiguration,
-        services: [MaintenanceService(api: api)],
+        services: [MaintenanceService(api: api, interval: settings.maintenanceInterval)],
         onServerRunning: onRunning, logger: logger)
 }

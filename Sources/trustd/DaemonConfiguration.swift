@@ -28,6 +28,8 @@ import Yams
 ///   poolSize: 8                   # connections per node
 ///   tls: verify-full              # disable (loopback, trusted network) | verify-full
 ///   caFile: /etc/trustd/postgres-ca.pem                     # the server's CA, for verify-full
+/// maintenance:
+///   intervalSeconds: 60           # counts, audit checkpoints, the leader lease (with postgres), OCSP refresh
 /// connections:
 ///   maxOpen: 4096                 # default: 3/4 of the descriptor limit left after a reserve, at most 16384
 ///   headerTimeoutSeconds: 10      # a request head must arrive within this
@@ -55,6 +57,11 @@ struct DaemonConfiguration: Decodable {
     var ofd: OFD?
     var store: String?
     var postgres: Postgres?
+    var maintenance: Maintenance?
+
+    struct Maintenance: Decodable {
+        var intervalSeconds: Int?
+    }
 
     struct Postgres: Decodable {
         var url: String?
@@ -91,8 +98,9 @@ struct DaemonConfiguration: Decodable {
     static let knownKeys: [String: Set<String>] = [
         "": [
             "data", "listen", "policies", "logLevel", "tls", "connections", "metrics", "keyStore", "ofd", "store",
-            "postgres",
+            "postgres", "maintenance",
         ],
+        "maintenance": ["intervalSeconds"],
         "postgres": ["url", "passwordFile", "poolSize", "tls", "caFile"],
         "ofd": [
             "maxPackageBytes", "maxEntries", "maxEntryBytes", "maxTotalBytes", "maxRatio", "maxXMLBytes", "maxXMLDepth",

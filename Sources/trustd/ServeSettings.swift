@@ -18,6 +18,8 @@ extension ServeCommand {
         var ofdLimits = OFDLimits.default
         /// nil: the embedded SQLite store.
         var postgres: PostgresSettings? = nil
+        /// How often the maintenance loop runs (counts, checkpoints, the leader lease, OCSP refresh).
+        var maintenanceInterval = Duration.seconds(60)
     }
 
     /// `store:` and `postgres:` from the file: the section goes with `store: postgres`, and its url is required.
@@ -106,6 +108,12 @@ extension ServeCommand {
             if let keyStore = file.keyStore { settings.keyStore = try KeyStoreChoice(keyStore, file: config) }
             if let ofd = file.ofd { settings.ofdLimits = try Self.limits(ofd, file: config) }
             settings.postgres = try Self.store(file, path: config)
+            if let seconds = file.maintenance?.intervalSeconds {
+                guard (1...3600).contains(seconds) else {
+                    throw ValidationError("\(config): maintenance.intervalSeconds must be 1–3600")
+                }
+                settings.maintenanceInterval = .seconds(seconds)
+            }
             if let connections = file.connections {
                 if let value = connections.maxOpen { settings.maxConnections = value }
                 if let value = connections.headerTimeoutSeconds { settings.headerTimeout = value }

@@ -1,0 +1,228 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Several `trustd` processes on one PostgreSQL database, as a province runs them behind a load balancer: they share
+/// the data directory's keys and policies and the database's records. Driven by trustctl, curl and openssl.
+@Suite(.serialized, .enabled(if: PostgresCluster.available, "needs PostgreSQL: run .ci/install-deps"))
+struct ScaleOutTests {
+    struct Node {
+        let process: BackgroundProcess
+        let url: String
+
+        func trustctl(_ arguments: [String], token: String) throws -> ProcessResult {
+            try Subprocess.run(
+                try TestPaths.builtProduct("trustctl"), arguments,
+                environment: ["TRUSTCTL_SERVER": url, "TRUSTCTL_TOKEN_FILE": token])
+        }
+
+        func status(_ path: String) throws -> (code: String, body: String) {
+            let result = try Subprocess.run(
+                "curl", ["-s", "-m", "10", "-o", "/dev/stderr", "-w", "%{http_code}", url + path])
+            return (result.stdout, result.stderr)
+        }
+    }
+
+    let dir: TemporaryDirectory
+    var admin: String { dir.file("data/admin.token") }
+
+    init() throws { dir = try TemporaryDirectory("trustd-nodes") }
+
+    func configure(_ cluster: PostgresCluster) throws {
+        let database = try cluster.createDatabase()
+        try dir.write(
+            "trustd.yaml",
+            """
+            data: \(dir.file("data"))
+            listen: 127.0.0.1:0
+            policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
+            store: postgres
+            postgres:
+              url: \(cluster.url(database: database))
+              passwordFile: \(cluster.passwordFile)
+              poolSize: 4
+            maintenance:
+              intervalSeconds: 1
+            """)
+    }
+
+    func start() throws -> Node {
+        let process = try BackgroundProcess(
+            try TestPaths.builtProduct("trustd"), ["--config", dir.file("trustd.yaml")])
+        return Node(process: process, url: try process.waitForLine(#"listening on (http://\S+)"#, timeout: 120))
+    }
+
+    func csr(_ name: String) throws -> String {
+        let result = try Subprocess.run(
+            "openssl",
+            [
+                "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                dir.file("\(name).key"), "-subj", "/CN=\(name).example.gov.cn", "-addext",
+                "subjectAltName=DNS:\(name).example.gov.cn", "-out", dir.file("\(name).csr"),
+            ])
+        guard result.succeeded else { throw TestSupportError(result.stderr) }
+        return dir.file("\(name).csr")
+    }
+
+    func issue(on node: Node, _ name: String) throws -> String? {
+        let result = try node.trustctl(
+            [
+                "cert", "issue", "--csr", try csr(name), "--profile", "tls-server", "--ca", "rsa-issuing", "--out",
+                dir.file("\(name)-chain.pem"),
+            ], token: admin)
+        return result.succeeded ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    func ocsp(_ node: Node, serial: String) throws -> String {
+        let result = try Subprocess.run(
+            "openssl",
+            [
+                "ocsp", "-issuer", dir.file("issuing.pem"), "-serial", "0x\(serial)", "-url", node.url + "/ocsp",
+                "-CAfile", dir.file("chain.pem"),
+            ])
+        return result.stdout + result.stderr
+    }
+
+    /// Polls `condition` until it holds or `seconds` pass; returns the seconds it took (nil: never).
+    func within(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Double? {
+        let start = Date()
+        repeat {
+            if try condition() { return Date().timeIntervalSince(start) }
+            usleep(20_000)
+        } while Date().timeIntervalSince(start) < seconds
+        return nil
+    }
+
+    @Test func twoNodesIssueOnOneRegistryAndSeeEachOthersRevocationsWithinASecond() throws {
+        try configure(try PostgresCluster.sharedCluster())
+        let a = try start()
+        defer { a.process.stop() }
+        let b = try start()
+        defer { b.process.stop() }
+
+        // Issuance on both nodes at once: distinct serials, each visible from the other node.
+        let serials = LockedSerials()
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            let node = index % 2 == 0 ? a : b
+            if let serial = try? issue(on: node, "n\(index)") { serials.add(serial) }
+        }
+        let issued = serials.all
+        #expect(issued.count == 8 && Set(issued).count == 8, "\(issued)")
+        for serial in issued {
+            #expect(try b.trustctl(["cert", "show", serial], token: admin).succeeded)
+        }
+
+        // B answers OCSP "good" (and keeps the signed answer); A revokes; B says revoked within 1 s.
+        try Data(try a.trustctl(["ca", "show", "rsa-issuing"], token: admin).stdoutBytes).write(
+            to: URL(fileURLWithPath: dir.file("issuing.pem")))
+        try Data(try a.trustctl(["ca", "show", "rsa-issuing", "--chain"], token: admin).stdoutBytes).write(
+            to: URL(fileURLWithPath: dir.file("chain.pem")))
+        let target = issued[0]
+        #expect(try ocsp(b, serial: target).contains(": good"))
+        #expect(try ocsp(b, serial: target).contains(": good"), "served again, from B's cache")
+        #expect(try a.trustctl(["cert", "revoke", target, "--reason", "keyCompromise"], token: admin).succeeded)
+        let seen = try within(1) { try ocsp(b, serial: target).contains(": revoked") }
+        #expect(seen != nil, "B's OCSP still says good 1 s after A revoked")
+
+        // A token B has just accepted (and remembers) is refused by B within 1 s of its revocation on A.
+        let principal = try a.trustctl(
+            ["principal", "create", "--name", "auditor-n", "--role", "auditor"], token: admin
+        )
+        .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let made = try a.trustctl(
+            ["principal", "token", principal, "--out", dir.file("auditor.token")], token: admin)
+        let tokenID = try #require(made.stdout.split(separator: " ").dropFirst().first.map(String.init))
+        #expect(try b.trustctl(["audit", "list", "--limit", "1"], token: dir.file("auditor.token")).succeeded)
+        #expect(try a.trustctl(["principal", "revoke-token", tokenID], token: admin).succeeded)
+        let refused = try within(1) {
+            !(try b.trustctl(["audit", "list", "--limit", "1"], token: dir.file("auditor.token")).succeeded)
+        }
+        #expect(refused != nil, "B still accepts the token 1 s after A revoked it")
+
+        // One chain, whoever wrote: verified on either node.
+        let verify = try b.trustctl(["audit", "verify"], token: admin)
+        #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test func killingANodeUnderLoadLosesNothingAcknowledgedAndTheLeaseMoves() throws {
+        try configure(try PostgresCluster.sharedCluster())
+        let a = try start()
+        let b = try start()
+        defer { b.process.stop() }
+        #expect(a.process.stdout.contains("leader lease taken") || a.process.stderr.contains("leader lease taken"))
+
+        let serials = LockedSerials()
+        let stop = Date(timeIntervalSinceNow: 4)
+        // Four workers on their own threads (concurrentPerform would run only as many as there are cores).
+        let workers = DispatchGroup()
+        for worker in 0..<4 {
+            DispatchQueue.global().async(group: workers) {
+                var index = 0
+                while Date() < stop {
+                    index += 1
+                    // Workers 0 and 1 use A (killed midway), 2 and 3 use B.
+                    let node = worker < 2 ? a : b
+                    if let serial = try? issue(on: node, "k\(worker)-\(index)") {
+                        serials.add(serial)
+                    } else {
+                        usleep(100_000)
+                    }
+                    if worker == 0 && index == 2 { kill(a.process.process.processIdentifier, SIGKILL) }
+                }
+            }
+        }
+        workers.wait()
+        a.process.stop()
+        let acknowledged = serials.all
+        #expect(acknowledged.count > 4)
+        for serial in acknowledged {
+            #expect(try b.trustctl(["cert", "show", serial], token: admin).succeeded, "acknowledged \(serial) lost")
+        }
+        let moved = within(10) {
+            b.process.stdout.contains("leader lease taken") || b.process.stderr.contains("leader lease taken")
+        }
+        #expect(moved != nil, "B never took the lease over")
+        let verify = try b.trustctl(["audit", "verify"], token: admin)
+        #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test func aPostgreSQLRestartGives503sThenTheNodeResumes() throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.stop(mode: "immediate") }
+        try configure(cluster)
+        let a = try start()
+        defer { a.process.stop() }
+        #expect(try a.status("/healthz").code == "200")
+        let before = try #require(try issue(on: a, "before"))
+
+        cluster.stop(mode: "fast")
+        var health = (code: "", body: "")
+        _ = try within(3) {
+            health = try a.status("/healthz")
+            return health.code == "503"
+        }
+        #expect(health.code == "503" && health.body.contains("database"), "\(health)")
+        #expect(try a.status("/livez").code == "200", "alive, though not ready")
+        let refused = try a.trustctl(
+            ["cert", "issue", "--csr", try csr("during"), "--profile", "tls-server", "--ca", "rsa-issuing"],
+            token: admin)
+        #expect(!refused.succeeded && refused.stderr.contains("unavailable"), "\(refused.stderr)")
+
+        try cluster.start()
+        let ready = try within(15) { try a.status("/healthz").code == "200" }
+        #expect(ready != nil, "not ready again within 15 s")
+        let after = try #require(try issue(on: a, "after"))
+        #expect(try a.trustctl(["cert", "show", before], token: admin).succeeded)
+        #expect(try a.trustctl(["cert", "show", after], token: admin).succeeded)
+        let verify = try a.trustctl(["audit", "verify"], token: admin)
+        #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
+    }
+}
+
+/// Serials collected from concurrent workers.
+final class LockedSerials: @unchecked Sendable {
+    private let lock = NSLock()
+    private var serials: [String] = []
+    func add(_ serial: String) { lock.withLock { serials.append(serial) } }
+    var all: [String] { lock.withLock { serials } }
+}
