@@ -134,6 +134,13 @@ extension DataDirectory {
         }
     }
 
+    /// Switches a complete installation to another store engine (after its records were copied there).
+    public func switchStore(to name: String) throws {
+        do { try SecureFile.write(Array("\(name)\n".utf8), to: storeRecordPath) } catch {
+            throw TrustError(.unavailable, "cannot write \(storeRecordPath): \(error)")
+        }
+    }
+
     func checkStore(_ name: String) throws {
         let recorded =
             FileManager.default.contents(atPath: storeRecordPath).map {
@@ -143,7 +150,7 @@ extension DataDirectory {
         throw TrustError(
             .conflict,
             "the installation in \(path) keeps its records in \(recorded), but trustd is configured for \(name) "
-                + "(an installation moves to another engine only by copying its records)")
+                + "(trustd store migrate moves an installation from SQLite to PostgreSQL)")
     }
 
     public var keyStoreRecordPath: String { "\(path)/keystore" }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one description of trustd's schema that every store engine is held to: each table, its columns with their
 /// types and constraints, and its indexes, as the latest migration leaves them. SQLite reaches it through the shipped
 /// GRDB migrations (`Schema`); PostgreSQL's DDL is generated from it (`TrustStorePostgres`); a test reads both
@@ -5,6 +7,11 @@
 public enum SchemaDescription {
     /// The version the description stands for: the number of migrations (SQLite's `v8-key-journal`).
     public static let version = 8
+
+    /// One stored value, as every engine reads and writes it (used to copy an installation between engines).
+    public enum Value: Sendable, Hashable {
+        case text(String), blob(Data), integer(Int64), double(Double), boolean(Bool), null
+    }
 
     public enum ColumnType: String, Sendable, CaseIterable {
         case text, blob, integer, double, boolean

@@ -109,6 +109,26 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
         }
     }
 
+    /// A write transaction on the session itself (the store's own tools: migration).
+    func withWriteSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        try translate {
+            try pool.withConnection { session in
+                try session.transaction("BEGIN") {
+                    try session.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Self.writeLock)])
+                    return try body(session)
+                }
+            }
+        }
+    }
+
+    func withReadSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        try translate {
+            try pool.withConnection { session in
+                try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try body(session) }
+            }
+        }
+    }
+
     public func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T {
         try translate {
             try groupCommit.run(body) { batch in
@@ -164,8 +184,13 @@ extension ApplianceEngines {
     public static func postgres(
         _ settings: PostgresSettings, keys: ApplianceEngines = .embedded
     ) -> ApplianceEngines {
+        keys.withPostgres(settings)
+    }
+
+    /// These engines with the records in PostgreSQL.
+    public func withPostgres(_ settings: PostgresSettings) -> ApplianceEngines {
         ApplianceEngines(
-            store: { _ in try PostgresStore(settings: settings) }, keys: keys.keys, keyStoreName: keys.keyStoreName,
+            store: { _ in try PostgresStore(settings: settings) }, keys: keys, keyStoreName: keyStoreName,
             storeName: "postgres")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import TrustModel
+import TrustStore
 
 // trustd's records ↔ PostgreSQL rows, through their Codable conformance (the same CodingKeys GRDB uses for
 // SQLite): column names are the coding keys, dates are seconds since 1970 (double precision, as in SQLite), data is
@@ -8,14 +9,9 @@ import TrustModel
 // error, which the store reports as an integrity failure — never a default.
 
 /// One column value as bound to a statement.
-enum ColumnValue: Sendable {
-    case text(String)
-    case blob(Data)
-    case integer(Int64)
-    case double(Double)
-    case boolean(Bool)
-    case null
+typealias ColumnValue = SchemaDescription.Value
 
+extension SchemaDescription.Value {
     func bind(into bindings: inout PostgresBindings) throws {
         switch self {
         case .text(let value): bindings.append(value)

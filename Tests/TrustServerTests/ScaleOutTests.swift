@@ -219,6 +219,48 @@ struct ScaleOutTests {
     }
 }
 
+extension ScaleOutTests {
+    @Test func anSQLiteInstallationMovesToPostgreSQLWithItsChainVerified() throws {
+        let cluster = try PostgresCluster.sharedCluster()
+        try configure(cluster)
+        let postgresConfig = try String(contentsOfFile: dir.file("trustd.yaml"), encoding: .utf8)
+        try dir.write(
+            "trustd.yaml",
+            """
+            data: \(dir.file("data"))
+            listen: 127.0.0.1:0
+            policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
+            """)
+        let embedded = try start()
+        let serial = try #require(try issue(on: embedded, "moved"))
+        #expect(
+            try embedded.trustctl(["cert", "revoke", serial, "--reason", "keyCompromise"], token: admin).succeeded)
+        #expect(try embedded.trustctl(["audit", "checkpoint"], token: admin).succeeded)
+        embedded.process.stop()
+
+        // A chain broken in the SQLite file is refused before anything is copied.
+        try dir.write("trustd.yaml", postgresConfig)
+        let trustd = try TestPaths.builtProduct("trustd")
+        _ = try Subprocess.run(
+            "sqlite3", [dir.file("data/trustd.sqlite"), "UPDATE audit_log SET actor = 'x' WHERE seq = 3"])
+        let refused = try Subprocess.run(trustd, ["store", "migrate", "--config", dir.file("trustd.yaml")])
+        #expect(refused.status == 65 && refused.stderr.contains("broken"), "\(refused.stdout)\(refused.stderr)")
+        _ = try Subprocess.run(
+            "sqlite3", [dir.file("data/trustd.sqlite"), "UPDATE audit_log SET actor = 'system:init' WHERE seq = 3"])
+
+        let migrated = try Subprocess.run(trustd, ["store", "migrate", "--config", dir.file("trustd.yaml")])
+        #expect(migrated.succeeded && migrated.stdout.contains("chain intact"), "\(migrated.stdout)\(migrated.stderr)")
+        let again = try Subprocess.run(trustd, ["store", "migrate", "--config", dir.file("trustd.yaml")])
+        #expect(!again.succeeded, "a migrated installation is not migrated twice")
+
+        let node = try start()
+        defer { node.process.stop() }
+        #expect(try node.trustctl(["cert", "show", serial], token: admin).stdout.contains("revoked"))
+        let verify = try node.trustctl(["audit", "verify"], token: admin)
+        #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
+    }
+}
+
 /// Serials collected from concurrent workers.
 final class LockedSerials: @unchecked Sendable {
     private let lock = NSLock()
