@@ -10,7 +10,12 @@ public enum SchemaDescription {
 
     /// One stored value, as every engine reads and writes it (used to copy an installation between engines).
     public enum Value: Sendable, Hashable {
-        case text(String), blob(Data), integer(Int64), double(Double), boolean(Bool), null
+        case text(String)
+        case blob(Data)
+        case integer(Int64)
+        case double(Double)
+        case boolean(Bool)
+        case null
     }
 
     public enum ColumnType: String, Sendable, CaseIterable {
