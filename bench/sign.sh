@@ -26,41 +26,15 @@ rate() { awk -v v="$1" 'BEGIN { if (v < 1) printf "%.0f", 1 / v; else printf "%.
 sm2_sign=$(rate "$sm2_sign"); sm2_verify=$(rate "$sm2_verify"); rsa_sign=$(rate "$rsa_sign"); rsa_verify=$(rate "$rsa_verify")
 printf "  SM2       %8s sign/s %8s verify/s\n  RSA-2048  %8s sign/s %8s verify/s\n" "$sm2_sign" "$sm2_verify" "$rsa_sign" "$rsa_verify"
 
-# A data directory with a registry entry for the signer, then trustd.
-mkdir -p "$work/data"
-cat > "$work/data/registry.csv" <<CSV
-person,110101199003071233,张三
-bank-card,110101199003071233,张三,bank:1
-organization,91350100M000100Y43,某某科技有限公司,张三,110101199003071233
-tax-account,91350100M000100Y43,某某科技有限公司,tax:1
-CSV
+# A data directory with a registry entry for the signer, then trustd, then a seal granted to a platform.
+source bench/appliance.sh
+write_registry "$work/data"
 TRUSTD_LOG_LEVEL=${TRUSTD_LOG_LEVEL:-warning} "$build"/release/trustd --data "$work/data" --listen 127.0.0.1:$port > "$work/trustd.log" 2>&1 &
 pid=$!
 for _ in $(seq 200); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 export TRUSTCTL_SERVER=http://127.0.0.1:$port
-ctl() { local token=$1; shift; TRUSTCTL_TOKEN_FILE="$work/$token" "$build"/release/trustctl "$@"; }
 cp "$work/data/admin.token" "$work/admin.token"
-declare -A ids
-for role in seal-applicant seal-reviewer seal-maker seal-filer seal-granter platform; do
-  ids[$role]=$(ctl admin.token principal create --name "bench-$role" --role "$role")
-  ctl admin.token principal token "${ids[$role]}" --out "$work/$role.token" >/dev/null
-done
-person=$(ctl admin.token person create --name 张三 --id-number 110101199003071233 --mobile 13800138000)
-otp=$(ctl admin.token person verify "$person" --method sms-otp --json | jq -r .otpId)
-code=$(grep -o 'code=[0-9]*' "$work/data/otp-outbox" | tail -1 | cut -d= -f2)
-ctl admin.token person verify "$person" --method sms-otp --otp-id "$otp" --code "$code" >/dev/null
-ctl admin.token person verify "$person" --method population-registry >/dev/null
-ctl admin.token person verify "$person" --method bank-card >/dev/null
-org=$(ctl admin.token org create --name 某某科技有限公司 --credit-code 91350100M000100Y43 --legal-representative "$person")
-ctl admin.token org verify "$org" --method business-registry >/dev/null
-ctl admin.token org verify "$org" --method tax-account >/dev/null
-printf '\x89PNG\r\n\x1a\n%0100d' 0 > "$work/seal.png"
-seal=$(ctl seal-applicant.token seal apply --organization "$org" --applicant "$person" --type official --name 某某科技有限公司公章 \
-  --picture "$work/seal.png" --width-mm 40 --height-mm 40)
-ctl seal-reviewer.token seal review "$seal" --approve >/dev/null
-ctl seal-maker.token seal make "$seal" >/dev/null
-ctl seal-filer.token seal file "$seal" --number BENCH-1 --authority bench >/dev/null
-ctl seal-granter.token seal grant "$seal" --principal "${ids[platform]}" --valid-to 2099-01-01T00:00:00Z >/dev/null
+setup_seal "$work/data"
 key=$(ctl platform.token signing-key create --person "$person" --key-type rsa2048 --json | jq -r .id)
 
 head -c 1024 /dev/urandom > "$work/doc.bin"

@@ -109,7 +109,14 @@ struct ServeCommand: AsyncParsableCommand {
             // with a base URL nobody serves.
             try ListenProbe.check(address)
             var engines = try settings.keyStore.engines()
-            if let postgres = settings.postgres { engines = .postgres(postgres, keys: engines) }
+            if let postgres = settings.postgres {
+                engines = .postgres(postgres, keys: engines)
+                if postgres.tls == .disable && !["127.0.0.1", "::1", "localhost"].contains(postgres.host) {
+                    say(
+                        "trustd: warning: postgres.tls is disable for \(postgres.displayURL): the password and every "
+                            + "record cross the network in clear (use tls: verify-full)")
+                }
+            }
             if !directory.isInitialized {
                 let policies = try PolicyLocation.find(settings.policies)
                 say(

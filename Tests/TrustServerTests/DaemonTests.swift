@@ -603,6 +603,27 @@ import TrustCrypto
         try dir.write("ofd2.yaml", "data: \(dir.file("data"))\nlisten: 127.0.0.1:0\nofd:\n  maxEntrys: 10\n")
         let typo = try Subprocess.run(trustd, ["--config", dir.file("ofd2.yaml")])
         #expect(typo.status == 64 && typo.stderr.contains("unknown key 'ofd.maxEntrys'"), "\(typo.stderr)")
+        // The PostgreSQL store: its section goes with store: postgres, the URL carries no password, and the password
+        // file is the owner's alone.
+        let base = "data: \(dir.file("data"))\nlisten: 127.0.0.1:0\n"
+        try dir.write("pg1.yaml", base + "store: postgres\n")
+        let noURL = try Subprocess.run(trustd, ["--config", dir.file("pg1.yaml")])
+        #expect(noURL.status == 64 && noURL.stderr.contains("needs postgres.url"), "\(noURL.stderr)")
+        try dir.write("pg2.yaml", base + "store: postgres\npostgres:\n  url: postgres://u:secret@127.0.0.1/db\n")
+        let inURL = try Subprocess.run(trustd, ["--config", dir.file("pg2.yaml")])
+        #expect(
+            inURL.status == 64 && inURL.stderr.contains("must not carry the password")
+                && !inURL.stderr.contains("secret"), "\(inURL.stderr)")
+        try dir.write("pw", "secret\n")
+        chmod(dir.file("pw"), 0o644)
+        try dir.write(
+            "pg3.yaml", base + "store: postgres\npostgres:\n  url: postgres://u@127.0.0.1/db\n  passwordFile: pw\n")
+        let readable = try Subprocess.run(trustd, ["--config", dir.file("pg3.yaml")])
+        #expect(readable.status == 64 && readable.stderr.contains("0600"), "\(readable.stderr)")
+        try dir.write("pg4.yaml", base + "postgres:\n  url: postgres://u@127.0.0.1/db\n")
+        let withoutStore = try Subprocess.run(trustd, ["--config", dir.file("pg4.yaml")])
+        #expect(withoutStore.status == 64 && withoutStore.stderr.contains("goes with store: postgres"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("data")), "nothing is created for a refused start")
         // A port in use is refused before anything is written (no installation with a base URL nobody serves).
         let holder = try RawSocketListener()
         let busy = try Subprocess.run(trustd, ["--data", dir.file("data"), "--listen", "127.0.0.1:\(holder.port)"])
