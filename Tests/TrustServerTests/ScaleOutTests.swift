@@ -144,6 +144,47 @@ struct ScaleOutTests {
         #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
     }
 
+    @Test func aUsageLimitOfTenAdmitsExactlyTenOfThirtySignaturesOnTwoNodes() throws {
+        try configure(try PostgresCluster.sharedCluster())
+        try SealedSignerSetup.writeRegistry(into: dir.file("data"))
+        let a = try start()
+        defer { a.process.stop() }
+        let b = try start()
+        defer { b.process.stop() }
+        let setup = try SealedSignerSetup(dir: dir, data: dir.file("data"), admin: admin, usageLimit: 10) {
+            try a.trustctl($0, token: $1)
+        }
+        try dir.write("doc.bin", Array("a licence to seal".utf8))
+        let signed = LockedSerials()
+        let workers = DispatchGroup()
+        for index in 0..<30 {
+            DispatchQueue.global().async(group: workers) {
+                let result = try? (index % 2 == 0 ? a : b).trustctl(
+                    [
+                        "sign", "--seal", setup.seal, "--format", "raw", "--in", dir.file("doc.bin"), "--out",
+                        dir.file("sig\(index)"),
+                    ], token: setup.platformToken)
+                if result?.succeeded == true { signed.add("\(index)") }
+            }
+        }
+        workers.wait()
+        #expect(signed.all.count == 10, "\(signed.all)")
+        let crls = LockedSerials()
+        DispatchQueue.concurrentPerform(iterations: 6) { index in
+            let out = dir.file("crl\(index).der")
+            guard
+                (try? (index % 2 == 0 ? a : b).trustctl(
+                    ["crl", "generate", "--ca", "rsa-issuing", "--out", out], token: admin))?.succeeded == true,
+                let number = try? Subprocess.run(
+                    "openssl", ["crl", "-inform", "DER", "-in", out, "-noout", "-crlnumber"])
+            else { return }
+            crls.add(number.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        #expect(crls.all.count == 6 && Set(crls.all).count == 6, "CRL numbers are distinct: \(crls.all)")
+        let verify = try b.trustctl(["audit", "verify"], token: admin)
+        #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
+    }
+
     @Test func killingANodeUnderLoadLosesNothingAcknowledgedAndTheLeaseMoves() throws {
         try configure(try PostgresCluster.sharedCluster())
         let a = try start()
