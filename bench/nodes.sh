@@ -13,7 +13,12 @@ swift build -c release --scratch-path "$build" --product trustctl >/dev/null
 work=$(mktemp -d)
 chmod 755 "$work"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  # PostgreSQL's fast shutdown, to the postmaster itself (the background job is a subshell that ignores SIGINT).
+  [ -f "$work/pg/data/postmaster.pid" ] && kill -INT "$(head -1 "$work/pg/data/postmaster.pid")" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$work"
+}
 trap cleanup EXIT
 source bench/appliance.sh
 
@@ -28,7 +33,6 @@ as_pg "$pgbin/initdb" -D "$work/pg/data" -U trustd --pwfile="$work/pg/pwfile" --
   --auth-local=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$pgbin/postgres" -D "$work/pg/data" -p 15432 -k "$work/pg" -c listen_addresses=127.0.0.1 \
   -c max_connections=100 > "$work/pg.log" 2>&1 &
-pids+=($!)
 for _ in $(seq 100); do "$pgbin/pg_isready" -q -h 127.0.0.1 -p 15432 && break; sleep 0.1; done
 as_pg "$pgbin/psql" -h "$work/pg" -p 15432 -U trustd -d postgres -qc "CREATE DATABASE bench" >/dev/null
 
@@ -69,6 +73,7 @@ wait_wrk() { while pgrep -f "wrk -t1 -c" >/dev/null; do sleep 0.2; done; }
 
 prepare() { # data directory, port: a seal granted to a platform, and the two request bodies
   export TRUSTCTL_SERVER=http://127.0.0.1:$2
+  rm -f "$work"/*.token
   cp "$1/admin.token" "$work/admin.token"
   setup_seal "$1"
   head -c 1024 /dev/urandom | base64 -w0 > "$work/doc.b64"

@@ -165,12 +165,16 @@ extension PostgresRepositories {
     /// The write transaction already holds the appliance's write lock (taken at BEGIN by the store), so the head
     /// cannot move under it on any node.
     func lockAuditHead() throws -> (seq: Int64, hash: String)? {
+        if let head = session.auditHead { return head }
         guard let row = try session.rows("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first else {
             return nil
         }
         return try row.decode((Int64, String).self)
     }
-    func insert(_ record: AuditRecord) throws { try insertRecord(record, into: "audit_log") }
+    func insert(_ record: AuditRecord) throws {
+        try insertRecord(record, into: "audit_log")
+        session.auditHead = (record.seq, record.hash)
+    }
     func auditHead() throws -> AuditRecord? {
         try one(AuditRecord.self, "SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1")
     }

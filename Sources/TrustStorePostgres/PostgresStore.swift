@@ -16,6 +16,8 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
     /// Advisory lock keys ("trustd" in ASCII, then a number).
     static let writeLock: Int64 = 0x7472_7573_7464_0001
     static let migrationLock: Int64 = 0x7472_7573_7464_0002
+    /// Taken first by every write transaction (sent with BEGIN; the server holds later statements until it is held).
+    static let lockStatement = (sql: "SELECT pg_advisory_xact_lock($1)", values: [ColumnValue.integer(writeLock)])
 
     let settings: PostgresSettings
     private let pool: ConnectionPool
@@ -101,9 +103,8 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
     public func write<T>(_ body: (any Repositories) throws -> T) throws -> T {
         try translate {
             try pool.withConnection { session in
-                try session.transaction("BEGIN") {
-                    try session.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Self.writeLock)])
-                    return try body(PostgresRepositories(session: session))
+                try session.transaction("BEGIN", then: Self.lockStatement) {
+                    try body(PostgresRepositories(session: session))
                 }
             }
         }
@@ -113,10 +114,7 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
     func withWriteSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
         try translate {
             try pool.withConnection { session in
-                try session.transaction("BEGIN") {
-                    try session.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Self.writeLock)])
-                    return try body(session)
-                }
+                try session.transaction("BEGIN", then: Self.lockStatement) { try body(session) }
             }
         }
     }
@@ -133,20 +131,26 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
         try translate {
             try groupCommit.run(body) { batch in
                 try pool.withConnection { session in
-                    try session.transaction("BEGIN") {
-                        try session.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Self.writeLock)])
+                    try session.transaction("BEGIN", then: Self.lockStatement) {
                         let repositories = PostgresRepositories(session: session)
+                        // One writer: its failure rolls the transaction back (no savepoint round trips needed).
+                        if batch.count == 1 {
+                            try batch[0](repositories)
+                            return [nil]
+                        }
                         var errors: [(any Error)?] = []
                         for work in batch {
-                            try session.execute("SAVEPOINT grouped")
+                            try session.send("SAVEPOINT grouped")
+                            let head = session.auditHead
                             do {
                                 try work(repositories)
-                                try session.execute("RELEASE SAVEPOINT grouped")
+                                try session.send("RELEASE SAVEPOINT grouped")
                                 errors.append(nil)
                             } catch {
                                 // A failed statement aborts the transaction until the savepoint is rolled back.
+                                session.auditHead = head
                                 try session.execute("ROLLBACK TO SAVEPOINT grouped")
-                                try session.execute("RELEASE SAVEPOINT grouped")
+                                try session.send("RELEASE SAVEPOINT grouped")
                                 errors.append(error)
                             }
                         }

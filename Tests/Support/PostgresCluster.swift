@@ -1,7 +1,7 @@
 import Foundation
 
 /// A private PostgreSQL server for tests: `initdb` in a temporary directory, its own port on 127.0.0.1, password
-/// (SCRAM) authentication over TCP, stopped when the test process exits. Run as the `postgres` user when the tests
+/// (SCRAM) authentication over TCP, stopped when the test process ends (a watchdog shell sees to it). Run as the `postgres` user when the tests
 /// run as root (PostgreSQL refuses root). `shared` serves the store tests (a database each); tests that restart the
 /// server start their own.
 public final class PostgresCluster: @unchecked Sendable {
@@ -47,7 +47,6 @@ public final class PostgresCluster: @unchecked Sendable {
                 "-D", dataDir, "-U", user, "--pwfile=\(serverPasswordFile)", "--auth-host=scram-sha-256",
                 "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
             ])
-        Self.register(self)
         try start()
     }
 
@@ -62,6 +61,17 @@ public final class PostgresCluster: @unchecked Sendable {
                     "-D", dataDir, "-p", "\(port)", "-k", root, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
                     "-c", "max_connections=200",
                 ])
+        let watchdog = Process()
+        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watchdog.arguments = [
+            "-c", Self.watchdogScript, "watchdog", "\(getpid())", "\(server.process.processIdentifier)", root,
+            passwordFile,
+        ]
+        watchdog.standardInput = FileHandle.nullDevice
+        watchdog.standardOutput = FileHandle.nullDevice
+        watchdog.standardError = FileHandle.nullDevice
+        try watchdog.run()
+        self.watchdog.value = watchdog.processIdentifier
         self.server.value = server
         let deadline = Date(timeIntervalSinceNow: 60)
         while Date() < deadline {
@@ -78,12 +88,26 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Stops the server: `fast` (SIGINT: clients disconnected, clean shutdown) or `immediate` (SIGQUIT, as a crash).
     public func stop(mode: String = "fast") {
+        if let watchdog = watchdog.value { kill(watchdog, SIGKILL) }
+        watchdog.value = nil
         guard let server = server.value else { return }
         server.stop(signal: mode == "immediate" ? SIGQUIT : SIGINT, timeout: 60)
         self.server.value = nil
     }
 
     private let server = LockedBox<BackgroundProcess?>(nil)
+
+    private let watchdog = LockedBox<Int32?>(nil)
+
+    /// Watches the test process: when it is gone — however it ended (an atexit handler does not run when it is
+    /// killed) — the server is stopped and its directory removed, so no server outlives the tests.
+    private static let watchdogScript = """
+        parent=$1; server=$2; root=$3; password=$4
+        while kill -0 "$parent" 2>/dev/null; do sleep 1; done
+        kill -INT "$server" 2>/dev/null
+        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$server" 2>/dev/null || break; sleep 1; done
+        rm -rf "$root" "$password"
+        """
 
     /// `setpriv` runs the program itself as `postgres` (no intermediate process to forward signals).
     private static func asServerUser(_ program: String) -> String {
@@ -148,18 +172,9 @@ public final class PostgresCluster: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    // Servers are stopped (and their directories removed) when the test process exits.
-    private static let registry = LockedBox<[PostgresCluster]>([])
-    private static func register(_ cluster: PostgresCluster) {
-        if registry.value.isEmpty {
-            atexit {
-                for cluster in PostgresCluster.registry.value {
-                    cluster.stop(mode: "immediate")
-                    try? FileManager.default.removeItem(atPath: cluster.root)
-                    try? FileManager.default.removeItem(atPath: cluster.passwordFile)
-                }
-            }
-        }
-        registry.value.append(cluster)
+    deinit {
+        stop(mode: "immediate")
+        try? FileManager.default.removeItem(atPath: root)
+        try? FileManager.default.removeItem(atPath: passwordFile)
     }
 }
