@@ -84,12 +84,13 @@ final class ConnectionPool: @unchecked Sendable {
         condition.unlock()
         do {
             let connection = try PostgresConnection.connect(
-                on: group.next(), configuration: configuration, id: id, logger: logger
-            ).wait()
+                within: 15, on: group.next(), configuration: configuration, id: id, logger: logger)
             // A statement or an abandoned transaction never holds a connection (and the write lock) for long.
             do {
-                _ = try connection.query("SET statement_timeout = 30000", logger: logger).wait()
-                _ = try connection.query("SET idle_in_transaction_session_timeout = 60000", logger: logger).wait()
+                for setting in ["SET statement_timeout = 30000", "SET idle_in_transaction_session_timeout = 60000"] {
+                    _ = try BoundedWait.result(
+                        of: connection.query(PostgresQuery(unsafeSQL: setting), logger: logger), within: 15)
+                }
             } catch {
                 connection.closeSoon()
                 throw error

@@ -28,17 +28,22 @@ final class LeaderLease: Sendable {
     /// Whether this node holds the lease now, taking it if it is free. Blocking (the maintenance loop's executor).
     func holds() -> Bool {
         if let connection = held.withLock({ $0 }) {
-            if !connection.isClosed, (try? connection.query("SELECT 1", logger: logger).wait()) != nil { return true }
+            if !connection.isClosed,
+                (try? BoundedWait.result(of: connection.query("SELECT 1", logger: logger), within: 10)) != nil
+            {
+                return true
+            }
             held.withLock { $0 = nil }
             connection.closeSoon()
             logger.warning("leader lease lost: the database session ended")
         }
         guard
             let connection = try? PostgresConnection.connect(
-                on: group.next(), configuration: configuration, id: 1, logger: logger
-            ).wait()
+                within: 15, on: group.next(), configuration: configuration, id: 1, logger: logger)
         else { return false }
-        let taken = (try? connection.query("SELECT pg_try_advisory_lock(\(Self.key))", logger: logger).wait())
+        let taken =
+            (try? BoundedWait.result(
+                of: connection.query("SELECT pg_try_advisory_lock(\(Self.key))", logger: logger), within: 10))
             .flatMap { $0.rows.first }.flatMap { try? $0.decode(Bool.self) }
         guard taken == true else {
             connection.closeSoon()

@@ -46,9 +46,9 @@ final class PostgresSession {
         do {
             let future = try query(sql, values)
             for earlier in sent {
-                do { _ = try earlier.wait() } catch { failure = failure ?? error }
+                do { _ = try answer(earlier) } catch { failure = failure ?? error }
             }
-            do { result = try future.wait() } catch { failure = failure ?? error }
+            do { result = try answer(future) } catch { failure = failure ?? error }
         } catch {
             failure = failure ?? error
         }
@@ -58,6 +58,18 @@ final class PostgresSession {
         }
         guard let result else { throw TrustError(.unavailable, "the database gave no answer") }
         return result
+    }
+
+    /// Waits for an answer, at most ``BoundedWait/answerTimeout``: a server that never answers (a connection lost
+    /// without a reset, a driver that missed the close) costs a bounded wait and this connection, never a hang.
+    private func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        do {
+            return try BoundedWait.result(of: future, within: BoundedWait.answerTimeout)
+        } catch let error as BoundedWait.TimedOut {
+            broken = true
+            connection.closeSoon()
+            throw TrustError(.unavailable, "the database did not answer within \(Int(error.seconds)) s")
+        }
     }
 
     /// Rows changed by an INSERT, UPDATE or DELETE.
@@ -125,5 +137,48 @@ extension PostgresConnection {
     func closeSoon() {
         let closing: EventLoopFuture<Void> = close()
         closing.whenComplete { _ in withExtendedLifetime(self) {} }
+    }
+}
+
+/// Waiting for a future on a blocking thread with a deadline (`EventLoopFuture.wait()` has none).
+enum BoundedWait {
+    /// Longer than the server's statement_timeout (30 s), so the server's own timeout normally answers first.
+    static let answerTimeout: Double = 40
+
+    struct TimedOut: Error {
+        let seconds: Double
+    }
+
+    private final class Outcome<T: Sendable>: @unchecked Sendable {
+        // Written before the semaphore is signalled, read after it is waited for.
+        var result: Result<T, any Error>?
+    }
+
+    static func result<T: Sendable>(of future: EventLoopFuture<T>, within seconds: Double) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Outcome<T>()
+        future.whenComplete { result in
+            outcome.result = result
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + seconds) == .success, let result = outcome.result else {
+            throw TimedOut(seconds: seconds)
+        }
+        return try result.get()
+    }
+}
+
+extension PostgresConnection {
+    /// Connects within `seconds`; a connection that completes after the deadline is closed, not leaked.
+    static func connect(
+        within seconds: Double, on eventLoop: any EventLoop, configuration: Configuration, id: Int, logger: Logger
+    ) throws -> PostgresConnection {
+        let connecting = connect(on: eventLoop, configuration: configuration, id: id, logger: logger)
+        do {
+            return try BoundedWait.result(of: connecting, within: seconds)
+        } catch let error as BoundedWait.TimedOut {
+            connecting.whenSuccess { $0.closeSoon() }
+            throw error
+        }
     }
 }
