@@ -57,14 +57,17 @@ extension TrustctlCommand.CRL {
 
         func run() async throws {
             try await reportingErrors {
-                let client = try server.client()
-                let made = try await client.post(CRLView.self, "/v1/cas/\(segment(ca))/crl", NoBody())
-                let reply = try await client.call(.GET, "/v1/cas/\(segment(ca))/crl", accept: "application/pkix-crl")
-                if let out {
-                    try emitCRL(reply.body, pem: pem, out: out)
-                    print("CRL \(made.number) for \(made.ca): \(made.entries) entries, next update \(made.nextUpdate)")
-                } else {
-                    try emitCRL(reply.body, pem: pem, out: nil)
+                // The CRL this request signed comes back in the answer: another request (on any node) may have
+                // made a newer one current before a separate download.
+                let reply = try await server.client().call(
+                    .POST, "/v1/cas/\(segment(ca))/crl", body: [], accept: "application/pkix-crl")
+                try emitCRL(reply.body, pem: pem, out: out)
+                if out != nil {
+                    let number = reply.headers["x-crl-number"] ?? "?"
+                    let entries = reply.headers["x-crl-entries"] ?? "?"
+                    print(
+                        "CRL \(number) for \(ca): \(entries) entries, next update \(reply.headers["x-crl-next-update"] ?? "?")"
+                    )
                 }
             }
         }

@@ -24,7 +24,9 @@ public final class PostgresCluster: @unchecked Sendable {
 
     public static func sharedCluster() throws -> PostgresCluster { try shared.get() }
 
-    public init() throws {
+    /// With `tlsOnly`, the server has a certificate for 127.0.0.1 from a CA of its own (`caFile`) and accepts
+    /// TCP connections over TLS only (`hostssl` in pg_hba.conf).
+    public init(tlsOnly: Bool = false) throws {
         guard let bin = Self.findBinDir() else {
             throw TestSupportError("PostgreSQL server binaries not found: run .ci/install-deps (package postgresql)")
         }
@@ -47,7 +49,44 @@ public final class PostgresCluster: @unchecked Sendable {
                 "-D", dataDir, "-U", user, "--pwfile=\(serverPasswordFile)", "--auth-host=scram-sha-256",
                 "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
             ])
+        if tlsOnly { try requireTLS() }
         try start()
+    }
+
+    /// The CA of the server certificate (with `tlsOnly`).
+    public var caFile: String { root + ".ca.pem" }
+
+    private func requireTLS() throws {
+        let work = root + "-tls"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        func openssl(_ arguments: [String]) throws {
+            let result = try Subprocess.run("openssl", arguments)
+            guard result.succeeded else { throw TestSupportError("openssl \(arguments[0]): \(result.stderr)") }
+        }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        try openssl(
+            ["req", "-x509"] + ec + [
+                "-keyout", "\(work)/ca.key", "-out", caFile, "-subj", "/CN=test db CA", "-days", "2",
+            ])
+        try openssl(
+            ["req"] + ec + ["-keyout", "\(dataDir)/server.key", "-out", "\(work)/server.csr", "-subj", "/CN=127.0.0.1"])
+        try Data("subjectAltName=IP:127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: "\(work)/ext"))
+        try openssl([
+            "x509", "-req", "-in", "\(work)/server.csr", "-CA", caFile, "-CAkey", "\(work)/ca.key", "-CAcreateserial",
+            "-out", "\(dataDir)/server.crt", "-days", "2", "-extfile", "\(work)/ext",
+        ])
+        try Data("local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n".utf8).write(
+            to: URL(fileURLWithPath: "\(dataDir)/pg_hba.conf"))
+        let settings = "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+        let configuration = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dataDir)/postgresql.conf"))
+        try configuration.seekToEnd()
+        try configuration.write(contentsOf: Data(settings.utf8))
+        try configuration.close()
+        chmod("\(dataDir)/server.key", 0o600)
+        if getuid() == 0 {
+            _ = try Subprocess.run("/bin/chown", ["-R", "postgres:postgres", dataDir])
+        }
     }
 
     /// Starts the server (again) on its port and waits until it accepts connections. The postmaster runs in the
@@ -176,5 +215,6 @@ public final class PostgresCluster: @unchecked Sendable {
         stop(mode: "immediate")
         try? FileManager.default.removeItem(atPath: root)
         try? FileManager.default.removeItem(atPath: passwordFile)
+        try? FileManager.default.removeItem(atPath: caFile)
     }
 }

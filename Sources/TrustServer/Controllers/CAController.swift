@@ -1,5 +1,6 @@
 import APIContract
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TrustCrypto
 import TrustModel
@@ -49,6 +50,18 @@ struct CAController: Controller {
                 let name = try parameter(context, "ca")
                 let delta = request.uri.queryParameters["delta"].map { $0 == "true" } ?? false
                 let crl = try await ca.generateCRL(ca: name, delta: delta, by: try context.caller())
+                // `Accept: application/pkix-crl`: the CRL just signed, not whichever is current by the time a second
+                // request (to this or another node) asks for it.
+                if request.headers[.accept]?.lowercased().contains("application/pkix-crl") == true {
+                    var response = binary(Array(crl.record.der), contentType: "application/pkix-crl")
+                    for (name, value) in [
+                        ("CRL-Number", String(crl.record.number)), ("CRL-Entries", String(crl.entries)),
+                        ("CRL-Next-Update", UTCTime.iso8601(crl.record.nextUpdate)),
+                    ] {
+                        if let field = HTTPField.Name("X-" + name) { response.headers[field] = value }
+                    }
+                    return response
+                }
                 return try json(
                     CRLView(
                         ca: name, number: crl.record.number, thisUpdate: UTCTime.iso8601(crl.record.thisUpdate),
