@@ -79,18 +79,10 @@ public final class SQLiteStore: TransactionalStore {
         } catch let error as DecodingError {
             // A column holding a value trustd does not know (an unknown state or kind): never read as a default,
             // and never mistaken for a client's malformed request.
-            throw TrustError(.integrity, "a stored row does not read back: \(Self.describe(error))")
+            throw TrustError.unreadableRow(error)
         }
     }
 
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
-            "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
-        case .keyNotFound(let key, _): "missing column \(key.stringValue)"
-        @unknown default: "\(error)"
-        }
-    }
 }
 
 extension ApplianceEngines {

@@ -167,31 +167,16 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
         } catch let error as TrustError {
             throw error
         } catch let error as DecodingError {
-            throw TrustError(.integrity, "a stored row does not read back: \(Self.describe(error))")
+            throw TrustError.unreadableRow(error)
         } catch {
             throw PostgresErrors.translate(error)
         }
     }
 
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
-            "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
-        case .keyNotFound(let key, _): "missing column \(key.stringValue)"
-        @unknown default: "\(error)"
-        }
-    }
 }
 
 extension ApplianceEngines {
-    /// PostgreSQL for the records (several nodes may share it); keys as `keys` says.
-    public static func postgres(
-        _ settings: PostgresSettings, keys: ApplianceEngines = .embedded
-    ) -> ApplianceEngines {
-        keys.withPostgres(settings)
-    }
-
-    /// These engines with the records in PostgreSQL.
+    /// These engines with the records in PostgreSQL (several nodes may share it); keys as before.
     public func withPostgres(_ settings: PostgresSettings) -> ApplianceEngines {
         ApplianceEngines(
             store: { _ in try PostgresStore(settings: settings) }, keys: keys, keyStoreName: keyStoreName,

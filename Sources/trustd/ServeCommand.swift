@@ -110,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
             try ListenProbe.check(address)
             var engines = try settings.keyStore.engines()
             if let postgres = settings.postgres {
-                engines = .postgres(postgres, keys: engines)
+                engines = engines.withPostgres(postgres)
                 if postgres.tls == .disable && !["127.0.0.1", "::1", "localhost"].contains(postgres.host) {
                     say(
                         "trustd: warning: postgres.tls is disable for \(postgres.displayURL): the password and every "

@@ -145,14 +145,17 @@ public enum Subprocess {
     }
 }
 
-final class LockedBox<T>: @unchecked Sendable {
+public final class LockedBox<T>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: T
-    init(_ value: T) { stored = value }
-    var value: T {
+    public init(_ value: T) { stored = value }
+    public var value: T {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
     }
+
+    /// Changes the value under the lock (a read-modify-write no other thread interleaves with).
+    public func modify(_ change: (inout T) -> Void) { lock.withLock { change(&stored) } }
 }
 
 extension String {

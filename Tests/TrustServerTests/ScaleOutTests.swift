@@ -101,12 +101,12 @@ struct ScaleOutTests {
         defer { b.process.stop() }
 
         // Issuance on both nodes at once: distinct serials, each visible from the other node.
-        let serials = LockedSerials()
+        let serials = LockedBox<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { index in
             let node = index % 2 == 0 ? a : b
-            if let serial = try? issue(on: node, "n\(index)") { serials.add(serial) }
+            if let serial = try? issue(on: node, "n\(index)") { serials.modify { $0.append(serial) } }
         }
-        let issued = serials.all
+        let issued = serials.value
         #expect(issued.count == 8 && Set(issued).count == 8, "\(issued)")
         for serial in issued {
             #expect(try b.trustctl(["cert", "show", serial], token: admin).succeeded)
@@ -155,7 +155,7 @@ struct ScaleOutTests {
             try a.trustctl($0, token: $1)
         }
         try dir.write("doc.bin", Array("a licence to seal".utf8))
-        let signed = LockedSerials()
+        let signed = LockedBox<[String]>([])
         let workers = DispatchGroup()
         for index in 0..<30 {
             DispatchQueue.global().async(group: workers) {
@@ -164,12 +164,12 @@ struct ScaleOutTests {
                         "sign", "--seal", setup.seal, "--format", "raw", "--in", dir.file("doc.bin"), "--out",
                         dir.file("sig\(index)"),
                     ], token: setup.platformToken)
-                if result?.succeeded == true { signed.add("\(index)") }
+                if result?.succeeded == true { signed.modify { $0.append("\(index)") } }
             }
         }
         workers.wait()
-        #expect(signed.all.count == 10, "\(signed.all)")
-        let crls = LockedSerials()
+        #expect(signed.value.count == 10, "\(signed.value)")
+        let crls = LockedBox<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 6) { index in
             let out = dir.file("crl\(index).der")
             guard
@@ -178,9 +178,9 @@ struct ScaleOutTests {
                 let number = try? Subprocess.run(
                     "openssl", ["crl", "-inform", "DER", "-in", out, "-noout", "-crlnumber"])
             else { return }
-            crls.add(number.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            crls.modify { $0.append(number.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
-        #expect(crls.all.count == 6 && Set(crls.all).count == 6, "CRL numbers are distinct: \(crls.all)")
+        #expect(crls.value.count == 6 && Set(crls.value).count == 6, "CRL numbers are distinct: \(crls.value)")
         let verify = try b.trustctl(["audit", "verify"], token: admin)
         #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
     }
@@ -192,7 +192,7 @@ struct ScaleOutTests {
         defer { b.process.stop() }
         #expect(a.process.stdout.contains("leader lease taken") || a.process.stderr.contains("leader lease taken"))
 
-        let serials = LockedSerials()
+        let serials = LockedBox<[String]>([])
         let stop = Date(timeIntervalSinceNow: 4)
         // Four workers on their own threads (concurrentPerform would run only as many as there are cores).
         let workers = DispatchGroup()
@@ -204,7 +204,7 @@ struct ScaleOutTests {
                     // Workers 0 and 1 use A (killed midway), 2 and 3 use B.
                     let node = worker < 2 ? a : b
                     if let serial = try? issue(on: node, "k\(worker)-\(index)") {
-                        serials.add(serial)
+                        serials.modify { $0.append(serial) }
                     } else {
                         usleep(100_000)
                     }
@@ -214,7 +214,7 @@ struct ScaleOutTests {
         }
         workers.wait()
         a.process.stop()
-        let acknowledged = serials.all
+        let acknowledged = serials.value
         #expect(acknowledged.count > 4)
         for serial in acknowledged {
             #expect(try b.trustctl(["cert", "show", serial], token: admin).succeeded, "acknowledged \(serial) lost")
@@ -300,12 +300,4 @@ extension ScaleOutTests {
         let verify = try node.trustctl(["audit", "verify"], token: admin)
         #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
     }
-}
-
-/// Serials collected from concurrent workers.
-final class LockedSerials: @unchecked Sendable {
-    private let lock = NSLock()
-    private var serials: [String] = []
-    func add(_ serial: String) { lock.withLock { serials.append(serial) } }
-    var all: [String] { lock.withLock { serials } }
 }
