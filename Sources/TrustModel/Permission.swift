@@ -23,6 +23,8 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     // Seals
     case sealApply = "seal.apply"
     case sealRead = "seal.read"
+    /// A seal's public status (name, holder, state, validity, filing number) by id, esID or filing number.
+    case sealLookup = "seal.lookup"
     case sealReview = "seal.review"
     case sealMake = "seal.make"
     case sealFile = "seal.file"
@@ -49,7 +51,7 @@ public enum RolePermissions {
     public static let table: [Role: Set<Permission>] = [
         .platform: [
             .caRead, .identityRegister, .identityRead, .identityVerify, .organizationAuthorize, .decisionQuery,
-            .sealRead, .sign,
+            .sealRead, .sealLookup, .sign,
             .keyCreate, .keyRead, .keyRevoke, .verify, .timestamp,
         ],
         .sealApplicant: [.caRead, .sealApply, .sealRead],
@@ -74,6 +76,10 @@ public enum RolePermissions {
         ],
     ]
 
+    /// What anyone may do without credentials, on the public verification page (验章): verify a document or a
+    /// signature (which stores nothing) and look up a seal's public status.
+    public static let anonymous: Set<Permission> = [.verify, .sealLookup]
+
     /// The roles that hold `permission`.
     public static func roles(holding permission: Permission) -> Set<Role> {
         Set(table.filter { $0.value.contains(permission) }.keys)
@@ -86,6 +92,8 @@ public struct Caller: Sendable, Hashable {
         case principal(Principal)
         /// trustd acting on its own behalf (`system:<name>` in the audit log); holds every permission.
         case system(String)
+        /// Someone without credentials on a public page; holds ``RolePermissions/anonymous`` only.
+        case anonymous
     }
 
     public let kind: Kind
@@ -93,6 +101,8 @@ public struct Caller: Sendable, Hashable {
     public init(_ principal: Principal) { kind = .principal(principal) }
 
     public static func system(_ name: String) -> Caller { Caller(kind: .system(name)) }
+
+    public static let anonymous = Caller(kind: .anonymous)
 
     private init(kind: Kind) { self.kind = kind }
 
@@ -106,6 +116,7 @@ public struct Caller: Sendable, Hashable {
         switch kind {
         case .principal(let principal): principal.auditName
         case .system(let name): "system:\(name)"
+        case .anonymous: "anonymous"
         }
     }
 
@@ -114,6 +125,7 @@ public struct Caller: Sendable, Hashable {
     public func holds(_ permission: Permission) -> Bool {
         switch kind {
         case .system: true
+        case .anonymous: RolePermissions.anonymous.contains(permission)
         case .principal(let principal):
             principal.roles.contains { RolePermissions.table[$0]?.contains(permission) == true }
         }

@@ -23,21 +23,65 @@ public struct ValidationReport: Sendable, Hashable {
         /// The EN 319 102-1 sub-indication when the check did not pass; its class fixes the status (failed for a
         /// TOTAL-FAILED sub-indication, indeterminate otherwise).
         public let subIndication: SubIndication?
+        /// What happened, where the check and its sub-indication leave it open (a seal reported lost and a registry
+        /// that cannot be read are both TRY_LATER): the plain-words reason a report gives people.
+        public let cause: Cause?
 
-        private init(_ name: CheckName, _ status: Status, _ detail: String, _ subIndication: SubIndication?) {
+        private init(
+            _ name: CheckName, _ status: Status, _ detail: String, _ subIndication: SubIndication?, _ cause: Cause?
+        ) {
             self.name = name
             self.status = status
             self.detail = detail
             self.subIndication = subIndication
+            self.cause = cause
         }
 
-        public static func passed(_ name: CheckName, _ detail: String) -> Check { Check(name, .passed, detail, nil) }
-        public static func info(_ name: CheckName, _ detail: String) -> Check { Check(name, .info, detail, nil) }
-        public static func warning(_ name: CheckName, _ detail: String) -> Check { Check(name, .warning, detail, nil) }
+        public static func passed(_ name: CheckName, _ detail: String) -> Check {
+            Check(name, .passed, detail, nil, nil)
+        }
+        public static func info(_ name: CheckName, _ detail: String) -> Check { Check(name, .info, detail, nil, nil) }
+        public static func warning(_ name: CheckName, _ detail: String) -> Check {
+            Check(name, .warning, detail, nil, nil)
+        }
 
         /// A check that did not pass: TOTAL_FAILED or INDETERMINATE as the standard pairs the sub-indication.
-        public static func problem(_ name: CheckName, _ detail: String, _ subIndication: SubIndication) -> Check {
-            Check(name, subIndication.indication == .totalFailed ? .failed : .indeterminate, detail, subIndication)
+        public static func problem(
+            _ name: CheckName, _ detail: String, _ subIndication: SubIndication, cause: Cause? = nil
+        ) -> Check {
+            Check(
+                name, subIndication.indication == .totalFailed ? .failed : .indeterminate, detail, subIndication, cause)
+        }
+    }
+
+    /// Causes a check name and sub-indication do not tell apart.
+    public enum Cause: String, Sendable, Hashable {
+        /// The seal is reported lost (suspended) in trustd's registry.
+        case sealReportedLost = "seal-reported-lost"
+        /// The certificate is on hold (its seal reported lost), not revoked for good.
+        case certificateOnHold = "certificate-on-hold"
+        /// trustd's registry, the trust anchors or the CRLs could not be read.
+        case lookupFailed = "lookup-failed"
+    }
+
+    /// What trustd's registry says about the seal's holder (for seals trustd made).
+    public struct SealHolder: Sendable, Hashable {
+        public let organization: String?
+        /// The public-security filing number (备案号), once filed.
+        public let filingNumber: String?
+        public init(organization: String?, filingNumber: String?) {
+            self.organization = organization
+            self.filingNumber = filingNumber
+        }
+    }
+
+    /// The seal's picture as the seal carries it (`png`, `jpeg`, `gif`, `ofd`, `svg` …).
+    public struct SealImage: Sendable, Hashable {
+        public let type: String
+        public let data: [UInt8]
+        public init(type: String, data: [UInt8]) {
+            self.type = type
+            self.data = data
         }
     }
 
@@ -50,10 +94,12 @@ public struct ValidationReport: Sendable, Hashable {
     /// `timestamp` when an RFC 3161 token proves the time, `claimed` when only the signer's own time is known,
     /// `validation` when there is neither.
     public let timeSource: String?
+    public let sealHolder: SealHolder?
+    public let sealImage: SealImage?
 
     public init(
         format: String, checks: [Check], signer: String? = nil, sealName: String? = nil, sealID: String? = nil,
-        signingTime: Date? = nil, timeSource: String? = nil
+        signingTime: Date? = nil, timeSource: String? = nil, sealHolder: SealHolder? = nil, sealImage: SealImage? = nil
     ) {
         self.format = format
         self.checks = checks
@@ -62,6 +108,8 @@ public struct ValidationReport: Sendable, Hashable {
         self.sealID = sealID
         self.signingTime = signingTime
         self.timeSource = timeSource
+        self.sealHolder = sealHolder
+        self.sealImage = sealImage
     }
 
     public var indication: Indication {

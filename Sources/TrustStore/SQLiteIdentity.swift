@@ -106,6 +106,10 @@ extension SQLiteRepositories {
     func seal(esID: String) throws -> SealRecord? {
         try SealRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM seal WHERE es_id = ?"), arguments: [esID])
     }
+    func seal(filingNumber: String) throws -> SealRecord? {
+        try SealRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM seal WHERE filing_number = ? LIMIT 1"), arguments: [filingNumber])
+    }
     func seals(organizationID: String?, state: SealState?, limit: Int) throws -> [SealRecord] {
         var request = SealRecord.all()
         if let organizationID { request = request.filter(Column("organization_id") == organizationID) }

@@ -280,6 +280,10 @@ enum Schema {
                 t.column("created_at", .double).notNull()
             }
         }
+        migrator.registerMigration("v9-seal-filing-number") { db in
+            // The public seal lookup (验章 page) finds a seal by its filing number.
+            try db.create(index: "seal_filing_number", on: "seal", columns: ["filing_number"])
+        }
         return migrator
     }
 }

@@ -5,8 +5,8 @@ import Foundation
 /// GRDB migrations (`Schema`); PostgreSQL's DDL is generated from it (`TrustStorePostgres`); a test reads both
 /// databases' catalogues back and compares them with this. A new migration changes this description too.
 public enum SchemaDescription {
-    /// The version the description stands for: the number of migrations (SQLite's `v8-key-journal`).
-    public static let version = 8
+    /// The version the description stands for: the number of migrations (SQLite's `v9-seal-filing-number`).
+    public static let version = 9
 
     /// One stored value, as every engine reads and writes it (used to copy an installation between engines).
     public enum Value: Sendable, Hashable {
@@ -190,7 +190,7 @@ public enum SchemaDescription {
                 Column("reference", .text),
             ]),
         Table(
-            "seal", primaryKey: ["id"],
+            "seal", primaryKey: ["id"], indexes: [("seal_filing_number", ["filing_number"])],
             [
                 Column("id", .text), Column("organization_id", .text, references: "organization"),
                 Column("type", .text), Column("name", .text), Column("state", .text), Column("applicant", .text),

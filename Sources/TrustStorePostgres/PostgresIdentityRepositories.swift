@@ -145,6 +145,9 @@ extension PostgresRepositories {
     func seal(esID: String) throws -> SealRecord? {
         try one(SealRecord.self, "SELECT * FROM seal WHERE es_id = $1", [.text(esID)])
     }
+    func seal(filingNumber: String) throws -> SealRecord? {
+        try one(SealRecord.self, "SELECT * FROM seal WHERE filing_number = $1 LIMIT 1", [.text(filingNumber)])
+    }
     func seals(organizationID: String?, state: SealState?, limit: Int) throws -> [SealRecord] {
         // NULL parameters mean "any": one statement, no SQL assembled from the filters.
         try all(

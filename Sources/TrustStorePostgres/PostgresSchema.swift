@@ -47,8 +47,11 @@ enum PostgresSchema {
     }
 
     /// Versioned migrations: version N's statements bring the schema from N-1 to N. Version 8 is the first
-    /// PostgreSQL knows (the schema as SQLite's eight migrations leave it); later versions add their steps here.
+    /// PostgreSQL knows; it creates the schema as the description stands now, so later steps are written to be
+    /// no-ops on a database it created (`IF NOT EXISTS`) and to bring an older one up.
     static let migrations: [(version: Int, statements: [String])] = [
-        (SchemaDescription.version, createStatements())
+        (8, createStatements()),
+        // v9: the public seal lookup finds seals by their filing number (备案号).
+        (9, ["CREATE INDEX IF NOT EXISTS \"seal_filing_number\" ON \"seal\" (\"filing_number\")"]),
     ]
 }

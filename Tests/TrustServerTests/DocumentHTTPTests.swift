@@ -38,7 +38,11 @@ import Testing
                 uri: "/v1/verify?format=html", method: .post, headers: jsonHeaders(platform),
                 body: try body(["signature": Data(document).base64EncodedString()]))
             #expect(page.status == .ok)
-            #expect(String(buffer: page.body).contains("Signature 1 (Seal)"))
+            #expect(String(buffer: page.body).contains("第 1 个签章（电子印章）"))
+            let english = try await client.execute(
+                uri: "/v1/verify?format=html&lang=en", method: .post, headers: jsonHeaders(platform),
+                body: try body(["document": Data(document).base64EncodedString()]))
+            #expect(String(buffer: english.body).contains("Signature 1 (electronic seal)"))
         }
     }
 

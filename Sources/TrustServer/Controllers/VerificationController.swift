@@ -1,4 +1,5 @@
 import APIContract
+import Foundation
 import Hummingbird
 import TrustModel
 import TrustServices
@@ -32,16 +33,26 @@ struct VerificationController: Controller {
         let outcome = try await verifier.verifyAny(
             try body.signatureBytes(), data: try body.dataBytes(), digest: try body.digestBytes(),
             by: try context.caller())
-        let html = request.uri.queryParameters["format"] == "html"
-        switch outcome {
-        case .signature(let report):
-            let view = ValidationReportView(report)
-            return html
-                ? text(try ReportPage.render(view), contentType: "text/html; charset=utf-8") : try json(view)
-        case .document(let report):
-            let view = DocumentReportView(report)
-            return html
-                ? text(try ReportPage.render(view), contentType: "text/html; charset=utf-8") : try json(view)
+        guard request.uri.queryParameters["format"] == "html" else {
+            switch outcome {
+            case .signature(let report): return try json(ValidationReportView(report))
+            case .document(let report): return try json(DocumentReportView(report))
+            }
         }
+        let language = ReportLanguage(request)
+        let page: String
+        switch outcome {
+        case .signature(let report): page = try ReportPage.page(report, language, at: Date())
+        case .document(let report): page = try ReportPage.page(report, language, at: Date())
+        }
+        return Self.reportPage(page)
+    }
+
+    /// A self-contained page (its picture inline): nothing may run in it, nothing be loaded from elsewhere.
+    static func reportPage(_ html: String) -> Response {
+        var response = text(html, contentType: "text/html; charset=utf-8")
+        response.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        return response
     }
 }

@@ -27,7 +27,7 @@ public struct TrustAPI: Sendable {
     public init(
         appliance: Appliance, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         metricsAccess: MetricsAccess = .public,
-        connections: ConnectionTable? = nil
+        connections: ConnectionTable? = nil, publicLimiter: ClientRateLimiter = ClientRateLimiter()
     ) {
         let access = AccessService(store: appliance.store)
         appliance.store.subscribe { change in
@@ -57,6 +57,8 @@ public struct TrustAPI: Sendable {
             SigningKeyController(keys: appliance.signingKeys),
             TimestampController(tsa: appliance.timestamps),
             VerificationController(verifier: appliance.verifier, gate: documentGate),
+            PublicVerificationController(
+                verifier: appliance.verifier, seals: appliance.seals, gate: documentGate, limiter: publicLimiter),
             CounterController(counter: appliance.counter),
         ]
     }

@@ -109,6 +109,8 @@ public protocol IdentityRepository {
 public protocol SealRepository {
     func seal(id: String) throws -> SealRecord?
     func seal(esID: String) throws -> SealRecord?
+    /// The seal filed under this number (备案号), if any.
+    func seal(filingNumber: String) throws -> SealRecord?
     func seals(organizationID: String?, state: SealState?, limit: Int) throws -> [SealRecord]
     func insert(_ seal: SealRecord) throws
     func update(_ seal: SealRecord) throws

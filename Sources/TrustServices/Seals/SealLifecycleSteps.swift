@@ -190,6 +190,23 @@ extension SealService {
         }
     }
 
+    /// A seal's public status for the verification page, found by its id, its esID or its filing number (备案号):
+    /// what is printed on or carried in a sealed document, nothing about grants or applicants.
+    public func lookup(_ query: String, by caller: Caller) async throws -> PublicSealStatus {
+        try await useCases.read(caller, .sealLookup, action: "seal.lookup", object: "seal:\(query)") { tx in
+            guard
+                let record = try tx.seal(id: query) ?? tx.seal(esID: query) ?? tx.seal(filingNumber: query),
+                record.state != .applied && record.state != .rejected
+            else { throw TrustError.notFound("no seal has this id, seal code or filing number") }
+            let certificateStatus = try record.certificateSerial.flatMap { try tx.certificate(serial: $0)?.status }
+            return PublicSealStatus(
+                id: record.id, esID: record.esID, name: record.name, type: record.type,
+                organization: try tx.organization(id: record.organizationID)?.name ?? "-", state: record.state,
+                certificateStatus: certificateStatus, validFrom: record.validFrom, validTo: record.validTo,
+                filingNumber: record.filingNumber)
+        }
+    }
+
     func detailsNow(id: String) throws -> SealDetails { try store.read { tx in try Self.details(id: id, in: tx) } }
 
     static func details(id: String, in tx: any Repositories) throws -> SealDetails {

@@ -22,6 +22,15 @@ public struct SealStatus: Sendable {
     public let filingNumber: String?
 }
 
+/// What anyone may learn of a seal on the public verification page.
+public struct PublicSealStatus: Sendable {
+    public let id, esID, name, type, organization: String
+    public let state: SealState
+    public let certificateStatus: CertificateStatus?
+    public let validFrom, validTo: Date
+    public let filingNumber: String?
+}
+
 /// The seal registry: apply → review → make → file → grant → report loss / recover → revoke → destroy.
 ///
 /// Each step checks the caller's permission, separation of duties and the current state (SealLifecycle), and is one

@@ -129,6 +129,8 @@ struct SealFacts: Sendable {
     /// Whether the signer certificate is in the seal's certList (nil for a bare seal).
     let signerListed: Bool?
     let registry: SealRegistryFact
+    /// The holder and filing number from trustd's registry (nil for a seal made elsewhere).
+    let holder: ValidationReport.SealHolder?
 }
 
 enum SealRegistryFact: Sendable {

@@ -116,26 +116,29 @@ struct VerificationSources: Sendable {
     /// The seal's own facts and its status in trustd's registry.
     func seal(info: SealInfo, makerProblem: String?, makerCertificate: [UInt8], signerListed: Bool?) -> SealFacts {
         let maker = try? Certificate.cached(der: makerCertificate)
+        let (registry, holder) = registry(esID: info.esID)
         return SealFacts(
             info: info, makerProblem: makerProblem, makerValidity: maker.map { ($0.notBefore, $0.notAfter) },
-            signerListed: signerListed,
-            registry: registry(esID: info.esID))
+            signerListed: signerListed, registry: registry, holder: holder)
     }
 
-    private func registry(esID: String) -> SealRegistryFact {
+    private func registry(esID: String) -> (SealRegistryFact, ValidationReport.SealHolder?) {
         do {
             return try store.read { reader in
-                guard let record = try reader.seal(esID: esID) else { return .notTrustd }
+                guard let record = try reader.seal(esID: esID) else { return (.notTrustd, nil) }
                 var endedAt: Date? = nil
                 if record.state == .revoked || record.state == .destroyed {
                     endedAt = try reader.sealEvents(sealID: record.id).first {
                         $0.step == .revoke || $0.step == .destroy
                     }?.time
                 }
-                return .record(id: record.id, state: record.state, endedAt: endedAt)
+                let holder = ValidationReport.SealHolder(
+                    organization: try reader.organization(id: record.organizationID)?.name,
+                    filingNumber: record.filingNumber)
+                return (.record(id: record.id, state: record.state, endedAt: endedAt), holder)
             }
         } catch {
-            return .lookupFailed("trustd's seal registry could not be read: \(error)")
+            return (.lookupFailed("trustd's seal registry could not be read: \(error)"), nil)
         }
     }
 }

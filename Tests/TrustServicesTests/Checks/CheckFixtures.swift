@@ -46,8 +46,9 @@ enum CheckFixtures {
             header: SealHeader(vendorID: "test"), esID: "ES-TEST", property: property,
             picture: SealPicture(type: "png", data: [1], widthMM: 40, heightMM: 40))
         return SealFacts(
-            info: info, makerProblem: makerProblem, makerValidity: maker, signerListed: signerListed, registry: registry
-        )
+            info: info, makerProblem: makerProblem, makerValidity: maker, signerListed: signerListed,
+            registry: registry,
+            holder: nil)
     }
 
     static func only(_ check: some SignatureCheck, _ facts: SignatureFacts) -> ValidationReport.Check? {

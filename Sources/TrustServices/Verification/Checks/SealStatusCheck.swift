@@ -10,11 +10,13 @@ struct SealStatusCheck: SignatureCheck {
         case .notTrustd:
             return [.info(.sealStatus, "the seal \(seal.info.esID) was not made by trustd")]
         case .lookupFailed(let reason):
-            return [.problem(.sealStatus, reason, .tryLater)]
+            return [.problem(.sealStatus, reason, .tryLater, cause: .lookupFailed)]
         case .record(let id, .active, _):
             return [.passed(.sealStatus, "seal \(id) is active in trustd's registry")]
         case .record(let id, .suspended, _):
-            return [.problem(.sealStatus, "seal \(id) is reported lost (suspended)", .tryLater)]
+            return [
+                .problem(.sealStatus, "seal \(id) is reported lost (suspended)", .tryLater, cause: .sealReportedLost)
+            ]
         case .record(let id, let state, let endedAt) where state == .revoked || state == .destroyed:
             guard facts.signer != nil, let endedAt, endedAt > time.date else {
                 return [.problem(.sealStatus, "seal \(id) is \(state.rawValue) in trustd's registry", .revoked)]

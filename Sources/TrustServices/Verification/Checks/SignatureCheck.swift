@@ -21,7 +21,9 @@ enum SignatureChecks {
         let time = facts.signer == nil ? nil : facts.signingTime
         return ValidationReport(
             format: facts.format, checks: checks, signer: facts.signerSubject, sealName: facts.seal?.info.property.name,
-            sealID: facts.seal?.info.esID, signingTime: time?.date, timeSource: time?.source.rawValue)
+            sealID: facts.seal?.info.esID, signingTime: time?.date, timeSource: time?.source.rawValue,
+            sealHolder: facts.seal?.holder,
+            sealImage: facts.seal.map { .init(type: $0.info.picture.type, data: $0.info.picture.data) })
     }
 }
 

@@ -92,7 +92,8 @@ extension SignatureVerifier {
         return ValidationReport(
             format: "ofd-\(item.kind == .seal ? "seal" : "sign")/\(base.format)",
             checks: Array(format) + package + base.checks.dropFirst(format.count), signer: base.signer,
-            sealName: base.sealName, sealID: base.sealID, signingTime: base.signingTime, timeSource: base.timeSource)
+            sealName: base.sealName, sealID: base.sealID, signingTime: base.signingTime, timeSource: base.timeSource,
+            sealHolder: base.sealHolder, sealImage: base.sealImage)
     }
 
     /// Files no signature references (Signatures.xml and each signature's own parts excepted: nothing can protect
