@@ -21,9 +21,10 @@ struct SealedSignerSetup {
         ).write(to: URL(fileURLWithPath: data + "/registry.csv"))
     }
 
-    /// `ctl(arguments, tokenFile)` runs trustctl against the daemon; `admin` is the admin token file.
+    /// `ctl(arguments, tokenFile)` runs trustctl against the daemon; `admin` is the admin token file; `picture` a PNG
+    /// to make the seal with (a stand-in that only starts like a PNG when nil).
     init(
-        dir: TemporaryDirectory, data: String, admin: String, usageLimit: Int?,
+        dir: TemporaryDirectory, data: String, admin: String, usageLimit: Int?, picture: String? = nil,
         ctl: (_ arguments: [String], _ token: String) throws -> ProcessResult
     ) throws {
         func run(_ arguments: [String], _ token: String) throws -> String {
@@ -55,8 +56,12 @@ struct SealedSignerSetup {
             ], admin)
         _ = try run(["org", "verify", org, "--method", "business-registry"], admin)
         _ = try run(["org", "verify", org, "--method", "tax-account"], admin)
-        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 100)).write(
-            to: URL(fileURLWithPath: dir.file("seal.png")))
+        if let picture {
+            try FileManager.default.copyItem(atPath: picture, toPath: dir.file("seal.png"))
+        } else {
+            try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 100)).write(
+                to: URL(fileURLWithPath: dir.file("seal.png")))
+        }
         seal = try run(
             [
                 "seal", "apply", "--organization", org, "--applicant", person, "--type", "official", "--name",
