@@ -59,7 +59,10 @@ extension TrustctlCommand {
         @OptionGroup var output: OutputOptions
         @Option(name: .long, help: "The signature file (DER), or a signed OFD document.") var signature: String
         @Option(name: .long, help: "The signed document, to check the document hash.") var data: String?
-        @Option(name: .long, help: "Also write the report as an HTML page here.") var html: String?
+        @Option(
+            name: .long,
+            help: "Also write the report as an HTML page here, with trustd's RFC 3161 timestamp over it in FILE.tsr.")
+        var html: String?
 
         func run() async throws {
             var indication = "TOTAL_PASSED"
@@ -108,7 +111,11 @@ extension TrustctlCommand {
             guard let html else { return }
             let page = try await client.call(
                 .POST, "/v1/verify?format=html", body: Array(try JSONEncoder().encode(body)), accept: "text/html")
+            guard let stamp = page.headers["trustd-report-timestamp"].flatMap({ Data(base64Encoded: $0) }) else {
+                throw ValidationError("trustd sent the report page without its timestamp")
+            }
             try writeFile(html, page.body)
+            try writeFile(html + ".tsr", Array(stamp))
         }
     }
 }

@@ -469,7 +469,8 @@ import TrustCrypto
                 "-sf", "-H", "Authorization: Bearer \(platformToken)", "-H", "Content-Type: application/json",
                 "-d", verifyBody, "\(daemon.url)/v1/verify?format=html",
             ])
-        #expect(page.stdout.contains("<h1>TOTAL_PASSED") && page.stdout.contains("seal-maker"))
+        #expect(
+            page.stdout.contains("data-verdict=\"TOTAL_PASSED\">有效</strong>") && page.stdout.contains("seal-maker"))
         // The same through trustctl sign / verify; a changed document fails with exit 1.
         #expect(
             try ctl(
@@ -485,7 +486,26 @@ import TrustCrypto
         #expect(
             ctlVerified.succeeded && ctlVerified.stdout.hasPrefix("TOTAL_PASSED"),
             "\(ctlVerified.stdout)\(ctlVerified.stderr)")
-        #expect(String(decoding: try dir.read("report.html"), as: UTF8.self).contains("<h1>TOTAL_PASSED"))
+        #expect(String(decoding: try dir.read("report.html"), as: UTF8.self).contains("有效</strong>"))
+        // The filed page and its timestamp: OpenSSL checks the token against the page's bytes and trustd's RSA root.
+        _ = try dir.write("rsa-root.pem", try ctl(["ca", "show", "rsa-root"]).stdout)
+        _ = try dir.write("rsa-issuing.pem", try ctl(["ca", "show", "rsa-issuing"]).stdout)
+        let stampCheck = try Subprocess.run(
+            "openssl",
+            [
+                "ts", "-verify", "-data", dir.file("report.html"), "-in", dir.file("report.html.tsr"), "-CAfile",
+                dir.file("rsa-root.pem"), "-untrusted", dir.file("rsa-issuing.pem"),
+            ])
+        #expect(stampCheck.succeeded && stampCheck.stdout.contains("OK"), "\(stampCheck.stdout)\(stampCheck.stderr)")
+        _ = try dir.write("report-changed.html", String(decoding: try dir.read("report.html"), as: UTF8.self) + " ")
+        #expect(
+            !(try Subprocess.run(
+                "openssl",
+                [
+                    "ts", "-verify", "-data", dir.file("report-changed.html"), "-in", dir.file("report.html.tsr"),
+                    "-CAfile", dir.file("rsa-root.pem"), "-untrusted", dir.file("rsa-issuing.pem"),
+                ]
+            ).succeeded))
         try dir.write("changed.bin", "审批结果 No. 2")
         let changed = try ctl(
             ["verify", "--signature", dir.file("sig2.der"), "--data", dir.file("changed.bin")], as: "platform.token")

@@ -35,6 +35,10 @@ import TrustModel
             #expect(page.contains("文件不是可识别的签章文件，或已损坏"))
             #expect(page.contains("<code>FORMAT_FAILURE</code>"))
             #expect(zh.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+            // Stamped, so it can be filed: a granted RFC 3161 response (status 0) rides along.
+            let stamp = try #require(
+                zh.headers[VerificationController.timestampHeader].flatMap { Data(base64Encoded: $0) })
+            #expect(stamp.count > 100 && stamp.starts(with: [0x30]))
             // English on request, by query or by Accept-Language.
             var english = jsonHeaders(platform)
             english[.acceptLanguage] = "en-GB,en;q=0.9,zh;q=0.5"

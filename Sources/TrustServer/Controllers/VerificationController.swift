@@ -1,5 +1,6 @@
 import APIContract
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TrustModel
 import TrustServices
@@ -12,10 +13,21 @@ protocol VerificationOperations: Sendable {
 
 extension SignatureVerifier: VerificationOperations {}
 
+/// What the report page needs of the TSA: a timestamp over the page, so the page can be filed.
+protocol ReportStamping: Sendable {
+    func stampReport(_ report: [UInt8], by caller: Caller) async throws -> TimestampAuthority.Granted
+}
+
+extension TimestampAuthority: ReportStamping {}
+
 /// `POST /v1/verify`: the validation report as JSON, or `?format=html` as a readable page; for an OFD document one
-/// report per signature.
+/// report per signature. The page comes with trustd's RFC 3161 timestamp over its bytes (`Trustd-Report-Timestamp`,
+/// base64 DER TimeStampResp), so that it can be filed and checked later.
 struct VerificationController: Controller {
+    static let timestampHeader = HTTPField.Name("Trustd-Report-Timestamp")!
+
     let verifier: any VerificationOperations
+    let stamps: any ReportStamping
     /// Shared with document sealing: a body that may be a document takes a place.
     let gate: LargeBodyGate
 
@@ -45,7 +57,10 @@ struct VerificationController: Controller {
         case .signature(let report): page = try ReportPage.page(report, language, at: Date())
         case .document(let report): page = try ReportPage.page(report, language, at: Date())
         }
-        return Self.reportPage(page)
+        let stamp = try await stamps.stampReport(Array(page.utf8), by: try context.caller())
+        var response = Self.reportPage(page)
+        response.headers[Self.timestampHeader] = Data(stamp.response).base64EncodedString()
+        return response
     }
 
     /// A self-contained page (its picture inline): nothing may run in it, nothing be loaded from elsewhere.

@@ -56,7 +56,7 @@ public struct TrustAPI: Sendable {
             DocumentController(documents: appliance.documents, gate: documentGate),
             SigningKeyController(keys: appliance.signingKeys),
             TimestampController(tsa: appliance.timestamps),
-            VerificationController(verifier: appliance.verifier, gate: documentGate),
+            VerificationController(verifier: appliance.verifier, stamps: appliance.timestamps, gate: documentGate),
             PublicVerificationController(
                 verifier: appliance.verifier, seals: appliance.seals, gate: documentGate, limiter: publicLimiter),
             CounterController(counter: appliance.counter),

@@ -100,9 +100,10 @@ public final class TimestampAuthority: Sendable {
     }
 
     /// One audit record per answer (the TSA's log of what it stamped), group-committed with concurrent answers.
-    private func audit(_ caller: Caller, _ unit: Unit, granted: Granted?, imprint: [UInt8] = [], reason: String? = nil)
-        throws
-    {
+    func audit(
+        _ caller: Caller, _ unit: Unit, granted: Granted?, imprint: [UInt8] = [], reason: String? = nil,
+        object: String? = nil
+    ) throws {
         var details = ["unit": unit.rawValue]
         let outcome: AuditOutcome
         if let granted, granted.granted {
@@ -114,7 +115,7 @@ public final class TimestampAuthority: Sendable {
             details["reason"] = reason ?? granted?.rejection ?? "rejected"
         }
         let entry = AuditEntry(
-            actor: caller.auditName, action: "timestamp", object: "tsa:\(unit.rawValue)", outcome: outcome,
+            actor: caller.auditName, action: "timestamp", object: object ?? "tsa:\(unit.rawValue)", outcome: outcome,
             details: details)
         let now = clock()
         try ca.store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: now) }
