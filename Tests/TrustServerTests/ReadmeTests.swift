@@ -32,7 +32,7 @@ import Testing
         #expect(blocks[1] == ".ci/install-deps && .ci/test")
 
         let dir = try TemporaryDirectory("trustd-readme")
-        for linked in ["hsm", "policies", "samples"] {
+        for linked in ["hsm", "policies", "samples", "deploy"] {
             try FileManager.default.createSymbolicLink(
                 atPath: dir.file(linked), withDestinationPath: TestPaths.packageRoot.appendingPathComponent(linked).path
             )
