@@ -43,6 +43,9 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CZLibChecksum", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        // Seal pictures: Cairo draws, Pango shapes CJK text with fontconfig's fonts (fonts-noto-cjk).
+        .systemLibrary(
+            name: "CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
 
         // MARK: Libraries
         // One bounded LRU cache type (entries and bytes) for every cache in trustd.
@@ -54,6 +57,8 @@ let package = Package(
         ),
         .target(name: "CardReader", dependencies: ["CPCSCLite", "TrustCrypto"]),
         .target(name: "TrustModel"),
+        // Standard seal pictures (round and oval, star, arc text) as PNG and SVG, through Cairo and Pango.
+        .target(name: "SealPictures", dependencies: ["CPangoCairo", "CZLibChecksum"]),
         // GB/T 38540 electronic seals and seal signatures (swift-asn1; signatures through TrustCrypto).
         .target(name: "SealFormat", dependencies: ["TrustCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
         // CMS SignedData (PKCS#7 and GM/T 0010) and RFC 3161 structures (swift-asn1): OpenSSL 3.0 cannot sign them with SM2.
@@ -71,7 +76,7 @@ let package = Package(
             name: "TrustServices",
             dependencies: [
                 "TrustModel", "TrustCrypto", "KeyCustody", "SealFormat", "CMSFormat", "OFDFormat", "BoundedCache",
-                .product(name: "Yams", package: "Yams"),
+                "SealPictures", .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
@@ -162,6 +167,7 @@ let package = Package(
         .testTarget(name: "KeyCustodyTests", dependencies: ["KeyCustody", "TrustCrypto", "TestSupport"]),
         .testTarget(name: "CardReaderTests", dependencies: ["CardReader", "TestSupport"]),
         .testTarget(name: "TrustModelTests", dependencies: ["TrustModel"]),
+        .testTarget(name: "SealPicturesTests", dependencies: ["SealPictures", "TestSupport"]),
         .testTarget(name: "CMSFormatTests", dependencies: ["CMSFormat", "TestSupport"]),
         .testTarget(name: "OFDFormatTests", dependencies: ["OFDFormat", "TestSupport"]),
         .testTarget(

@@ -19,18 +19,23 @@ public struct SealApplyRequest: Codable, Sendable {
     public let organizationId, type, name: String
     /// The applying person; default the organisation's legal representative.
     public let applicantId: String?
-    public let picture: SealPictureBody
+    /// The picture, or `pictureGenerate: true` for the type's standard picture with the organisation's name (and
+    /// `pictureNumber`).
+    public let picture: SealPictureBody?
+    public let pictureGenerate: Bool?
+    public let pictureNumber: String?
     public let validTo, keyType: String?
     public init(
-        organizationId: String, applicantId: String?, type: String, name: String, picture: SealPictureBody,
-        validTo: String? = nil,
-        keyType: String? = nil
+        organizationId: String, applicantId: String?, type: String, name: String, picture: SealPictureBody?,
+        pictureGenerate: Bool? = nil, pictureNumber: String? = nil, validTo: String? = nil, keyType: String? = nil
     ) {
         self.organizationId = organizationId
         self.applicantId = applicantId
         self.type = type
         self.name = name
         self.picture = picture
+        self.pictureGenerate = pictureGenerate
+        self.pictureNumber = pictureNumber
         self.validTo = validTo
         self.keyType = keyType
     }
@@ -181,14 +186,21 @@ extension SealApplyRequest: APIRequest {
         if let applicantId { try Field.identifier(applicantId, "applicantId") }
         try Field.text(type, "type", max: 32)
         try Field.text(name, "name", max: 128)
-        try Field.text(picture.format, "picture.format", max: 16)
+        try Field.exactlyOne([("picture", picture != nil), ("pictureGenerate", pictureGenerate == true)])
+        if let picture { try Field.text(picture.format, "picture.format", max: 16) }
         _ = try pictureBytes()
+        if let pictureNumber {
+            guard picture == nil else { throw RequestError("pictureNumber goes with pictureGenerate") }
+            try SealPictureRequest(type: type, organization: "-", number: pictureNumber).validate()
+        }
         if let validTo { _ = try Field.time(validTo, "validTo") }
         try Field.optionalText(keyType, "keyType", max: 16)
     }
 
-    public func pictureBytes() throws(RequestError) -> [UInt8] {
-        try Field.base64(picture.data, "picture.data", maxBytes: Self.maxPictureBytes)
+    public func pictureBytes() throws(RequestError) -> [UInt8]? {
+        try picture.map { body throws(RequestError) in
+            try Field.base64(body.data, "picture.data", maxBytes: Self.maxPictureBytes)
+        }
     }
     public func validToDate() throws(RequestError) -> Date? {
         try validTo.map { text throws(RequestError) in try Field.time(text, "validTo") }
@@ -229,5 +241,35 @@ extension SealStepRequest: APIRequest {
     public func validate() throws(RequestError) {
         try Field.optionalText(comment, "comment", max: 1000)
         try Field.optionalText(reason, "reason", max: 64)
+    }
+}
+
+/// `POST /v1/seal-pictures`: a type's standard picture with the organisation's name (and number), as PNG at `dpi`
+/// (default 300) or SVG.
+public struct SealPictureRequest: Codable, Sendable {
+    public let type, organization: String
+    public let number, format: String?
+    public let dpi: Int?
+    public init(type: String, organization: String, number: String? = nil, format: String? = nil, dpi: Int? = nil) {
+        self.type = type
+        self.organization = organization
+        self.number = number
+        self.format = format
+        self.dpi = dpi
+    }
+}
+
+extension SealPictureRequest: APIRequest {
+    public static let formats = ["png", "svg"]
+
+    public func validate() throws(RequestError) {
+        try Field.text(type, "type", max: 32)
+        try Field.text(organization, "organization", max: 40)
+        if let number {
+            guard (1...24).contains(number.count), number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            else { throw RequestError("number must be 1 to 24 letters and digits") }
+        }
+        if let format, !Self.formats.contains(format) { throw RequestError("format must be png or svg") }
+        if let dpi, !(72...600).contains(dpi) { throw RequestError("dpi must be 72 to 600") }
     }
 }

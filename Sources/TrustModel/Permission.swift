@@ -25,6 +25,8 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     case sealRead = "seal.read"
     /// A seal's public status (name, holder, state, validity, filing number) by id, esID or filing number.
     case sealLookup = "seal.lookup"
+    /// Draw a standard seal picture (nothing is stored).
+    case sealPicture = "seal.picture"
     case sealReview = "seal.review"
     case sealMake = "seal.make"
     case sealFile = "seal.file"
@@ -51,10 +53,10 @@ public enum RolePermissions {
     public static let table: [Role: Set<Permission>] = [
         .platform: [
             .caRead, .identityRegister, .identityRead, .identityVerify, .organizationAuthorize, .decisionQuery,
-            .sealRead, .sealLookup, .sign,
+            .sealRead, .sealLookup, .sealPicture, .sign,
             .keyCreate, .keyRead, .keyRevoke, .verify, .timestamp,
         ],
-        .sealApplicant: [.caRead, .sealApply, .sealRead],
+        .sealApplicant: [.caRead, .sealApply, .sealRead, .sealPicture],
         .sealReviewer: [.caRead, .sealRead, .sealReview, .sealRecover],
         .sealMaker: [.caRead, .sealRead, .sealMake],
         .sealFiler: [.caRead, .sealRead, .sealFile],

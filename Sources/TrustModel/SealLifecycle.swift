@@ -76,13 +76,15 @@ public struct SealType: Sendable, Hashable {
     public let applicantLevel: AssuranceLevel
     public let organizationLevel: AssuranceLevel
     public let validityDays: Int
+    /// How trustd draws this type's standard picture; nil when it draws none (name seals).
+    public let drawing: SealTypeDrawing?
 
     public init(
         code: String, name: String, typeCode: Int, pictureFormats: [SealPictureFormat], pictureMaxBytes: Int,
         sizeMM: ClosedRange<Int>,
         profile: String, ca: String, keyTypes: [String], applicantLevel: AssuranceLevel,
         organizationLevel: AssuranceLevel,
-        validityDays: Int
+        validityDays: Int, drawing: SealTypeDrawing? = nil
     ) {
         self.code = code
         self.name = name
@@ -96,6 +98,7 @@ public struct SealType: Sendable, Hashable {
         self.applicantLevel = applicantLevel
         self.organizationLevel = organizationLevel
         self.validityDays = validityDays
+        self.drawing = drawing
     }
 
     /// Checks a picture against the type's rules by its magic bytes (never trusting the declared format alone).
@@ -116,5 +119,24 @@ public struct SealType: Sendable, Hashable {
                 "picture size must be \(sizeMM.lowerBound)–\(sizeMM.upperBound) mm for \(code), got \(widthMM)×\(heightMM)"
             )
         }
+    }
+}
+
+/// The standard picture of a seal type (policy `drawing:`): its outline and size, and the label printed under the
+/// star or along the bottom (合同专用章, 发票专用章 …; none for an official seal).
+public struct SealTypeDrawing: Sendable, Hashable {
+    public enum Shape: String, Sendable, Hashable, CaseIterable {
+        case round, oval
+    }
+    public let shape: Shape
+    public let widthMM: Int
+    public let heightMM: Int
+    public let label: String?
+
+    public init(shape: Shape, widthMM: Int, heightMM: Int, label: String?) {
+        self.shape = shape
+        self.widthMM = widthMM
+        self.heightMM = heightMM
+        self.label = label
     }
 }

@@ -9,7 +9,7 @@ extension TrustctlCommand {
                 "Electronic seals (GB/T 38540): apply, review, make, file, grant, withdraw, report-loss, recover, revoke, destroy.",
             subcommands: [
                 Apply.self, Review.self, Make.self, File.self, Grant.self, Withdraw.self, ReportLoss.self, Recover.self,
-                Revoke.self, Destroy.self, List.self, Show.self, Status.self, Export.self,
+                Revoke.self, Destroy.self, List.self, Show.self, Status.self, Export.self, Picture.self,
             ])
     }
 }
@@ -78,25 +78,44 @@ extension TrustctlCommand.Seal {
         var applicant: String?
         @Option(name: .long, help: "Seal type (policies/seal-types.yaml), e.g. official, contract.") var type: String
         @Option(name: .long, help: "Seal name, e.g. 某某科技有限公司合同专用章.") var name: String
-        @Option(name: .long, help: "Picture file (PNG, JPEG or GIF).") var picture: String
-        @Option(name: .long, help: "Picture width in mm.") var widthMm: Int
-        @Option(name: .long, help: "Picture height in mm.") var heightMm: Int
+        @Option(name: .long, help: "Picture file (PNG, JPEG or GIF).") var picture: String?
+        @Flag(
+            name: .long,
+            help: "Let trustd draw the type's standard picture with the organisation's registered name.")
+        var pictureGenerate = false
+        @Option(name: .long, help: "With --picture-generate: the number drawn on the seal (e.g. 3501000012345).")
+        var number: String?
+        @Option(name: .long, help: "Picture width in mm (with --picture).") var widthMm: Int?
+        @Option(name: .long, help: "Picture height in mm (with --picture).") var heightMm: Int?
+
+        func validate() throws {
+            guard (picture != nil) != pictureGenerate else {
+                throw ValidationError("give --picture FILE (with --width-mm and --height-mm) or --picture-generate")
+            }
+            if picture != nil, widthMm == nil || heightMm == nil {
+                throw ValidationError("--picture needs --width-mm and --height-mm")
+            }
+            if number != nil, !pictureGenerate { throw ValidationError("--number goes with --picture-generate") }
+        }
         @Option(name: .long, help: "End of validity (ISO 8601); default per seal type.") var validTo: String?
         @Option(name: .long, help: "Seal key type (default per seal type).") var keyType: String?
 
         func run() async throws {
             try await reportingErrors {
-                let bytes = try readFile(picture)
-                let format = URL(fileURLWithPath: picture).pathExtension.lowercased().replacingOccurrences(
-                    of: "jpg", with: "jpeg")
+                var body: SealPictureBody? = nil
+                if let picture, let widthMm, let heightMm {
+                    let format = URL(fileURLWithPath: picture).pathExtension.lowercased().replacingOccurrences(
+                        of: "jpg", with: "jpeg")
+                    body = SealPictureBody(
+                        format: format, data: Data(try readFile(picture)).base64EncodedString(), widthMm: widthMm,
+                        heightMm: heightMm)
+                }
                 let seal = try await server.client().post(
                     SealView.self, "/v1/seals",
                     SealApplyRequest(
-                        organizationId: organization, applicantId: applicant, type: type, name: name,
-                        picture: SealPictureBody(
-                            format: format, data: Data(bytes).base64EncodedString(), widthMm: widthMm,
-                            heightMm: heightMm),
-                        validTo: validTo, keyType: keyType))
+                        organizationId: organization, applicantId: applicant, type: type, name: name, picture: body,
+                        pictureGenerate: pictureGenerate ? true : nil, pictureNumber: number, validTo: validTo,
+                        keyType: keyType))
                 if output.json { return try printJSON(seal) }
                 print(seal.id)
             }
@@ -317,6 +336,42 @@ extension TrustctlCommand.Seal {
                 }
                 try writeFile(picturePath, image.body)
                 print("\(out) (\(eseal.body.count) bytes), \(picturePath)")
+            }
+        }
+    }
+}
+
+extension TrustctlCommand.Seal {
+    struct Picture: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw a seal type's standard picture (red ring, star, the organisation's name) as PNG or SVG.",
+            discussion: "The size and label come from policies/seal-types.yaml (drawing:); PNG has a transparent "
+                + "background and states its DPI. Prints the size in millimetres.")
+        @OptionGroup var server: ServerOptions
+        @Option(name: .long, help: "Seal type, e.g. official, contract, finance, invoice.") var type: String
+        @Option(name: .long, help: "The organisation's name, e.g. 某某科技有限公司.") var organization: String
+        @Option(name: .long, help: "The number drawn on the seal (e.g. 3501000012345 or a credit code).")
+        var number: String?
+        @Option(name: .long, help: "png (default) or svg; default from --out's extension.") var format: String?
+        @Option(name: .long, help: "PNG resolution (72 to 600, default 300).") var dpi: Int?
+        @Option(name: .long, help: "Where to write the picture.") var out: String
+        @Flag(name: .long, help: "Overwrite --out if it exists.") var force = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let format = format ?? (out.lowercased().hasSuffix(".svg") ? "svg" : "png")
+                if !force, FileManager.default.fileExists(atPath: out) {
+                    throw ValidationError("\(out) exists; pass --force to overwrite it")
+                }
+                let request = SealPictureRequest(
+                    type: type, organization: organization, number: number, format: format, dpi: dpi)
+                let reply = try await server.client().call(
+                    .POST, "/v1/seal-pictures", body: try encodeBody(request),
+                    accept: format == "svg" ? "image/svg+xml" : "image/png")
+                try writeFile(out, reply.body)
+                let width = reply.headers["x-seal-width-mm"] ?? "?"
+                let height = reply.headers["x-seal-height-mm"] ?? "?"
+                print("\(out): \(width) × \(height) mm\(format == "png" ? " at \(dpi ?? 300) dpi" : "")")
             }
         }
     }

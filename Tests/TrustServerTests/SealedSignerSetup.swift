@@ -21,10 +21,10 @@ struct SealedSignerSetup {
         ).write(to: URL(fileURLWithPath: data + "/registry.csv"))
     }
 
-    /// `ctl(arguments, tokenFile)` runs trustctl against the daemon; `admin` is the admin token file; `picture` a PNG
-    /// to make the seal with (a stand-in that only starts like a PNG when nil).
+    /// `ctl(arguments, tokenFile)` runs trustctl against the daemon; `admin` is the admin token file. The seal's
+    /// picture is the official type's standard one, drawn by trustd (`--picture-generate`).
     init(
-        dir: TemporaryDirectory, data: String, admin: String, usageLimit: Int?, picture: String? = nil,
+        dir: TemporaryDirectory, data: String, admin: String, usageLimit: Int?,
         ctl: (_ arguments: [String], _ token: String) throws -> ProcessResult
     ) throws {
         func run(_ arguments: [String], _ token: String) throws -> String {
@@ -56,16 +56,10 @@ struct SealedSignerSetup {
             ], admin)
         _ = try run(["org", "verify", org, "--method", "business-registry"], admin)
         _ = try run(["org", "verify", org, "--method", "tax-account"], admin)
-        if let picture {
-            try FileManager.default.copyItem(atPath: picture, toPath: dir.file("seal.png"))
-        } else {
-            try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 100)).write(
-                to: URL(fileURLWithPath: dir.file("seal.png")))
-        }
         seal = try run(
             [
                 "seal", "apply", "--organization", org, "--applicant", person, "--type", "official", "--name",
-                "某某科技有限公司公章", "--picture", dir.file("seal.png"), "--width-mm", "40", "--height-mm", "40",
+                "某某科技有限公司公章", "--picture-generate", "--number", "3501000012345",
             ], tokens["seal-applicant"]!)
         _ = try run(["seal", "review", seal, "--approve"], tokens["seal-reviewer"]!)
         _ = try run(["seal", "make", seal], tokens["seal-maker"]!)

@@ -35,25 +35,8 @@ struct VerifyPageBrowserTests {
                 try TestPaths.builtProduct("trustctl"), arguments,
                 environment: ["TRUSTCTL_SERVER": url, "TRUSTCTL_TOKEN_FILE": token])
         }
-        // A red round seal picture (Pillow, from the test venv), so the report shows a real image.
-        let picture = dir.file("picture.png")
-        let drawn = try Subprocess.run(
-            try TestPaths.python,
-            [
-                "-c",
-                """
-                import sys, math
-                from PIL import Image, ImageDraw
-                image = Image.new("RGBA", (240, 240), (0, 0, 0, 0)); d = ImageDraw.Draw(image)
-                d.ellipse((8, 8, 232, 232), outline=(220, 0, 0, 255), width=10)
-                star = [(120 + (60 if i % 2 == 0 else 24) * math.sin(i * math.pi / 5),
-                         120 - (60 if i % 2 == 0 else 24) * math.cos(i * math.pi / 5)) for i in range(10)]
-                d.polygon(star, fill=(220, 0, 0, 255)); image.save(sys.argv[1])
-                """, picture,
-            ])
-        try #require(drawn.succeeded, "\(drawn.stderr)")
         let setup = try SealedSignerSetup(
-            dir: dir, data: data, admin: dir.file("data/admin.token"), usageLimit: nil, picture: picture, ctl: ctl)
+            dir: dir, data: data, admin: dir.file("data/admin.token"), usageLimit: nil, ctl: ctl)
 
         // A licence sealed on page 1, and a copy whose page 1 says something else.
         try dir.write("licence.ofd", try OFDSamples.package(OFDSamples.twoPages(), in: dir))

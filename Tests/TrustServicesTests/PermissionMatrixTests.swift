@@ -72,6 +72,15 @@ import TrustStore
             }
         ),
         (.sealRead, { app, caller in _ = try await app.seals.details(id: "00", by: caller) }),
+        (.sealLookup, { app, caller in _ = try await app.seals.lookup("00", by: caller) }),
+        (
+            .sealPicture,
+            { app, caller in
+                _ = try await app.seals.picture(
+                    SealPictureOrder(type: "official", organization: "某某", number: nil, format: .svg, dpi: 300),
+                    by: caller)
+            }
+        ),
         (
             .sealReview,
             { app, caller in _ = try await app.seals.review(id: "00", approve: true, comment: nil, by: caller) }

@@ -1,5 +1,6 @@
 import APIContract
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TrustCrypto
 import TrustModel
@@ -15,6 +16,11 @@ protocol SealOperations: Sendable {
     func list(organizationID: String?, state: SealState?, by caller: Caller) async throws -> [SealDetails]
     func details(id: String, by caller: Caller) async throws -> SealDetails
     func status(id: String, by caller: Caller) async throws -> SealStatus
+    func picture(_ order: SealPictureOrder, by caller: Caller) async throws -> DrawnSealPicture
+    func applyWithDrawnPicture(
+        organizationID: String, applicantPersonID: String?, type: String, name: String, number: String?,
+        validTo: Date?, keyType: String?, by caller: Caller
+    ) async throws -> SealDetails
     func review(id: String, approve: Bool, comment: String?, by caller: Caller) async throws -> SealDetails
     func make(id: String, by caller: Caller) async throws -> SealDetails
     func file(id: String, filingNumber: String, authority: String, by caller: Caller) async throws -> SealDetails
@@ -35,19 +41,30 @@ extension SealService: SealOperations {}
 /// The seal registry (GB/T 38540): apply → review → make → file → grant, loss, recovery, revocation, destruction;
 /// status queries and the SESeal download. Separation of duties is the service's rule, not the route's.
 struct SealController: Controller {
+    /// The size a drawn picture stands for, so a caller can apply with it.
+    static let widthHeader = HTTPField.Name("X-Seal-Width-MM")!
+    static let heightHeader = HTTPField.Name("X-Seal-Height-MM")!
+
     let seals: any SealOperations
 
     var routes: [Route] {
         [
             Route(.post, "/v1/seals", .permission(.sealApply)) { request, context in
                 let body = try await decode(SealApplyRequest.self, request, context)
-                let picture = SealService.Picture(
-                    format: body.picture.format, data: try body.pictureBytes(), widthMM: body.picture.widthMm,
-                    heightMM: body.picture.heightMm)
-                let seal = try await seals.apply(
-                    organizationID: body.organizationId, applicantPersonID: body.applicantId, type: body.type,
-                    name: body.name, picture: picture, validTo: try body.validToDate(), keyType: body.keyType,
-                    by: try context.caller())
+                let seal: SealDetails
+                if let given = body.picture, let bytes = try body.pictureBytes() {
+                    let picture = SealService.Picture(
+                        format: given.format, data: bytes, widthMM: given.widthMm, heightMM: given.heightMm)
+                    seal = try await seals.apply(
+                        organizationID: body.organizationId, applicantPersonID: body.applicantId, type: body.type,
+                        name: body.name, picture: picture, validTo: try body.validToDate(), keyType: body.keyType,
+                        by: try context.caller())
+                } else {
+                    seal = try await seals.applyWithDrawnPicture(
+                        organizationID: body.organizationId, applicantPersonID: body.applicantId, type: body.type,
+                        name: body.name, number: body.pictureNumber, validTo: try body.validToDate(),
+                        keyType: body.keyType, by: try context.caller())
+                }
                 return try json(SealView(seal), status: .created)
             },
             Route(.get, "/v1/seals", .permission(.sealRead)) { request, context in
@@ -77,6 +94,21 @@ struct SealController: Controller {
                         "seal \(record.id) is \(record.state.rawValue); it has no SESeal before it is made")
                 }
                 return binary(Array(eseal), contentType: "application/octet-stream")
+            },
+            Route(.post, "/v1/seal-pictures", .permission(.sealPicture)) { request, context in
+                let body = try await decode(SealPictureRequest.self, request, context)
+                let drawn = try await seals.picture(
+                    SealPictureOrder(
+                        type: body.type, organization: body.organization, number: body.number,
+                        format: body.format == "svg" ? .svg : .png, dpi: body.dpi ?? 300),
+                    by: try context.caller())
+                var response = binary(
+                    drawn.bytes, contentType: drawn.format == .svg ? "image/svg+xml" : "image/png")
+                response.headers[Self.widthHeader] = String(drawn.widthMM)
+                response.headers[Self.heightHeader] = String(drawn.heightMM)
+                response.headers[.contentSecurityPolicy] = "default-src 'none'"
+                response.headers[.xContentTypeOptions] = "nosniff"
+                return response
             },
             Route(.get, "/v1/seals/{id}/picture", .permission(.sealRead)) { _, context in
                 let record = try await seals.details(id: try hexParameter(context, "id"), by: try context.caller())

@@ -100,7 +100,7 @@ public final class SealService: Sendable {
         }
     }
 
-    private func applyNow(
+    func applyNow(
         organizationID: String, applicantPersonID: String?, type code: String, name: String, picture: Picture,
         validTo: Date?, keyType: String?, caller: Caller
     ) throws -> SealDetails {

@@ -33,7 +33,7 @@ public struct SealTypeCatalog: Sendable {
                 fields,
                 [
                     "name", "typeCode", "picture", "profile", "ca", "keyTypes", "applicant", "organization",
-                    "validityDays",
+                    "validityDays", "drawing",
                 ], in: field)
             let typeCode = try reader.int(fields, "typeCode", value, field: "\(field).typeCode")
             guard (1...99).contains(typeCode) else {
@@ -92,8 +92,36 @@ public struct SealTypeCatalog: Sendable {
                 pictureFormats: formats, pictureMaxBytes: maxBytes, sizeMM: minMM...maxMM, profile: profile,
                 ca: try reader.string(fields, "ca", value, field: "\(field).ca"), keyTypes: keyTypes,
                 applicantLevel: try level("applicant"), organizationLevel: try level("organization"),
-                validityDays: validity)
+                validityDays: validity,
+                drawing: try drawing(fields["drawing"], field: "\(field).drawing", sizeMM: minMM...maxMM, reader))
         }
         return SealTypeCatalog(types: types)
+    }
+
+    /// `drawing: {shape: round|oval, widthMM, heightMM, label}`: a round seal has one diameter; both sizes within
+    /// the type's picture sizes.
+    private static func drawing(_ node: Node?, field: String, sizeMM: ClosedRange<Int>, _ reader: YAMLReader) throws
+        -> SealTypeDrawing?
+    {
+        guard let node else { return nil }
+        guard let map = node.mapping else { throw reader.fail(node, field, "must be a mapping") }
+        try reader.onlyKnown(map, ["shape", "widthMM", "heightMM", "label"], in: field)
+        let shapeName = try reader.string(map, "shape", node, field: "\(field).shape")
+        guard let shape = SealTypeDrawing.Shape(rawValue: shapeName) else {
+            throw reader.fail(map["shape"]!, "\(field).shape", "must be round or oval")
+        }
+        let width = try reader.int(map, "widthMM", node, field: "\(field).widthMM")
+        let height = try reader.int(map, "heightMM", node, field: "\(field).heightMM")
+        guard sizeMM.contains(width), sizeMM.contains(height) else {
+            throw reader.fail(node, field, "widthMM and heightMM must be within the picture's \(sizeMM) mm")
+        }
+        if shape == .round, width != height {
+            throw reader.fail(node, field, "a round seal has one diameter (widthMM = heightMM)")
+        }
+        let label = try map["label"].map { _ in try reader.string(map, "label", node, field: "\(field).label") }
+        if let label, label.isEmpty || label.count > 12 {
+            throw reader.fail(map["label"]!, "\(field).label", "must be 1 to 12 characters")
+        }
+        return SealTypeDrawing(shape: shape, widthMM: width, heightMM: height, label: label)
     }
 }
