@@ -56,13 +56,17 @@ struct TextPainter {
             inkBottom: Double(ink.y + ink.height) / unit)
     }
 
+    private static func release(_ glyphs: [Glyph]) {
+        for glyph in glyphs { g_object_unref(UnsafeMutableRawPointer(glyph.layout)) }
+    }
+
     private func glyphs(_ text: String, size: Double, bold: Bool) throws(SealPictureError) -> [Glyph] {
         var glyphs: [Glyph] = []
         for character in text {
             do throws(SealPictureError) {
                 glyphs.append(try glyph(String(character), size: size, bold: bold))
             } catch {
-                glyphs.forEach { g_object_unref(UnsafeMutableRawPointer($0.layout)) }
+                Self.release(glyphs)
                 throw error
             }
         }
@@ -78,7 +82,7 @@ struct TextPainter {
     {
         var size = size
         var laid = try glyphs(text, size: size, bold: bold)
-        defer { laid.forEach { g_object_unref(UnsafeMutableRawPointer($0.layout)) } }
+        defer { Self.release(laid) }
         let radius = (path.rx + path.ry) / 2
         func advances(_ glyphs: [Glyph], _ size: Double) -> [Double] {
             glyphs.map { glyph in
@@ -90,7 +94,7 @@ struct TextPainter {
         let wanted = advances(laid, size).reduce(0, +)
         if wanted > available {
             size *= available / wanted
-            laid.forEach { g_object_unref(UnsafeMutableRawPointer($0.layout)) }
+            Self.release(laid)
             laid = try glyphs(text, size: size, bold: bold)
         }
         let steps = advances(laid, size)
