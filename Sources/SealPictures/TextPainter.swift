@@ -94,8 +94,10 @@ struct TextPainter {
         let wanted = advances(laid, size).reduce(0, +)
         if wanted > available {
             size *= available / wanted
+            // Laid out anew before the old layouts go: a failure must not leave `laid` released twice.
+            let smaller = try glyphs(text, size: size, bold: bold)
             Self.release(laid)
-            laid = try glyphs(text, size: size, bold: bold)
+            laid = smaller
         }
         let steps = advances(laid, size)
         var offset = -steps.reduce(0, +) / 2
