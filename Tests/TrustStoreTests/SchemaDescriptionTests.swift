@@ -73,11 +73,11 @@ import TrustStorePostgres
         let database = try cluster.createDatabase()
         let store = try PostgresStore(
             settings: try PostgresSettings(url: cluster.url(database: database), passwordFile: cluster.passwordFile))
-        #expect(try store.appliedVersions() == [SchemaDescription.version])
+        #expect(try store.appliedVersions() == Array(8...SchemaDescription.version))
         // A second node opening the same database applies nothing again.
         _ = try PostgresStore(
             settings: try PostgresSettings(url: cluster.url(database: database), passwordFile: cluster.passwordFile))
-        #expect(try store.appliedVersions() == [SchemaDescription.version])
+        #expect(try store.appliedVersions() == Array(8...SchemaDescription.version))
 
         func query(_ sql: String) throws -> [[String]] {
             try cluster.psql(sql, database: database).split(separator: "\n").map {
