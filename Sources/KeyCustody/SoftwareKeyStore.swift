@@ -19,12 +19,18 @@ public final class SoftwareKeyStore: KeyStore {
 
     static let format = "trustd-soft-key/1"
 
+    /// Held shared while the store is open; a KEK rotation needs it exclusively.
+    private let lock: StoreLock
+
     /// Opens (creating if needed, mode 0700) the store in `directory`.
     public init(directory: String, kek: KeyEncryptionKey) throws {
         self.directory = directory
         self.kek = kek
         try SecureFile.makePrivateDirectory(directory)
+        lock = try StoreLock(directory, exclusive: false)
     }
+
+    deinit { lock.release() }
 
     // MARK: KeyStore
 
@@ -48,13 +54,8 @@ public final class SoftwareKeyStore: KeyStore {
             createdAt: ISO8601DateFormatter().string(from: Date()), kek: kek.identifier,
             publicKey: Data(publicKey.spkiDER).base64EncodedString(),
             nonce: "", ciphertext: "", tag: "")
-        let box = try AES256GCM.seal(der, key: kek.bytes, authenticatedData: file.authenticatedData)
-        file.nonce = Data(box.nonce).base64EncodedString()
-        file.ciphertext = Data(box.ciphertext).base64EncodedString()
-        file.tag = Data(box.tag).base64EncodedString()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try SecureFile.write(Array(try encoder.encode(file)), to: path(id))
+        try file.seal(der, under: kek)
+        try SecureFile.write(try file.encoded(), to: path(id))
         cache.insert(key, forKey: id)
         return file.info(fingerprint: publicKey.fingerprintHex())
     }
@@ -116,11 +117,18 @@ public final class SoftwareKeyStore: KeyStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw KeyCustodyError(.keyNotFound, "no key \(id) in the software store")
         }
+        return try WrappedKeyFile.read(path, id: id)
+    }
+}
+
+extension WrappedKeyFile {
+    /// Reads and checks the envelope of key `id` at `path` (not its secret).
+    static func read(_ path: String, id: KeyID) throws -> WrappedKeyFile {
         let bytes = try SecureFile.read(path)
         guard let file = try? JSONDecoder().decode(WrappedKeyFile.self, from: Data(bytes)) else {
             throw KeyCustodyError(.tamperedKey, "\(path) is not a valid trustd key file (truncated or altered)")
         }
-        guard file.format == Self.format else {
+        guard file.format == SoftwareKeyStore.format else {
             throw KeyCustodyError(.tamperedKey, "\(path) has unknown format \(file.format)")
         }
         guard file.id == id else {
@@ -129,30 +137,53 @@ public final class SoftwareKeyStore: KeyStore {
         return file
     }
 
-    /// Decrypts and checks a key, or returns it from the cache.
-    private func load(_ id: KeyID) throws -> PrivateKey {
-        if let cached = cache[id] { return cached }
-        let path = path(id)
-        let file = try readFile(id)
-        guard file.kek == kek.identifier else {
+    /// Encrypts `der` under `kek` (recording the KEK's identifier, which the GCM additional data binds).
+    mutating func seal(_ der: [UInt8], under kek: KeyEncryptionKey) throws {
+        self.kek = kek.identifier
+        let box = try AES256GCM.seal(der, key: kek.bytes, authenticatedData: authenticatedData)
+        nonce = Data(box.nonce).base64EncodedString()
+        ciphertext = Data(box.ciphertext).base64EncodedString()
+        tag = Data(box.tag).base64EncodedString()
+    }
+
+    /// Decrypts under `kek` and checks that the key is the one the envelope names.
+    func open(under kek: KeyEncryptionKey, path: String) throws -> PrivateKey {
+        guard self.kek == kek.identifier else {
             throw KeyCustodyError(
-                .wrongKEK, "key \(id) was stored under KEK \(file.kek), but the configured KEK is \(kek.identifier)")
+                .wrongKEK, "key \(id) was stored under KEK \(self.kek), but the configured KEK is \(kek.identifier)")
         }
-        guard let nonce = Data(base64Encoded: file.nonce), let ciphertext = Data(base64Encoded: file.ciphertext),
-            let tag = Data(base64Encoded: file.tag)
+        guard let nonce = Data(base64Encoded: nonce), let ciphertext = Data(base64Encoded: ciphertext),
+            let tag = Data(base64Encoded: tag)
         else { throw KeyCustodyError(.tamperedKey, "\(path) has malformed encrypted fields") }
         var der: [UInt8]
         do {
             der = try AES256GCM.open(
                 .init(nonce: Array(nonce), ciphertext: Array(ciphertext), tag: Array(tag)),
-                key: kek.bytes, authenticatedData: file.authenticatedData)
+                key: kek.bytes, authenticatedData: authenticatedData)
         } catch {
             throw KeyCustodyError(.tamperedKey, "\(path) failed its integrity check: the file was altered")
         }
         defer { Memory.wipe(&der) }
-        guard let key = try? PrivateKey(der: der), key.type == file.type,
-            let stored = try? file.decodedPublicKey(path), (try? key.publicKey.spkiDER) == stored
+        guard let key = try? PrivateKey(der: der), key.type == type,
+            let stored = try? decodedPublicKey(path), (try? key.publicKey.spkiDER) == stored
         else { throw KeyCustodyError(.tamperedKey, "\(path) decrypts to a key that does not match its public key") }
+        return key
+    }
+
+    func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self))
+    }
+}
+
+extension SoftwareKeyStore {
+    /// Decrypts and checks a key, or returns it from the cache.
+    private func load(_ id: KeyID) throws -> PrivateKey {
+        if let cached = cache[id] { return cached }
+        let path = path(id)
+        let file = try readFile(id)
+        let key = try file.open(under: kek, path: path)
         cache.insert(key, forKey: id)
         return key
     }

@@ -36,6 +36,10 @@ public struct ApplianceEngines: Sendable {
             if creating, !FileManager.default.fileExists(atPath: directory.kekPath) {
                 try KeyEncryptionKey.generate(writingTo: directory.kekPath)
             }
+            // A KEK rotation a crash interrupted is finished before the keys are used.
+            if FileManager.default.fileExists(atPath: directory.keysPath) {
+                try KEKRotation.recover(storeDirectory: directory.keysPath, kekPath: directory.kekPath)
+            }
             return try SoftwareKeyStore(
                 directory: directory.keysPath, kek: try KeyEncryptionKey(file: directory.kekPath))
         } catch let error as KeyCustodyError {

@@ -9,7 +9,9 @@ extension TrustctlCommand {
         static let configuration = CommandConfiguration(
             commandName: "keys",
             abstract: "Generate, list, inspect and destroy keys in key custody.",
-            subcommands: [InitKEK.self, Generate.self, List.self, PublicKeyCommand.self, Destroy.self]
+            subcommands: [
+                InitKEK.self, Generate.self, List.self, PublicKeyCommand.self, Destroy.self, RotateKEK.self,
+            ]
         )
     }
 }
@@ -96,6 +98,31 @@ extension TrustctlCommand.Keys {
                 print(
                     "KEK \(kek.identifier) written to \(kekFile) (mode 0600). Back it up: keys stored under it are useless without it."
                 )
+            }
+        }
+    }
+
+    struct RotateKEK: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-kek",
+            abstract: "Re-encrypt every key of a software store under a new random KEK, replacing the KEK file.",
+            discussion: """
+                Stop trustd first (the store must not be in use). The old KEK is read from --kek-file and every key \
+                must open under it before anything changes. An interrupted rotation is finished by running this \
+                again or by starting trustd. Afterwards the old KEK opens nothing: back up the new one.
+                """)
+
+        @Option(name: .long, help: "Directory of the software key store (e.g. DATA/keys).") var store: String
+        @Option(name: .long, help: "The KEK file (e.g. DATA/kek); replaced by the new KEK.") var kekFile: String
+
+        func run() throws {
+            try runReportingErrors {
+                let outcome = try KEKRotation.rotate(storeDirectory: store, kekPath: kekFile)
+                print(
+                    "\(outcome.keys) key(s) re-encrypted: KEK \(outcome.oldKEK) → \(outcome.newKEK) in \(kekFile) (mode 0600)."
+                )
+                print(
+                    "Back up the new KEK now, apart from the data and its backups; the old KEK opens nothing any more.")
             }
         }
     }
