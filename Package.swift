@@ -101,6 +101,14 @@ let package = Package(
             ]
         ),
 
+        // Backup and restore of an installation (one ZIP archive, the audit chain verified on restore).
+        .target(
+            name: "TrustBackup",
+            dependencies: [
+                "TrustServices", "TrustStore", "TrustModel", "TrustCrypto", "KeyCustody",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         .target(
             name: "TrustServer",
             dependencies: [
@@ -127,7 +135,7 @@ let package = Package(
             name: "trustd",
             dependencies: [
                 "TrustCrypto", "KeyCustody", "CardReader", "TrustModel", "TrustServer", "TrustServices", "TrustStore",
-                "TrustStorePostgres", "OFDFormat",
+                "TrustStorePostgres", "OFDFormat", "TrustBackup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

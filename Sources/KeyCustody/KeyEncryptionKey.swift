@@ -49,6 +49,30 @@ public struct KeyEncryptionKey: Sendable {
         try self.init(text: value)
     }
 
+    /// Encrypts a small secret under the KEK (AES-256-GCM, `context` bound as additional data): `nonce ‖ ciphertext ‖
+    /// tag`. For secrets that travel beside the keys, e.g. the identity key in a backup.
+    public func wrap(_ secret: [UInt8], context: String) throws -> [UInt8] {
+        let box = try AES256GCM.seal(secret, key: bytes, authenticatedData: Array(context.utf8))
+        return box.nonce + box.ciphertext + box.tag
+    }
+
+    /// Opens what ``wrap(_:context:)`` made under this KEK and `context`; anything else is refused.
+    public func unwrap(_ wrapped: [UInt8], context: String) throws -> [UInt8] {
+        let (nonce, tag) = (AES256GCM.nonceLength, AES256GCM.tagLength)
+        guard wrapped.count > nonce + tag else {
+            throw KeyCustodyError(.tamperedKey, "the wrapped \(context) is too short")
+        }
+        do {
+            return try AES256GCM.open(
+                .init(
+                    nonce: Array(wrapped.prefix(nonce)), ciphertext: Array(wrapped.dropFirst(nonce).dropLast(tag)),
+                    tag: Array(wrapped.suffix(tag))),
+                key: bytes, authenticatedData: Array(context.utf8))
+        } catch {
+            throw KeyCustodyError(.wrongKEK, "the \(context) does not open under KEK \(identifier)")
+        }
+    }
+
     /// Generates a new random KEK and writes it (hex) to `path` with mode 0600. Refuses to overwrite.
     @discardableResult
     public static func generate(writingTo path: String) throws -> KeyEncryptionKey {

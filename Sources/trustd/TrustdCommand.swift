@@ -15,7 +15,9 @@ struct TrustdCommand: AsyncParsableCommand {
             hierarchies, policies copied from --policies — and writes a bootstrap admin token to DIR/admin.token (0600).
             """,
         version: TrustdVersion.string,
-        subcommands: [ServeCommand.self, SelfTestCommand.self, StoreCommand.self],
+        subcommands: [
+            ServeCommand.self, SelfTestCommand.self, StoreCommand.self, BackupCommand.self, RestoreCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 }
