@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "TrustModel", "TrustCrypto", "KeyCustody", "SealFormat", "CMSFormat", "OFDFormat", "BoundedCache",
                 "SealPictures", .product(name: "Yams", package: "Yams"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
@@ -203,6 +204,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(

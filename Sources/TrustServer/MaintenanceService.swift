@@ -8,12 +8,16 @@ import TrustServices
 public struct MaintenanceService: Service {
     let housekeeping: Housekeeping
     let interval: Duration
+    let expiryWarningDays: Int
     let logger: Logger
 
-    public init(api: TrustAPI, interval: Duration = .seconds(60), logger: Logger = Logger(label: "trustd.maintenance"))
-    {
+    public init(
+        api: TrustAPI, interval: Duration = .seconds(60), expiryWarningDays: Int = 30,
+        logger: Logger = Logger(label: "trustd.maintenance")
+    ) {
         self.housekeeping = api.appliance.housekeeping
         self.interval = interval
+        self.expiryWarningDays = expiryWarningDays
         self.logger = logger
     }
 
@@ -39,8 +43,9 @@ public struct MaintenanceService: Service {
 
     /// One round of housekeeping (public for tests).
     public func tick(hourly: Bool) async {
-        let round = await housekeeping.round(hourly: hourly)
+        let round = await housekeeping.round(hourly: hourly, expiryWindowDays: expiryWarningDays)
         for failure in round.failures { logger.error("\(failure)") }
+        for warning in round.expiry?.warnings ?? [] { logger.warning("\(warning)") }
         if let checkpoint = round.checkpoint { logger.info("audit checkpoint", metadata: ["seq": "\(checkpoint.seq)"]) }
         if round.ocspRefreshed > 0 {
             logger.info("OCSP responses refreshed", metadata: ["count": "\(round.ocspRefreshed)"])

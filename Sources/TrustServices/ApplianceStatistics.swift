@@ -9,11 +9,18 @@ public final class ApplianceStatistics: Sendable {
         public var certificates = 0
         public var revokedCertificates = 0
         public var auditRecords = 0
+        /// When each CA's latest full CRL was signed (CAs without a CRL yet are absent).
+        public var crlSignedAt: [String: Date] = [:]
         public var refreshedAt: Date?
     }
 
     let store: any TransactionalStore
     private let current = Mutex(Snapshot())
+    private let expiry = Mutex<ExpiryReport?>(nil)
+
+    /// The last expiry report (hourly; nil before the first).
+    public var expiryReport: ExpiryReport? { expiry.withLock { $0 } }
+    func record(_ report: ExpiryReport) { expiry.withLock { $0 = report } }
 
     public init(store: any TransactionalStore) { self.store = store }
 
@@ -22,9 +29,13 @@ public final class ApplianceStatistics: Sendable {
     /// Counts again (one read transaction; off the request path).
     public func refresh(at now: Date = Date()) throws {
         let counted = try store.read { reader in
-            Snapshot(
+            var crls: [String: Date] = [:]
+            for ca in try reader.cas() {
+                crls[ca.name] = try reader.latestCRL(issuer: ca.name, delta: false)?.thisUpdate
+            }
+            return Snapshot(
                 certificates: try reader.certificateCount(), revokedCertificates: try reader.revokedCount(),
-                auditRecords: try reader.auditCount(), refreshedAt: now)
+                auditRecords: try reader.auditCount(), crlSignedAt: crls, refreshedAt: now)
         }
         current.withLock { $0 = counted }
     }

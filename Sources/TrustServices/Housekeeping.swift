@@ -30,6 +30,8 @@ public struct Housekeeping: Sendable {
         public var failures: [String] = []
         /// This node holds the leader lease (one node runs checkpoints and signer renewal for all).
         public var leader = true
+        /// Made at start and hourly: certificates that end within the warning window.
+        public var expiry: ExpiryReport?
     }
 
     /// At start: anchor-file catch-up (a crash between a checkpoint's commit and its append) and first counts.
@@ -46,11 +48,21 @@ public struct Housekeeping: Sendable {
         }) ?? ["the blocking executor refused the start-up round"]
     }
 
-    /// One round; `hourly` lowers the checkpoint threshold to a single new record.
-    public func round(hourly: Bool) async -> Round {
+    /// One round; `hourly` lowers the checkpoint threshold to a single new record and looks for certificates that
+    /// end within `expiryWindowDays` (also in the first round).
+    public func round(hourly: Bool, expiryWindowDays: Int = 30) async -> Round {
         (try? await executor.run { [audit, statistics, ca] in
             var round = Round()
             do { try statistics.refresh() } catch { round.failures.append("metrics counts failed: \(error)") }
+            if hourly || statistics.expiryReport == nil {
+                do {
+                    let report = try ca.expiryReport(windowDays: expiryWindowDays)
+                    statistics.record(report)
+                    round.expiry = report
+                } catch {
+                    round.failures.append("the expiry check failed: \(error)")
+                }
+            }
             round.leader = ca.store.holdsLeadership()
             if round.leader {
                 do {

@@ -98,6 +98,7 @@ public struct UseCases: Sendable {
                 AuditEntry(actor: caller.auditName, action: action, object: object, outcome: .denied, details: details),
                 at: now)
         }
+        ServiceMetrics.denial(action: action, reason: denial.details["permission"] != nil ? "permission" : "policy")
         throw TrustError(.forbidden, denial.reason)
     }
 

@@ -53,6 +53,19 @@ extension SQLiteRepositories {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM certificate WHERE status IN ('revoked', 'hold')") ?? 0
     }
 
+    func expiringCertificates(from: Date, before: Date) throws -> [ExpiringCertificates] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT profile, COUNT(*) AS n, MIN(not_after) AS soonest FROM certificate
+                    WHERE status = 'valid' AND not_after >= ? AND not_after < ? GROUP BY profile ORDER BY profile
+                    """), arguments: [from.timeIntervalSince1970, before.timeIntervalSince1970]
+        ).map {
+            ExpiringCertificates(
+                profile: $0["profile"], count: $0["n"], soonest: Date(timeIntervalSince1970: $0["soonest"]))
+        }
+    }
+
     func forEachRevoked(issuer: String, _ body: (RevokedCertificate) throws -> Void) throws {
         let rows = try Row.fetchCursor(
             db,

@@ -55,6 +55,19 @@ extension PostgresRepositories {
     }
 
     /// `trunc` as SQLite's CAST does: a CRL carries whole seconds, never rounded up past the revocation.
+    func expiringCertificates(from: Date, before: Date) throws -> [ExpiringCertificates] {
+        try session.rows(
+            """
+            SELECT profile, COUNT(*) AS n, MIN(not_after) AS soonest FROM certificate
+            WHERE status = 'valid' AND not_after >= $1 AND not_after < $2 GROUP BY profile ORDER BY profile
+            """, [.double(from.timeIntervalSince1970), .double(before.timeIntervalSince1970)]
+        ).map { row in
+            let (profile, count, soonest) = try row.decode((String, Int64, Double).self)
+            return ExpiringCertificates(
+                profile: profile, count: Int(count), soonest: Date(timeIntervalSince1970: soonest))
+        }
+    }
+
     func forEachRevoked(issuer: String, _ body: (RevokedCertificate) throws -> Void) throws {
         try forEachRow(
             """

@@ -13,18 +13,35 @@ extension TrustctlCommand {
 
 extension TrustctlCommand.CA {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the CAs.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the CAs, flagging (!) those whose certificate ends within --warn-days.")
+
+        /// `in 412 d`, `in 12 d !` within the warning window, `expired !` after the end.
+        static func remaining(_ notAfter: String, now: Date, warnDays: Int) -> String {
+            guard let end = ISO8601DateFormatter().date(from: notAfter) else { return "?" }
+            let days = Int(end.timeIntervalSince(now) / 86400)
+            if end <= now { return "expired !" }
+            return days < warnDays ? "in \(days) d !" : "in \(days) d"
+        }
 
         @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
+        @Option(name: .long, help: "Flag CAs whose certificate ends within this many days (default 30).")
+        var warnDays = 30
 
         func run() async throws {
             try await reportingErrors {
                 let list = try await server.client().get(CAList.self, "/v1/cas")
                 if output.json { return try printJSON(list) }
+                let now = Date()
                 printTable(
-                    list.cas.map { [$0.name, $0.role, $0.algorithm, $0.parent ?? "-", $0.notAfter, $0.subject] },
-                    header: ["NAME", "ROLE", "ALG", "PARENT", "NOT AFTER", "SUBJECT"])
+                    list.cas.map {
+                        [
+                            $0.name, $0.role, $0.algorithm, $0.parent ?? "-", $0.notAfter,
+                            Self.remaining($0.notAfter, now: now, warnDays: warnDays), $0.subject,
+                        ]
+                    },
+                    header: ["NAME", "ROLE", "ALG", "PARENT", "NOT AFTER", "EXPIRES", "SUBJECT"])
             }
         }
     }

@@ -71,11 +71,19 @@ func buildApplication(
         return Application(
             router: router, server: try .tls(.guardedHTTP1(connections), tlsConfiguration: tlsConfiguration),
             configuration: serverConfiguration,
-            services: [MaintenanceService(api: api, interval: settings.maintenanceInterval)],
+            services: [
+                MaintenanceService(
+                    api: api, interval: settings.maintenanceInterval,
+                    expiryWarningDays: settings.expiryWarningDays)
+            ],
             onServerRunning: onRunning, logger: logger)
     }
     return Application(
         router: router, server: .guardedHTTP1(connections), configuration: serverConfiguration,
-        services: [MaintenanceService(api: api, interval: settings.maintenanceInterval)],
+        services: [
+            MaintenanceService(
+                api: api, interval: settings.maintenanceInterval,
+                expiryWarningDays: settings.expiryWarningDays)
+        ],
         onServerRunning: onRunning, logger: logger)
 }

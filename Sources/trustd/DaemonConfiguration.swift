@@ -30,6 +30,7 @@ import Yams
 ///   caFile: /etc/trustd/postgres-ca.pem                     # the server's CA, for verify-full
 /// maintenance:
 ///   intervalSeconds: 60           # counts, audit checkpoints, the leader lease (with postgres), OCSP refresh
+///   expiryWarningDays: 30         # warn (log + metric) about certificates ending within this many days
 /// connections:
 ///   maxOpen: 4096                 # default: 3/4 of the descriptor limit left after a reserve, at most 16384
 ///   headerTimeoutSeconds: 10      # a request head must arrive within this
@@ -61,6 +62,7 @@ struct DaemonConfiguration: Decodable {
 
     struct Maintenance: Decodable {
         var intervalSeconds: Int?
+        var expiryWarningDays: Int?
     }
 
     struct Postgres: Decodable {
@@ -100,7 +102,7 @@ struct DaemonConfiguration: Decodable {
             "data", "listen", "policies", "logLevel", "tls", "connections", "metrics", "keyStore", "ofd", "store",
             "postgres", "maintenance",
         ],
-        "maintenance": ["intervalSeconds"],
+        "maintenance": ["intervalSeconds", "expiryWarningDays"],
         "postgres": ["url", "passwordFile", "poolSize", "tls", "caFile"],
         "ofd": [
             "maxPackageBytes", "maxEntries", "maxEntryBytes", "maxTotalBytes", "maxRatio", "maxXMLBytes", "maxXMLDepth",

@@ -20,6 +20,8 @@ extension ServeCommand {
         var postgres: PostgresSettings? = nil
         /// How often the maintenance loop runs (counts, checkpoints, the leader lease, OCSP refresh).
         var maintenanceInterval = Duration.seconds(60)
+        /// Certificates ending within this many days are warned about (log and metric).
+        var expiryWarningDays = 30
     }
 
     /// `store:` and `postgres:` from the file: the section goes with `store: postgres`, and its url is required.
@@ -113,6 +115,12 @@ extension ServeCommand {
                     throw ValidationError("\(config): maintenance.intervalSeconds must be 1–3600")
                 }
                 settings.maintenanceInterval = .seconds(seconds)
+            }
+            if let days = file.maintenance?.expiryWarningDays {
+                guard (1...3650).contains(days) else {
+                    throw ValidationError("\(config): maintenance.expiryWarningDays must be 1–3650")
+                }
+                settings.expiryWarningDays = days
             }
             if let connections = file.connections {
                 if let value = connections.maxOpen { settings.maxConnections = value }

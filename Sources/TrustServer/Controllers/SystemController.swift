@@ -1,5 +1,7 @@
+import Foundation
 import Hummingbird
 import Prometheus
+import Synchronization
 import TrustServices
 
 /// `/healthz`, `/openapi.yaml` and `/metrics`: what operators and load balancers read. Nothing here touches the
@@ -38,9 +40,43 @@ struct SystemController: Controller {
                 if let connections {
                     gauge("connections_open", "Client connections open now").set(to: Double(connections.openCount))
                 }
+                let now = Date()
+                for (ca, signedAt) in counts.crlSignedAt {
+                    labelled("crl_age_seconds", ["ca": ca], "Seconds since the CA's latest full CRL was signed").set(
+                        to: now.timeIntervalSince(signedAt))
+                }
+                if let expiry = statistics.expiryReport {
+                    for ca in expiry.cas {
+                        labelled(
+                            "ca_certificate_expiry_seconds", ["ca": ca.name], "Seconds until the CA's certificate ends"
+                        ).set(to: ca.notAfter.timeIntervalSince(now))
+                    }
+                    for profile in Self.expiryProfiles(expiry) {
+                        labelled(
+                            "certificates_expiring", ["profile": profile],
+                            "Valid certificates ending within the warning window (maintenance.expiryWarningDays)"
+                        ).set(to: Double(expiry.expiring.first { $0.profile == profile }?.count ?? 0))
+                    }
+                }
                 return text(metrics.emitToString(), contentType: "text/plain; version=0.0.4")
             },
         ]
+    }
+
+    /// The profiles the expiring gauge reports: the ones that expire now, and those seen before (reported 0 when they
+    /// no longer do, rather than left at their last count).
+    private static let seenProfiles = Mutex<Set<String>>([])
+    private static func expiryProfiles(_ report: ExpiryReport) -> [String] {
+        seenProfiles.withLock { seen in
+            seen.formUnion(report.expiring.map(\.profile))
+            return seen.sorted()
+        }
+    }
+
+    private func labelled(_ name: String, _ labels: [String: String], _ help: String) -> Gauge {
+        metrics.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "trustd", metricName: name, unitName: "", helpText: help),
+            labels: labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// A `trustd_<name>` gauge in the API's registry (the registry returns the same gauge for the same name).

@@ -148,3 +148,16 @@ extension CertificateRecord {
             + "\n-----END CERTIFICATE-----\n"
     }
 }
+
+/// Valid certificates of one profile that end within a window (the maintenance loop's expiry warnings).
+public struct ExpiringCertificates: Sendable, Hashable {
+    public let profile: String
+    public let count: Int
+    public let soonest: Date
+
+    public init(profile: String, count: Int, soonest: Date) {
+        self.profile = profile
+        self.count = count
+        self.soonest = soonest
+    }
+}

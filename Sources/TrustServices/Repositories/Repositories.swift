@@ -26,6 +26,8 @@ public protocol CertificateRepository {
     func certificateCount() throws -> Int
     /// Revoked or held certificates.
     func revokedCount() throws -> Int
+    /// Valid certificates whose end falls in `[from, before)`, counted per profile with the soonest end.
+    func expiringCertificates(from: Date, before: Date) throws -> [ExpiringCertificates]
     /// Every revoked or held certificate of `issuer`, streamed (a CRL of a million entries is not a million records).
     func forEachRevoked(issuer: String, _ body: (RevokedCertificate) throws -> Void) throws
     /// Certificates of `issuer` whose status changed after CRL `number` was issued (for delta CRLs).

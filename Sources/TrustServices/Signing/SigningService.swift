@@ -192,6 +192,8 @@ public final class SigningService: Sendable {
             // A refused document is named by its digest too, so the refusal can be matched to what was sent.
             if let document = request.document { details["documentDigest"] = Hex.encode(document.digest) }
             try audit(principal, request, outcome: .denied, details: details, at: now)
+            ServiceMetrics.signature(action: auditAction(request), format: request.format.rawValue, allowed: false)
+            ServiceMetrics.denial(action: auditAction(request), reason: denial.code == .forbidden ? "grant" : "policy")
             throw denial
         case .success(let allowed): signer = allowed
         }
@@ -232,7 +234,11 @@ public final class SigningService: Sendable {
                 at: now)
             return nil
         }
-        if let exhausted { throw exhausted }
+        ServiceMetrics.signature(action: action, format: request.format.rawValue, allowed: exhausted == nil)
+        if let exhausted {
+            ServiceMetrics.denial(action: action, reason: "grant")
+            throw exhausted
+        }
         return Result(
             format: request.format, signature: signature, certificate: signer.certificate, grantID: signer.grant?.id)
     }

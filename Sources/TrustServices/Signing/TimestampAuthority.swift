@@ -119,6 +119,7 @@ public final class TimestampAuthority: Sendable {
             details: details)
         let now = clock()
         try ca.store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: now) }
+        ServiceMetrics.timestamp(unit: unit.rawValue, granted: outcome == .success)
     }
 
     /// Grants or rejects a parsed request. `Granted.response` is a rejection when the request is refused.

@@ -40,7 +40,9 @@ public struct SignatureVerifier: Sendable {
         -> ValidationReport
     {
         try await useCases.check(caller, .verify, action: "verify", object: "signature")
-        return try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
+        let report = try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
+        ServiceMetrics.verification(kind: "signature", indication: report.indication.rawValue)
+        return report
     }
 
     /// `POST /v1/verify` for any bytes: an OFD document (a ZIP package) gets one report per signature, anything else
@@ -57,10 +59,11 @@ public struct SignatureVerifier: Sendable {
         }
         try await useCases.check(caller, .verify, action: "verify", object: "document")
         let limits = ofdLimits
-        return .document(
-            try await useCases.executor.run { [self] in
-                try documentReport(OFDDocument(package: OFDPackage(bytes: bytes, limits: limits), limits: limits))
-            })
+        let report = try await useCases.executor.run { [self] in
+            try documentReport(OFDDocument(package: OFDPackage(bytes: bytes, limits: limits), limits: limits))
+        }
+        ServiceMetrics.verification(kind: "document", indication: report.indication.rawValue)
+        return .document(report)
     }
 
     func verify(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> ValidationReport {
