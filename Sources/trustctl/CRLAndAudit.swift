@@ -59,8 +59,10 @@ extension TrustctlCommand.CRL {
             try await reportingErrors {
                 // The CRL this request signed comes back in the answer: another request (on any node) may have
                 // made a newer one current before a separate download.
-                let reply = try await server.client().call(
-                    .POST, "/v1/cas/\(segment(ca))/crl", body: [], accept: "application/pkix-crl")
+                let client = try server.client()
+                let reply = try await Progress.whileWaiting("trustd is signing a CRL for \(ca)") {
+                    try await client.call(.POST, "/v1/cas/\(segment(ca))/crl", body: [], accept: "application/pkix-crl")
+                }
                 try emitCRL(reply.body, pem: pem, out: out)
                 if out != nil {
                     let number = reply.headers["x-crl-number"] ?? "?"
@@ -98,7 +100,10 @@ extension TrustctlCommand.Audit {
 
         func run() async throws {
             try await reportingErrors {
-                let report = try await server.client().post(AuditVerifyResponse.self, "/v1/audit/verify", NoBody())
+                let client = try server.client()
+                let report = try await Progress.whileWaiting("trustd is walking the audit chain", quiet: output.json) {
+                    try await client.post(AuditVerifyResponse.self, "/v1/audit/verify", NoBody())
+                }
                 if output.json {
                     try printJSON(report)
                 } else if let seq = report.brokenSeq {
