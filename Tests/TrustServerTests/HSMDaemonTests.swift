@@ -196,8 +196,15 @@ import TrustCrypto
         process.stop()
 
         // The token holds the RSA and P-256 keys (CAs, OCSP signers, TSA unit, TLS, seal), the software store only SM2 keys.
-        let token = try PKCS11KeyStore(configuration: try HSMConfiguration.load(dir.file("hsm/pkcs11.yaml")))
-        let onToken = try token.list()
+        // Listed by trustctl in its own process: PKCS#11 modules are initialised once per process, and this test
+        // process's SoftHSM2 may already be bound to another test's token directory.
+        let listed = try Subprocess.run(
+            try TestPaths.builtProduct("trustctl"),
+            ["keys", "list", "--hsm-config", dir.file("hsm/pkcs11.yaml"), "--json"])
+        try #require(listed.succeeded, "\(listed.stderr)")
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let onToken = try decoder.decode([KeyInfo].self, from: Data(listed.stdout.utf8))
         #expect(
             onToken.filter { $0.type == .rsa2048 }.count >= 5 && onToken.contains { $0.type == .p256 },
             "\(onToken.map { ($0.label, $0.type) })")

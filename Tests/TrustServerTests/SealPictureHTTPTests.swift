@@ -41,7 +41,8 @@ import TrustModel
                 let refused = try await client.execute(
                     uri: "/v1/seal-pictures", method: .post, headers: jsonHeaders(platform), body: try body(fields))
                 #expect(refused.status == .badRequest, "\(fields): \(String(buffer: refused.body))")
-                #expect(String(buffer: refused.body).contains("\"code\":\"\(code)\""), "\(String(buffer: refused.body))")
+                #expect(
+                    String(buffer: refused.body).contains("\"code\":\"\(code)\""), "\(String(buffer: refused.body))")
             }
             let auditor = try await client.execute(
                 uri: "/v1/seal-pictures", method: .post, headers: jsonHeaders(fixture.tokens[.auditor]),
