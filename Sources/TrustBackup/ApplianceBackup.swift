@@ -62,7 +62,9 @@ public enum ApplianceBackup {
         let snapshot = staging + "/trustd.sqlite"
         try SQLiteSnapshot.copy(directory.databasePath, to: snapshot)
         let (records, head) = try auditExtent(snapshot)
-        files["trustd.sqlite"] = try read(snapshot)
+        // The database copy is streamed from disk (it may be large); the other files are small and read now, so
+        // that what is hashed is what is archived even if they change meanwhile.
+        let database = try streamedDigest(snapshot)
         for name in plainEntries { try collect(directory.path, name, into: &files) }
         progress("copied \(files.count) files")
         var identity = try SecureFile.read(directory.identityKeyPath)
@@ -73,21 +75,38 @@ public enum ApplianceBackup {
             format: BackupManifest.currentFormat, createdAt: UTCTime.iso8601(Date()),
             schemaVersion: SchemaDescription.version, keyStore: keyStoreName, kek: kek.identifier,
             auditRecords: records, auditHead: head,
-            files: files.keys.sorted().map { path in
+            files: (files.keys.map { path in
                 let bytes = files[path]!
-                return .init(path: path, size: bytes.count, sha256: Hex.encode(Digest.hash(.sha256, bytes)))
-            })
+                return BackupManifest.File(
+                    path: path, size: bytes.count, sha256: Hex.encode(Digest.hash(.sha256, bytes)))
+            } + [BackupManifest.File(path: "trustd.sqlite", size: database.size, sha256: database.sha256)])
+            .sorted { $0.path < $1.path })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let partial = out + ".partial"
         try? FileManager.default.removeItem(atPath: partial)
-        try write(archive: partial, manifest: Array(try encoder.encode(manifest)), files: files)
+        try write(archive: partial, manifest: Array(try encoder.encode(manifest)), files: files, database: snapshot)
         guard rename(partial, out) == 0 else { throw TrustError(.unavailable, "cannot move \(partial) to \(out)") }
         SecureFile.syncDirectory((out as NSString).deletingLastPathComponent)
         progress("archive written")
         return Summary(
-            path: out, files: files.count, bytes: files.values.reduce(0) { $0 + $1.count }, auditRecords: records,
-            kek: kek.identifier)
+            path: out, files: files.count + 1, bytes: files.values.reduce(database.size) { $0 + $1.count },
+            auditRecords: records, kek: kek.identifier)
+    }
+
+    /// Size and SHA-256 of a file, read a megabyte at a time.
+    private static func streamedDigest(_ path: String) throws -> (size: Int, sha256: String) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw TrustError(.unavailable, "cannot read \(path)")
+        }
+        defer { try? handle.close() }
+        var digester = Digester(.sha256)
+        var size = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            digester.update(Array(chunk))
+            size += chunk.count
+        }
+        return (size, Hex.encode(digester.finalize()))
     }
 
     private static func auditExtent(_ database: String) throws -> (Int, String?) {
@@ -117,7 +136,9 @@ public enum ApplianceBackup {
         return Array(data)
     }
 
-    private static func write(archive path: String, manifest: [UInt8], files: [String: [UInt8]]) throws {
+    private static func write(archive path: String, manifest: [UInt8], files: [String: [UInt8]], database: String)
+        throws
+    {
         // The archive holds wrapped secrets: created 0600 from the start (the umask covers ZIPFoundation's fopen).
         let previous = umask(0o077)
         defer { umask(previous) }
@@ -129,6 +150,8 @@ public enum ApplianceBackup {
                     with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate
                 ) { (position: Int64, size: Int) in data.subdata(in: Int(position)..<Int(position) + size) }
             }
+            try archive.addEntry(
+                with: "trustd.sqlite", fileURL: URL(fileURLWithPath: database), compressionMethod: .deflate)
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             throw TrustError(.unavailable, "cannot write the backup archive \(path): \(error)")

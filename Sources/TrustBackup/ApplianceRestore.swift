@@ -56,12 +56,18 @@ public enum ApplianceRestore {
                 throw TrustError(.integrity, "the backup holds \(entry.path), which its manifest does not list")
             }
             seen.insert(entry.path)
-            var bytes = try extract(entry, from: archive, limit: file.size)
-            defer { Memory.wipe(&bytes) }
-            guard bytes.count == file.size, Hex.encode(Digest.hash(.sha256, bytes)) == file.sha256 else {
-                throw TrustError(.integrity, "\(entry.path) in the backup does not match its manifest (altered?)")
+            if entry.path == ApplianceBackup.wrappedIdentityName {
+                var bytes = try extract(entry, from: archive, limit: file.size)
+                defer { Memory.wipe(&bytes) }
+                guard Hex.encode(Digest.hash(.sha256, bytes)) == file.sha256 else {
+                    throw TrustError(.integrity, "\(entry.path) in the backup does not match its manifest (altered?)")
+                }
+                var identity = try kek.unwrap(bytes, context: ApplianceBackup.identityContext)
+                defer { Memory.wipe(&identity) }
+                try SecureFile.write(identity, to: staging + "/identity.key")
+            } else {
+                try extract(entry, from: archive, to: staging + "/" + entry.path, expecting: file)
             }
-            try place(entry.path, bytes, in: staging, kek: kek)
             if seen.count % 100 == 0 { progress("restored \(seen.count) of \(expected.count) files") }
         }
         guard seen.count == expected.count else {
@@ -132,16 +138,32 @@ public enum ApplianceRestore {
 
     private struct ArchiveOverrun: Error {}
 
-    /// Writes a restored file 0600 in 0700 directories; the wrapped identity key is unwrapped into place.
-    private static func place(_ path: String, _ bytes: [UInt8], in root: String, kek: KeyEncryptionKey) throws {
-        if path == ApplianceBackup.wrappedIdentityName {
-            var identity = try kek.unwrap(bytes, context: ApplianceBackup.identityContext)
-            defer { Memory.wipe(&identity) }
-            try SecureFile.write(identity, to: root + "/identity.key")
-            return
+    /// Streams an entry into a new 0600 file (0700 directories), hashing as it goes; a size or hash that differs
+    /// from the manifest is an alteration.
+    private static func extract(
+        _ entry: Entry, from archive: Archive, to path: String, expecting file: BackupManifest.File
+    ) throws {
+        try SecureFile.makePrivateDirectory((path as NSString).deletingLastPathComponent)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw TrustError(.unavailable, "cannot create \(path)") }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var digester = Digester(.sha256)
+        var size = 0
+        do {
+            _ = try archive.extract(entry, bufferSize: 256 * 1024) { chunk in
+                size += chunk.count
+                guard size <= file.size else { throw ArchiveOverrun() }
+                digester.update(Array(chunk))
+                try handle.write(contentsOf: chunk)
+            }
+            try handle.synchronize()
+        } catch is ArchiveOverrun {
+            throw TrustError(.integrity, "\(entry.path) in the backup is larger than its manifest says")
+        } catch {
+            throw TrustError(.integrity, "\(entry.path) in the backup cannot be read: \(error)")
         }
-        let full = root + "/" + path
-        try SecureFile.makePrivateDirectory((full as NSString).deletingLastPathComponent)
-        try SecureFile.write(bytes, to: full)
+        guard size == file.size, Hex.encode(digester.finalize()) == file.sha256 else {
+            throw TrustError(.integrity, "\(entry.path) in the backup does not match its manifest (altered?)")
+        }
     }
 }
