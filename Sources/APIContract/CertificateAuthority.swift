@@ -8,11 +8,14 @@ public struct CAView: Codable, Sendable {
     public let subject: String
     public let serial: String
     public let notAfter: String
+    /// Set once the CA was renewed: the CA that issues in its place (this one keeps its CRL and OCSP).
+    public let successor: String?
 
     public init(
         name: String, algorithm: String, role: String, certificate: String, parent: String?, subject: String,
-        serial: String, notAfter: String
+        serial: String, notAfter: String, successor: String? = nil
     ) {
+        self.successor = successor
         self.name = name
         self.algorithm = algorithm
         self.role = role

@@ -3,6 +3,8 @@
 public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     // Certificate authority
     case caRead = "ca.read"
+    /// Renew an issuing CA (a key ceremony: admins only).
+    case caRenew = "ca.renew"
     case certificateIssue = "certificate.issue"
     case certificateRead = "certificate.read"
     case certificateRevoke = "certificate.revoke"
@@ -70,7 +72,8 @@ public enum RolePermissions {
             .metricsRead,
         ],
         .admin: [
-            .caRead, .certificateIssue, .certificateRead, .certificateRevoke, .crlGenerate, .auditRead, .auditVerify,
+            .caRead, .caRenew, .certificateIssue, .certificateRead, .certificateRevoke, .crlGenerate, .auditRead,
+            .auditVerify,
             .auditCheckpoint,
             .principalManage, .identityRegister, .identityRead, .identityVerify, .organizationAuthorize,
             .evidenceRevoke,

@@ -284,6 +284,10 @@ enum Schema {
             // The public seal lookup (验章 page) finds a seal by its filing number.
             try db.create(index: "seal_filing_number", on: "seal", columns: ["filing_number"])
         }
+        migrator.registerMigration("v10-ca-successor") { db in
+            // A renewed CA names its successor: issuance goes there; the CA itself keeps its CRL and OCSP.
+            try db.alter(table: "ca") { t in t.add(column: "successor", .text).references("ca") }
+        }
         return migrator
     }
 }

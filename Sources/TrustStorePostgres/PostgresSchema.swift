@@ -53,5 +53,7 @@ enum PostgresSchema {
         (8, createStatements()),
         // v9: the public seal lookup finds seals by their filing number (备案号).
         (9, ["CREATE INDEX IF NOT EXISTS \"seal_filing_number\" ON \"seal\" (\"filing_number\")"]),
+        // v10: a renewed CA names its successor.
+        (10, ["ALTER TABLE \"ca\" ADD COLUMN IF NOT EXISTS \"successor\" text REFERENCES \"ca\" (\"name\")"]),
     ]
 }

@@ -7,7 +7,7 @@ extension TrustctlCommand {
         static let configuration = CommandConfiguration(
             commandName: "ca",
             abstract: "Certification authorities (the daemon creates the SM2 and RSA hierarchies on first start).",
-            subcommands: [List.self, Show.self])
+            subcommands: [List.self, Show.self, Renew.self])
     }
 }
 
@@ -38,10 +38,11 @@ extension TrustctlCommand.CA {
                     list.cas.map {
                         [
                             $0.name, $0.role, $0.algorithm, $0.parent ?? "-", $0.notAfter,
-                            Self.remaining($0.notAfter, now: now, warnDays: warnDays), $0.subject,
+                            Self.remaining($0.notAfter, now: now, warnDays: warnDays),
+                            $0.successor.map { "renewed → \($0)" } ?? "issuing", $0.subject,
                         ]
                     },
-                    header: ["NAME", "ROLE", "ALG", "PARENT", "NOT AFTER", "EXPIRES", "SUBJECT"])
+                    header: ["NAME", "ROLE", "ALG", "PARENT", "NOT AFTER", "EXPIRES", "STATE", "SUBJECT"])
             }
         }
     }
@@ -71,6 +72,29 @@ extension TrustctlCommand.CA {
                     next = chain ? ca.parent : nil
                 }
                 print(pems.joined(), terminator: "")
+            }
+        }
+    }
+}
+
+extension TrustctlCommand.CA {
+    struct Renew: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Renew an issuing CA (admin): new key and certificate from its root; prints the new CA's name.",
+            discussion: """
+                The new CA is named <ca>-g2 (then -g3 …) and takes over issuance for everything that names the old \
+                one (profiles, seal types, TLS). The old CA keeps signing its CRL and OCSP answers for the \
+                certificates it issued until the last of them ends.
+                """)
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "The issuing CA to renew.") var ca: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let renewed = try await server.client().post(CAView.self, "/v1/cas/\(segment(ca))/renew", NoBody())
+                if output.json { return try printJSON(renewed) }
+                print(renewed.name)
             }
         }
     }

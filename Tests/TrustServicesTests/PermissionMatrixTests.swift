@@ -16,6 +16,7 @@ import TrustStore
     /// One representative use case per permission (`/metrics` is HTTP only).
     static let calls: [(Permission, Call)] = [
         (.caRead, { app, caller in _ = try await app.ca.cas(by: caller) }),
+        (.caRenew, { app, caller in _ = try await app.ca.renewCA("no-such-ca", by: caller) }),
         (
             .certificateIssue,
             { app, caller in

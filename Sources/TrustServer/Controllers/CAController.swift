@@ -12,6 +12,7 @@ protocol CAOperations: Sendable {
     func chain(ofCA name: String) async throws -> [Certificate]
     func currentCRL(ca name: String) async throws -> CRLRecord
     func generateCRL(ca name: String, delta: Bool, by caller: Caller) async throws -> GeneratedCRL
+    func renewCA(_ name: String, by caller: Caller) async throws -> CAInfo
 }
 
 /// What the OCSP routes need of the responder.
@@ -33,6 +34,11 @@ struct CAController: Controller {
         [
             Route(.get, "/v1/cas", .permission(.caRead)) { _, context in
                 try json(CAList(cas: try await ca.cas(by: try context.caller()).map(CAView.init)))
+            },
+            Route(.post, "/v1/cas/{ca}/renew", .permission(.caRenew)) { _, context in
+                try json(
+                    CAView(try await ca.renewCA(try parameter(context, "ca"), by: try context.caller())),
+                    status: .created)
             },
             Route(.get, "/v1/cas/{ca}/certificate", .public) { request, context in
                 let certificate = try await ca.chain(ofCA: try parameter(context, "ca"))[0]

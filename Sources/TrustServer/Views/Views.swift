@@ -11,7 +11,8 @@ extension CAView {
         self.init(
             name: info.name, algorithm: info.algorithm.rawValue, role: info.role.rawValue,
             certificate: info.certificate.pem, parent: info.parent,
-            subject: info.subject, serial: info.serial, notAfter: UTCTime.iso8601(info.notAfter))
+            subject: info.subject, serial: info.serial, notAfter: UTCTime.iso8601(info.notAfter),
+            successor: info.successor)
     }
 }
 

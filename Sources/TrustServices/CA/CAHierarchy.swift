@@ -12,12 +12,18 @@ public struct CAInfo: Sendable, Hashable {
     public let parent: String?
     public let certificate: Certificate
     public let keyID: String
+    /// Set once the CA was renewed: the CA that issues in its place.
+    public let successor: String?
     /// The certificate's fields as the API shows them (read once here, so views need no X.509 parsing).
     public let subject: String
     public let serial: String
     public let notAfter: Date
 
-    init(name: String, role: CARole, algorithm: CAAlgorithm, parent: String?, certificate: Certificate, keyID: String) {
+    init(
+        name: String, role: CARole, algorithm: CAAlgorithm, parent: String?, certificate: Certificate, keyID: String,
+        successor: String? = nil
+    ) {
+        self.successor = successor
         self.name = name
         self.role = role
         self.algorithm = algorithm
@@ -83,8 +89,44 @@ final class CAHierarchy: Sendable {
         }
     }
 
+    /// The CA that issues for `name` now: `name` itself, or the successor it was renewed to (read from the store, so
+    /// a renewal on another node is followed at once).
+    func current(_ name: String) throws -> String {
+        var current = name
+        for _ in 0..<16 {
+            guard let successor = try store.read({ try $0.ca(current) })?.successor else { return current }
+            current = successor
+        }
+        throw TrustError(.integrity, "CA \(name) has a successor chain longer than 16")
+    }
+
+    /// Renews an issuing CA: a new key and a new certificate from the same root, with the same subject, under the
+    /// next generation's name (`<name>-g2`, `-g3` …); the old CA names it as its successor in the same transaction.
+    /// Issuance that names the old CA goes to the new one; the old one keeps signing CRLs and OCSP answers for the
+    /// certificates it issued until the last of them ends.
+    func renew(_ name: String, actor: String) throws -> CAInfo {
+        guard let record = try store.read({ try $0.ca(name) }) else { throw TrustError.notFound("no CA named \(name)") }
+        guard record.role == .issuing, let parent = record.parent else {
+            throw TrustError.invalid("only an issuing CA is renewed here; a root is re-keyed with a cross-certificate")
+        }
+        if let successor = record.successor {
+            throw TrustError.conflict("CA \(name) was already renewed: its successor is \(successor)")
+        }
+        let keyType = try keys.info(try KeyID(record.keyID)).type
+        let base = name.replacingOccurrences(of: "-g[0-9]+$", with: "", options: .regularExpression)
+        let existing = Set(try store.read { try $0.cas() }.map(\.name))
+        guard let next = (2..<1000).map({ "\(base)-g\($0)" }).first(where: { !existing.contains($0) }) else {
+            throw TrustError.conflict("no free generation name for \(base)")
+        }
+        let info = try createCA(name: next, parent: parent, keyType: keyType.rawValue, actor: actor, predecessor: name)
+        loaded.withLock { $0[name] = nil }
+        return info
+    }
+
     @discardableResult
-    func createCA(name: String, parent: String?, keyType typeName: String, actor: String) throws -> CAInfo {
+    func createCA(
+        name: String, parent: String?, keyType typeName: String, actor: String, predecessor: String? = nil
+    ) throws -> CAInfo {
         guard name.range(of: "^[a-z0-9][a-z0-9-]{0,62}$", options: .regularExpression) != nil else {
             throw TrustError.invalid("CA name must be lower-case letters, digits and dashes")
         }
@@ -146,16 +188,28 @@ final class CAHierarchy: Sendable {
             try store.write { tx in
                 try tx.insert(record)
                 for id in generated { try journal.settle(id, in: tx) }
+                var details = [
+                    "role": record.role.rawValue, "algorithm": family.rawValue, "parent": parent ?? "",
+                    "subject": certificate.subject.description,
+                    "serial": certificate.serialHex, "fingerprint": certificate.fingerprint,
+                    "key": keyInfo.id.rawValue,
+                    "ocspSigner": ocspCertificate.serialHex,
+                ]
+                if let predecessor {
+                    // Checked again inside the write lock: two renewals of one CA cannot both win.
+                    guard var old = try tx.ca(predecessor), old.successor == nil else {
+                        throw TrustError.conflict("CA \(predecessor) was renewed meanwhile")
+                    }
+                    old.successor = name
+                    try tx.update(old)
+                    details["predecessor"] = predecessor
+                    // Other nodes reload their OCSP signers (the new CA's) when they hear this.
+                    try tx.announce(.signers)
+                }
                 try tx.appendAudit(
                     AuditEntry(
-                        actor: actor, action: "ca.create", object: "ca:\(name)",
-                        details: [
-                            "role": record.role.rawValue, "algorithm": family.rawValue, "parent": parent ?? "",
-                            "subject": certificate.subject.description,
-                            "serial": certificate.serialHex, "fingerprint": certificate.fingerprint,
-                            "key": keyInfo.id.rawValue,
-                            "ocspSigner": ocspCertificate.serialHex,
-                        ]), at: now)
+                        actor: actor, action: predecessor == nil ? "ca.create" : "ca.renew", object: "ca:\(name)",
+                        details: details), at: now)
                 try faultPoint?("ca.before-commit")
             }
             return CAInfo(
@@ -257,7 +311,8 @@ final class CAHierarchy: Sendable {
         try store.read { try $0.cas() }.map { record in
             CAInfo(
                 name: record.name, role: record.role, algorithm: record.algorithm, parent: record.parent,
-                certificate: try Certificate.cached(der: Array(record.certificate)), keyID: record.keyID)
+                certificate: try Certificate.cached(der: Array(record.certificate)), keyID: record.keyID,
+                successor: record.successor)
         }
     }
 

@@ -59,6 +59,15 @@ public final class CertificateAuthority: Sendable {
         }
     }
 
+    /// Renews an issuing CA (new key, new certificate from its root; the old one keeps its CRL and OCSP): see
+    /// `CAHierarchy.renew`. One `ca.renew` audit record.
+    public func renewCA(_ name: String, by caller: Caller) async throws -> CAInfo {
+        try await useCases.check(caller, .caRenew, action: "ca.renew", object: "ca:\(name)")
+        return try await executor.run { [hierarchy] in
+            try hierarchy.renew(name, actor: caller.auditName)
+        }
+    }
+
     /// A CA's certificate chain (public: relying parties fetch it).
     public func chain(ofCA name: String) async throws -> [Certificate] {
         try await executor.run { [hierarchy] in try hierarchy.chain(of: name) }

@@ -58,6 +58,7 @@ struct CertificateIssuer: Sendable {
             throw TrustError.invalid("the CSR requests extension \(oid); trustd sets extensions from the profile only")
         }
         let profile = try profiles.profile(profileName)
+        let caName = try hierarchy.current(caName)
         let ca = try hierarchy.load(caName)
         guard profile.issuedBy == ca.record.role.rawValue else {
             throw TrustError.invalid(
@@ -136,6 +137,8 @@ struct CertificateIssuer: Sendable {
         actor: String
     ) throws -> PendingCertificate {
         let profile = try profiles.profile(profileName)
+        // A renewed CA hands issuance to its successor (its own CRL and OCSP continue for what it issued).
+        let caName = try hierarchy.current(caName)
         let ca = try hierarchy.load(caName)
         guard profile.issuedBy == ca.record.role.rawValue else {
             throw TrustError.invalid(

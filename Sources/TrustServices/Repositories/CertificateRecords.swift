@@ -16,6 +16,9 @@ public struct CARecord: Codable, Sendable, Hashable {
     /// Last cRLNumber issued.
     public var crlNumber: Int64
     public var createdAt: Date
+    /// The CA that took over issuance when this one was renewed; this one still signs CRLs and OCSP answers for what
+    /// it issued.
+    public var successor: String?
 
     public init(
         name: String, role: CARole, algorithm: CAAlgorithm, parent: String?, keyID: String, certificate: Data,
@@ -42,6 +45,7 @@ public struct CARecord: Codable, Sendable, Hashable {
         case ocspSignerCertificate = "ocsp_signer_certificate"
         case crlNumber = "crl_number"
         case createdAt = "created_at"
+        case successor
     }
 }
 
