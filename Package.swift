@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "CardReader", dependencies: ["CPCSCLite", "TrustCrypto"]),
         .target(name: "TrustModel"),
         // Standard seal pictures (round and oval, star, arc text) as PNG and SVG, through Cairo and Pango.
-        .target(name: "SealPictures", dependencies: ["CPangoCairo", "CZLibChecksum"]),
+        .target(name: "SealPictures", dependencies: ["CPangoCairo", "CZLibChecksum", "TrustModel"]),
         // GB/T 38540 electronic seals and seal signatures (swift-asn1; signatures through TrustCrypto).
         .target(name: "SealFormat", dependencies: ["TrustCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]),
         // CMS SignedData (PKCS#7 and GM/T 0010) and RFC 3161 structures (swift-asn1): OpenSSL 3.0 cannot sign them with SM2.

@@ -1,12 +1,12 @@
 import Foundation
+import TrustModel
 
 /// What a seal picture shows: a red ring (round or oval) with the organisation's name along its upper arc, a
 /// five-pointed star (round seals), the seal's label (e.g. 合同专用章) and its number — along the lower arc of a round
 /// seal, across the middle of an oval one (the taxpayer number of an invoice seal).
 public struct SealDrawing: Sendable, Hashable {
-    public enum Shape: String, Sendable, Hashable, CaseIterable {
-        case round, oval
-    }
+    /// The seal type policy's outline (one enum for the policy and the drawing).
+    public typealias Shape = SealTypeDrawing.Shape
 
     public let shape: Shape
     public let widthMM: Double

@@ -52,7 +52,7 @@ extension SealService {
         }
         do throws(SealPictureError) {
             let spec = try SealDrawing(
-                shape: drawing.shape == .round ? .round : .oval, widthMM: Double(drawing.widthMM),
+                shape: drawing.shape, widthMM: Double(drawing.widthMM),
                 heightMM: Double(drawing.heightMM), organization: organization, label: drawing.label, number: number)
             let bytes = format == .png ? try SealPictureRenderer.png(spec, dpi: dpi) : try SealPictureRenderer.svg(spec)
             return DrawnSealPicture(bytes: bytes, format: format, widthMM: drawing.widthMM, heightMM: drawing.heightMM)
