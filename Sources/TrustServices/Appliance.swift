@@ -145,11 +145,15 @@ extension DataDirectory {
         }
     }
 
+    /// The store engine this installation keeps its records in (installations without the record are SQLite ones).
+    public var recordedStore: String {
+        FileManager.default.contents(atPath: storeRecordPath).map {
+            String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        } ?? "sqlite"
+    }
+
     func checkStore(_ name: String) throws {
-        let recorded =
-            FileManager.default.contents(atPath: storeRecordPath).map {
-                String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            } ?? "sqlite"
+        let recorded = recordedStore
         guard recorded != name else { return }
         throw TrustError(
             .conflict,

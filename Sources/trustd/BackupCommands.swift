@@ -30,8 +30,9 @@ struct BackupCommand: ParsableCommand {
         let progress = ProgressLine(enabled: !json)
         do {
             let summary = try ApplianceBackup.create(
-                directory, storeName: recorded(directory.path + "/store") ?? "sqlite",
-                keyStoreName: recorded(directory.path + "/keystore") ?? "software", out: out
+                directory, storeName: directory.recordedStore,
+                keyStoreName: directory.recordedKeyStore?.split(separator: " ").first.map(String.init) ?? "software",
+                out: out
             ) { progress.say("backup: \($0)") }
             progress.done()
             if json {
@@ -51,11 +52,6 @@ struct BackupCommand: ParsableCommand {
             FileHandle.standardError.write(Data("trustd backup: \(error.message)\n".utf8))
             throw ExitCode(error.code == .notConfigured ? 69 : 1)
         }
-    }
-
-    private func recorded(_ path: String) -> String? {
-        (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: " ").first.map(String.init)
     }
 }
 
