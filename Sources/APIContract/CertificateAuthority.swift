@@ -10,12 +10,20 @@ public struct CAView: Codable, Sendable {
     public let notAfter: String
     /// Set once the CA was renewed: the CA that issues in its place (this one keeps its CRL and OCSP).
     public let successor: String?
+    /// A re-keyed root's cross-certificates (PEM): its key certified by the old root, then the old root's key
+    /// certified by it.
+    public let crossCertificates: [String]?
+    /// An imported CA's issuer certificates outside trustd (PEM, issuer first, up to a self-signed root).
+    public let issuerChain: [String]?
 
     public init(
         name: String, algorithm: String, role: String, certificate: String, parent: String?, subject: String,
-        serial: String, notAfter: String, successor: String? = nil
+        serial: String, notAfter: String, successor: String? = nil, crossCertificates: [String]? = nil,
+        issuerChain: [String]? = nil
     ) {
         self.successor = successor
+        self.crossCertificates = crossCertificates
+        self.issuerChain = issuerChain
         self.name = name
         self.algorithm = algorithm
         self.role = role
@@ -24,6 +32,47 @@ public struct CAView: Codable, Sendable {
         self.subject = subject
         self.serial = serial
         self.notAfter = notAfter
+    }
+}
+
+/// `POST /v1/cas/import`: an existing CA with its key — exactly one of a PKCS#12 file (base64), a PEM private key
+/// (with `password` when it is encrypted) or the id of a key already in custody (an HSM key imported with the
+/// token's own tool). The password is used to decrypt and forgotten; it is never logged or stored.
+public struct CAImportBody: Codable, Sendable, APIRequest {
+    public let name: String
+    public let certificate: String?
+    public let chain: String?
+    public let pkcs12: String?
+    public let privateKey: String?
+    public let password: String?
+    public let keyId: String?
+
+    public init(
+        name: String, certificate: String?, chain: String?, pkcs12: String?, privateKey: String?, password: String?,
+        keyId: String?
+    ) {
+        self.name = name
+        self.certificate = certificate
+        self.chain = chain
+        self.pkcs12 = pkcs12
+        self.privateKey = privateKey
+        self.password = password
+        self.keyId = keyId
+    }
+
+    public func validate() throws(RequestError) {
+        try Field.text(name, "name", max: 63)
+        try Field.exactlyOne([("pkcs12", pkcs12 != nil), ("privateKey", privateKey != nil), ("keyId", keyId != nil)])
+        if let certificate { try Field.pem(certificate, "certificate", label: "CERTIFICATE") }
+        if let chain { try Field.pem(chain, "chain", label: "CERTIFICATE", max: 256 * 1024) }
+        if let pkcs12 { _ = try Field.base64(pkcs12, "pkcs12", maxBytes: 256 * 1024) }
+        if let privateKey {
+            guard privateKey.count <= 64 * 1024, privateKey.contains("-----BEGIN "), privateKey.contains("PRIVATE KEY")
+            else { throw RequestError("privateKey must be a PEM private key") }
+        }
+        if let keyId { _ = try Field.hex(keyId, "keyId", oneOf: [16]) }
+        try Field.optionalText(password, "password", max: 1024)
+        if pkcs12 == nil, certificate == nil { throw RequestError("certificate is required unless pkcs12 carries it") }
     }
 }
 

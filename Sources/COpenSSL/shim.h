@@ -22,6 +22,7 @@
 #include <openssl/objects.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/pkcs12.h>
 
 /* EVP_PKEY_fromdata selections are composite macros. */
 static const int trustd_EVP_PKEY_PUBLIC_KEY = EVP_PKEY_PUBLIC_KEY;

@@ -69,6 +69,11 @@ public protocol KeyStore: Sendable {
     /// key exists: a crash in between then leaves a journal entry, never an unnamed key). An id in use is refused.
     func generate(_ type: KeyType, label: String, id: KeyID) throws -> KeyInfo
 
+    /// Takes a key made outside trustd (an existing CA's, from PKCS#8 or PKCS#12) into custody under `id`. A store
+    /// that does not accept keys in clear (an HSM) refuses with `.unsupported`: such keys are imported with the
+    /// token's own tool and then named by their id.
+    func importKey(_ key: PrivateKey, label: String, id: KeyID) throws -> KeyInfo
+
     /// Metadata of one key.
     func info(_ id: KeyID) throws -> KeyInfo
 

@@ -36,21 +36,41 @@ public final class SoftwareKeyStore: KeyStore {
 
     public func generate(_ type: KeyType, label: String, id: KeyID) throws -> KeyInfo {
         try validateLabel(label)
+        try refuseExisting(id)
+        let key: PrivateKey
+        do {
+            key = try PrivateKey.generate(type)
+        } catch let error as CryptoError {
+            throw KeyCustodyError(.storageFailure, "key generation failed: \(error.message)")
+        }
+        return try keep(key, label: label, id: id)
+    }
+
+    /// Takes a key made elsewhere (an existing CA's) into the store, encrypted under the KEK like a generated one.
+    public func importKey(_ key: PrivateKey, label: String, id: KeyID) throws -> KeyInfo {
+        try validateLabel(label)
+        try refuseExisting(id)
+        return try keep(key, label: label, id: id)
+    }
+
+    private func refuseExisting(_ id: KeyID) throws {
         guard !FileManager.default.fileExists(atPath: path(id)) else {
             throw KeyCustodyError(.invalidRequest, "key \(id) exists in the software store")
         }
-        let key: PrivateKey
+    }
+
+    /// Seals the key's PKCS#8 under the KEK into its file (the clear DER is wiped after).
+    private func keep(_ key: PrivateKey, label: String, id: KeyID) throws -> KeyInfo {
         var der: [UInt8]
         do {
-            key = try PrivateKey.generate(type)
             der = try key.pkcs8DER()
         } catch let error as CryptoError {
-            throw KeyCustodyError(.storageFailure, "key generation failed: \(error.message)")
+            throw KeyCustodyError(.storageFailure, "cannot encode the key: \(error.message)")
         }
         defer { Memory.wipe(&der) }
         let publicKey = try key.publicKey
         var file = WrappedKeyFile(
-            format: Self.format, id: id, label: label, type: type,
+            format: Self.format, id: id, label: label, type: key.type,
             createdAt: ISO8601DateFormatter().string(from: Date()), kek: kek.identifier,
             publicKey: Data(publicKey.spkiDER).base64EncodedString(),
             nonce: "", ciphertext: "", tag: "")

@@ -38,6 +38,13 @@ public final class SplitKeyStore: KeyStore {
         return info
     }
 
+    public func importKey(_ key: PrivateKey, label: String, id: KeyID) throws -> KeyInfo {
+        let secondaryOwns = secondaryTypes.contains(key.type)
+        let info = try (secondaryOwns ? secondary : primary).importKey(key, label: label, id: id)
+        owners.insert(secondaryOwns ? .secondary : .primary, forKey: id)
+        return info
+    }
+
     public func info(_ id: KeyID) throws -> KeyInfo { try store(for: id).info(id) }
 
     public func list() throws -> [KeyInfo] { (try primary.list() + secondary.list()).sorted { $0.id < $1.id } }

@@ -5,6 +5,9 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     case caRead = "ca.read"
     /// Renew an issuing CA (a key ceremony: admins only).
     case caRenew = "ca.renew"
+    /// Re-key a root (new root key and cross-certificates) and import an existing CA with its key: key ceremonies.
+    case caRekey = "ca.rekey"
+    case caImport = "ca.import"
     case certificateIssue = "certificate.issue"
     case certificateRead = "certificate.read"
     case certificateRevoke = "certificate.revoke"
@@ -72,7 +75,8 @@ public enum RolePermissions {
             .metricsRead,
         ],
         .admin: [
-            .caRead, .caRenew, .certificateIssue, .certificateRead, .certificateRevoke, .crlGenerate, .auditRead,
+            .caRead, .caRenew, .caRekey, .caImport, .certificateIssue, .certificateRead, .certificateRevoke,
+            .crlGenerate, .auditRead,
             .auditVerify,
             .auditCheckpoint,
             .principalManage, .identityRegister, .identityRead, .identityVerify, .organizationAuthorize,

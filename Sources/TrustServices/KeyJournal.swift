@@ -29,13 +29,23 @@ public struct KeyJournal: Sendable {
     /// Generates a key to be named by a later transaction, which must call ``settle(_:in:)``. If the caller fails
     /// before that, it calls ``abandon(_:)``.
     public func generate(_ type: KeyType, label: String) throws -> KeyInfo {
+        try journaled(label: label) { id in try keys.generate(type, label: label, id: id) }
+    }
+
+    /// Takes a key made elsewhere into custody, journaled like a generated one (settled by the naming transaction,
+    /// abandoned — destroyed in custody — if that never commits).
+    public func importKey(_ key: PrivateKey, label: String) throws -> KeyInfo {
+        try journaled(label: label) { id in try keys.importKey(key, label: label, id: id) }
+    }
+
+    private func journaled(label: String, _ make: (KeyID) throws -> KeyInfo) throws -> KeyInfo {
         let id = KeyID.random()
         try store.write { tx in
             try tx.journal(
                 KeyJournalRecord(keyID: id.rawValue, action: .create, label: label, node: node, createdAt: clock()))
         }
         do {
-            return try custody { try keys.generate(type, label: label, id: id) }
+            return try custody { try make(id) }
         } catch {
             abandon(id)
             throw error

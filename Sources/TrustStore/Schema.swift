@@ -288,6 +288,14 @@ enum Schema {
             // A renewed CA names its successor: issuance goes there; the CA itself keeps its CRL and OCSP.
             try db.alter(table: "ca") { t in t.add(column: "successor", .text).references("ca") }
         }
+        migrator.registerMigration("v11-ca-cross-certificates") { db in
+            // A re-keyed root keeps its cross-certificates; an imported CA may keep an issuer chain outside trustd.
+            try db.alter(table: "ca") { t in
+                t.add(column: "new_with_old", .blob)
+                t.add(column: "old_with_new", .blob)
+                t.add(column: "issuer_chain", .blob)
+            }
+        }
         return migrator
     }
 }

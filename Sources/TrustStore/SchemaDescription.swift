@@ -5,8 +5,8 @@ import Foundation
 /// GRDB migrations (`Schema`); PostgreSQL's DDL is generated from it (`TrustStorePostgres`); a test reads both
 /// databases' catalogues back and compares them with this. A new migration changes this description too.
 public enum SchemaDescription {
-    /// The version the description stands for: the number of migrations (SQLite's `v10-ca-successor`).
-    public static let version = 10
+    /// The version the description stands for: the number of migrations (SQLite's `v11-ca-cross-certificates`).
+    public static let version = 11
 
     /// One stored value, as every engine reads and writes it (used to copy an installation between engines).
     public enum Value: Sendable, Hashable {
@@ -80,6 +80,8 @@ public enum SchemaDescription {
                 Column("ocsp_signer_certificate", .blob, notNull: false),
                 Column("crl_number", .integer), Column("created_at", .double),
                 Column("successor", .text, notNull: false, references: "ca"),
+                Column("new_with_old", .blob, notNull: false), Column("old_with_new", .blob, notNull: false),
+                Column("issuer_chain", .blob, notNull: false),
             ]),
         Table(
             "certificate", primaryKey: ["serial"],

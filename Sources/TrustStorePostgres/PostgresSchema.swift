@@ -55,5 +55,12 @@ enum PostgresSchema {
         (9, ["CREATE INDEX IF NOT EXISTS \"seal_filing_number\" ON \"seal\" (\"filing_number\")"]),
         // v10: a renewed CA names its successor.
         (10, ["ALTER TABLE \"ca\" ADD COLUMN IF NOT EXISTS \"successor\" text REFERENCES \"ca\" (\"name\")"]),
+        // v11: a re-keyed root's cross-certificates; an imported CA's issuer chain outside trustd.
+        (
+            11,
+            ["new_with_old", "old_with_new", "issuer_chain"].map {
+                "ALTER TABLE \"ca\" ADD COLUMN IF NOT EXISTS \"\($0)\" bytea"
+            }
+        ),
     ]
 }

@@ -7,7 +7,7 @@ extension TrustctlCommand {
         static let configuration = CommandConfiguration(
             commandName: "ca",
             abstract: "Certification authorities (the daemon creates the SM2 and RSA hierarchies on first start).",
-            subcommands: [List.self, Show.self, Renew.self])
+            subcommands: [List.self, Show.self, Renew.self, Rekey.self, Import.self])
     }
 }
 
@@ -59,6 +59,9 @@ extension TrustctlCommand.CA {
         @Flag(help: "Print the chain up to the root.")
         var chain = false
 
+        @Flag(help: "Print a re-keyed root's cross-certificates (its key by the old root, then the old key by it).")
+        var cross = false
+
         func run() async throws {
             try await reportingErrors {
                 let cas = try await server.client().get(CAList.self, "/v1/cas").cas
@@ -68,8 +71,14 @@ extension TrustctlCommand.CA {
                     guard let ca = cas.first(where: { $0.name == current }) else {
                         throw CallFailure(message: "no CA named \(current)", exitCode: TrustctlExit.notFound)
                     }
+                    if cross {
+                        pems = ca.crossCertificates ?? []
+                        break
+                    }
                     pems.append(ca.certificate)
                     next = chain ? ca.parent : nil
+                    // An imported CA whose issuer is outside trustd carries that chain.
+                    if chain, next == nil { pems += ca.issuerChain ?? [] }
                 }
                 print(pems.joined(), terminator: "")
             }

@@ -16,9 +16,12 @@ public final class MemoryKeyStore: KeyStore {
     public init() {}
 
     public func generate(_ type: KeyType, label: String, id: KeyID) throws -> KeyInfo {
-        let key = try PrivateKey.generate(type)
+        try importKey(try PrivateKey.generate(type), label: label, id: id)
+    }
+
+    public func importKey(_ key: PrivateKey, label: String, id: KeyID) throws -> KeyInfo {
         let info = KeyInfo(
-            id: id, label: label, type: type, backend: backend, createdAt: Date(),
+            id: id, label: label, type: key.type, backend: backend, createdAt: Date(),
             publicKeyFingerprint: try key.publicKey.fingerprintHex())
         try keys.withLock { keys in
             guard keys[id] == nil else { throw KeyCustodyError(.invalidRequest, "key \(id) exists") }

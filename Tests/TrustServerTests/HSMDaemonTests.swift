@@ -193,6 +193,8 @@ import TrustCrypto
             try ctl(["seal", "review", seal, "--approve"], token: dir.file("tokens/seal-reviewer.token")).succeeded)
         let sealMade = try ctl(["seal", "make", seal], token: dir.file("tokens/seal-maker.token"))
         #expect(sealMade.succeeded && sealMade.stdout.contains("made"), "\(sealMade.stdout)\(sealMade.stderr)")
+
+        try importExistingCAs(dir: dir, ctl: { try ctl($0, token: $1) })
         process.stop()
 
         // The token holds the RSA and P-256 keys (CAs, OCSP signers, TSA unit, TLS, seal), the software store only SM2 keys.
@@ -218,5 +220,119 @@ import TrustCrypto
         #expect(
             mismatch.status == 1 && mismatch.stderr.contains("keeps its keys in pkcs11 token=trustd, sm2 in software"),
             "\(mismatch.stderr)")
+    }
+
+    /// A province's existing CAs: an issuing CA whose key was put on the token with the token's own tool (its root
+    /// stays offline), and an SM2 root from a PKCS#12 file (into the software store: the token has no SM2).
+    private func importExistingCAs(dir: TemporaryDirectory, ctl: ([String], String?) throws -> ProcessResult) throws {
+        func openssl(_ arguments: [String]) throws {
+            let result = try Subprocess.run("openssl", arguments)
+            try #require(result.succeeded, "openssl \(arguments): \(result.stderr)")
+        }
+        try dir.write("ca.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n")
+        for (stem, curve) in [("prov-root", "P-256"), ("prov-issuing", "P-256"), ("prov-sm2", "SM2")] {
+            try openssl([
+                "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:\(curve)", "-out",
+                dir.file("\(stem).key"),
+            ])
+        }
+        try openssl(
+            [
+                "req", "-x509", "-new", "-key", dir.file("prov-root.key"), "-subj",
+                "/C=CN/O=Province/CN=Province Root CA",
+                "-days", "3650", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", dir.file("prov-root.pem"),
+            ])
+        try openssl(
+            [
+                "req", "-new", "-key", dir.file("prov-issuing.key"), "-subj", "/C=CN/O=Province/CN=Province Issuing CA",
+                "-out", dir.file("prov-issuing.csr"),
+            ])
+        try openssl(
+            [
+                "x509", "-req", "-in", dir.file("prov-issuing.csr"), "-CA", dir.file("prov-root.pem"), "-CAkey",
+                dir.file("prov-root.key"), "-CAcreateserial", "-days", "1825", "-extfile", dir.file("ca.ext"), "-out",
+                dir.file("prov-issuing.pem"),
+            ])
+        try openssl(
+            [
+                "req", "-x509", "-new", "-key", dir.file("prov-sm2.key"), "-subj",
+                "/C=CN/O=Province/CN=Province SM2 Root CA",
+                "-sm3", "-sigopt", "distid:1234567812345678", "-days", "3650", "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign", "-out", dir.file("prov-sm2.pem"),
+            ])
+        try dir.write("p12.password", "a PKCS#12 password\n")
+        try openssl(
+            [
+                "pkcs12", "-export", "-inkey", dir.file("prov-sm2.key"), "-in", dir.file("prov-sm2.pem"), "-passout",
+                "file:\(dir.file("p12.password"))", "-out", dir.file("prov-sm2.p12"),
+            ])
+
+        // A key in clear is not written into the HSM by trustd: the answer says how to bring it.
+        let refused = try ctl(
+            [
+                "ca", "import", "prov-issuing", "--cert", dir.file("prov-issuing.pem"), "--chain",
+                dir.file("prov-root.pem"),
+                "--key", dir.file("prov-issuing.key"),
+            ], nil)
+        #expect(!refused.succeeded && refused.stderr.contains("token's own tool"), "\(refused.stderr)")
+
+        // The operator puts the key on the token under a 16-byte id, then names it.
+        let keyID = Hex.encode(SecureRandom.bytes(16))
+        let onToken = try Subprocess.run(
+            "softhsm2-util",
+            [
+                "--import", dir.file("prov-issuing.key"), "--token", "trustd", "--label", "prov-issuing", "--id", keyID,
+                "--pin",
+                String(decoding: try dir.read("hsm/user.pin"), as: UTF8.self).trimmingCharacters(
+                    in: .whitespacesAndNewlines),
+            ],
+            environment: ["SOFTHSM2_CONF": dir.file("hsm/softhsm2.conf")])
+        try #require(onToken.succeeded, "\(onToken.stdout)\(onToken.stderr)")
+        let unknown = try ctl(
+            [
+                "ca", "import", "prov-issuing", "--cert", dir.file("prov-issuing.pem"), "--chain",
+                dir.file("prov-root.pem"),
+                "--hsm-key", String(repeating: "0", count: 32),
+            ], nil)
+        #expect(unknown.status == 3, "no such key: \(unknown.stderr)")
+        let imported = try ctl(
+            [
+                "ca", "import", "prov-issuing", "--cert", dir.file("prov-issuing.pem"), "--chain",
+                dir.file("prov-root.pem"),
+                "--hsm-key", keyID,
+            ], nil)
+        #expect(imported.succeeded && imported.stdout.contains("prov-issuing"), "\(imported.stderr)")
+
+        // It issues with the key on the token; openssl validates up to the province's root.
+        let issued = try ctl(
+            [
+                "cert", "issue", "--ca", "prov-issuing", "--profile", "tls-server", "--csr", dir.file("leaf.csr"),
+                "--out", dir.file("prov-leaf.pem"),
+            ], dir.file("officer.token"))
+        #expect(issued.succeeded, "\(issued.stderr)")
+        let chain = try ctl(["ca", "show", "prov-issuing", "--chain"], nil)
+        #expect(chain.stdout.components(separatedBy: "BEGIN CERTIFICATE").count == 3, "issuing CA and the root")
+        let verified = try Subprocess.run(
+            "openssl",
+            [
+                "verify", "-x509_strict", "-CAfile", dir.file("prov-root.pem"), "-untrusted",
+                dir.file("prov-issuing.pem"),
+                dir.file("prov-leaf.pem"),
+            ])
+        #expect(verified.stdout.contains(": OK"), "\(verified.stdout)\(verified.stderr)")
+
+        // The SM2 root from PKCS#12, password from a file.
+        let sm2 = try ctl(
+            [
+                "ca", "import", "prov-sm2-root", "--pkcs12", dir.file("prov-sm2.p12"), "--password-file",
+                dir.file("p12.password"), "--json",
+            ], nil)
+        #expect(
+            sm2.succeeded
+                && (try? JSONSerialization.jsonObject(with: Data(sm2.stdout.utf8)) as? [String: Any])?["role"]
+                    as? String == "root",
+            "\(sm2.stdout)\(sm2.stderr)")
+        let listed = try ctl(["ca", "list"], nil)
+        #expect(listed.stdout.contains("prov-sm2-root") && listed.stdout.contains("prov-issuing"), "\(listed.stdout)")
     }
 }

@@ -240,6 +240,15 @@ public final class PKCS11KeyStore: KeyStore {
             id: id, label: label, type: type, backend: backend, createdAt: nil, publicKeyFingerprint: fingerprint)
     }
 
+    /// Refused: a key in clear is not written into the token by trustd. Import it with the token's own tool (for
+    /// SoftHSM2 `softhsm2-util --import KEY.pem --id <32 hex>`), then name it by that id.
+    public func importKey(_ key: PrivateKey, label: String, id: KeyID) throws -> KeyInfo {
+        throw KeyCustodyError(
+            .invalidRequest,
+            "the HSM does not take keys in clear from trustd: import the key with the token's own tool under a "
+                + "16-byte CKA_ID, then name that id")
+    }
+
     public func info(_ id: KeyID) throws -> KeyInfo {
         try withSession { session in
             let object = try key(session, id, CKO_PRIVATE_KEY)

@@ -13,6 +13,9 @@ protocol CAOperations: Sendable {
     func currentCRL(ca name: String) async throws -> CRLRecord
     func generateCRL(ca name: String, delta: Bool, by caller: Caller) async throws -> GeneratedCRL
     func renewCA(_ name: String, by caller: Caller) async throws -> CAInfo
+    func rekeyRoot(_ name: String, by caller: Caller) async throws -> CAInfo
+    func crossCertificates(ofCA name: String) async throws -> [Certificate]
+    func importCA(_ request: CAImportRequest, by caller: Caller) async throws -> CAInfo
 }
 
 /// What the OCSP routes need of the responder.
@@ -39,6 +42,34 @@ struct CAController: Controller {
                 try json(
                     CAView(try await ca.renewCA(try parameter(context, "ca"), by: try context.caller())),
                     status: .created)
+            },
+            Route(.post, "/v1/cas/{ca}/rekey", .permission(.caRekey)) { _, context in
+                try json(
+                    CAView(try await ca.rekeyRoot(try parameter(context, "ca"), by: try context.caller())),
+                    status: .created)
+            },
+            Route(.post, "/v1/cas/import", .permission(.caImport)) { request, context in
+                let body = try await decode(CAImportBody.self, request, context)
+                let key: CAImportRequest.KeyMaterial =
+                    if let pkcs12 = body.pkcs12 {
+                        .pkcs12(
+                            der: try Field.base64(pkcs12, "pkcs12", maxBytes: 256 * 1024), password: body.password ?? ""
+                        )
+                    } else if let pem = body.privateKey {
+                        .pem(pem, password: body.password)
+                    } else {
+                        .custody(keyID: body.keyId ?? "")
+                    }
+                let imported = try await ca.importCA(
+                    CAImportRequest(
+                        name: body.name, certificatePEM: body.certificate, chainPEM: body.chain, key: key),
+                    by: try context.caller())
+                return try json(CAView(imported), status: .created)
+            },
+            Route(.get, "/v1/cas/{ca}/cross-certificates", .public) { _, context in
+                text(
+                    try await ca.crossCertificates(ofCA: try parameter(context, "ca")).map(\.pem).joined(),
+                    contentType: "application/x-pem-file")
             },
             Route(.get, "/v1/cas/{ca}/certificate", .public) { request, context in
                 let certificate = try await ca.chain(ofCA: try parameter(context, "ca"))[0]

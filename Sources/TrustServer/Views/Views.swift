@@ -12,7 +12,9 @@ extension CAView {
             name: info.name, algorithm: info.algorithm.rawValue, role: info.role.rawValue,
             certificate: info.certificate.pem, parent: info.parent,
             subject: info.subject, serial: info.serial, notAfter: UTCTime.iso8601(info.notAfter),
-            successor: info.successor)
+            successor: info.successor,
+            crossCertificates: info.crossCertificates.isEmpty ? nil : info.crossCertificates.map(\.pem),
+            issuerChain: info.issuerChain.isEmpty ? nil : info.issuerChain.map(\.pem))
     }
 }
 

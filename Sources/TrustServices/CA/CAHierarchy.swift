@@ -18,12 +18,18 @@ public struct CAInfo: Sendable, Hashable {
     public let subject: String
     public let serial: String
     public let notAfter: Date
+    /// A re-keyed root's cross-certificates (see ``CARecord/newWithOld``); empty for every other CA.
+    public let crossCertificates: [Certificate]
+    /// An imported CA's issuer chain outside trustd (issuer first); empty otherwise.
+    public let issuerChain: [Certificate]
 
     init(
         name: String, role: CARole, algorithm: CAAlgorithm, parent: String?, certificate: Certificate, keyID: String,
-        successor: String? = nil
+        successor: String? = nil, crossCertificates: [Certificate] = [], issuerChain: [Certificate] = []
     ) {
         self.successor = successor
+        self.crossCertificates = crossCertificates
+        self.issuerChain = issuerChain
         self.name = name
         self.role = role
         self.algorithm = algorithm
@@ -89,47 +95,12 @@ final class CAHierarchy: Sendable {
         }
     }
 
-    /// The CA that issues for `name` now: `name` itself, or the successor it was renewed to (read from the store, so
-    /// a renewal on another node is followed at once).
-    func current(_ name: String) throws -> String {
-        var current = name
-        for _ in 0..<16 {
-            guard let successor = try store.read({ try $0.ca(current) })?.successor else { return current }
-            current = successor
-        }
-        throw TrustError(.integrity, "CA \(name) has a successor chain longer than 16")
-    }
-
-    /// Renews an issuing CA: a new key and a new certificate from the same root, with the same subject, under the
-    /// next generation's name (`<name>-g2`, `-g3` …); the old CA names it as its successor in the same transaction.
-    /// Issuance that names the old CA goes to the new one; the old one keeps signing CRLs and OCSP answers for the
-    /// certificates it issued until the last of them ends.
-    func renew(_ name: String, actor: String) throws -> CAInfo {
-        guard let record = try store.read({ try $0.ca(name) }) else { throw TrustError.notFound("no CA named \(name)") }
-        guard record.role == .issuing, let parent = record.parent else {
-            throw TrustError.invalid("only an issuing CA is renewed here; a root is re-keyed with a cross-certificate")
-        }
-        if let successor = record.successor {
-            throw TrustError.conflict("CA \(name) was already renewed: its successor is \(successor)")
-        }
-        let keyType = try keys.info(try KeyID(record.keyID)).type
-        let base = name.replacingOccurrences(of: "-g[0-9]+$", with: "", options: .regularExpression)
-        let existing = Set(try store.read { try $0.cas() }.map(\.name))
-        guard let next = (2..<1000).map({ "\(base)-g\($0)" }).first(where: { !existing.contains($0) }) else {
-            throw TrustError.conflict("no free generation name for \(base)")
-        }
-        let info = try createCA(name: next, parent: parent, keyType: keyType.rawValue, actor: actor, predecessor: name)
-        loaded.withLock { $0[name] = nil }
-        return info
-    }
-
     @discardableResult
     func createCA(
-        name: String, parent: String?, keyType typeName: String, actor: String, predecessor: String? = nil
+        name: String, parent: String?, keyType typeName: String, actor: String, predecessor: String? = nil,
+        rekeying oldRoot: LoadedCA? = nil
     ) throws -> CAInfo {
-        guard name.range(of: "^[a-z0-9][a-z0-9-]{0,62}$", options: .regularExpression) != nil else {
-            throw TrustError.invalid("CA name must be lower-case letters, digits and dashes")
-        }
+        try Self.validateName(name)
         guard let keyType = KeyType(name: typeName) else { throw TrustError.invalid("unknown key type \(typeName)") }
         if try store.read({ try $0.ca(name) }) != nil { throw TrustError.conflict("CA \(name) exists") }
         let profile = try profiles.profile(parent == nil ? "root-ca" : "issuing-ca")
@@ -153,6 +124,7 @@ final class CAHierarchy: Sendable {
                 .init(
                     "CN",
                     "\(configuration.organization) \(family.rawValue.uppercased()) \(parent == nil ? "Root" : "Issuing") CA"
+                        + (parent == nil ? Self.generationSuffix(name) : "")
                 ),
             ])
             var notAfter = now.addingTimeInterval(TimeInterval(profile.validityDays) * 86400)
@@ -180,13 +152,24 @@ final class CAHierarchy: Sendable {
             let (ocspKey, ocspCertificate) = try makeOCSPSigner(
                 caName: name, caCertificate: certificate, caSigner: signer, caKeyType: keyType, at: now)
             generated.append(ocspKey.id)
-            let record = CARecord(
+            // A re-keyed root: each generation certifies the other's key.
+            let cross = try oldRoot.map {
+                try crossCertificates(
+                    newRoot: certificate, named: name, newSigner: signer, extensions: extensions, oldRoot: $0, at: now)
+            }
+            var record = CARecord(
                 name: name, role: parent == nil ? .root : .issuing, algorithm: family, parent: parent,
                 keyID: keyInfo.id.rawValue, certificate: Data(certificate.der),
                 ocspSignerKeyID: ocspKey.id.rawValue, ocspSignerCertificate: Data(ocspCertificate.der),
                 createdAt: now)
+            record.newWithOld = cross.map { Data($0.newWithOld.der) }
+            record.oldWithNew = cross.map { Data($0.oldWithNew.der) }
             try store.write { tx in
                 try tx.insert(record)
+                if let cross, let oldRoot {
+                    try registerCross(cross.newWithOld, issuer: oldRoot.record.name, at: now, in: tx)
+                    try registerCross(cross.oldWithNew, issuer: name, at: now, in: tx)
+                }
                 for id in generated { try journal.settle(id, in: tx) }
                 var details = [
                     "role": record.role.rawValue, "algorithm": family.rawValue, "parent": parent ?? "",
@@ -203,12 +186,18 @@ final class CAHierarchy: Sendable {
                     old.successor = name
                     try tx.update(old)
                     details["predecessor"] = predecessor
+                    if let cross {
+                        details["newWithOld"] = cross.newWithOld.serialHex
+                        details["oldWithNew"] = cross.oldWithNew.serialHex
+                    }
                     // Other nodes reload their OCSP signers (the new CA's) when they hear this.
                     try tx.announce(.signers)
                 }
                 try tx.appendAudit(
                     AuditEntry(
-                        actor: actor, action: predecessor == nil ? "ca.create" : "ca.renew", object: "ca:\(name)",
+                        actor: actor,
+                        action: predecessor == nil ? "ca.create" : oldRoot == nil ? "ca.renew" : "ca.rekey",
+                        object: "ca:\(name)",
                         details: details), at: now)
                 try faultPoint?("ca.before-commit")
             }
@@ -224,7 +213,7 @@ final class CAHierarchy: Sendable {
 
     /// A fresh delegated OCSP signer for a CA: a key of the CA's family and an `ocsp-signer` certificate (at most
     /// until the CA's own end). The key is journaled; the caller settles it in the transaction that names it.
-    private func makeOCSPSigner(
+    func makeOCSPSigner(
         caName name: String, caCertificate certificate: Certificate, caSigner signer: KeyStoreSigner,
         caKeyType keyType: KeyType, at now: Date
     ) throws -> (KeyInfo, Certificate) {
@@ -312,9 +301,18 @@ final class CAHierarchy: Sendable {
             CAInfo(
                 name: record.name, role: record.role, algorithm: record.algorithm, parent: record.parent,
                 certificate: try Certificate.cached(der: Array(record.certificate)), keyID: record.keyID,
-                successor: record.successor)
+                successor: record.successor,
+                crossCertificates: try [record.newWithOld, record.oldWithNew].compactMap { $0 }.map {
+                    try Certificate.cached(der: Array($0))
+                },
+                issuerChain: try record.issuerChain.map {
+                    try Certificate.parseChain(pem: String(decoding: $0, as: UTF8.self))
+                } ?? [])
         }
     }
+
+    /// Drops a loaded CA (renewed or re-keyed: its record changed).
+    func forget(_ name: String) { loaded.withLock { $0[name] = nil } }
 
     func load(_ name: String) throws -> LoadedCA {
         if let cached = loaded.withLock({ $0[name] }) { return cached }
@@ -333,13 +331,17 @@ final class CAHierarchy: Sendable {
     private func readChain(of name: String) throws -> [Certificate] {
         var out: [Certificate] = []
         var next: String? = name
+        var external: Data? = nil
         while let current = next, out.count < 8 {
             guard let record = try store.read({ try $0.ca(current) }) else {
                 throw TrustError.notFound("no CA named \(current)")
             }
             out.append(try Certificate(der: Array(record.certificate)))
             next = record.parent
+            external = record.issuerChain
         }
+        // An imported CA whose issuer stays outside trustd carries that issuer's chain.
+        if let external { out += try Certificate.parseChain(pem: String(decoding: external, as: UTF8.self)) }
         return out
     }
 }

@@ -68,6 +68,35 @@ public final class CertificateAuthority: Sendable {
         }
     }
 
+    /// Re-keys a root (new key, new root `<name>-g2`, cross-certificates both ways): see `CAHierarchy.rekeyRoot`.
+    /// One `ca.rekey` audit record.
+    public func rekeyRoot(_ name: String, by caller: Caller) async throws -> CAInfo {
+        try await useCases.check(caller, .caRekey, action: "ca.rekey", object: "ca:\(name)")
+        return try await executor.run { [hierarchy] in
+            try hierarchy.rekeyRoot(name, actor: caller.auditName)
+        }
+    }
+
+    /// Imports an existing CA with its key (PKCS#12, PKCS#8 or a key already in custody): see
+    /// `CAHierarchy.importCA`. One `ca.import` audit record.
+    public func importCA(_ request: CAImportRequest, by caller: Caller) async throws -> CAInfo {
+        try await useCases.check(caller, .caImport, action: "ca.import", object: "ca:\(request.name)")
+        return try await executor.run { [hierarchy] in
+            try hierarchy.importCA(request, actor: caller.auditName)
+        }
+    }
+
+    /// A re-keyed root's cross-certificates, `newWithOld` first (public: relying parties fetch them); none for
+    /// other CAs.
+    public func crossCertificates(ofCA name: String) async throws -> [Certificate] {
+        try await executor.run { [hierarchy] in
+            guard let record = try hierarchy.store.read({ try $0.ca(name) }) else {
+                throw TrustError.notFound("no CA named \(name)")
+            }
+            return try [record.newWithOld, record.oldWithNew].compactMap { $0 }.map { try Certificate(der: Array($0)) }
+        }
+    }
+
     /// A CA's certificate chain (public: relying parties fetch it).
     public func chain(ofCA name: String) async throws -> [Certificate] {
         try await executor.run { [hierarchy] in try hierarchy.chain(of: name) }

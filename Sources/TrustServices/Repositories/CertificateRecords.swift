@@ -19,6 +19,15 @@ public struct CARecord: Codable, Sendable, Hashable {
     /// The CA that took over issuance when this one was renewed; this one still signs CRLs and OCSP answers for what
     /// it issued.
     public var successor: String?
+    /// A re-keyed root's cross-certificates (RFC 4210 §4.4): `newWithOld` is this root's new key certified by its
+    /// predecessor (relying parties that trust only the old root reach the new hierarchy), `oldWithNew` the
+    /// predecessor's key certified by this root (those that trust only the new root still validate what the old one
+    /// issued). DER; `nil` for every other CA.
+    public var newWithOld: Data?
+    public var oldWithNew: Data?
+    /// For an imported CA whose issuer stays outside trustd (a province's offline root): the issuer's certificates
+    /// up to a self-signed root, as PEM, in order. `nil` when the parent is a trustd CA or the CA is a root.
+    public var issuerChain: Data?
 
     public init(
         name: String, role: CARole, algorithm: CAAlgorithm, parent: String?, keyID: String, certificate: Data,
@@ -46,6 +55,9 @@ public struct CARecord: Codable, Sendable, Hashable {
         case crlNumber = "crl_number"
         case createdAt = "created_at"
         case successor
+        case newWithOld = "new_with_old"
+        case oldWithNew = "old_with_new"
+        case issuerChain = "issuer_chain"
     }
 }
 
