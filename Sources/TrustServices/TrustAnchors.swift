@@ -29,7 +29,13 @@ public struct TrustAnchors: Sendable {
     {
         let own = try ca.list()
         var roots = own.filter { $0.role == .root }.map(\.certificate)
-        let intermediates = own.filter { $0.role != .root }.map(\.certificate)
+        var intermediates = own.filter { $0.role != .root }.map(\.certificate)
+        // An imported CA whose issuer is outside trustd: the admin who imported it vouched for its chain, and
+        // trustd issues under that root, so it validates what it issued.
+        for ca in own where !ca.issuerChain.isEmpty {
+            intermediates += ca.issuerChain.dropLast()
+            if let top = ca.issuerChain.last { roots.append(top) }
+        }
         roots += try loadCACertificates(directory)
         let crls = try loadCRLs(crlDirectory)
         return TrustAnchors(roots: roots, intermediates: intermediates, crls: crls)

@@ -93,6 +93,12 @@ import TrustModel
                 leafFile,
             ])
         #expect(verified.stdout.contains(": OK"), "\(verified.stdout)\(verified.stderr)")
+        // trustd's own validation trusts the chain the admin imported.
+        let anchors = try TrustAnchors.load(ca: fixture.ca, trustedDirectory: nil)
+        #expect(anchors.roots.contains { $0.der == provinceRoot.der })
+        #expect(
+            PathValidator(trustAnchors: anchors.roots).validate(leaf.certificate, intermediates: anchors.intermediates)
+                .isValid)
         // Its OCSP signer answers for the leaf, its CRL is signed by the imported key.
         let ocspRequest = try OCSPRequest.make(for: [leaf.certificate], issuer: imported.certificate)
         let answer = try dir.write("resp.der", fixture.ca.ocsp.respondNow(ocspRequest.der))
