@@ -17,6 +17,15 @@ import TrustStore
     static let calls: [(Permission, Call)] = [
         (.caRead, { app, caller in _ = try await app.ca.cas(by: caller) }),
         (.caRenew, { app, caller in _ = try await app.ca.renewCA("no-such-ca", by: caller) }),
+        (.caRekey, { app, caller in _ = try await app.ca.rekeyRoot("no-such-ca", by: caller) }),
+        (
+            .caImport,
+            { app, caller in
+                _ = try await app.ca.importCA(
+                    CAImportRequest(name: "no-such-ca", certificatePEM: nil, chainPEM: nil, key: .custody(keyID: "x")),
+                    by: caller)
+            }
+        ),
         (
             .certificateIssue,
             { app, caller in
