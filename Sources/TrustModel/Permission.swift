@@ -8,6 +8,9 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     /// Re-key a root (new root key and cross-certificates) and import an existing CA with its key: key ceremonies.
     case caRekey = "ca.rekey"
     case caImport = "ca.import"
+    // Login service (OpenID Connect)
+    /// Register platforms (OIDC clients), list and end login sessions.
+    case loginManage = "login.manage"
     case certificateIssue = "certificate.issue"
     case certificateRead = "certificate.read"
     case certificateRevoke = "certificate.revoke"
@@ -81,7 +84,7 @@ public enum RolePermissions {
             .auditCheckpoint,
             .principalManage, .identityRegister, .identityRead, .identityVerify, .organizationAuthorize,
             .evidenceRevoke,
-            .decisionQuery, .sealRead, .keyRead, .keyRevoke, .verify, .timestamp, .metricsRead,
+            .decisionQuery, .sealRead, .keyRead, .keyRevoke, .verify, .timestamp, .metricsRead, .loginManage,
         ],
     ]
 

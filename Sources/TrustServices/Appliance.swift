@@ -122,7 +122,9 @@ extension DataDirectory {
                 }),
             readiness: ReadinessProbe(
                 store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
-            statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ca: ca))
+            statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ca: ca),
+            login: LoginService(
+                store: store, keys: keys, journal: ca.journal, identity: identity, issuer: configuration.baseURL))
     }
 }
 
@@ -217,4 +219,6 @@ public struct Appliance: Sendable {
     public let statistics: ApplianceStatistics
     /// The maintenance loop's work.
     public let housekeeping: Housekeeping
+    /// The OpenID Provider (统一身份认证).
+    public let login: LoginService
 }

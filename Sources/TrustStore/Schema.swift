@@ -296,6 +296,55 @@ enum Schema {
                 t.add(column: "issuer_chain", .blob)
             }
         }
+        migrator.registerMigration("v12-login") { db in
+            // The login service (OpenID Connect): platforms, sessions, single-use codes and refresh tokens.
+            try db.create(table: "oidc_client") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("secret_hash", .text)
+                t.column("redirect_uris", .text).notNull()
+                t.column("scopes", .text).notNull()
+                t.column("backchannel_logout_uri", .text)
+                t.column("created_at", .double).notNull()
+                t.column("disabled_at", .double)
+            }
+            try db.create(table: "login_session") { t in
+                t.primaryKey("id", .text)
+                t.column("handle", .text).notNull().unique()
+                t.column("person_id", .text).notNull().references("person")
+                t.column("level", .text).notNull()
+                t.column("methods", .text).notNull()
+                t.column("auth_time", .double).notNull()
+                t.column("expires_at", .double).notNull()
+                t.column("revoked_at", .double)
+            }
+            try db.create(index: "login_session_by_expiry", on: "login_session", columns: ["expires_at"])
+            try db.create(table: "oidc_code") { t in
+                t.primaryKey("code_hash", .text)
+                t.column("client_id", .text).notNull().references("oidc_client")
+                t.column("session_id", .text).notNull().references("login_session")
+                t.column("redirect_uri", .text).notNull()
+                t.column("scope", .text).notNull()
+                t.column("nonce", .text)
+                t.column("code_challenge", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("expires_at", .double).notNull()
+                t.column("used_at", .double)
+            }
+            try db.create(table: "oidc_refresh_token") { t in
+                t.primaryKey("token_hash", .text)
+                t.column("family", .text).notNull()
+                t.column("client_id", .text).notNull().references("oidc_client")
+                t.column("session_id", .text).notNull().references("login_session")
+                t.column("scope", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("expires_at", .double).notNull()
+                t.column("used_at", .double)
+                t.column("revoked_at", .double)
+            }
+            try db.create(index: "oidc_refresh_by_family", on: "oidc_refresh_token", columns: ["family"])
+            try db.create(index: "oidc_refresh_by_session", on: "oidc_refresh_token", columns: ["session_id"])
+        }
         return migrator
     }
 }

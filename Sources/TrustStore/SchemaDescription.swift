@@ -5,8 +5,8 @@ import Foundation
 /// GRDB migrations (`Schema`); PostgreSQL's DDL is generated from it (`TrustStorePostgres`); a test reads both
 /// databases' catalogues back and compares them with this. A new migration changes this description too.
 public enum SchemaDescription {
-    /// The version the description stands for: the number of migrations (SQLite's `v11-ca-cross-certificates`).
-    public static let version = 11
+    /// The version the description stands for: the number of migrations (SQLite's `v12-login`).
+    public static let version = 12
 
     /// One stored value, as every engine reads and writes it (used to copy an installation between engines).
     public enum Value: Sendable, Hashable {
@@ -235,6 +235,43 @@ public enum SchemaDescription {
             [
                 Column("key_id", .text), Column("action", .text, allowed: ["create", "destroy"]),
                 Column("label", .text), Column("node", .text), Column("created_at", .double),
+            ]),
+        Table(
+            "oidc_client", primaryKey: ["id"],
+            [
+                Column("id", .text), Column("name", .text), Column("secret_hash", .text, notNull: false),
+                Column("redirect_uris", .text), Column("scopes", .text),
+                Column("backchannel_logout_uri", .text, notNull: false), Column("created_at", .double),
+                Column("disabled_at", .double, notNull: false),
+            ]),
+        Table(
+            "login_session", primaryKey: ["id"],
+            indexes: [("login_session_by_expiry", ["expires_at"])],
+            [
+                Column("id", .text), Column("handle", .text, unique: true),
+                Column("person_id", .text, references: "person"), Column("level", .text), Column("methods", .text),
+                Column("auth_time", .double), Column("expires_at", .double),
+                Column("revoked_at", .double, notNull: false),
+            ]),
+        Table(
+            "oidc_code", primaryKey: ["code_hash"],
+            [
+                Column("code_hash", .text), Column("client_id", .text, references: "oidc_client"),
+                Column("session_id", .text, references: "login_session"), Column("redirect_uri", .text),
+                Column("scope", .text), Column("nonce", .text, notNull: false), Column("code_challenge", .text),
+                Column("created_at", .double), Column("expires_at", .double),
+                Column("used_at", .double, notNull: false),
+            ]),
+        Table(
+            "oidc_refresh_token", primaryKey: ["token_hash"],
+            indexes: [("oidc_refresh_by_family", ["family"]), ("oidc_refresh_by_session", ["session_id"])],
+            [
+                Column("token_hash", .text), Column("family", .text),
+                Column("client_id", .text, references: "oidc_client"),
+                Column("session_id", .text, references: "login_session"), Column("scope", .text),
+                Column("created_at", .double), Column("expires_at", .double),
+                Column("used_at", .double, notNull: false),
+                Column("revoked_at", .double, notNull: false),
             ]),
     ]
 

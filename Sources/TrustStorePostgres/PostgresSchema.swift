@@ -62,5 +62,21 @@ enum PostgresSchema {
                 "ALTER TABLE \"ca\" ADD COLUMN IF NOT EXISTS \"\($0)\" bytea"
             }
         ),
+        // v12: the login service's tables, as the description has them.
+        (12, loginStatements()),
     ]
+
+    /// `CREATE … IF NOT EXISTS` for the login tables (version 8 of a new database already made them).
+    static func loginStatements() -> [String] {
+        createStatements().filter { statement in
+            [
+                "oidc_client", "login_session", "oidc_code", "oidc_refresh_token", "login_session_by_expiry",
+                "oidc_refresh_by_family", "oidc_refresh_by_session",
+            ].contains { statement.contains("\"\($0)\"") }
+                && (statement.hasPrefix("CREATE TABLE") || statement.hasPrefix("CREATE INDEX"))
+        }.map {
+            $0.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE IF NOT EXISTS ")
+                .replacingOccurrences(of: "CREATE INDEX ", with: "CREATE INDEX IF NOT EXISTS ")
+        }
+    }
 }

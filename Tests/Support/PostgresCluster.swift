@@ -193,7 +193,8 @@ public final class PostgresCluster: @unchecked Sendable {
         }
     }
 
-    private static func freePort() throws -> Int {
+    /// A port on 127.0.0.1 nothing listens on now (the kernel picks it; a caller binds it soon after).
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket() failed") }
         defer { close(fd) }

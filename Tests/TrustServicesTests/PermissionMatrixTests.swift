@@ -18,6 +18,7 @@ import TrustStore
         (.caRead, { app, caller in _ = try await app.ca.cas(by: caller) }),
         (.caRenew, { app, caller in _ = try await app.ca.renewCA("no-such-ca", by: caller) }),
         (.caRekey, { app, caller in _ = try await app.ca.rekeyRoot("no-such-ca", by: caller) }),
+        (.loginManage, { app, caller in _ = try await app.login.sessions(by: caller) }),
         (
             .caImport,
             { app, caller in

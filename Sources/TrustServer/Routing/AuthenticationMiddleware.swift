@@ -16,6 +16,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         -> Response
     {
         var context = context
+        // The login service's endpoints authenticate by the OAuth protocol (client credentials, its own tokens).
+        if request.uri.path.hasPrefix("/oidc/") { return try await next(request, context) }
         if let header = request.headers[.authorization] {
             guard header.hasPrefix("Bearer ") else {
                 throw APIError(.unauthorized, "unauthenticated", "Authorization must be 'Bearer <token>'")

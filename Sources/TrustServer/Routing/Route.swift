@@ -6,13 +6,17 @@ import TrustServices
 public enum RouteAccess: Sendable, Hashable {
     /// Anyone, without credentials (health, CA certificates, CRLs, OCSP, the API document).
     case `public`
+    /// Anyone on the network, authenticated by the OAuth / OpenID Connect protocol itself (client credentials, codes,
+    /// session cookies, trustd's own access tokens); trustd's API tokens and client certificates play no part there
+    /// (the authentication middleware leaves `/oidc/` alone).
+    case oauth
     /// Authenticated callers whose roles hold the permission (``RolePermissions``, the same table the services ask).
     case permission(Permission)
 
     /// The roles that may call the route (every role for a public route).
     public var roles: Set<Role> {
         switch self {
-        case .public: Set(Role.allCases)
+        case .public, .oauth: Set(Role.allCases)
         case .permission(let permission): RolePermissions.roles(holding: permission)
         }
     }

@@ -60,6 +60,8 @@ public struct TrustAPI: Sendable {
             PublicVerificationController(
                 verifier: appliance.verifier, seals: appliance.seals, gate: documentGate, limiter: publicLimiter),
             CounterController(counter: appliance.counter),
+            LoginController(login: appliance.login, limiter: publicLimiter),
+            LoginAdminController(login: appliance.login),
         ]
     }
 }

@@ -51,38 +51,48 @@ struct IdentityVerifications: Sendable {
     func verifyOTP(personID: String, otpID: String, code: String, actor: String) throws -> PersonDetails {
         let now = clock()
         let outcome: Result<Void, TrustError> = try store.write { tx in
-            guard var otp = try tx.otp(id: otpID), otp.personID == personID else {
-                throw TrustError.notFound("no code \(otpID) for this person")
+            let checked = try consumeOTP(personID: personID, otpID: otpID, code: code, actor: actor, at: now, in: tx)
+            if case .success = checked {
+                try ledger.record(
+                    tx, .person, personID, .smsOTP, passed: true, source: otpSender.name, reference: "otp:\(otpID)",
+                    actor: actor, at: now)
             }
-            if otp.usedAt != nil { return .failure(TrustError.conflict("this code has been used already")) }
-            if otp.expiresAt <= now { return .failure(TrustError.conflict("this code has expired; request a new one")) }
-            if otp.attempts >= Self.otpMaxAttempts {
-                return .failure(TrustError.conflict("too many wrong codes; request a new one"))
-            }
-            let presented = secrets.lookupHash("\(otpID):\(code)", kind: "otp")
-            if !ConstantTime.equals(Array(presented.utf8), Array(otp.codeHash.utf8)) {
-                otp.attempts += 1
-                try tx.update(otp)
-                try tx.appendAudit(
-                    AuditEntry(
-                        actor: actor, action: "person.otp-check", object: "person:\(personID)", outcome: .failure,
-                        details: ["otp": otpID, "attempts": String(otp.attempts)]), at: now)
-                let left = Self.otpMaxAttempts - otp.attempts
-                return .failure(
-                    TrustError.invalid(
-                        left > 0
-                            ? "wrong code; \(left) attempt(s) left" : "wrong code; no attempts left, request a new one")
-                )
-            }
-            otp.usedAt = now
-            try tx.update(otp)
-            try ledger.record(
-                tx, .person, personID, .smsOTP, passed: true, source: otpSender.name, reference: "otp:\(otpID)",
-                actor: actor, at: now)
-            return .success(())
+            return checked
         }
         try outcome.get()
         return try registry.person(id: personID)
+    }
+
+    /// Inside a write transaction: checks the code and marks it used. A wrong code counts an attempt and records a
+    /// failed `person.otp-check` (so the failure is kept even though the caller fails); the answer says why.
+    func consumeOTP(
+        personID: String, otpID: String, code: String, actor: String, at now: Date, in tx: any Repositories
+    ) throws -> Result<Void, TrustError> {
+        guard var otp = try tx.otp(id: otpID), otp.personID == personID else {
+            throw TrustError.notFound("no code \(otpID) for this person")
+        }
+        if otp.usedAt != nil { return .failure(TrustError.conflict("this code has been used already")) }
+        if otp.expiresAt <= now { return .failure(TrustError.conflict("this code has expired; request a new one")) }
+        if otp.attempts >= Self.otpMaxAttempts {
+            return .failure(TrustError.conflict("too many wrong codes; request a new one"))
+        }
+        let presented = secrets.lookupHash("\(otpID):\(code)", kind: "otp")
+        if !ConstantTime.equals(Array(presented.utf8), Array(otp.codeHash.utf8)) {
+            otp.attempts += 1
+            try tx.update(otp)
+            try tx.appendAudit(
+                AuditEntry(
+                    actor: actor, action: "person.otp-check", object: "person:\(personID)", outcome: .failure,
+                    details: ["otp": otpID, "attempts": String(otp.attempts)]), at: now)
+            let left = Self.otpMaxAttempts - otp.attempts
+            return .failure(
+                TrustError.invalid(
+                    left > 0 ? "wrong code; \(left) attempt(s) left" : "wrong code; no attempts left, request a new one"
+                ))
+        }
+        otp.usedAt = now
+        try tx.update(otp)
+        return .success(())
     }
 
     /// Asks the population registry whether the person's name and ID number belong together. A mismatch is

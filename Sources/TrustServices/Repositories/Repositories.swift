@@ -132,6 +132,30 @@ public protocol SealRepository {
     func update(_ key: SigningKeyRecord) throws
 }
 
+/// The login service: registered platforms, login sessions, authorization codes and refresh tokens.
+public protocol LoginRepository {
+    func oidcClient(id: String) throws -> OIDCClientRecord?
+    func oidcClients() throws -> [OIDCClientRecord]
+    func insert(_ client: OIDCClientRecord) throws
+    func update(_ client: OIDCClientRecord) throws
+    func loginSession(id: String) throws -> LoginSessionRecord?
+    func loginSession(handle: String) throws -> LoginSessionRecord?
+    /// Sessions not revoked and not expired at `time`, newest first.
+    func loginSessions(activeAt time: Date, limit: Int) throws -> [LoginSessionRecord]
+    func insert(_ session: LoginSessionRecord) throws
+    func update(_ session: LoginSessionRecord) throws
+    func authorizationCode(hash: String) throws -> AuthorizationCodeRecord?
+    func insert(_ code: AuthorizationCodeRecord) throws
+    /// Marks the code used; `false` when it was used already (exact across nodes: one statement).
+    func consumeAuthorizationCode(hash: String, at time: Date) throws -> Bool
+    func refreshToken(hash: String) throws -> RefreshTokenRecord?
+    func insert(_ token: RefreshTokenRecord) throws
+    /// Marks the token used; `false` when it was used or revoked already (one statement).
+    func consumeRefreshToken(hash: String, at time: Date) throws -> Bool
+    /// Revokes every unrevoked token of a family or of a session.
+    func revokeRefreshTokens(family: String?, sessionID: String?, at time: Date) throws
+}
+
 /// Keys being generated or retired (see ``KeyJournal``).
 public protocol KeyJournalRepository {
     func keyJournal(node: String) throws -> [KeyJournalRecord]
@@ -144,7 +168,7 @@ public protocol KeyJournalRepository {
 /// Every repository, as one transaction sees them.
 public protocol Repositories: SettingsRepository, CertificateRepository, PrincipalRepository, AuditRepository,
     IdentityRepository,
-    SealRepository, KeyJournalRepository
+    SealRepository, KeyJournalRepository, LoginRepository
 {
     /// Tells the other nodes sharing the store about `change` if this transaction commits (no-op with one node).
     func announce(_ change: StateChange) throws

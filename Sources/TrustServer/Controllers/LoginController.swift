@@ -1,0 +1,259 @@
+import APIContract
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TrustCrypto
+import TrustModel
+import TrustServices
+
+/// The OpenID Provider's endpoints (统一身份认证): discovery, JWKS, the authorization endpoint with its login page,
+/// token, userinfo and logout. They are public routes: the protocol authenticates (client credentials, code and PKCE
+/// verifier, session cookie), and the service writes one audit record per request. The login form is guarded by a
+/// double-submit CSRF cookie and the per-client rate limiter of the public pages.
+struct LoginController: Controller {
+    let login: LoginService
+    let limiter: ClientRateLimiter
+
+    static let sessionCookie = "trustd_sso"
+    static let csrfCookie = "trustd_login_csrf"
+    /// The names of the authorization request's parameters carried through the login form.
+    static let carried = [
+        "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
+        "code_challenge_method", "acr_values", "max_age", "prompt",
+    ]
+
+    var routes: [Route] {
+        [
+            Route(.get, "/.well-known/openid-configuration", .public) { _, _ in
+                var response = try json(login.discovery())
+                response.headers[.cacheControl] = "public, max-age=300"
+                return response
+            },
+            Route(.get, "/oidc/jwks", .oauth) { _, _ in try json(try await login.jwks()) },
+            Route(.get, "/oidc/authorize", .oauth) { request, _ in
+                // Form encoding (`+` is a space), as OAuth clients send it.
+                try await authorize(OIDCAuthorizationRequest(try Self.parseForm(request.uri.query ?? "")), request)
+            },
+            Route(.post, "/oidc/login", .oauth) { request, context in
+                try limiter.admit(ClientRateLimiter.client(of: context))
+                return try await loginStep(try await form(request, context), request)
+            },
+            Route(.post, "/oidc/token", .oauth) { request, context in
+                do {
+                    let answer = try await login.token(
+                        TokenRequest(form: try await form(request, context), basic: Self.basic(request)))
+                    return noStore(try json(answer))
+                } catch let error as OAuthError {
+                    return oauthError(error)
+                }
+            },
+            Route(.get, "/oidc/userinfo", .oauth) { request, _ in try await userinfo(request) },
+            Route(.post, "/oidc/userinfo", .oauth) { request, _ in try await userinfo(request) },
+            Route(.get, "/oidc/logout", .oauth) { request, _ in
+                try await login.logout(sessionCookie: request.cookies[Self.sessionCookie]?.value)
+                var target = "/oidc/logged-out"
+                let query = try Self.parseForm(request.uri.query ?? "")
+                if let back = query["post_logout_redirect_uri"], try await login.isRegisteredRedirect(back) {
+                    let state = query["state"]
+                    target = state.map { LoginController.appending(back, "state", $0) } ?? back
+                }
+                var response = redirect(target)
+                response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0, sameSite: .lax))
+                return response
+            },
+            Route(.get, "/oidc/logged-out", .oauth) { _, _ in
+                page(
+                    "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>已退出</title></head>"
+                        + "<body><main><h1>您已退出统一身份认证</h1></main></body></html>", status: .ok)
+            },
+        ]
+    }
+
+    // MARK: Authorization and login
+
+    private func authorize(_ authorization: OIDCAuthorizationRequest, _ request: Request) async throws -> Response {
+        switch try await login.authorize(authorization, sessionCookie: request.cookies[Self.sessionCookie]?.value) {
+        case .invalidClient(let reason):
+            return page(
+                "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>请求无效</title></head><body>"
+                    + "<main><h1>登录请求无效</h1><p id=\"reason\">\(HTMLText.escape(reason))</p></main></body></html>",
+                status: .badRequest)
+        case .redirect(let target):
+            return redirect(target, status: .found)
+        case .login(let platform, let level):
+            let csrf = Base64URL.encode(SecureRandom.bytes(24))
+            var response = page(
+                try LoginPage.render(
+                    .init(platform: platform, requiredLevel: level, parameters: authorization.query, csrf: csrf)),
+                status: .ok)
+            response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: 900, sameSite: .strict))
+            return response
+        }
+    }
+
+    private func loginStep(_ fields: [String: String], _ request: Request) async throws -> Response {
+        let carried = Self.carried.compactMap { name in fields[name].map { (name, $0) } }
+        let authorization = OIDCAuthorizationRequest(Dictionary(carried, uniquingKeysWith: { first, _ in first }))
+        guard let csrf = fields["csrf"], let expected = request.cookies[Self.csrfCookie]?.value,
+            ConstantTime.equals(Array(csrf.utf8), Array(expected.utf8))
+        else {
+            throw APIError(.forbidden, "csrf", "the login form expired or did not come from this page; start again")
+        }
+        let platform = fields["client_id"] ?? "-"
+        let idNumber = fields["id_number"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard (1...18).contains(idNumber.count) else {
+            throw APIError(.badRequest, "invalid_id_number", "enter an ID number of 18 characters")
+        }
+        switch fields["action"] {
+        case "send":
+            let started = try await login.startLogin(idNumber: idNumber)
+            return page(
+                try LoginPage.render(
+                    .init(
+                        platform: platform, requiredLevel: nil, parameters: carried, csrf: csrf,
+                        message: "验证码已发送。", code: (idNumber, started.otpID))), status: .ok)
+        case "verify":
+            let otpID = fields["otp_id"] ?? ""
+            do {
+                let finished = try await login.finishLogin(
+                    idNumber: idNumber, otpID: otpID, code: fields["code"] ?? "")
+                let query = authorization.query.map { name, value in URLQueryItem(name: name, value: value) }
+                var components = URLComponents()
+                components.path = "/oidc/authorize"
+                components.queryItems = query
+                var response = redirect(components.string ?? "/oidc/authorize")
+                response.setCookie(
+                    cookie(
+                        Self.sessionCookie, finished.cookie,
+                        maxAge: Int(login.configuration.sessionLifetime), sameSite: .lax))
+                return response
+            } catch let error as TrustError where error.code == .invalidRequest {
+                return page(
+                    try LoginPage.render(
+                        .init(
+                            platform: platform, requiredLevel: nil, parameters: carried, csrf: csrf,
+                            error: "验证码错误或已过期，请重新输入或重新获取。", code: (idNumber, otpID))),
+                    status: .badRequest)
+            }
+        default:
+            throw APIError(.badRequest, "invalid_action", "action must be send or verify")
+        }
+    }
+
+    // MARK: Userinfo
+
+    private func userinfo(_ request: Request) async throws -> Response {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            var response = oauthError(OAuthError("invalid_token", "a Bearer access token is required", status: 401))
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        do {
+            return noStore(try json(try await login.userinfo(accessToken: String(header.dropFirst(7)))))
+        } catch let error as OAuthError {
+            var response = oauthError(error)
+            response.headers[.wwwAuthenticate] = #"Bearer error="invalid_token""#
+            return response
+        }
+    }
+
+    // MARK: HTTP pieces
+
+    /// An `application/x-www-form-urlencoded` body (at most 64 KiB), first value of each name.
+    private func form(_ request: Request, _ context: TrustRequestContext) async throws -> [String: String] {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type", "send application/x-www-form-urlencoded")
+        }
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        return try Self.parseForm(String(buffer: body))
+    }
+
+    static func parseForm(_ text: String) throws -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ part: Substring) throws -> String {
+                guard let value = part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
+                    !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                else { throw APIError(.badRequest, "malformed_form", "the form is not valid URL encoding") }
+                return value
+            }
+            let name = try decoded(parts[0])
+            if fields[name] == nil { fields[name] = parts.count > 1 ? try decoded(parts[1]) : "" }
+        }
+        return fields
+    }
+
+    /// `Authorization: Basic` client credentials (RFC 6749 §2.3.1: each part form-encoded).
+    static func basic(_ request: Request) -> (id: String, secret: String)? {
+        guard let header = request.headers[.authorization], header.hasPrefix("Basic "),
+            let data = Data(base64Encoded: String(header.dropFirst(6))),
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        let id = String(text[..<colon]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+        let secret =
+            String(text[text.index(after: colon)...]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            ?? ""
+        return (id, secret)
+    }
+
+    private func cookie(_ name: String, _ value: String, maxAge: Int, sameSite: Cookie.SameSite) -> Cookie {
+        Cookie(
+            name: name, value: value, maxAge: maxAge, path: "/oidc", secure: login.issuer.hasPrefix("https:"),
+            httpOnly: true, sameSite: sameSite)
+    }
+
+    static func appending(_ uri: String, _ name: String, _ value: String) -> String {
+        guard var components = URLComponents(string: uri) else { return uri }
+        components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: name, value: value)]
+        return components.string ?? uri
+    }
+
+    private func redirect(_ target: String, status: HTTPResponse.Status = .seeOther) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = target
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers)
+    }
+
+    private func page(_ html: String, status: HTTPResponse.Status) -> Response {
+        var response = text(html, contentType: "text/html; charset=utf-8")
+        response.status = status
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    private func noStore(_ response: Response) -> Response {
+        var response = response
+        response.headers[.cacheControl] = "no-store"
+        if let pragma = HTTPField.Name("Pragma") { response.headers[pragma] = "no-cache" }
+        return response
+    }
+
+    private func oauthError(_ error: OAuthError) -> Response {
+        struct Body: Encodable {
+            let error: String
+            let errorDescription: String
+            enum CodingKeys: String, CodingKey {
+                case error
+                case errorDescription = "error_description"
+            }
+        }
+        var response =
+            (try? json(Body(error: error.error, errorDescription: error.description))) ?? Response(status: .badRequest)
+        response.status = HTTPResponse.Status(code: error.status)
+        return noStore(response)
+    }
+}
+
+/// HTML escaping for the few literal pages (templates escape on their own).
+enum HTMLText {
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "'", with: "&#39;")
+    }
+}

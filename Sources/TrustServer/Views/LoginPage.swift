@@ -1,0 +1,43 @@
+import Foundation
+import TrustModel
+import TrustServices
+
+/// The login page (Chinese, plain HTML, no script, nothing from elsewhere): the ID number first, then the code.
+enum LoginPage {
+    struct View {
+        var platform: String
+        var requiredLevel: AssuranceLevel?
+        var parameters: [(String, String)]
+        var csrf: String
+        var error: String? = nil
+        var message: String? = nil
+        /// Set once a code was sent: the second step.
+        var code: (idNumber: String, otpID: String)? = nil
+    }
+
+    static func render(_ view: View) throws -> String {
+        var context: [String: Any] = [
+            "platform": view.platform,
+            "params": view.parameters.map { ["name": $0.0, "value": $0.1] },
+            "csrf": view.csrf,
+        ]
+        if let level = view.requiredLevel { context["requiredLevel"] = levelName(level) }
+        if let error = view.error { context["error"] = error }
+        if let message = view.message { context["message"] = message }
+        if let code = view.code {
+            context["askCode"] = true
+            context["idNumber"] = code.idNumber
+            context["otpID"] = code.otpID
+        }
+        return try ReportPage.render(context, "login-page")
+    }
+
+    static func levelName(_ level: AssuranceLevel) -> String {
+        switch level {
+        case .anonymous: "匿名"
+        case .primary: "初级"
+        case .intermediate: "中级"
+        case .advanced: "高级"
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import TrustCrypto
+import TrustModel
+
+/// The authorization endpoint and the login it may need: the person proves who they are by a one-time code sent to
+/// the mobile registered with their ID number, and gets a session (a cookie) that later platforms reuse without a
+/// prompt as long as it is fresh and strong enough for what they ask.
+extension LoginService {
+    /// A started login: the code's id (the same shape whether or not the ID number is registered, so the page does
+    /// not tell who is registered).
+    public struct StartedLogin: Sendable {
+        public let otpID: String
+    }
+
+    /// A finished login: the cookie value for the browser (never stored) and the session.
+    public struct FinishedLogin: Sendable {
+        public let cookie: String
+        public let session: LoginSessionRecord
+    }
+
+    /// OpenID Connect Core §3.1.2: validates the request, then issues a code when the session satisfies it, asks for
+    /// a login when it does not, or answers the error the spec names.
+    public func authorize(_ request: OIDCAuthorizationRequest, sessionCookie: String?) async throws -> AuthorizeOutcome
+    {
+        try await useCases.executor.run { [self] in try authorizeNow(request, sessionCookie: sessionCookie) }
+    }
+
+    private func authorizeNow(_ request: OIDCAuthorizationRequest, sessionCookie: String?) throws -> AuthorizeOutcome {
+        let now = clock()
+        return try store.write { tx in
+            guard let client = try client(request.clientID, in: tx) else {
+                return .invalidClient("unknown or disabled client_id")
+            }
+            guard let redirect = request.redirectURI, client.redirectURIs.contains(redirect) else {
+                return .invalidClient("redirect_uri is not one registered for \(client.record.name)")
+            }
+            func fail(_ error: String, _ description: String) throws -> AuthorizeOutcome {
+                try tx.appendAudit(
+                    AuditEntry(
+                        actor: "client:\(client.record.id)", action: "login.authorize",
+                        object: "client:\(client.record.id)",
+                        outcome: .failure, details: ["error": error, "reason": description]), at: now)
+                return .redirect(
+                    Self.redirect(
+                        redirect,
+                        [
+                            ("error", error), ("error_description", description), ("state", request.state),
+                            ("iss", issuer),
+                        ]))
+            }
+            guard request.responseType == "code" else {
+                return try fail("unsupported_response_type", "only response_type=code is supported")
+            }
+            let scopes = Set((request.scope ?? "").split(separator: " ").map(String.init))
+            guard scopes.contains("openid") else { return try fail("invalid_scope", "scope must include openid") }
+            guard scopes.isSubset(of: Set(client.scopes)) else {
+                return try fail("invalid_scope", "the platform is not registered for every scope asked")
+            }
+            guard request.codeChallengeMethod == "S256", let challenge = request.codeChallenge,
+                Self.isPKCEValue(challenge), challenge.count == 43
+            else { return try fail("invalid_request", "PKCE with code_challenge_method=S256 is required") }
+            guard (request.nonce?.count ?? 0) <= 256, (request.state?.count ?? 0) <= 512 else {
+                return try fail("invalid_request", "nonce or state is too long")
+            }
+            let maxAge: Int?
+            if let text = request.maxAge {
+                guard let value = Int(text), value >= 0 else {
+                    return try fail("invalid_request", "max_age must be a number of seconds")
+                }
+                maxAge = value
+            } else {
+                maxAge = nil
+            }
+            // The weakest level asked for is the one to meet (values trustd does not define are ignored).
+            let required = (request.acrValues ?? "").split(separator: " ").compactMap { LoginACR.level(String($0)) }
+                .min()
+            let prompt = Set((request.prompt ?? "").split(separator: " ").map(String.init))
+
+            guard let session = try sessionRecord(cookie: sessionCookie, at: now, in: tx), !prompt.contains("login")
+            else {
+                if prompt.contains("none") { return try fail("login_required", "no login session") }
+                return .login(platform: client.record.name, requiredLevel: required)
+            }
+            if let maxAge, now.timeIntervalSince(session.authTime) > TimeInterval(maxAge) {
+                if prompt.contains("none") { return try fail("login_required", "the login is older than max_age") }
+                return .login(platform: client.record.name, requiredLevel: required)
+            }
+            let level = try currentLevel(of: session)
+            if let required, level < required {
+                // A new login can only state what the person's evidence supports now.
+                let attainable = try identity.registry.person(id: session.personID).assessment.level
+                if attainable >= required, !prompt.contains("none") {
+                    return .login(platform: client.record.name, requiredLevel: required)
+                }
+                return try fail(
+                    "unmet_authentication_requirements",
+                    "the person's assurance is \(level.rawValue); \(required.rawValue) was asked (missing evidence, "
+                        + "e.g. a live check within the policy's window)")
+            }
+            let code = Base64URL.encode(SecureRandom.bytes(32))
+            try tx.insert(
+                AuthorizationCodeRecord(
+                    codeHash: secrets.lookupHash(code, kind: "oidc-code"), clientID: client.record.id,
+                    sessionID: session.id, redirectURI: redirect, scope: scopes.sorted().joined(separator: " "),
+                    nonce: request.nonce, codeChallenge: challenge, createdAt: now,
+                    expiresAt: now.addingTimeInterval(configuration.codeLifetime)))
+            try tx.appendAudit(
+                AuditEntry(
+                    actor: "person:\(session.personID)", action: "login.authorize",
+                    object: "client:\(client.record.id)",
+                    details: [
+                        "session": session.handle, "scope": scopes.sorted().joined(separator: " "),
+                        "acr": LoginACR.uri(level),
+                    ]), at: now)
+            return .redirect(Self.redirect(redirect, [("code", code), ("state", request.state), ("iss", issuer)]))
+        }
+    }
+
+    /// Sends a one-time code to the mobile registered with `idNumber`. An unknown or malformed number gets a code id
+    /// all the same (nothing is sent), so the page answers alike for registered and unregistered people.
+    public func startLogin(idNumber: String) async throws -> StartedLogin {
+        try await useCases.executor.run { [self] in
+            let now = clock()
+            if let person = try identity.registry.person(idNumber: idNumber) {
+                let sent = try identity.verifications.startOTP(personID: person.record.id, actor: "login")
+                return StartedLogin(otpID: sent.id)
+            }
+            _ = try store.write { tx in
+                try tx.appendAudit(
+                    AuditEntry(
+                        actor: "anonymous", action: "login.otp-send", object: "person:unknown", outcome: .failure,
+                        details: ["reason": "no person with this ID number"]), at: now)
+            }
+            return StartedLogin(otpID: Hex.encode(SecureRandom.bytes(8)))
+        }
+    }
+
+    /// Checks the code and opens a session: one transaction with the code's use and one `login` record (a wrong code
+    /// counts an attempt and is recorded instead). Every failure reads the same to the person.
+    public func finishLogin(idNumber: String, otpID: String, code: String) async throws -> FinishedLogin {
+        try await useCases.executor.run { [self] in
+            let now = clock()
+            let refused = TrustError.invalid("the code is wrong or has expired")
+            guard let person = try identity.registry.person(idNumber: idNumber), otpID.count == 16,
+                code.count == 6, code.allSatisfy(\.isASCII)
+            else { throw refused }
+            let level = person.assessment.level
+            let cookie = Base64URL.encode(SecureRandom.bytes(32))
+            let session = LoginSessionRecord(
+                id: secrets.lookupHash(cookie, kind: "login-session"), handle: Hex.encode(SecureRandom.bytes(12)),
+                personID: person.record.id, level: level.rawValue,
+                methods: #"["\#(AuthenticationMethod.sms.rawValue)","\#(AuthenticationMethod.otp.rawValue)"]"#,
+                authTime: now, expiresAt: now.addingTimeInterval(configuration.sessionLifetime))
+            let outcome: Result<Void, TrustError> = try store.write { tx in
+                let checked: Result<Void, TrustError>
+                do {
+                    checked = try identity.verifications.consumeOTP(
+                        personID: person.record.id, otpID: otpID, code: code, actor: "person:\(person.record.id)",
+                        at: now, in: tx)
+                } catch let error as TrustError where error.code == .notFound {
+                    checked = .failure(error)
+                }
+                guard case .success = checked else { return checked }
+                try tx.insert(session)
+                try tx.appendAudit(
+                    AuditEntry(
+                        actor: "person:\(person.record.id)", action: "login", object: "session:\(session.handle)",
+                        details: ["methods": "sms otp", "acr": LoginACR.uri(level)]), at: now)
+                return .success(())
+            }
+            guard case .success = outcome else { throw refused }
+            return FinishedLogin(cookie: cookie, session: session)
+        }
+    }
+
+    /// Ends the session of `cookie` (RP-initiated logout): its refresh tokens are revoked. Returns whether there was
+    /// one.
+    @discardableResult
+    public func logout(sessionCookie: String?) async throws -> Bool {
+        try await useCases.executor.run { [self] in
+            let now = clock()
+            return try store.write { tx in
+                guard var session = try sessionRecord(cookie: sessionCookie, at: now, in: tx) else { return false }
+                session.revokedAt = now
+                try tx.update(session)
+                try tx.revokeRefreshTokens(family: nil, sessionID: session.id, at: now)
+                try tx.appendAudit(
+                    AuditEntry(
+                        actor: "person:\(session.personID)", action: "logout", object: "session:\(session.handle)"),
+                    at: now)
+                return true
+            }
+        }
+    }
+
+    /// Whether `uri` is a registered redirect URI of some platform (a logout returns only there).
+    public func isRegisteredRedirect(_ uri: String) async throws -> Bool {
+        try await useCases.executor.run { [self] in
+            try store.read { tx in
+                try tx.oidcClients().contains { RegisteredClient.list($0.redirectURIs).contains(uri) }
+            }
+        }
+    }
+
+    /// RFC 7636 §4.1 characters.
+    static func isPKCEValue(_ text: String) -> Bool {
+        (43...128).contains(text.count)
+            && text.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._~".unicodeScalars.contains($0))
+            }
+    }
+
+    /// `uri` with the parameters added to its query.
+    static func redirect(_ uri: String, _ parameters: [(String, String?)]) -> String {
+        var components = URLComponents(string: uri)
+        var items = components?.queryItems ?? []
+        for (name, value) in parameters { if let value { items.append(URLQueryItem(name: name, value: value)) } }
+        components?.queryItems = items
+        // `+` is a space to form decoders; encode it so a state or description with `+` survives.
+        let encoded = components?.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        components?.percentEncodedQuery = encoded
+        return components?.string ?? uri
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The login service end to end: the built trustd, two platforms registered with `trustctl oidc client create`, and
+/// authlib (Python) as their relying-party library, logging a person in on trustd's login page by SMS code.
+@Suite struct LoginFlowTests {
+    @Test func platformsLogAPersonInWithAcrAmrPKCEAndSingleSignOn() throws {
+        let dir = try TemporaryDirectory("trustd-login")
+        try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
+        try dir.write(
+            "data/registry.csv",
+            """
+            person,110101199003071233,张三
+            bank-card,110101199003071233,张三,bank:1
+
+            """)
+        // The issuer is the base URL recorded at initialisation: a fixed port, so it is the one the platforms use.
+        let port = try PostgresCluster.freePort()
+        let daemon = try DaemonAndTrustctlTests.startDaemon(
+            in: dir,
+            config: """
+                data: \(dir.file("data"))
+                listen: 127.0.0.1:\(port)
+                policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
+                """)
+        defer { daemon.process.stop() }
+        func ctl(_ arguments: [String]) throws -> ProcessResult {
+            try Subprocess.run(
+                try TestPaths.builtProduct("trustctl"), arguments,
+                environment: ["TRUSTCTL_SERVER": daemon.url, "TRUSTCTL_TOKEN_FILE": dir.file("data/admin.token")])
+        }
+        func out(_ result: ProcessResult) -> String { result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+        func json(_ result: ProcessResult) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        }
+
+        // A person at the intermediate level (SMS, population registry, bank card).
+        let person = out(
+            try ctl([
+                "person", "create", "--name", "张三", "--id-number", "110101199003071233", "--mobile", "13800138000",
+            ]))
+        let otp = try json(try ctl(["person", "verify", person, "--method", "sms-otp", "--json"]))["otpId"] as? String
+        let outbox = String(decoding: try dir.read("data/otp-outbox"), as: UTF8.self)
+        let code = String(try #require(outbox.split(separator: " ").first { $0.hasPrefix("code=") }).dropFirst(5))
+        #expect(
+            try ctl(["person", "verify", person, "--method", "sms-otp", "--otp-id", otp ?? "", "--code", code])
+                .succeeded)
+        #expect(try ctl(["person", "verify", person, "--method", "population-registry"]).succeeded)
+        #expect(out(try ctl(["person", "verify", person, "--method", "bank-card"])).contains("intermediate"))
+
+        // Two platforms: A confidential (a secret), B public (PKCE only).
+        let a = try json(
+            try ctl([
+                "oidc", "client", "create", "--name", "某市政务服务网", "--redirect-uri", "http://127.0.0.1:9/a/callback",
+                "--scope", "openid", "--scope", "identity", "--json",
+            ]))
+        let b = try json(
+            try ctl([
+                "oidc", "client", "create", "--name", "某区不动产平台", "--redirect-uri", "http://127.0.0.1:9/b/callback",
+                "--scope", "openid", "--scope", "identity", "--public", "--json",
+            ]))
+        #expect(b["clientSecret"] == nil && a["clientSecret"] is String)
+        let plainHTTP = try ctl(["oidc", "client", "create", "--name", "x", "--redirect-uri", "http://example.com/cb"])
+        #expect(!plainHTTP.succeeded, "http is allowed on the loopback only")
+        let config: [String: Any] = [
+            "issuer": daemon.url, "id_number": "110101199003071233", "outbox": dir.file("data/otp-outbox"),
+            "a": ["id": a["clientId"]!, "secret": a["clientSecret"]!, "redirect": "http://127.0.0.1:9/a/callback"],
+            "b": ["id": b["clientId"]!, "redirect": "http://127.0.0.1:9/b/callback"],
+        ]
+        let configFile = try dir.write("rp.json", Array(try JSONSerialization.data(withJSONObject: config)))
+        let run = try Subprocess.run(try TestPaths.python, [TestPaths.pythonScript("oidc_rp.py"), configFile])
+        try #require(run.succeeded, "\(run.stderr)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        func at(_ path: String...) -> Any? {
+            var value: Any? = result
+            for key in path { value = (value as? [String: Any])?[key] }
+            return value
+        }
+
+        // Discovery says what the platforms rely on.
+        #expect((at("discovery", "code_challenge_methods_supported") as? [String]) == ["S256"])
+        #expect((at("discovery", "id_token_signing_alg_values_supported") as? [String]) == ["ES256"])
+        // The ID token (checked by authlib against the JWKS): level and methods, both; no ID number.
+        #expect(at("a", "claims", "acr") as? String == "urn:trustd:loa:intermediate")
+        #expect(at("a", "claims", "amr") as? [String] == ["sms", "otp"])
+        #expect(at("a", "claims", "auth_time") is Int && at("a", "claims", "sid") is String)
+        #expect(at("a", "id_token_header", "alg") as? String == "ES256")
+        let subA = try #require(at("a", "claims", "sub") as? String)
+        #expect(!run.stdout.contains("110101199003071233"), "no ID number in any token or answer")
+        #expect(at("a", "userinfo", "sub") as? String == subA)
+        #expect(at("a", "userinfo", "name") as? String == "张三")
+        #expect((at("a", "userinfo", "id_number_masked") as? String)?.contains("*") == true)
+        #expect(result["wrong_code_status"] as? Int == 400)
+        // Errors the specs name.
+        #expect((result["code_reuse"] as? [Any])?.first as? Int == 400)
+        #expect(((result["code_reuse"] as? [Any])?.last as? [String: Any])?["error"] as? String == "invalid_grant")
+        #expect(((result["wrong_verifier"] as? [Any])?.last as? [String: Any])?["error"] as? String == "invalid_grant")
+        #expect((result["bad_client_secret"] as? [Any])?.first as? Int == 401)
+        #expect(at("refresh", "new_token") as? Bool == true && at("refresh", "has_id_token") as? Bool == true)
+        #expect(((result["refresh_replay"] as? [Any])?.last as? [String: Any])?["error"] as? String == "invalid_grant")
+        #expect((result["family_revoked"] as? [Any])?.last as? String == "invalid_grant", "replay revoked the family")
+        // Single sign-on: B got its code without a prompt; pairwise subjects differ.
+        #expect(result["b_prompted"] as? Bool == false)
+        let subB = try #require(at("b", "claims", "sub") as? String)
+        #expect(subA != subB)
+        #expect(at("b", "claims", "aud") as? String == b["clientId"] as? String)
+        // Advanced without a fresh live check: refused with the spec's error.
+        #expect(
+            ((result["advanced"] as? [Any])?.last as? [String: Any])?["error"] as? String
+                == "unmet_authentication_requirements")
+        #expect((result["wrong_redirect"] as? [Any])?.first as? Int == 400, "never redirected to an unregistered URI")
+        #expect(at("prompt_none_without_session", "error") as? String == "login_required")
+        #expect(at("without_pkce", "error") as? String == "invalid_request")
+        // Logout ends the session for every platform.
+        #expect((result["logout"] as? [Any])?.last as? String == "http://127.0.0.1:9/a/callback?state=bye")
+        #expect(at("after_logout", "error") as? String == "login_required")
+        #expect((result["refresh_after_logout"] as? [Any])?.last as? String == "invalid_grant")
+        #expect(result["userinfo_after_logout"] as? Int == 401)
+
+        // Every login, token and logout is in the audit log; sessions are listed for the admin.
+        let records = try json(try ctl(["audit", "list", "--limit", "1000", "--json"]))["records"] as? [[String: Any]]
+        let actions = Set((records ?? []).compactMap { $0["action"] as? String })
+        for action in ["login", "login.authorize", "login.token", "login.userinfo", "logout", "login.client-create"] {
+            #expect(actions.contains(action), "audit has \(action)")
+        }
+        let sessions = out(try ctl(["oidc", "sessions"]))
+        #expect(sessions.contains("SID"))
+    }
+}
