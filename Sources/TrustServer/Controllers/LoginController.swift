@@ -72,7 +72,9 @@ struct LoginController: Controller {
     // MARK: Authorization and login
 
     private func authorize(_ authorization: OIDCAuthorizationRequest, _ request: Request) async throws -> Response {
-        switch try await login.authorize(authorization, sessionCookie: request.cookies[Self.sessionCookie]?.value) {
+        let outcome = try await login.authorize(
+            authorization, sessionCookie: request.cookies[Self.sessionCookie]?.value)
+        switch outcome {
         case .invalidClient(let reason):
             return page(
                 "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>请求无效</title></head><body>"
@@ -81,14 +83,22 @@ struct LoginController: Controller {
         case .redirect(let target):
             return redirect(target, status: .found)
         case .login(let platform, let level):
-            let csrf = Base64URL.encode(SecureRandom.bytes(24))
-            var response = page(
-                try LoginPage.render(
-                    .init(platform: platform, requiredLevel: level, parameters: authorization.query, csrf: csrf)),
-                status: .ok)
-            response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: 900, sameSite: .strict))
-            return response
+            return try loginPage(platform, level, authorization, liveCheck: false)
+        case .stepUp(let platform, let level):
+            return try loginPage(platform, level, authorization, liveCheck: true)
         }
+    }
+
+    /// The login page with a fresh CSRF cookie.
+    private func loginPage(
+        _ platform: String, _ level: AssuranceLevel?, _ authorization: OIDCAuthorizationRequest, liveCheck: Bool
+    ) throws -> Response {
+        let csrf = Base64URL.encode(SecureRandom.bytes(24))
+        var view = LoginPage.View(platform: platform, requiredLevel: level, parameters: authorization.query, csrf: csrf)
+        view.liveCheck = liveCheck
+        var response = page(try LoginPage.render(view), status: .ok)
+        response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: 900, sameSite: .strict))
+        return response
     }
 
     private func loginStep(_ fields: [String: String], _ request: Request) async throws -> Response {
@@ -100,6 +110,19 @@ struct LoginController: Controller {
             throw APIError(.forbidden, "csrf", "the login form expired or did not come from this page; start again")
         }
         let platform = fields["client_id"] ?? "-"
+        if fields["action"] == "live" {
+            do {
+                _ = try await login.stepUp(
+                    sessionCookie: request.cookies[Self.sessionCookie]?.value,
+                    livenessReference: fields["liveness_session"] ?? "")
+                return redirect(Self.authorizeURI(authorization))
+            } catch let error as TrustError where error.code == .verificationFailed || error.code == .invalidRequest {
+                var view = LoginPage.View(platform: platform, requiredLevel: .advanced, parameters: carried, csrf: csrf)
+                view.liveCheck = true
+                view.error = "人脸识别未通过，请重试。"
+                return page(try LoginPage.render(view), status: .badRequest)
+            }
+        }
         let idNumber = fields["id_number"]?.trimmingCharacters(in: .whitespaces) ?? ""
         guard (1...18).contains(idNumber.count) else {
             throw APIError(.badRequest, "invalid_id_number", "enter an ID number of 18 characters")
@@ -117,11 +140,7 @@ struct LoginController: Controller {
             do {
                 let finished = try await login.finishLogin(
                     idNumber: idNumber, otpID: otpID, code: fields["code"] ?? "")
-                let query = authorization.query.map { name, value in URLQueryItem(name: name, value: value) }
-                var components = URLComponents()
-                components.path = "/oidc/authorize"
-                components.queryItems = query
-                var response = redirect(components.string ?? "/oidc/authorize")
+                var response = redirect(Self.authorizeURI(authorization))
                 response.setCookie(
                     cookie(
                         Self.sessionCookie, finished.cookie,
@@ -201,6 +220,16 @@ struct LoginController: Controller {
         Cookie(
             name: name, value: value, maxAge: maxAge, path: "/oidc", secure: login.issuer.hasPrefix("https:"),
             httpOnly: true, sameSite: sameSite)
+    }
+
+    /// Back to the authorization endpoint with the platform's original request (a path on trustd: no open redirect).
+    static func authorizeURI(_ authorization: OIDCAuthorizationRequest) -> String {
+        var components = URLComponents()
+        components.path = "/oidc/authorize"
+        components.queryItems = authorization.query.map { name, value in URLQueryItem(name: name, value: value) }
+        return components.percentEncodedQuery.map {
+            "/oidc/authorize?" + $0.replacingOccurrences(of: "+", with: "%2B")
+        } ?? "/oidc/authorize"
     }
 
     static func appending(_ uri: String, _ name: String, _ value: String) -> String {

@@ -13,6 +13,8 @@ enum LoginPage {
         var message: String? = nil
         /// Set once a code was sent: the second step.
         var code: (idNumber: String, otpID: String)? = nil
+        /// The step-up: a live check for a person already logged in.
+        var liveCheck = false
     }
 
     static func render(_ view: View) throws -> String {
@@ -24,6 +26,7 @@ enum LoginPage {
         if let level = view.requiredLevel { context["requiredLevel"] = levelName(level) }
         if let error = view.error { context["error"] = error }
         if let message = view.message { context["message"] = message }
+        if view.liveCheck { context["liveCheck"] = true }
         if let code = view.code {
             context["askCode"] = true
             context["idNumber"] = code.idNumber

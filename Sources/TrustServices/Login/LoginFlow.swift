@@ -92,6 +92,10 @@ extension LoginService {
                 if attainable >= required, !prompt.contains("none") {
                     return .login(platform: client.record.name, requiredLevel: required)
                 }
+                // Advanced rests on a live check within the policy's window: a fresh one steps the session up.
+                if required == .advanced, attainable >= .intermediate, canCheckLiveness, !prompt.contains("none") {
+                    return .stepUp(platform: client.record.name, requiredLevel: required)
+                }
                 return try fail(
                     "unmet_authentication_requirements",
                     "the person's assurance is \(level.rawValue); \(required.rawValue) was asked (missing evidence, "

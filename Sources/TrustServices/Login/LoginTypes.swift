@@ -70,6 +70,9 @@ public enum AuthorizeOutcome: Sendable, Equatable {
     case redirect(String)
     /// The person must log in (again, or with more than they did): the login page for this platform.
     case login(platform: String, requiredLevel: AssuranceLevel?)
+    /// The person is logged in but the platform asks for more than the session holds, and a fresh live check would
+    /// give it: the live-check step of the login page.
+    case stepUp(platform: String, requiredLevel: AssuranceLevel)
 }
 
 /// An OAuth error answer (RFC 6749 §5.2): `error`, `error_description`, and the HTTP status.
