@@ -5,6 +5,12 @@ import Testing
 /// The login service end to end: the built trustd, two platforms registered with `trustctl oidc client create`, and
 /// authlib (Python) as their relying-party library, logging a person in on trustd's login page by SMS code.
 @Suite struct LoginFlowTests {
+    /// Screenshots of the login page's steps.
+    static var artifacts: String {
+        ProcessInfo.processInfo.environment["TRUSTD_TEST_ARTIFACTS"].map { $0 + "/login-page" }
+            ?? TestPaths.packageRoot.appendingPathComponent(".build/test-artifacts/login-page").path
+    }
+
     @Test func platformsLogAPersonInWithAcrAmrPKCEAndSingleSignOn() throws {
         let dir = try TemporaryDirectory("trustd-login")
         try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
@@ -117,6 +123,29 @@ import Testing
         #expect(at("after_logout", "error") as? String == "login_required")
         #expect((result["refresh_after_logout"] as? [Any])?.last as? String == "invalid_grant")
         #expect(result["userinfo_after_logout"] as? Int == 401)
+
+        // The login page in a real browser (headless Chromium): keyboard, labels, and back to the platform.
+        if HeadlessBrowser.available {
+            let browser = try Subprocess.run(
+                try TestPaths.python,
+                [
+                    TestPaths.pythonScript("login_page_browser.py"), daemon.url, b["clientId"] as? String ?? "",
+                    "http://127.0.0.1:9/b/callback", "110101199003071233", dir.file("data/otp-outbox"),
+                    Self.artifacts,
+                ])
+            try #require(browser.succeeded, "\(browser.stderr)")
+            let page = try #require(
+                try JSONSerialization.jsonObject(with: Data(browser.stdout.utf8)) as? [String: Any])
+            #expect((page["title"] as? String)?.contains("统一身份认证") == true)
+            #expect((page["platform"] as? String)?.contains("某区不动产平台") == true)
+            #expect((page["platform_on_code_step"] as? String)?.contains("某区不动产平台") == true)
+            #expect(page["unlabelled"] as? [String] == [])
+            #expect(page["first_focus"] as? String == "id_number")
+            #expect(page["state"] as? String == "browser-1")
+            let claims = page["id_token"] as? [String: Any]
+            #expect(claims?["acr"] as? String == "urn:trustd:loa:intermediate")
+            #expect(claims?["amr"] as? [String] == ["sms", "otp"])
+        }
 
         // Every login, token and logout is in the audit log; sessions are listed for the admin.
         let records = try json(try ctl(["audit", "list", "--limit", "1000", "--json"]))["records"] as? [[String: Any]]

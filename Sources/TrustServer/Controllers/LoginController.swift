@@ -96,7 +96,7 @@ struct LoginController: Controller {
         let csrf = Base64URL.encode(SecureRandom.bytes(24))
         var view = LoginPage.View(platform: platform, requiredLevel: level, parameters: authorization.query, csrf: csrf)
         view.liveCheck = liveCheck
-        var response = page(try LoginPage.render(view), status: .ok)
+        var response = page(try LoginPage.render(view), status: .ok, returnTo: authorization.redirectURI)
         response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: 900, sameSite: .strict))
         return response
     }
@@ -109,7 +109,9 @@ struct LoginController: Controller {
         else {
             throw APIError(.forbidden, "csrf", "the login form expired or did not come from this page; start again")
         }
-        let platform = fields["client_id"] ?? "-"
+        guard let platform = try await login.platformName(fields["client_id"]) else {
+            throw APIError(.badRequest, "invalid_client", "the login form names no registered platform")
+        }
         if fields["action"] == "live" {
             do {
                 _ = try await login.stepUp(
@@ -120,7 +122,7 @@ struct LoginController: Controller {
                 var view = LoginPage.View(platform: platform, requiredLevel: .advanced, parameters: carried, csrf: csrf)
                 view.liveCheck = true
                 view.error = "人脸识别未通过，请重试。"
-                return page(try LoginPage.render(view), status: .badRequest)
+                return page(try LoginPage.render(view), status: .badRequest, returnTo: authorization.redirectURI)
             }
         }
         let idNumber = fields["id_number"]?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -134,7 +136,8 @@ struct LoginController: Controller {
                 try LoginPage.render(
                     .init(
                         platform: platform, requiredLevel: nil, parameters: carried, csrf: csrf,
-                        message: "验证码已发送。", code: (idNumber, started.otpID))), status: .ok)
+                        message: "验证码已发送。", code: (idNumber, started.otpID))), status: .ok,
+                returnTo: authorization.redirectURI)
         case "verify":
             let otpID = fields["otp_id"] ?? ""
             do {
@@ -152,7 +155,7 @@ struct LoginController: Controller {
                         .init(
                             platform: platform, requiredLevel: nil, parameters: carried, csrf: csrf,
                             error: "验证码错误或已过期，请重新输入或重新获取。", code: (idNumber, otpID))),
-                    status: .badRequest)
+                    status: .badRequest, returnTo: authorization.redirectURI)
             }
         default:
             throw APIError(.badRequest, "invalid_action", "action must be send or verify")
@@ -232,6 +235,14 @@ struct LoginController: Controller {
         } ?? "/oidc/authorize"
     }
 
+    /// `scheme://host[:port]` of a URI, for a CSP source expression.
+    static func origin(_ uri: String) -> String? {
+        guard let components = URLComponents(string: uri), let scheme = components.scheme, let host = components.host,
+            ["http", "https"].contains(scheme), host.allSatisfy({ $0.isLetter || $0.isNumber || ".-[]:".contains($0) })
+        else { return nil }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+    }
+
     static func appending(_ uri: String, _ name: String, _ value: String) -> String {
         guard var components = URLComponents(string: uri) else { return uri }
         components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: name, value: value)]
@@ -245,11 +256,15 @@ struct LoginController: Controller {
         return Response(status: status, headers: headers)
     }
 
-    private func page(_ html: String, status: HTTPResponse.Status) -> Response {
+    /// An HTML page with a strict policy. `returnTo` is the platform's redirect URI (already matched against its
+    /// registration): browsers apply `form-action` to the redirects that follow a form's submission, so the login
+    /// form may end at the platform's origin.
+    private func page(_ html: String, status: HTTPResponse.Status, returnTo: String? = nil) -> Response {
         var response = text(html, contentType: "text/html; charset=utf-8")
         response.status = status
+        let origin = returnTo.flatMap(Self.origin).map { " " + $0 } ?? ""
         response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; style-src 'self'; form-action 'self'\(origin); frame-ancestors 'none'; base-uri 'none'"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.cacheControl] = "no-store"
         return response

@@ -197,6 +197,11 @@ extension LoginService {
         }
     }
 
+    /// The name of a registered, enabled platform (the login page shows it), or `nil`.
+    public func platformName(_ clientID: String?) async throws -> String? {
+        try await useCases.executor.run { [self] in try store.read { tx in try client(clientID, in: tx)?.record.name } }
+    }
+
     /// Whether `uri` is a registered redirect URI of some platform (a logout returns only there).
     public func isRegisteredRedirect(_ uri: String) async throws -> Bool {
         try await useCases.executor.run { [self] in
