@@ -41,6 +41,9 @@ extension SQLiteRepositories {
         if let personID { request = request.filter(Column("person_id") == personID) }
         return try request.order(Column("created_at")).fetchAll(db)
     }
+    func authorizations(personID: String) throws -> [AuthorizationRecord] {
+        try AuthorizationRecord.filter(Column("person_id") == personID).order(Column("created_at")).fetchAll(db)
+    }
     func insert(_ authorization: AuthorizationRecord) throws { try authorization.insert(db) }
     func update(_ authorization: AuthorizationRecord) throws { try authorization.update(db) }
 

@@ -51,6 +51,11 @@ extension PostgresRepositories {
     func authorization(id: String) throws -> AuthorizationRecord? {
         try one(AuthorizationRecord.self, "SELECT * FROM \"authorization\" WHERE id = $1", [.text(id)])
     }
+    func authorizations(personID: String) throws -> [AuthorizationRecord] {
+        try all(
+            AuthorizationRecord.self, "SELECT * FROM \"authorization\" WHERE person_id = $1 ORDER BY created_at",
+            [.text(personID)])
+    }
     func authorizations(organizationID: String, personID: String?) throws -> [AuthorizationRecord] {
         if let personID {
             return try all(

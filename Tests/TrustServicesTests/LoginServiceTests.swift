@@ -146,4 +146,58 @@ import TrustModel
             _ = try await setup.login.finishLogin(idNumber: IdentityFixture.zhang.id, otpID: started.otpID, code: right)
         }
     }
+
+    @Test func userinfoNamesTheOrganisationsAPersonActsForWithTheirScopes() async throws {
+        let fixture = try IdentityFixture()
+        let identity = fixture.service()
+        let (zhang, li, org) = try await IdentityFixture.registerZhangLiAndTheirCompany(identity)
+        try await fixture.makePrimary(identity, li)
+        try await fixture.makePrimary(identity, zhang)
+        _ = try await identity.verifyOrganization(org, .businessRegistry, by: .system("t"))
+        _ = try await identity.authorize(
+            organizationID: org, personID: li, scope: ["seal.apply"], validFrom: nil,
+            validTo: fixture.clock.now.addingTimeInterval(86400), by: Caller(fixture.system))
+        let login = LoginService(
+            store: fixture.ca.store, keys: fixture.ca.keys, journal: fixture.ca.ca.journal, identity: identity,
+            issuer: "https://login.example.gov.cn", clock: { [clock = fixture.clock] in clock.now })
+        let client = try await login.registerClient(
+            name: "某市政务服务网", redirectURIs: ["https://zwfw.example.gov.cn/cb"], scopes: ["openid", "organization"],
+            confidential: false, backchannelLogoutURI: nil, by: .system("t"))
+        var answers: [String: [JSONValue]] = [:]
+        for (who, person) in [("zhang", IdentityFixture.zhang), ("li", IdentityFixture.li)] {
+            let started = try await login.startLogin(idNumber: person.id)
+            let cookie = try await login.finishLogin(
+                idNumber: person.id, otpID: started.otpID, code: try fixture.lastCode()
+            ).cookie
+            let outcome = try await login.authorize(
+                OIDCAuthorizationRequest([
+                    "response_type": "code", "client_id": client.record.id,
+                    "redirect_uri": "https://zwfw.example.gov.cn/cb", "scope": "openid organization",
+                    "code_challenge": Self.challenge, "code_challenge_method": "S256",
+                ]), sessionCookie: cookie)
+            guard case .redirect(let location) = outcome,
+                let code = URLComponents(string: location)?.queryItems?.first(where: { $0.name == "code" })?.value
+            else { throw TestSupportError("\(outcome)") }
+            let tokens = try await login.token(
+                TokenRequest(
+                    form: [
+                        "grant_type": "authorization_code", "code": code,
+                        "redirect_uri": "https://zwfw.example.gov.cn/cb", "code_verifier": Self.verifier,
+                        "client_id": client.record.id,
+                    ], basic: nil))
+            let info = try await login.userinfo(accessToken: tokens.accessToken)
+            guard case .array(let organizations) = info["organizations"] else { throw TestSupportError("\(info)") }
+            answers[who] = organizations
+        }
+        #expect(
+            answers["zhang"] == [
+                .object([
+                    "name": .string("某某科技有限公司"), "credit_code": .string(IdentityFixture.code),
+                    "role": .string("legal_representative"),
+                ])
+            ])
+        guard case .object(let agent)? = answers["li"]?.first else { throw TestSupportError("\(answers)") }
+        #expect(agent["role"] == .string("agent") && agent["scopes"] == JSONValue.strings(["seal.apply"]))
+        #expect(agent["credit_code"] == .string(IdentityFixture.code))
+    }
 }

@@ -40,7 +40,7 @@ public final class LoginService: Sendable {
     }
 
     /// The scopes a platform may be registered for.
-    public static let supportedScopes = ["openid", "profile", "identity"]
+    public static let supportedScopes = ["openid", "profile", "identity", "organization"]
 
     // MARK: Administration
 

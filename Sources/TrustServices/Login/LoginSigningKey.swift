@@ -53,7 +53,7 @@ extension LoginService {
             "scopes_supported": .strings(Self.supportedScopes),
             "claims_supported": .strings([
                 "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "name",
-                "id_number_masked",
+                "id_number_masked", "organizations",
             ]),
             "acr_values_supported": .strings(AssuranceLevel.allCases.map(LoginACR.uri)),
             "authorization_response_iss_parameter_supported": .bool(true),

@@ -163,6 +163,9 @@ extension LoginService {
                     answer["name"] = .string(person.record.name)
                 }
                 if scopes.contains("identity") { answer["id_number_masked"] = .string(person.record.idMasked) }
+                if scopes.contains("organization") {
+                    answer["organizations"] = .array(try organizations(of: session.personID, at: now, in: tx))
+                }
                 try tx.appendAudit(
                     AuditEntry(
                         actor: "client:\(clientID)", action: "login.userinfo", object: "session:\(handle)",
@@ -170,5 +173,31 @@ extension LoginService {
                 return answer
             }
         }
+    }
+}
+
+extension LoginService {
+    /// The organisations a person acts for now (scope `organization`): those they represent by law (every action),
+    /// and those whose authorisation of them is in force, with its actions. Credit codes are public identifiers.
+    func organizations(of personID: String, at now: Date, in tx: any Repositories) throws -> [JSONValue] {
+        var entries: [JSONValue] = []
+        for organization in try tx.organizations(legalRepresentative: personID) {
+            entries.append(
+                .object([
+                    "name": .string(organization.name), "credit_code": .string(organization.creditCode),
+                    "role": .string("legal_representative"),
+                ]))
+        }
+        for authorization in try tx.authorizations(personID: personID)
+        where authorization.revokedAt == nil && authorization.validFrom <= now && now < authorization.validTo {
+            guard let organization = try tx.organization(id: authorization.organizationID) else { continue }
+            entries.append(
+                .object([
+                    "name": .string(organization.name), "credit_code": .string(organization.creditCode),
+                    "role": .string("agent"), "scopes": .strings(authorization.scope.map(\.rawValue)),
+                    "valid_until": .number(Int(authorization.validTo.timeIntervalSince1970)),
+                ]))
+        }
+        return entries
     }
 }

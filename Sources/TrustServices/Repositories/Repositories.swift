@@ -95,6 +95,8 @@ public protocol IdentityRepository {
     func update(_ challenge: ChallengeRecord) throws
     func authorization(id: String) throws -> AuthorizationRecord?
     func authorizations(organizationID: String, personID: String?) throws -> [AuthorizationRecord]
+    /// Every authorisation given to a person, by any organisation.
+    func authorizations(personID: String) throws -> [AuthorizationRecord]
     func insert(_ authorization: AuthorizationRecord) throws
     func update(_ authorization: AuthorizationRecord) throws
 
