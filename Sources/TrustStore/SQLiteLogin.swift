@@ -50,6 +50,11 @@ extension SQLiteRepositories {
             arguments: [time.timeIntervalSince1970, hash])
         return db.changesCount == 1
     }
+    func refreshTokenClients(sessionID: String) throws -> [String] {
+        try String.fetchAll(
+            db, sql: "SELECT DISTINCT client_id FROM oidc_refresh_token WHERE session_id = ? ORDER BY client_id",
+            arguments: [sessionID])
+    }
     func revokeRefreshTokens(family: String?, sessionID: String?, at time: Date) throws {
         try db.execute(
             sql: """

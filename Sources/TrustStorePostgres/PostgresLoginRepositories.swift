@@ -52,6 +52,12 @@ extension PostgresRepositories {
             WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL
             """, [.double(time.timeIntervalSince1970), .text(hash)]) == 1
     }
+    func refreshTokenClients(sessionID: String) throws -> [String] {
+        try session.rows(
+            "SELECT DISTINCT client_id FROM oidc_refresh_token WHERE session_id = $1 ORDER BY client_id",
+            [.text(sessionID)]
+        ).map { try $0.decode(String.self) }
+    }
     func revokeRefreshTokens(family: String?, sessionID: String?, at time: Date) throws {
         _ = try session.changes(
             """

@@ -55,11 +55,20 @@ import Testing
         #expect(try ctl(["person", "verify", person, "--method", "population-registry"]).succeeded)
         #expect(out(try ctl(["person", "verify", person, "--method", "bank-card"])).contains("intermediate"))
 
+        // Platform A's back-channel logout endpoint (Python, checking the logout tokens with authlib).
+        let receiverPort = try PostgresCluster.freePort()
+        let receiver = try BackgroundProcess(
+            try TestPaths.python,
+            [TestPaths.pythonScript("logout_receiver.py"), String(receiverPort), daemon.url, dir.file("logouts.jsonl")])
+        defer { receiver.stop(signal: SIGKILL) }  // the test process blocks SIGTERM, and children inherit the mask
+        _ = try receiver.waitForLine("listening")
+
         // Two platforms: A confidential (a secret), B public (PKCE only).
         let a = try json(
             try ctl([
                 "oidc", "client", "create", "--name", "某市政务服务网", "--redirect-uri", "http://127.0.0.1:9/a/callback",
-                "--scope", "openid", "--scope", "identity", "--json",
+                "--scope", "openid", "--scope", "identity", "--backchannel-logout-uri",
+                "http://127.0.0.1:\(receiverPort)/logout", "--json",
             ]))
         let b = try json(
             try ctl([
@@ -123,6 +132,24 @@ import Testing
         #expect(at("after_logout", "error") as? String == "login_required")
         #expect((result["refresh_after_logout"] as? [Any])?.last as? String == "invalid_grant")
         #expect(result["userinfo_after_logout"] as? Int == 401)
+        // Platform A was told by back channel: a logout token for its view of the session, signed by trustd.
+        var logouts: [[String: Any]] = []
+        for _ in 0..<100 where logouts.isEmpty {
+            if let text = try? String(contentsOfFile: dir.file("logouts.jsonl"), encoding: .utf8) {
+                logouts = text.split(separator: "\n").compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }
+            }
+            if logouts.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        let notice = try #require(logouts.first, "platform A received no logout token")
+        #expect(notice["verified"] as? Bool == true, "\(notice)")
+        #expect(notice["typ"] as? String == "logout+jwt" && notice["event"] as? Bool == true)
+        #expect(notice["nonce"] as? Bool == false)
+        #expect(notice["aud"] as? String == a["clientId"] as? String)
+        #expect(notice["sid"] as? String == at("a", "claims", "sid") as? String)
+        #expect(notice["sub"] as? String == subA)
+        #expect(logouts.count == 1, "B registered no back-channel URI")
 
         // The login page in a real browser (headless Chromium): keyboard, labels, and back to the platform.
         if HeadlessBrowser.available {

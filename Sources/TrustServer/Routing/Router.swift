@@ -33,6 +33,7 @@ public struct TrustAPI: Sendable {
         appliance.store.subscribe { change in
             if change == .credentials || change == .everything { access.forgetRememberedAuthentications() }
         }
+        appliance.login.deliverLogouts(with: HTTPLogoutDelivery())
         self.appliance = appliance
         self.access = access
         self.metrics = metrics

@@ -183,17 +183,21 @@ extension LoginService {
     public func logout(sessionCookie: String?) async throws -> Bool {
         try await useCases.executor.run { [self] in
             let now = clock()
-            return try store.write { tx in
-                guard var session = try sessionRecord(cookie: sessionCookie, at: now, in: tx) else { return false }
+            let signer = try signer()
+            let notices: [LogoutNotice]? = try store.write { tx in
+                guard var session = try sessionRecord(cookie: sessionCookie, at: now, in: tx) else { return nil }
                 session.revokedAt = now
                 try tx.update(session)
                 try tx.revokeRefreshTokens(family: nil, sessionID: session.id, at: now)
+                let notices = try logoutNotices(for: session, signer: signer, at: now, in: tx)
                 try tx.appendAudit(
                     AuditEntry(
-                        actor: "person:\(session.personID)", action: "logout", object: "session:\(session.handle)"),
-                    at: now)
-                return true
+                        actor: "person:\(session.personID)", action: "logout", object: "session:\(session.handle)",
+                        details: ["notified": notices.map(\.clientID).joined(separator: " ")]), at: now)
+                return notices
             }
+            announce(notices ?? [])
+            return notices != nil
         }
     }
 

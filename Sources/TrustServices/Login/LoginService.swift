@@ -24,6 +24,8 @@ public final class LoginService: Sendable {
     var clock: @Sendable () -> Date { useCases.clock }
     var secrets: IdentitySecrets { identity.secrets }
     let signerCache = Mutex<JSONWebSigner?>(nil)
+    /// Where back-channel logout tokens go (the HTTP layer sets it; none: nothing is sent).
+    let logoutDelivery = Mutex<(any LogoutDelivery)?>(nil)
 
     public init(
         store: any TransactionalStore, keys: any KeyStore, journal: KeyJournal, identity: IdentityService,
@@ -94,16 +96,25 @@ public final class LoginService: Sendable {
 
     /// Ends a session by its handle (the `sid`): the cookie stops working and its refresh tokens are revoked.
     public func revokeSession(handle: String, by caller: Caller) async throws {
-        try await useCases.perform(caller, .loginManage, action: "login.session-revoke", object: "session:\(handle)") {
-            tx, now in
+        let signer: JSONWebSigner = try await useCases.executor.run { [self] in try self.signer() }
+        let notices: [LogoutNotice] = try await useCases.perform(
+            caller, .loginManage, action: "login.session-revoke", object: "session:\(handle)"
+        ) { [self] tx, now -> ([LogoutNotice], AuditNote) in
             guard var session = try tx.loginSession(handle: handle) else {
                 throw TrustError.notFound("no login session \(handle)")
             }
             session.revokedAt = session.revokedAt ?? now
             try tx.update(session)
             try tx.revokeRefreshTokens(family: nil, sessionID: session.id, at: now)
-            return ((), AuditNote(details: ["person": session.personID]))
+            let notices = try logoutNotices(for: session, signer: signer, at: now, in: tx)
+            return (
+                notices,
+                AuditNote(details: [
+                    "person": session.personID, "notified": notices.map(\.clientID).joined(separator: " "),
+                ])
+            )
         }
+        announce(notices)
     }
 
     static func checkRedirectURI(_ uri: String) throws {

@@ -154,6 +154,8 @@ public protocol LoginRepository {
     func insert(_ token: RefreshTokenRecord) throws
     /// Marks the token used; `false` when it was used or revoked already (one statement).
     func consumeRefreshToken(hash: String, at time: Date) throws -> Bool
+    /// The platforms that were given tokens in a session (for back-channel logout).
+    func refreshTokenClients(sessionID: String) throws -> [String]
     /// Revokes every unrevoked token of a family or of a session.
     func revokeRefreshTokens(family: String?, sessionID: String?, at time: Date) throws
 }
