@@ -48,6 +48,8 @@ public enum ChallengePurpose: String, Sendable, Hashable, Codable, CaseIterable 
     case enterpriseCertificate = "enterprise-certificate"
     /// A smart card signs it at a service counter.
     case counterCard = "counter-card"
+    /// A person's card or USB key signs it to log in (the login service).
+    case certificateLogin = "certificate-login"
 }
 
 /// The picture formats a seal may carry.

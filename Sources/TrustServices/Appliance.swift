@@ -106,6 +106,11 @@ extension DataDirectory {
             case .credentials: break
             }
         }
+        let counter = CounterCheckService(
+            store: store, identity: identity, ca: ca,
+            cardIssuers: { [cardIssuers = cardIssuersPath] in
+                try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
+            })
         return Appliance(
             store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity),
             identities: identities,
@@ -115,16 +120,13 @@ extension DataDirectory {
             signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
             signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
             verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors,
-            counter: CounterCheckService(
-                store: store, identity: identity, ca: ca,
-                cardIssuers: { [cardIssuers = cardIssuersPath] in
-                    try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
-                }),
+            counter: counter,
             readiness: ReadinessProbe(
                 store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
             statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ca: ca),
             login: LoginService(
-                store: store, keys: keys, journal: ca.journal, identity: identity, issuer: configuration.baseURL))
+                store: store, keys: keys, journal: ca.journal, identity: identity, issuer: configuration.baseURL,
+                cards: counter))
     }
 }
 

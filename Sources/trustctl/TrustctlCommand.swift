@@ -22,7 +22,7 @@ struct TrustctlCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CA.self, Cert.self, CRL.self, Audit.self, PrincipalCommand.self, Person.self, Org.self, Seal.self,
-            Sign.self, SealDocument.self, Verify.self, SigningKey.self, Keys.self, Counter.self, OIDC.self,
+            Sign.self, SealDocument.self, Verify.self, SigningKey.self, Keys.self, Counter.self, OIDC.self, Login.self,
         ]
     )
 

@@ -130,6 +130,30 @@ struct LoginController: Controller {
             throw APIError(.badRequest, "invalid_id_number", "enter an ID number of 18 characters")
         }
         switch fields["action"] {
+        case "cert-challenge":
+            let challenge = try await login.certificateChallenge(idNumber: idNumber)
+            var view = LoginPage.View(platform: platform, requiredLevel: nil, parameters: carried, csrf: csrf)
+            view.certificate = (idNumber, challenge.id, challenge.nonce.base64EncodedString())
+            return page(try LoginPage.render(view), status: .ok, returnTo: authorization.redirectURI)
+        case "cert-login":
+            do {
+                guard let signature = Data(base64Encoded: fields["signature"] ?? ""), signature.count <= 1024 else {
+                    throw TrustError.invalid("the signature is not base64")
+                }
+                let finished = try await login.finishCertificateLogin(
+                    idNumber: idNumber, challengeID: fields["challenge_id"] ?? "",
+                    certificatePEM: fields["certificate"] ?? "", signature: Array(signature))
+                var response = redirect(Self.authorizeURI(authorization))
+                response.setCookie(
+                    cookie(
+                        Self.sessionCookie, finished.cookie,
+                        maxAge: Int(login.configuration.sessionLifetime), sameSite: .lax))
+                return response
+            } catch let error as TrustError where error.code == .invalidRequest {
+                var view = LoginPage.View(platform: platform, requiredLevel: nil, parameters: carried, csrf: csrf)
+                view.error = "证书登录未通过：请确认使用本人有效的智能卡或 USB Key。"
+                return page(try LoginPage.render(view), status: .badRequest, returnTo: authorization.redirectURI)
+            }
         case "send":
             let started = try await login.startLogin(idNumber: idNumber)
             return page(
@@ -196,7 +220,10 @@ struct LoginController: Controller {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decoded(_ part: Substring) throws -> String {
                 guard let value = part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
-                    !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                    // Line breaks are allowed (a certificate pasted in a text area); other control characters not.
+                    !value.unicodeScalars.contains(where: {
+                        $0.properties.generalCategory == .control && !["\n", "\r", "\t"].contains($0)
+                    })
                 else { throw APIError(.badRequest, "malformed_form", "the form is not valid URL encoding") }
                 return value
             }

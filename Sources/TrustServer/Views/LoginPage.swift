@@ -15,6 +15,8 @@ enum LoginPage {
         var code: (idNumber: String, otpID: String)? = nil
         /// The step-up: a live check for a person already logged in.
         var liveCheck = false
+        /// The certificate step: the challenge to sign.
+        var certificate: (idNumber: String, challengeID: String, challenge: String)? = nil
     }
 
     static func render(_ view: View) throws -> String {
@@ -27,6 +29,12 @@ enum LoginPage {
         if let error = view.error { context["error"] = error }
         if let message = view.message { context["message"] = message }
         if view.liveCheck { context["liveCheck"] = true }
+        if let certificate = view.certificate {
+            context["certificate"] = true
+            context["idNumber"] = certificate.idNumber
+            context["challengeID"] = certificate.challengeID
+            context["challenge"] = certificate.challenge
+        }
         if let code = view.code {
             context["askCode"] = true
             context["idNumber"] = code.idNumber

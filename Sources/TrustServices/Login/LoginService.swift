@@ -26,12 +26,15 @@ public final class LoginService: Sendable {
     let signerCache = Mutex<JSONWebSigner?>(nil)
     /// Where back-channel logout tokens go (the HTTP layer sets it; none: nothing is sent).
     let logoutDelivery = Mutex<(any LogoutDelivery)?>(nil)
+    /// Checks card and USB-key certificates (the card issuers of the counter checks); `nil`: no certificate login.
+    let cards: CounterCheckService?
 
     public init(
         store: any TransactionalStore, keys: any KeyStore, journal: KeyJournal, identity: IdentityService,
-        issuer: String, configuration: LoginConfiguration = .init(), executor: BlockingExecutor = .shared,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        issuer: String, configuration: LoginConfiguration = .init(), cards: CounterCheckService? = nil,
+        executor: BlockingExecutor = .shared, clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.cards = cards
         self.store = store
         self.keys = keys
         self.journal = journal
