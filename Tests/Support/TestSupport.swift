@@ -183,13 +183,23 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
+        // At end of file the handler removes itself: Foundation on Linux keeps calling a handler on a drained pipe,
+        // and its dispatch source racing the child's exit has crashed the test process (SIGSEGV in libdispatch).
         stdout.fileHandleForReading.readabilityHandler = { [output] handle in
             let data = handle.availableData
-            if !data.isEmpty { output.value += String(decoding: data, as: UTF8.self) }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            } else {
+                output.value += String(decoding: data, as: UTF8.self)
+            }
         }
         stderr.fileHandleForReading.readabilityHandler = { [errors] handle in
             let data = handle.availableData
-            if !data.isEmpty { errors.value += String(decoding: data, as: UTF8.self) }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            } else {
+                errors.value += String(decoding: data, as: UTF8.self)
+            }
         }
         try process.run()
     }
