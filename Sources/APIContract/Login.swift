@@ -10,10 +10,14 @@ public struct LoginClientRequest: Codable, Sendable, APIRequest {
     /// A confidential client (with a secret, for a server-side platform); `false` for a public one (PKCE only).
     public let confidential: Bool?
     public let backchannelLogoutUri: String?
+    /// Ask the person's agreement before the platform gets their data (remembered per set of scopes).
+    public let consentRequired: Bool?
 
     public init(
-        name: String, redirectUris: [String], scopes: [String]?, confidential: Bool?, backchannelLogoutUri: String?
+        name: String, redirectUris: [String], scopes: [String]?, confidential: Bool?, backchannelLogoutUri: String?,
+        consentRequired: Bool? = nil
     ) {
+        self.consentRequired = consentRequired
         self.name = name
         self.redirectUris = redirectUris
         self.scopes = scopes

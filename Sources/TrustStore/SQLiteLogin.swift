@@ -6,6 +6,7 @@ extension OIDCClientRecord: SecondsDateRecord { public static let databaseTableN
 extension LoginSessionRecord: SecondsDateRecord { public static let databaseTableName = "login_session" }
 extension AuthorizationCodeRecord: SecondsDateRecord { public static let databaseTableName = "oidc_code" }
 extension RefreshTokenRecord: SecondsDateRecord { public static let databaseTableName = "oidc_refresh_token" }
+extension ConsentRecord: SecondsDateRecord { public static let databaseTableName = "oidc_consent" }
 
 // MARK: - Login
 
@@ -49,6 +50,15 @@ extension SQLiteRepositories {
                 """,
             arguments: [time.timeIntervalSince1970, hash])
         return db.changesCount == 1
+    }
+    func consent(personID: String, clientID: String) throws -> ConsentRecord? {
+        try ConsentRecord.fetchOne(db, key: ["person_id": personID, "client_id": clientID])
+    }
+    func save(_ consent: ConsentRecord) throws { try consent.save(db) }
+    func otpAttempts(personID: String, since time: Date) throws -> Int {
+        try Int.fetchOne(
+            db, sql: "SELECT COALESCE(SUM(attempts), 0) FROM otp WHERE person_id = ? AND created_at > ?",
+            arguments: [personID, time.timeIntervalSince1970]) ?? 0
     }
     func refreshTokenClients(sessionID: String) throws -> [String] {
         try String.fetchAll(

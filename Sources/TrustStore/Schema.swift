@@ -345,6 +345,18 @@ enum Schema {
             try db.create(index: "oidc_refresh_by_family", on: "oidc_refresh_token", columns: ["family"])
             try db.create(index: "oidc_refresh_by_session", on: "oidc_refresh_token", columns: ["session_id"])
         }
+        migrator.registerMigration("v13-login-consent") { db in
+            // Consent remembered per person, platform and scopes; login failures counted per person (lockout).
+            try db.alter(table: "oidc_client") { t in t.add(column: "consent_required", .boolean) }
+            try db.create(table: "oidc_consent") { t in
+                t.column("person_id", .text).notNull().references("person")
+                t.column("client_id", .text).notNull().references("oidc_client")
+                t.column("scopes", .text).notNull()
+                t.column("granted_at", .double).notNull()
+                t.primaryKey(["person_id", "client_id"])
+            }
+            try db.create(index: "otp_by_person", on: "otp", columns: ["person_id", "created_at"])
+        }
         return migrator
     }
 }

@@ -5,8 +5,8 @@ import Foundation
 /// GRDB migrations (`Schema`); PostgreSQL's DDL is generated from it (`TrustStorePostgres`); a test reads both
 /// databases' catalogues back and compares them with this. A new migration changes this description too.
 public enum SchemaDescription {
-    /// The version the description stands for: the number of migrations (SQLite's `v12-login`).
-    public static let version = 12
+    /// The version the description stands for: the number of migrations (SQLite's `v13-login-consent`).
+    public static let version = 13
 
     /// One stored value, as every engine reads and writes it (used to copy an installation between engines).
     public enum Value: Sendable, Hashable {
@@ -159,6 +159,7 @@ public enum SchemaDescription {
             ]),
         Table(
             "otp", primaryKey: ["id"],
+            indexes: [("otp_by_person", ["person_id", "created_at"])],
             [
                 Column("id", .text), Column("person_id", .text, references: "person"), Column("code_hash", .text),
                 Column("created_at", .double), Column("expires_at", .double), Column("attempts", .integer),
@@ -242,7 +243,13 @@ public enum SchemaDescription {
                 Column("id", .text), Column("name", .text), Column("secret_hash", .text, notNull: false),
                 Column("redirect_uris", .text), Column("scopes", .text),
                 Column("backchannel_logout_uri", .text, notNull: false), Column("created_at", .double),
-                Column("disabled_at", .double, notNull: false),
+                Column("disabled_at", .double, notNull: false), Column("consent_required", .boolean, notNull: false),
+            ]),
+        Table(
+            "oidc_consent", primaryKey: ["person_id", "client_id"],
+            [
+                Column("person_id", .text, references: "person"), Column("client_id", .text, references: "oidc_client"),
+                Column("scopes", .text), Column("granted_at", .double),
             ]),
         Table(
             "login_session", primaryKey: ["id"],

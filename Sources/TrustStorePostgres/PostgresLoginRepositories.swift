@@ -52,6 +52,18 @@ extension PostgresRepositories {
             WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL
             """, [.double(time.timeIntervalSince1970), .text(hash)]) == 1
     }
+    func consent(personID: String, clientID: String) throws -> ConsentRecord? {
+        try one(
+            ConsentRecord.self, "SELECT * FROM oidc_consent WHERE person_id = $1 AND client_id = $2",
+            [.text(personID), .text(clientID)])
+    }
+    func save(_ consent: ConsentRecord) throws { try insertRecord(consent, into: "oidc_consent", upsert: true) }
+    func otpAttempts(personID: String, since time: Date) throws -> Int {
+        try session.rows(
+            "SELECT COALESCE(SUM(attempts), 0)::bigint FROM otp WHERE person_id = $1 AND created_at > $2",
+            [.text(personID), .double(time.timeIntervalSince1970)]
+        ).first.map { Int(try $0.decode(Int64.self)) } ?? 0
+    }
     func refreshTokenClients(sessionID: String) throws -> [String] {
         try session.rows(
             "SELECT DISTINCT client_id FROM oidc_refresh_token WHERE session_id = $1 ORDER BY client_id",

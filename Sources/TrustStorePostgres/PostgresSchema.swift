@@ -64,16 +64,26 @@ enum PostgresSchema {
         ),
         // v12: the login service's tables, as the description has them.
         (12, loginStatements()),
+        // v13: consent per person and platform; login failures counted per person.
+        (
+            13,
+            ["ALTER TABLE \"oidc_client\" ADD COLUMN IF NOT EXISTS \"consent_required\" boolean"]
+                + createStatements().filter { $0.contains("\"oidc_consent\" (") || $0.contains("\"otp_by_person\"") }
+                .map {
+                    $0.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE IF NOT EXISTS ")
+                        .replacingOccurrences(of: "CREATE INDEX ", with: "CREATE INDEX IF NOT EXISTS ")
+                }
+        ),
     ]
 
     /// `CREATE … IF NOT EXISTS` for the login tables (version 8 of a new database already made them).
     static func loginStatements() -> [String] {
         createStatements().filter { statement in
             [
-                "oidc_client", "login_session", "oidc_code", "oidc_refresh_token", "login_session_by_expiry",
-                "oidc_refresh_by_family", "oidc_refresh_by_session",
-            ].contains { statement.contains("\"\($0)\"") }
-                && (statement.hasPrefix("CREATE TABLE") || statement.hasPrefix("CREATE INDEX"))
+                "TABLE \"oidc_client\" (", "TABLE \"login_session\" (", "TABLE \"oidc_code\" (",
+                "TABLE \"oidc_refresh_token\" (", "INDEX \"login_session_by_expiry\"",
+                "INDEX \"oidc_refresh_by_family\"", "INDEX \"oidc_refresh_by_session\"",
+            ].contains { statement.contains($0) }
         }.map {
             $0.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE IF NOT EXISTS ")
                 .replacingOccurrences(of: "CREATE INDEX ", with: "CREATE INDEX IF NOT EXISTS ")

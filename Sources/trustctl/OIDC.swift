@@ -58,6 +58,8 @@ extension TrustctlCommand.OIDC.Client {
         var isPublic = false
         @Option(name: .customLong("backchannel-logout-uri"), help: "Where trustd posts logout tokens.")
         var backchannelLogoutURI: String?
+        @Flag(help: "Ask the person's agreement before the platform gets their data (remembered per scope set).")
+        var consent = false
 
         func run() async throws {
             try await reportingErrors {
@@ -65,7 +67,7 @@ extension TrustctlCommand.OIDC.Client {
                     LoginClientView.self, "/v1/login/clients",
                     LoginClientRequest(
                         name: name, redirectUris: redirectURIs, scopes: scopes, confidential: !isPublic,
-                        backchannelLogoutUri: backchannelLogoutURI))
+                        backchannelLogoutUri: backchannelLogoutURI, consentRequired: consent))
                 if output.json { return try printJSON(created) }
                 print("client_id: \(created.clientId)")
                 if let secret = created.clientSecret { print("client_secret: \(secret)  (shown once)") }

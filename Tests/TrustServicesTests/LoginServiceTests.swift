@@ -157,6 +157,8 @@ import TrustModel
         _ = try await identity.authorize(
             organizationID: org, personID: li, scope: ["seal.apply"], validFrom: nil,
             validTo: fixture.clock.now.addingTimeInterval(86400), by: Caller(fixture.system))
+        // The frozen clock moves on a second: a stored time can round a hair past the instant it was taken.
+        fixture.clock.now = fixture.clock.now.addingTimeInterval(1)
         let login = LoginService(
             store: fixture.ca.store, keys: fixture.ca.keys, journal: fixture.ca.ca.journal, identity: identity,
             issuer: "https://login.example.gov.cn", clock: { [clock = fixture.clock] in clock.now })
@@ -199,5 +201,67 @@ import TrustModel
         guard case .object(let agent)? = answers["li"]?.first else { throw TestSupportError("\(answers)") }
         #expect(agent["role"] == .string("agent") && agent["scopes"] == JSONValue.strings(["seal.apply"]))
         #expect(agent["credit_code"] == .string(IdentityFixture.code))
+    }
+
+    @Test func consentIsAskedOnceRememberedAndAskedAgainForMore() async throws {
+        let setup = try await Self.setUp(liveness: UnconfiguredLiveness())
+        let consenting = try await setup.login.registerClient(
+            name: "某第三方平台", redirectURIs: ["https://third.example.cn/cb"], scopes: ["openid", "identity"],
+            confidential: false, backchannelLogoutURI: nil, consentRequired: true, by: .system("t"))
+        let cookie = try await logIn(setup)
+        func ask(_ scope: String, prompt: String? = nil) -> OIDCAuthorizationRequest {
+            var query = [
+                "response_type": "code", "client_id": consenting.record.id,
+                "redirect_uri": "https://third.example.cn/cb",
+                "scope": scope, "state": "c1", "code_challenge": Self.challenge, "code_challenge_method": "S256",
+            ]
+            query["prompt"] = prompt
+            return OIDCAuthorizationRequest(query)
+        }
+        #expect(
+            try await setup.login.authorize(ask("openid"), sessionCookie: cookie)
+                == AuthorizeOutcome.consent(platform: "某第三方平台", scopes: ["openid"]))
+        guard
+            case .redirect(let none) = try await setup.login.authorize(
+                ask("openid", prompt: "none"), sessionCookie: cookie)
+        else { throw TestSupportError("prompt=none should redirect") }
+        #expect(none.contains("error=consent_required"))
+        // Refused: the platform hears access_denied.
+        let denied = try await setup.login.denyConsent(sessionCookie: cookie, request: ask("openid"))
+        #expect(denied.hasPrefix("https://third.example.cn/cb?") && denied.contains("error=access_denied"))
+        // Agreed once: remembered; asking for more asks again; the first (trusted) platform never asks.
+        try await setup.login.grantConsent(sessionCookie: cookie, request: ask("openid"))
+        _ = try code(try await setup.login.authorize(ask("openid"), sessionCookie: cookie))
+        #expect(
+            try await setup.login.authorize(ask("openid identity"), sessionCookie: cookie)
+                == AuthorizeOutcome.consent(platform: "某第三方平台", scopes: ["identity", "openid"]))
+        _ = try code(try await setup.login.authorize(request(setup), sessionCookie: cookie))
+        let actions = try setup.fixture.auditActions()
+        #expect(actions.filter { $0 == "login.consent" }.count == 2, "one refusal, one agreement")
+    }
+
+    @Test func tenWrongCodesLockAPersonsSMSLoginForAWhile() async throws {
+        let setup = try await Self.setUp(liveness: UnconfiguredLiveness())
+        for _ in 0..<2 {
+            let started = try await setup.login.startLogin(idNumber: IdentityFixture.zhang.id)
+            let wrong = try setup.fixture.lastCode() == "000000" ? "111111" : "000000"
+            for _ in 0..<5 {
+                await #expect(throws: TrustError.self) {
+                    _ = try await setup.login.finishLogin(
+                        idNumber: IdentityFixture.zhang.id, otpID: started.otpID, code: wrong)
+                }
+            }
+        }
+        // Locked: no SMS is sent, and even a code sent before cannot log in.
+        let outbox = try setup.fixture.ca.dir.read("otp-outbox").count
+        let locked = try await setup.login.startLogin(idNumber: IdentityFixture.zhang.id)
+        #expect(try setup.fixture.ca.dir.read("otp-outbox").count == outbox, "no SMS while locked")
+        await #expect(throws: TrustError.self) {
+            _ = try await setup.login.finishLogin(
+                idNumber: IdentityFixture.zhang.id, otpID: locked.otpID, code: "123456")
+        }
+        // After the window the person logs in again.
+        setup.fixture.clock.now = setup.fixture.clock.now.addingTimeInterval(16 * 60)
+        _ = try await logIn(setup)
     }
 }

@@ -86,6 +86,14 @@ struct LoginController: Controller {
             return try loginPage(platform, level, authorization, liveCheck: false)
         case .stepUp(let platform, let level):
             return try loginPage(platform, level, authorization, liveCheck: true)
+        case .consent(let platform, let scopes):
+            let csrf = Base64URL.encode(SecureRandom.bytes(24))
+            var view = LoginPage.View(
+                platform: platform, requiredLevel: nil, parameters: authorization.query, csrf: csrf)
+            view.consent = scopes
+            var response = page(try LoginPage.render(view), status: .ok, returnTo: authorization.redirectURI)
+            response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: 900, sameSite: .strict))
+            return response
         }
     }
 
@@ -111,6 +119,14 @@ struct LoginController: Controller {
         }
         guard let platform = try await login.platformName(fields["client_id"]) else {
             throw APIError(.badRequest, "invalid_client", "the login form names no registered platform")
+        }
+        let session = request.cookies[Self.sessionCookie]?.value
+        if fields["action"] == "consent" {
+            try await login.grantConsent(sessionCookie: session, request: authorization)
+            return redirect(Self.authorizeURI(authorization))
+        }
+        if fields["action"] == "deny" {
+            return redirect(try await login.denyConsent(sessionCookie: session, request: authorization))
         }
         if fields["action"] == "live" {
             do {

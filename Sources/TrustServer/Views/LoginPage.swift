@@ -15,6 +15,8 @@ enum LoginPage {
         var code: (idNumber: String, otpID: String)? = nil
         /// The step-up: a live check for a person already logged in.
         var liveCheck = false
+        /// The consent step: the scopes the platform asks for.
+        var consent: [String]? = nil
         /// The certificate step: the challenge to sign.
         var certificate: (idNumber: String, challengeID: String, challenge: String)? = nil
     }
@@ -29,6 +31,10 @@ enum LoginPage {
         if let error = view.error { context["error"] = error }
         if let message = view.message { context["message"] = message }
         if view.liveCheck { context["liveCheck"] = true }
+        if let scopes = view.consent {
+            context["consent"] = true
+            context["scopes"] = scopes.map { ["scope": $0, "meaning": scopeMeaning($0)] }
+        }
         if let certificate = view.certificate {
             context["certificate"] = true
             context["idNumber"] = certificate.idNumber
@@ -41,6 +47,16 @@ enum LoginPage {
             context["otpID"] = code.otpID
         }
         return try ReportPage.render(context, "login-page")
+    }
+
+    static func scopeMeaning(_ scope: String) -> String {
+        switch scope {
+        case "openid": "您在该平台的专属标识（不含身份证号）"
+        case "profile": "您的姓名"
+        case "identity": "经核验的姓名和脱敏的身份证号"
+        case "organization": "您所代表的单位、统一社会信用代码及授权范围"
+        default: scope
+        }
     }
 
     static func levelName(_ level: AssuranceLevel) -> String {

@@ -101,6 +101,17 @@ extension LoginService {
                     "the person's assurance is \(level.rawValue); \(required.rawValue) was asked (missing evidence, "
                         + "e.g. a live check within the policy's window)")
             }
+            if client.record.consentRequired == true {
+                let granted = try tx.consent(personID: session.personID, clientID: client.record.id)?.scopes ?? ""
+                if prompt.contains("consent")
+                    || !scopes.isSubset(of: Set(granted.split(separator: " ").map(String.init)))
+                {
+                    if prompt.contains("none") {
+                        return try fail("consent_required", "the person has not agreed to this platform's scopes")
+                    }
+                    return .consent(platform: client.record.name, scopes: scopes.sorted())
+                }
+            }
             let code = Base64URL.encode(SecureRandom.bytes(32))
             try tx.insert(
                 AuthorizationCodeRecord(
@@ -126,6 +137,16 @@ extension LoginService {
         try await useCases.executor.run { [self] in
             let now = clock()
             if let person = try identity.registry.person(idNumber: idNumber) {
+                // A locked person gets no SMS (no code bombing either), and the same answer.
+                if try isLocked(person.record.id, at: now, in: nil) {
+                    _ = try store.write { tx in
+                        try tx.appendAudit(
+                            AuditEntry(
+                                actor: "anonymous", action: "login.otp-send", object: "person:\(person.record.id)",
+                                outcome: .denied, details: ["reason": "locked after repeated wrong codes"]), at: now)
+                    }
+                    return StartedLogin(otpID: Hex.encode(SecureRandom.bytes(8)))
+                }
                 let sent = try identity.verifications.startOTP(personID: person.record.id, actor: "login")
                 return StartedLogin(otpID: sent.id)
             }
@@ -156,6 +177,13 @@ extension LoginService {
                 methods: #"["\#(AuthenticationMethod.sms.rawValue)","\#(AuthenticationMethod.otp.rawValue)"]"#,
                 authTime: now, expiresAt: now.addingTimeInterval(configuration.sessionLifetime))
             let outcome: Result<Void, TrustError> = try store.write { tx in
+                if try isLocked(person.record.id, at: now, in: tx) {
+                    try tx.appendAudit(
+                        AuditEntry(
+                            actor: "person:\(person.record.id)", action: "login", object: "person:\(person.record.id)",
+                            outcome: .denied, details: ["reason": "locked after repeated wrong codes"]), at: now)
+                    return .failure(refused)
+                }
                 let checked: Result<Void, TrustError>
                 do {
                     checked = try identity.verifications.consumeOTP(
@@ -213,6 +241,19 @@ extension LoginService {
                 try tx.oidcClients().contains { RegisteredClient.list($0.redirectURIs).contains(uri) }
             }
         }
+    }
+
+    /// Ten wrong codes within 15 minutes lock a person's SMS login for the rest of that window (a code allows five
+    /// tries, so this stops guessing across freshly requested codes).
+    static let lockoutAttempts = 10
+    static let lockoutWindow: TimeInterval = 15 * 60
+
+    func isLocked(_ personID: String, at now: Date, in tx: (any Repositories)?) throws -> Bool {
+        let since = now.addingTimeInterval(-Self.lockoutWindow)
+        let attempts =
+            try tx.map { try $0.otpAttempts(personID: personID, since: since) }
+            ?? store.read { try $0.otpAttempts(personID: personID, since: since) }
+        return attempts >= Self.lockoutAttempts
     }
 
     /// RFC 7636 §4.1 characters.

@@ -53,7 +53,7 @@ public final class LoginService: Sendable {
     /// only. Redirect URIs are absolute, `https` (or `http` on the loopback), without a fragment, matched exactly.
     public func registerClient(
         name: String, redirectURIs: [String], scopes: [String], confidential: Bool, backchannelLogoutURI: String?,
-        by caller: Caller
+        consentRequired: Bool = false, by caller: Caller
     ) async throws -> RegisteredClient {
         guard (1...100).contains(name.count) else { throw TrustError.invalid("name must be 1 to 100 characters") }
         guard (1...10).contains(redirectURIs.count) else { throw TrustError.invalid("give 1 to 10 redirect URIs") }
@@ -69,7 +69,7 @@ public final class LoginService: Sendable {
             id: id, name: name, secretHash: secret.map { secrets.lookupHash($0, kind: "oidc-client-secret") },
             redirectURIs: String(decoding: try encoder.encode(redirectURIs), as: UTF8.self),
             scopes: String(decoding: try encoder.encode(scopes), as: UTF8.self),
-            backchannelLogoutURI: backchannelLogoutURI, createdAt: clock())
+            backchannelLogoutURI: backchannelLogoutURI, createdAt: clock(), consentRequired: consentRequired)
         return try await useCases.perform(caller, .loginManage, action: "login.client-create", object: "client:\(id)") {
             tx, _ in
             try tx.insert(record)
@@ -78,6 +78,7 @@ public final class LoginService: Sendable {
                 AuditNote(details: [
                     "name": name, "redirectURIs": redirectURIs.joined(separator: " "),
                     "scopes": scopes.joined(separator: " "), "type": confidential ? "confidential" : "public",
+                    "consent": consentRequired ? "required" : "implied",
                 ])
             )
         }

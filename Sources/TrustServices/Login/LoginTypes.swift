@@ -73,6 +73,8 @@ public enum AuthorizeOutcome: Sendable, Equatable {
     /// The person is logged in but the platform asks for more than the session holds, and a fresh live check would
     /// give it: the live-check step of the login page.
     case stepUp(platform: String, requiredLevel: AssuranceLevel)
+    /// The platform asks the person's agreement (a platform registered with consent) for these scopes.
+    case consent(platform: String, scopes: [String])
 }
 
 /// An OAuth error answer (RFC 6749 §5.2): `error`, `error_description`, and the HTTP status.

@@ -13,11 +13,15 @@ public struct OIDCClientRecord: Codable, Sendable, Hashable {
     public var backchannelLogoutURI: String?
     public var createdAt: Date
     public var disabledAt: Date?
+    /// The person is asked to agree before the platform gets their data (once per set of scopes, remembered);
+    /// `nil` or `false` for the province's own platforms, which an admin registered.
+    public var consentRequired: Bool?
 
     public init(
         id: String, name: String, secretHash: String?, redirectURIs: String, scopes: String,
-        backchannelLogoutURI: String?, createdAt: Date, disabledAt: Date? = nil
+        backchannelLogoutURI: String?, createdAt: Date, disabledAt: Date? = nil, consentRequired: Bool? = nil
     ) {
+        self.consentRequired = consentRequired
         self.id = id
         self.name = name
         self.secretHash = secretHash
@@ -36,6 +40,30 @@ public struct OIDCClientRecord: Codable, Sendable, Hashable {
         case backchannelLogoutURI = "backchannel_logout_uri"
         case createdAt = "created_at"
         case disabledAt = "disabled_at"
+        case consentRequired = "consent_required"
+    }
+}
+
+/// A person's agreement that a platform may have the scopes named (space separated), remembered until asked for
+/// more.
+public struct ConsentRecord: Codable, Sendable, Hashable {
+    public var personID: String
+    public var clientID: String
+    public var scopes: String
+    public var grantedAt: Date
+
+    public init(personID: String, clientID: String, scopes: String, grantedAt: Date) {
+        self.personID = personID
+        self.clientID = clientID
+        self.scopes = scopes
+        self.grantedAt = grantedAt
+    }
+
+    public enum CodingKeys: String, CodingKey {
+        case personID = "person_id"
+        case clientID = "client_id"
+        case scopes
+        case grantedAt = "granted_at"
     }
 }
 

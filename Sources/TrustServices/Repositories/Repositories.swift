@@ -154,6 +154,11 @@ public protocol LoginRepository {
     func insert(_ token: RefreshTokenRecord) throws
     /// Marks the token used; `false` when it was used or revoked already (one statement).
     func consumeRefreshToken(hash: String, at time: Date) throws -> Bool
+    func consent(personID: String, clientID: String) throws -> ConsentRecord?
+    /// Inserts or replaces the person's consent for the platform.
+    func save(_ consent: ConsentRecord) throws
+    /// Wrong login codes a person entered since `time` (the lockout counts them).
+    func otpAttempts(personID: String, since time: Date) throws -> Int
     /// The platforms that were given tokens in a session (for back-channel logout).
     func refreshTokenClients(sessionID: String) throws -> [String]
     /// Revokes every unrevoked token of a family or of a session.
