@@ -12,11 +12,14 @@ public struct LoginClientRequest: Codable, Sendable, APIRequest {
     public let backchannelLogoutUri: String?
     /// Ask the person's agreement before the platform gets their data (remembered per set of scopes).
     public let consentRequired: Bool?
+    /// The platform's trustd principal, which may then pass this client's ID tokens to `/v1/sign` as the signer.
+    public let principalId: String?
 
     public init(
         name: String, redirectUris: [String], scopes: [String]?, confidential: Bool?, backchannelLogoutUri: String?,
-        consentRequired: Bool? = nil
+        consentRequired: Bool? = nil, principalId: String? = nil
     ) {
+        self.principalId = principalId
         self.consentRequired = consentRequired
         self.name = name
         self.redirectUris = redirectUris

@@ -8,11 +8,15 @@ public struct SignRequestBody: Codable, Sendable {
     public let format: String
     public let data, digest, propertyInfo: String?
     public let timestamp: Bool?
+    /// An ID token trustd's login service gave this platform, naming the signer instead of `signer`: the signature is
+    /// allowed at the level the token states.
+    public let idToken: String?
     public init(
         sealId: String?, keyId: String? = nil, signer: String?, format: String, data: String? = nil,
         digest: String? = nil,
-        propertyInfo: String? = nil, timestamp: Bool? = nil
+        propertyInfo: String? = nil, timestamp: Bool? = nil, idToken: String? = nil
     ) {
+        self.idToken = idToken
         self.sealId = sealId
         self.keyId = keyId
         self.signer = signer
@@ -47,6 +51,10 @@ extension SignRequestBody: APIRequest {
             if let value { try Field.identifier(value, name) }
         }
         try Field.text(format, "format", max: 16)
+        if idToken != nil, signer != nil { throw RequestError("give signer or idToken, not both") }
+        if let idToken, idToken.count > 8192 || idToken.split(separator: ".").count != 3 {
+            throw RequestError("idToken must be a compact JWT of at most 8 KiB")
+        }
         try Field.exactlyOne([("data", data != nil), ("digest", digest != nil)])
         _ = try dataBytes()
         _ = try digestBytes()

@@ -111,22 +111,25 @@ extension DataDirectory {
             cardIssuers: { [cardIssuers = cardIssuersPath] in
                 try CounterCheckService.loadCardIssuers(directory: cardIssuers, crlDirectory: foreignCRLs)
             })
+        let login = LoginService(
+            store: store, keys: keys, journal: ca.journal, identity: identity, issuer: configuration.baseURL,
+            cards: counter)
         return Appliance(
             store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity),
             identities: identities,
             audit: audit,
             identity: identity, seals: seals,
             timestamps: timestamps,
-            signing: SigningService(store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps),
+            signing: SigningService(
+                store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps,
+                assertions: { token, principal in try login.signingAssertion(token, principalID: principal) }),
             signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
             verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors,
             counter: counter,
             readiness: ReadinessProbe(
                 store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),
             statistics: statistics, housekeeping: Housekeeping(audit: audit, statistics: statistics, ca: ca),
-            login: LoginService(
-                store: store, keys: keys, journal: ca.journal, identity: identity, issuer: configuration.baseURL,
-                cards: counter))
+            login: login)
     }
 }
 

@@ -347,7 +347,11 @@ enum Schema {
         }
         migrator.registerMigration("v13-login-consent") { db in
             // Consent remembered per person, platform and scopes; login failures counted per person (lockout).
-            try db.alter(table: "oidc_client") { t in t.add(column: "consent_required", .boolean) }
+            try db.alter(table: "oidc_client") { t in
+                t.add(column: "consent_required", .boolean)
+                // The platform principal that may pass this client's ID tokens to /v1/sign.
+                t.add(column: "principal_id", .text)
+            }
             try db.create(table: "oidc_consent") { t in
                 t.column("person_id", .text).notNull().references("person")
                 t.column("client_id", .text).notNull().references("oidc_client")

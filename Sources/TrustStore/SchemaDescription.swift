@@ -244,6 +244,7 @@ public enum SchemaDescription {
                 Column("redirect_uris", .text), Column("scopes", .text),
                 Column("backchannel_logout_uri", .text, notNull: false), Column("created_at", .double),
                 Column("disabled_at", .double, notNull: false), Column("consent_required", .boolean, notNull: false),
+                Column("principal_id", .text, notNull: false),
             ]),
         Table(
             "oidc_consent", primaryKey: ["person_id", "client_id"],

@@ -67,7 +67,10 @@ enum PostgresSchema {
         // v13: consent per person and platform; login failures counted per person.
         (
             13,
-            ["ALTER TABLE \"oidc_client\" ADD COLUMN IF NOT EXISTS \"consent_required\" boolean"]
+            [
+                "ALTER TABLE \"oidc_client\" ADD COLUMN IF NOT EXISTS \"consent_required\" boolean",
+                "ALTER TABLE \"oidc_client\" ADD COLUMN IF NOT EXISTS \"principal_id\" text",
+            ]
                 + createStatements().filter { $0.contains("\"oidc_consent\" (") || $0.contains("\"otp_by_person\"") }
                 .map {
                     $0.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE IF NOT EXISTS ")

@@ -60,6 +60,8 @@ extension TrustctlCommand.OIDC.Client {
         var backchannelLogoutURI: String?
         @Flag(help: "Ask the person's agreement before the platform gets their data (remembered per scope set).")
         var consent = false
+        @Option(help: "The platform's trustd principal: it may then pass ID tokens to /v1/sign as the signer.")
+        var principal: String?
 
         func run() async throws {
             try await reportingErrors {
@@ -67,7 +69,8 @@ extension TrustctlCommand.OIDC.Client {
                     LoginClientView.self, "/v1/login/clients",
                     LoginClientRequest(
                         name: name, redirectUris: redirectURIs, scopes: scopes, confidential: !isPublic,
-                        backchannelLogoutUri: backchannelLogoutURI, consentRequired: consent))
+                        backchannelLogoutUri: backchannelLogoutURI, consentRequired: consent,
+                        principalId: principal))
                 if output.json { return try printJSON(created) }
                 print("client_id: \(created.clientId)")
                 if let secret = created.clientSecret { print("client_secret: \(secret)  (shown once)") }

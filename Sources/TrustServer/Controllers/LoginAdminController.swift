@@ -15,7 +15,7 @@ struct LoginAdminController: Controller {
                 let client = try await login.registerClient(
                     name: body.name, redirectURIs: body.redirectUris, scopes: body.scopes ?? ["openid"],
                     confidential: body.confidential ?? true, backchannelLogoutURI: body.backchannelLogoutUri,
-                    consentRequired: body.consentRequired ?? false,
+                    consentRequired: body.consentRequired ?? false, principalID: body.principalId,
                     by: try context.caller())
                 return try json(Self.view(client), status: .created)
             },

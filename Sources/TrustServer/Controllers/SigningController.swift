@@ -27,7 +27,8 @@ struct SigningController: Controller {
                     body.format, "format", SigningService.Format.init(rawValue:),
                     choices: SigningService.Format.allCases.map(\.rawValue))
                 let signRequest = SigningService.Request(
-                    credential: credential, signerPersonID: body.signer, format: format, data: try body.dataBytes(),
+                    credential: credential, signerPersonID: body.signer, signerIDToken: body.idToken, format: format,
+                    data: try body.dataBytes(),
                     digest: try body.digestBytes(), propertyInfo: body.propertyInfo, timestamp: body.timestamp ?? false)
                 let result = try await signing.sign(signRequest, by: try context.caller())
                 return try json(

@@ -249,13 +249,14 @@ public final class IdentityService: Sendable {
     }
 
     /// The policy's answer for `action` on the facts read now (pure evaluation; nothing is written).
-    func evaluate(personID: String?, organizationID: String?, action: PolicyAction, grantLevel: AssuranceLevel?) throws
-        -> Decision
-    {
-        AssuranceDecision.evaluate(
-            action, policy: policy,
-            facts: try registry.facts(personID: personID, organizationID: organizationID, action: action),
-            grantLevel: grantLevel)
+    /// `levelCap`: the most the person's level may count for (an ID token states the level of its login).
+    func evaluate(
+        personID: String?, organizationID: String?, action: PolicyAction, grantLevel: AssuranceLevel?,
+        levelCap: AssuranceLevel? = nil
+    ) throws -> Decision {
+        var facts = try registry.facts(personID: personID, organizationID: organizationID, action: action)
+        if let cap = levelCap, let level = facts.personLevel { facts.personLevel = min(level, cap) }
+        return AssuranceDecision.evaluate(action, policy: policy, facts: facts, grantLevel: grantLevel)
     }
 
     /// Records evidence in the caller's transaction (counter checks).

@@ -85,10 +85,10 @@ extension LoginService {
                 if prompt.contains("none") { return try fail("login_required", "the login is older than max_age") }
                 return .login(platform: client.record.name, requiredLevel: required)
             }
-            let level = try currentLevel(of: session)
+            let level = try currentLevel(of: session, at: now, in: tx)
             if let required, level < required {
                 // A new login can only state what the person's evidence supports now.
-                let attainable = try identity.registry.person(id: session.personID).assessment.level
+                let attainable = try attainableLevel(session.personID, at: now, in: tx)
                 if attainable >= required, !prompt.contains("none") {
                     return .login(platform: client.record.name, requiredLevel: required)
                 }

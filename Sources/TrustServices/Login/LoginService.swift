@@ -53,7 +53,7 @@ public final class LoginService: Sendable {
     /// only. Redirect URIs are absolute, `https` (or `http` on the loopback), without a fragment, matched exactly.
     public func registerClient(
         name: String, redirectURIs: [String], scopes: [String], confidential: Bool, backchannelLogoutURI: String?,
-        consentRequired: Bool = false, by caller: Caller
+        consentRequired: Bool = false, principalID: String? = nil, by caller: Caller
     ) async throws -> RegisteredClient {
         guard (1...100).contains(name.count) else { throw TrustError.invalid("name must be 1 to 100 characters") }
         guard (1...10).contains(redirectURIs.count) else { throw TrustError.invalid("give 1 to 10 redirect URIs") }
@@ -69,9 +69,13 @@ public final class LoginService: Sendable {
             id: id, name: name, secretHash: secret.map { secrets.lookupHash($0, kind: "oidc-client-secret") },
             redirectURIs: String(decoding: try encoder.encode(redirectURIs), as: UTF8.self),
             scopes: String(decoding: try encoder.encode(scopes), as: UTF8.self),
-            backchannelLogoutURI: backchannelLogoutURI, createdAt: clock(), consentRequired: consentRequired)
+            backchannelLogoutURI: backchannelLogoutURI, createdAt: clock(), consentRequired: consentRequired,
+            principalID: principalID)
         return try await useCases.perform(caller, .loginManage, action: "login.client-create", object: "client:\(id)") {
             tx, _ in
+            if let principalID, try tx.principal(id: principalID) == nil {
+                throw TrustError.notFound("no principal \(principalID)")
+            }
             try tx.insert(record)
             return (
                 RegisteredClient(record: record, secret: secret),
@@ -140,10 +144,15 @@ public final class LoginService: Sendable {
     }
 
     /// The level a session stands for now: the level at login, unless the person's evidence has since decayed.
-    func currentLevel(of session: LoginSessionRecord) throws -> AssuranceLevel {
+    /// Read in the caller's transaction (no second connection while one is held).
+    func currentLevel(of session: LoginSessionRecord, at now: Date, in tx: any Repositories) throws -> AssuranceLevel {
         let atLogin = AssuranceLevel(rawValue: session.level) ?? .anonymous
-        let now = try identity.registry.person(id: session.personID).assessment.level
-        return min(atLogin, now)
+        return min(atLogin, try attainableLevel(session.personID, at: now, in: tx))
+    }
+
+    /// The level the person's evidence supports now.
+    func attainableLevel(_ personID: String, at now: Date, in tx: any Repositories) throws -> AssuranceLevel {
+        try identity.registry.personAssessment(tx, personID, at: now).level
     }
 
     func client(_ id: String?, in tx: any Repositories) throws -> RegisteredClient? {

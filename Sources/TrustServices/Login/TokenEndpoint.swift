@@ -111,7 +111,7 @@ extension LoginService {
         client: RegisteredClient, session: LoginSessionRecord, scope: String, nonce: String?, family: String,
         signer: JSONWebSigner, at now: Date, in tx: any Repositories
     ) throws -> TokenResponse {
-        let level = try currentLevel(of: session)
+        let level = try currentLevel(of: session, at: now, in: tx)
         let subject = subject(person: session.personID, client: client.record.id)
         let methods = RegisteredClient.list(session.methods)
         let expires = Int(now.timeIntervalSince1970 + configuration.accessTokenLifetime)
@@ -153,16 +153,18 @@ extension LoginService {
                 guard let session = try tx.loginSession(handle: handle), session.revokedAt == nil else {
                     throw OAuthError("invalid_token", "the login session has ended", status: 401)
                 }
-                let person = try identity.registry.person(id: session.personID)
+                guard let person = try tx.person(id: session.personID) else {
+                    throw OAuthError("invalid_token", "the person is no longer registered", status: 401)
+                }
                 var answer: [String: JSONValue] = [
                     "sub": .string(subject(person: session.personID, client: clientID)),
-                    "acr": .string(LoginACR.uri(try currentLevel(of: session))),
+                    "acr": .string(LoginACR.uri(try currentLevel(of: session, at: now, in: tx))),
                 ]
                 let scopes = Set((claims["scope"]?.string ?? "").split(separator: " ").map(String.init))
                 if scopes.contains("identity") || scopes.contains("profile") {
-                    answer["name"] = .string(person.record.name)
+                    answer["name"] = .string(person.name)
                 }
-                if scopes.contains("identity") { answer["id_number_masked"] = .string(person.record.idMasked) }
+                if scopes.contains("identity") { answer["id_number_masked"] = .string(person.idMasked) }
                 if scopes.contains("organization") {
                     answer["organizations"] = .array(try organizations(of: session.personID, at: now, in: tx))
                 }

@@ -16,11 +16,15 @@ public struct OIDCClientRecord: Codable, Sendable, Hashable {
     /// The person is asked to agree before the platform gets their data (once per set of scopes, remembered);
     /// `nil` or `false` for the province's own platforms, which an admin registered.
     public var consentRequired: Bool?
+    /// The trustd principal (the platform's API identity) that may pass this client's ID tokens to `/v1/sign`.
+    public var principalID: String?
 
     public init(
         id: String, name: String, secretHash: String?, redirectURIs: String, scopes: String,
-        backchannelLogoutURI: String?, createdAt: Date, disabledAt: Date? = nil, consentRequired: Bool? = nil
+        backchannelLogoutURI: String?, createdAt: Date, disabledAt: Date? = nil, consentRequired: Bool? = nil,
+        principalID: String? = nil
     ) {
+        self.principalID = principalID
         self.consentRequired = consentRequired
         self.id = id
         self.name = name
@@ -41,6 +45,7 @@ public struct OIDCClientRecord: Codable, Sendable, Hashable {
         case createdAt = "created_at"
         case disabledAt = "disabled_at"
         case consentRequired = "consent_required"
+        case principalID = "principal_id"
     }
 }
 

@@ -65,7 +65,8 @@ extension SigningService {
         if let person = request.signerPersonID {
             let level = grant.minLevel
             if case .deny(let reason) = try identity.evaluate(
-                personID: person, organizationID: nil, action: .signWithSeal, grantLevel: level)
+                personID: person, organizationID: nil, action: .signWithSeal, grantLevel: level,
+                levelCap: request.levelCap)
             {
                 return .failure(TrustError(.forbidden, reason))
             }
@@ -103,7 +104,8 @@ extension SigningService {
         }
         let action: PolicyAction = key.organizationID == nil ? .signWithKey : .signWithOrgKey
         if case .deny(let reason) = try identity.evaluate(
-            personID: person, organizationID: key.organizationID, action: action, grantLevel: nil)
+            personID: person, organizationID: key.organizationID, action: action, grantLevel: nil,
+            levelCap: request.levelCap)
         {
             return .failure(TrustError(.forbidden, reason))
         }

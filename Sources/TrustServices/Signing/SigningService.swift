@@ -43,6 +43,10 @@ public final class SigningService: Sendable {
         /// The person signing (checked against the seal's person grants and levels, or the key's owner); `nil` = the
         /// calling platform signs as itself under a principal grant (seals only).
         public let signerPersonID: String?
+        /// An ID token from the login service naming the signer instead (see ``SigningAssertion``).
+        public let signerIDToken: String?
+        /// The level the ID token states: the signature's level checks use no more than this.
+        var levelCap: AssuranceLevel? = nil
         public let format: Format
         public let data: [UInt8]?
         /// The digest of the document: for `raw` what the algorithm signs, for `cms`/`gmt0010` the messageDigest
@@ -55,12 +59,13 @@ public final class SigningService: Sendable {
         public let document: DocumentSigning?
 
         public init(
-            credential: Credential, signerPersonID: String?, format: Format, data: [UInt8]?, digest: [UInt8]?,
-            propertyInfo: String? = nil,
+            credential: Credential, signerPersonID: String?, signerIDToken: String? = nil, format: Format,
+            data: [UInt8]?, digest: [UInt8]?, propertyInfo: String? = nil,
             timestamp: Bool = false, document: DocumentSigning? = nil
         ) {
             self.credential = credential
             self.signerPersonID = signerPersonID
+            self.signerIDToken = signerIDToken
             self.format = format
             self.data = data
             self.digest = digest
@@ -71,9 +76,20 @@ public final class SigningService: Sendable {
 
         /// The same request with the prepared data in place of the preparation.
         func prepared(_ data: [UInt8], propertyInfo: String?) -> Request {
-            Request(
+            var prepared = Request(
                 credential: credential, signerPersonID: signerPersonID, format: format, data: data, digest: nil,
                 propertyInfo: propertyInfo, timestamp: timestamp, document: document)
+            prepared.levelCap = levelCap
+            return prepared
+        }
+
+        /// The request with the signer an ID token named, and the level it states.
+        func asserted(_ assertion: SigningAssertion) -> Request {
+            var asserted = Request(
+                credential: credential, signerPersonID: assertion.personID, format: format, data: data,
+                digest: digest, propertyInfo: propertyInfo, timestamp: timestamp, document: document)
+            asserted.levelCap = assertion.level
+            return asserted
         }
 
         public init(
@@ -129,12 +145,16 @@ public final class SigningService: Sendable {
     let parsedSeals = ParsedSeals()
 
     public let useCases: UseCases
+    /// Resolves an ID token to its signer for the calling principal (the login service); `nil`: ID tokens refused.
+    let assertions: (@Sendable (_ idToken: String, _ principalID: String) throws -> SigningAssertion)?
 
     public init(
         store: any TransactionalStore, ca: CertificateAuthority, keys: any KeyStore, identity: IdentityService,
         timestamps: TimestampAuthority,
+        assertions: (@Sendable (_ idToken: String, _ principalID: String) throws -> SigningAssertion)? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.assertions = assertions
         self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
         self.store = store
         self.ca = ca
@@ -180,6 +200,20 @@ public final class SigningService: Sendable {
             throw TrustError.invalid("ses signatures are made with a seal (sealId), not a signing key")
         }
         let now = clock()
+        var request = request
+        if let token = request.signerIDToken {
+            guard request.signerPersonID == nil else { throw TrustError.invalid("give signer or idToken, not both") }
+            do {
+                guard let assertions else {
+                    throw TrustError(.forbidden, "ID tokens name no signers here (no login service)")
+                }
+                request = request.asserted(try assertions(token, principal.id))
+            } catch let denial as TrustError where denial.code == .forbidden {
+                try audit(principal, request, outcome: .denied, details: ["reason": denial.message], at: now)
+                ServiceMetrics.denial(action: auditAction(request), reason: "grant")
+                throw denial
+            }
+        }
         let decision: Swift.Result<Signer, TrustError>
         switch request.credential {
         case .seal(let id): decision = try checkSeal(id, principal: principal, request: request, at: now)
@@ -197,7 +231,6 @@ public final class SigningService: Sendable {
             throw denial
         case .success(let allowed): signer = allowed
         }
-        var request = request
         if let document = request.document {
             let prepared = try document.prepare(
                 Preparation(seal: signer.seal, certificate: signer.certificate, signingTime: now))
