@@ -1,6 +1,7 @@
 import APIContract
 import ArgumentParser
 import AsyncHTTPClient
+import CardReader
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -23,10 +24,45 @@ extension TrustctlCommand {
         @Option(name: .customLong("redirect-uri"), help: "The platform's registered redirect URI.") var redirectURI:
             String
         @Option(name: .customLong("id-number"), help: "The person's ID number.") var idNumber: String
-        @Option(help: "The certificate (PEM) on the card or USB key.") var cert: String
-        @Option(help: "Its private key (PEM), standing in for the card.") var key: String
+        @Option(help: "The certificate (PEM) on the card or USB key.") var cert: String?
+        @Option(help: "Its private key (PEM), standing in for the card.") var key: String?
+        @Flag(help: "Sign with the person's smart card over PC/SC instead (a service-hall terminal).") var card = false
+        @Option(help: "With --card: the reader (default: the first with a card).") var reader: String?
+        @Option(name: .long, help: "With --card: read the PIN from this file instead of prompting.") var pinFile: String?
         @Option(help: "Scopes (space separated).") var scope = "openid"
         @Option(name: .customLong("acr-values"), help: "acr_values to ask for.") var acrValues: String?
+
+        func validate() throws {
+            guard card ? cert == nil && key == nil : cert != nil && key != nil else {
+                throw ValidationError("give --cert and --key, or --card")
+            }
+        }
+
+        /// The certificate (PEM) and the signature over `challenge`: from the key file, or from the card in a reader.
+        func answer(_ challenge: [UInt8]) async throws -> (certificate: String, signature: [UInt8]) {
+            if let cert, let key {
+                let privateKey = try PrivateKey(pem: String(decoding: try readFile(key), as: UTF8.self))
+                let algorithm: TrustCrypto.SignatureAlgorithm =
+                    switch privateKey.type {
+                    case .sm2: .sm2(id: .default)
+                    case .p256: .ecdsa(.sha256)
+                    default: .rsaPKCS1v15(.sha256)
+                    }
+                return (
+                    String(decoding: try readFile(cert), as: UTF8.self),
+                    try privateKey.sign(challenge, algorithm: algorithm)
+                )
+            }
+            let (wanted, pinSource) = (reader, pinFile)
+            let context = try await CardReaderThread.run { try PCSCContext() }
+            let ready = try await CardReaderThread.waitForCard(in: context, reader: wanted, timeout: 30)
+            let answer = try await CardReaderThread.run {
+                try CardConnection(context: context, reader: ready.reader).counterResponse(
+                    challenge: challenge,
+                    pin: { certificate in try readPIN(file: pinSource, holder: certificate.subject.description) })
+            }
+            return (try Certificate(der: answer.certificate).pem, answer.signature)
+        }
 
         func run() async throws {
             try await reportingErrors {
@@ -36,8 +72,6 @@ extension TrustctlCommand {
                 }
                 let browser = LoginBrowser(base: server.serverURL, tls: tls)
                 defer { browser.shutdown() }
-                let certificatePEM = String(decoding: try readFile(cert), as: UTF8.self)
-                let privateKey = try PrivateKey(pem: String(decoding: try readFile(key), as: UTF8.self))
                 let verifier = Base64URLText.encode(SecureRandom.bytes(32))
                 var authorize = URLComponents()
                 authorize.path = "/oidc/authorize"
@@ -59,16 +93,10 @@ extension TrustctlCommand {
                 guard step.status == 200, let challenge = LoginBrowser.challenge(step.text),
                     let nonce = Data(base64Encoded: challenge)
                 else { throw browser.unexpected("the certificate step", step) }
-                let algorithm: TrustCrypto.SignatureAlgorithm =
-                    switch privateKey.type {
-                    case .sm2: .sm2(id: .default)
-                    case .p256: .ecdsa(.sha256)
-                    default: .rsaPKCS1v15(.sha256)
-                    }
+                let signed = try await answer(Array(nonce))
                 fields = LoginBrowser.hiddenFields(step.text)
-                fields["certificate"] = certificatePEM
-                fields["signature"] = Data(try privateKey.sign(Array(nonce), algorithm: algorithm))
-                    .base64EncodedString()
+                fields["certificate"] = signed.certificate
+                fields["signature"] = Data(signed.signature).base64EncodedString()
                 fields["action"] = "cert-login"
                 let loggedIn = try await browser.post("/oidc/login", fields)
                 guard loggedIn.status == 303, let back = loggedIn.location else {

@@ -72,11 +72,34 @@ import TrustCrypto
         // Someone else's card (a valid certificate naming another ID number) is refused.
         let refused = try login("other")
         #expect(!refused.succeeded && refused.stderr.contains("the certificate login"), "\(refused.stderr)")
+        // At a service-hall terminal: the person's smart card in a reader (a real pcscd with the virtual card),
+        // the PIN entered, the card signing the challenge (ISO 7816 INTERNAL AUTHENTICATE).
+        let pcscd = try PCSCDaemon(port: PCSCDaemon.freePort())
+        defer { pcscd.stop() }
+        let cardKey = try PrivateKey.generate(.sm2)
+        let cardCertificate = try issuer.leaf(
+            cardKey, subject: DistinguishedName(["C": "CN", "CN": "张三", "serialNumber": "110101199003071233"]))
+        let card = VirtualCard(port: pcscd.port, certificate: cardCertificate.der, key: cardKey, pin: "123456")
+        card.insert()
+        try dir.write("pin", "123456\n")
+        let atCounter = try Subprocess.run(
+            try TestPaths.builtProduct("trustctl"),
+            [
+                "login", "--client-id", client, "--redirect-uri", "http://127.0.0.1:9/cb", "--id-number",
+                "110101199003071233", "--card", "--pin-file", dir.file("pin"),
+            ],
+            environment: ["TRUSTCTL_SERVER": daemon.url, "PCSCLITE_CSOCK_NAME": pcscd.socketPath])
+        try #require(atCounter.succeeded, "\(atCounter.stderr)")
+        let counterClaims =
+            (try JSONSerialization.jsonObject(with: Data(atCounter.stdout.utf8)) as? [String: Any])?["claims"]
+            as? [String: Any]
+        #expect(counterClaims?["amr"] as? [String] == ["hwk"])
+
         let records = try #require(
             (try JSONSerialization.jsonObject(
                 with: Data(try ctl(["audit", "list", "--limit", "1000", "--json"]).stdout.utf8)) as? [String: Any])?[
                     "records"] as? [[String: Any]])
         let logins = records.filter { $0["action"] as? String == "login" }
-        #expect(logins.map { $0["outcome"] as? String } == ["success", "failure"])
+        #expect(logins.map { $0["outcome"] as? String } == ["success", "failure", "success"])
     }
 }
