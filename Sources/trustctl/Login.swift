@@ -28,7 +28,8 @@ extension TrustctlCommand {
         @Option(help: "Its private key (PEM), standing in for the card.") var key: String?
         @Flag(help: "Sign with the person's smart card over PC/SC instead (a service-hall terminal).") var card = false
         @Option(help: "With --card: the reader (default: the first with a card).") var reader: String?
-        @Option(name: .long, help: "With --card: read the PIN from this file instead of prompting.") var pinFile: String?
+        @Option(name: .long, help: "With --card: read the PIN from this file instead of prompting.") var pinFile:
+            String?
         @Option(help: "Scopes (space separated).") var scope = "openid"
         @Option(name: .customLong("acr-values"), help: "acr_values to ask for.") var acrValues: String?
 
