@@ -43,15 +43,9 @@ extension TrustctlCommand {
         func answer(_ challenge: [UInt8]) async throws -> (certificate: String, signature: [UInt8]) {
             if let cert, let key {
                 let privateKey = try PrivateKey(pem: String(decoding: try readFile(key), as: UTF8.self))
-                let algorithm: TrustCrypto.SignatureAlgorithm =
-                    switch privateKey.type {
-                    case .sm2: .sm2(id: .default)
-                    case .p256: .ecdsa(.sha256)
-                    default: .rsaPKCS1v15(.sha256)
-                    }
                 return (
                     String(decoding: try readFile(cert), as: UTF8.self),
-                    try privateKey.sign(challenge, algorithm: algorithm)
+                    try privateKey.sign(challenge)
                 )
             }
             let (wanted, pinSource) = (reader, pinFile)
@@ -73,16 +67,16 @@ extension TrustctlCommand {
                 }
                 let browser = LoginBrowser(base: server.serverURL, tls: tls)
                 defer { browser.shutdown() }
-                let verifier = Base64URLText.encode(SecureRandom.bytes(32))
+                let verifier = Base64URL.encode(SecureRandom.bytes(32))
                 var authorize = URLComponents()
                 authorize.path = "/oidc/authorize"
                 authorize.queryItems =
                     [
                         .init(name: "response_type", value: "code"), .init(name: "client_id", value: clientID),
                         .init(name: "redirect_uri", value: redirectURI), .init(name: "scope", value: scope),
-                        .init(name: "state", value: Base64URLText.encode(SecureRandom.bytes(8))),
+                        .init(name: "state", value: Base64URL.encode(SecureRandom.bytes(8))),
                         .init(
-                            name: "code_challenge", value: Base64URLText.encode(Digest.hash(.sha256, utf8: verifier))),
+                            name: "code_challenge", value: Base64URL.encode(Digest.hash(.sha256, utf8: verifier))),
                         .init(name: "code_challenge_method", value: "S256"),
                     ] + (acrValues.map { [URLQueryItem(name: "acr_values", value: $0)] } ?? [])
                 let page = try await browser.get(authorize.string ?? "")
@@ -121,7 +115,7 @@ extension TrustctlCommand {
                     let idToken = object["id_token"] as? String
                 else { throw browser.unexpected("the token endpoint", tokens) }
                 let payload = idToken.split(separator: ".").dropFirst().first.map(String.init) ?? ""
-                let claims = Base64URLText.decode(payload).flatMap {
+                let claims = Base64URL.decode(payload).flatMap {
                     try? JSONSerialization.jsonObject(with: Data($0))
                 }
                 let out = try JSONSerialization.data(
@@ -129,19 +123,6 @@ extension TrustctlCommand {
                 print(String(decoding: out, as: UTF8.self))
             }
         }
-    }
-}
-
-/// base64url without padding.
-enum Base64URLText {
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-    static func decode(_ text: String) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
     }
 }
 

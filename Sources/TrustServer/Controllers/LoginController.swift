@@ -159,12 +159,7 @@ struct LoginController: Controller {
                 let finished = try await login.finishCertificateLogin(
                     idNumber: idNumber, challengeID: fields["challenge_id"] ?? "",
                     certificatePEM: fields["certificate"] ?? "", signature: Array(signature))
-                var response = redirect(Self.authorizeURI(authorization))
-                response.setCookie(
-                    cookie(
-                        Self.sessionCookie, finished.cookie,
-                        maxAge: Int(login.configuration.sessionLifetime), sameSite: .lax))
-                return response
+                return loggedIn(finished, authorization)
             } catch let error as TrustError where error.code == .invalidRequest {
                 var view = LoginPage.View(platform: platform, requiredLevel: nil, parameters: carried, csrf: csrf)
                 view.error = "证书登录未通过：请确认使用本人有效的智能卡或 USB Key。"
@@ -183,12 +178,7 @@ struct LoginController: Controller {
             do {
                 let finished = try await login.finishLogin(
                     idNumber: idNumber, otpID: otpID, code: fields["code"] ?? "")
-                var response = redirect(Self.authorizeURI(authorization))
-                response.setCookie(
-                    cookie(
-                        Self.sessionCookie, finished.cookie,
-                        maxAge: Int(login.configuration.sessionLifetime), sameSite: .lax))
-                return response
+                return loggedIn(finished, authorization)
             } catch let error as TrustError where error.code == .invalidRequest {
                 return page(
                     try LoginPage.render(
@@ -266,6 +256,17 @@ struct LoginController: Controller {
         Cookie(
             name: name, value: value, maxAge: maxAge, path: "/oidc", secure: login.issuer.hasPrefix("https:"),
             httpOnly: true, sameSite: sameSite)
+    }
+
+    /// Logged in: the session cookie, and back to the authorization endpoint.
+    private func loggedIn(_ finished: LoginService.FinishedLogin, _ authorization: OIDCAuthorizationRequest)
+        -> Response
+    {
+        var response = redirect(Self.authorizeURI(authorization))
+        response.setCookie(
+            cookie(
+                Self.sessionCookie, finished.cookie, maxAge: Int(login.configuration.sessionLifetime), sameSite: .lax))
+        return response
     }
 
     /// Back to the authorization endpoint with the platform's original request (a path on trustd: no open redirect).

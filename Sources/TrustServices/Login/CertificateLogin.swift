@@ -39,12 +39,8 @@ extension LoginService {
                 let number = try? CitizenIDNumber.validate(idNumber)
             else { throw refused }
             let level = person.assessment.level
-            let cookie = Base64URL.encode(SecureRandom.bytes(32))
-            let session = LoginSessionRecord(
-                id: secrets.lookupHash(cookie, kind: "login-session"), handle: Hex.encode(SecureRandom.bytes(12)),
-                personID: person.record.id, level: level.rawValue,
-                methods: #"["\#(AuthenticationMethod.hwk.rawValue)"]"#, authTime: now,
-                expiresAt: now.addingTimeInterval(configuration.sessionLifetime))
+            let login = try newSession(person.record.id, level: level, methods: [.hwk], at: now)
+            let session = login.session
             let accepted: Bool = try store.write { tx in
                 let certificate = try? Certificate(pem: certificatePEM)
                 var problem: String? = nil
@@ -81,7 +77,7 @@ extension LoginService {
                 return problem == nil
             }
             guard accepted else { throw refused }
-            return FinishedLogin(cookie: cookie, session: session)
+            return login
         }
     }
 }

@@ -50,23 +50,6 @@ public enum JSONValue: Codable, Sendable, Hashable {
     }
 }
 
-/// base64url without padding (RFC 7515 §2).
-public enum Base64URL {
-    public static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func decode(_ text: String) -> [UInt8]? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            return nil
-        }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
-    }
-}
-
 /// ES256 JSON Web Signatures (RFC 7515) made with a P-256 key in custody: the key never leaves the key store (so it
 /// may be on the HSM); only the signing input goes in and an `r‖s` signature comes out. Tokens trustd issued are
 /// also checked here (the userinfo endpoint's access tokens).
@@ -76,6 +59,8 @@ public struct JSONWebSigner: Sendable {
     public let publicKey: PublicKey
     /// The RFC 7638 thumbprint of the public JWK: the `kid` of every token and of the JWKS entry.
     public let kid: String
+    /// The public JWK, as the JWKS document lists it.
+    public let jwk: [String: JSONValue]
 
     init(keys: any KeyStore, keyID: KeyID) throws {
         self.keys = keys
@@ -86,13 +71,7 @@ public struct JSONWebSigner: Sendable {
         // RFC 7638 §3.2: the required members in lexicographic order, no whitespace.
         let canonical = #"{"crv":"P-256","kty":"EC","x":"\#(Base64URL.encode(x))","y":"\#(Base64URL.encode(y))"}"#
         kid = Base64URL.encode(Digest.hash(.sha256, utf8: canonical))
-    }
-
-    /// The public JWK, as the JWKS document lists it.
-    public var jwk: [String: JSONValue] {
-        // The coordinates were read once in init; reading them again cannot fail for the same key.
-        let (x, y) = (try? Self.coordinates(publicKey)) ?? ([], [])
-        return [
+        jwk = [
             "kty": .string("EC"), "crv": .string("P-256"), "x": .string(Base64URL.encode(x)),
             "y": .string(Base64URL.encode(y)), "use": .string("sig"), "alg": .string("ES256"), "kid": .string(kid),
         ]

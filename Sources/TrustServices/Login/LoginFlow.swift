@@ -170,12 +170,8 @@ extension LoginService {
                 code.count == 6, code.allSatisfy(\.isASCII)
             else { throw refused }
             let level = person.assessment.level
-            let cookie = Base64URL.encode(SecureRandom.bytes(32))
-            let session = LoginSessionRecord(
-                id: secrets.lookupHash(cookie, kind: "login-session"), handle: Hex.encode(SecureRandom.bytes(12)),
-                personID: person.record.id, level: level.rawValue,
-                methods: #"["\#(AuthenticationMethod.sms.rawValue)","\#(AuthenticationMethod.otp.rawValue)"]"#,
-                authTime: now, expiresAt: now.addingTimeInterval(configuration.sessionLifetime))
+            let login = try newSession(person.record.id, level: level, methods: [.sms, .otp], at: now)
+            let session = login.session
             let outcome: Result<Void, TrustError> = try store.write { tx in
                 if try isLocked(person.record.id, at: now, in: tx) {
                     try tx.appendAudit(
@@ -201,8 +197,34 @@ extension LoginService {
                 return .success(())
             }
             guard case .success = outcome else { throw refused }
-            return FinishedLogin(cookie: cookie, session: session)
+            return login
         }
+    }
+
+    /// A new session for a person who just proved who they are: a random cookie for the browser (only its keyed hash
+    /// is stored, as the session's id) and a public handle (`sid`).
+    func newSession(_ personID: String, level: AssuranceLevel, methods: [AuthenticationMethod], at now: Date) throws
+        -> FinishedLogin
+    {
+        let cookie = Base64URL.encode(SecureRandom.bytes(32))
+        let session = LoginSessionRecord(
+            id: secrets.lookupHash(cookie, kind: "login-session"), handle: Hex.encode(SecureRandom.bytes(12)),
+            personID: personID, level: level.rawValue,
+            methods: String(decoding: try JSONEncoder().encode(methods.map(\.rawValue)), as: UTF8.self),
+            authTime: now, expiresAt: now.addingTimeInterval(configuration.sessionLifetime))
+        return FinishedLogin(cookie: cookie, session: session)
+    }
+
+    /// Ends a session in `tx`: revoked, its refresh tokens revoked, and the logout tokens for the platforms it
+    /// served (posted by ``announce(_:)`` after the commit).
+    func end(_ session: LoginSessionRecord, signer: JSONWebSigner, at now: Date, in tx: any Repositories) throws
+        -> [LogoutNotice]
+    {
+        var ended = session
+        ended.revokedAt = session.revokedAt ?? now
+        try tx.update(ended)
+        try tx.revokeRefreshTokens(family: nil, sessionID: session.id, at: now)
+        return try logoutNotices(for: session, signer: signer, at: now, in: tx)
     }
 
     /// Ends the session of `cookie` (RP-initiated logout): its refresh tokens are revoked. Returns whether there was
@@ -213,11 +235,8 @@ extension LoginService {
             let now = clock()
             let signer = try signer()
             let notices: [LogoutNotice]? = try store.write { tx in
-                guard var session = try sessionRecord(cookie: sessionCookie, at: now, in: tx) else { return nil }
-                session.revokedAt = now
-                try tx.update(session)
-                try tx.revokeRefreshTokens(family: nil, sessionID: session.id, at: now)
-                let notices = try logoutNotices(for: session, signer: signer, at: now, in: tx)
+                guard let session = try sessionRecord(cookie: sessionCookie, at: now, in: tx) else { return nil }
+                let notices = try end(session, signer: signer, at: now, in: tx)
                 try tx.appendAudit(
                     AuditEntry(
                         actor: "person:\(session.personID)", action: "logout", object: "session:\(session.handle)",

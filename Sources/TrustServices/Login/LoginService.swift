@@ -108,13 +108,10 @@ public final class LoginService: Sendable {
         let notices: [LogoutNotice] = try await useCases.perform(
             caller, .loginManage, action: "login.session-revoke", object: "session:\(handle)"
         ) { [self] tx, now -> ([LogoutNotice], AuditNote) in
-            guard var session = try tx.loginSession(handle: handle) else {
+            guard let session = try tx.loginSession(handle: handle) else {
                 throw TrustError.notFound("no login session \(handle)")
             }
-            session.revokedAt = session.revokedAt ?? now
-            try tx.update(session)
-            try tx.revokeRefreshTokens(family: nil, sessionID: session.id, at: now)
-            let notices = try logoutNotices(for: session, signer: signer, at: now, in: tx)
+            let notices = try end(session, signer: signer, at: now, in: tx)
             return (
                 notices,
                 AuditNote(details: [
