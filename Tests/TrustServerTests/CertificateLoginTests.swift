@@ -9,16 +9,7 @@ import TrustCrypto
 @Suite struct CertificateLoginTests {
     @Test func aPersonLogsInWithTheirCardCertificate() throws {
         let dir = try TemporaryDirectory("trustd-cert-login")
-        try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
-        try dir.write("data/registry.csv", "person,110101199003071233,张三\n")
-        let port = try PostgresCluster.freePort()
-        let daemon = try DaemonAndTrustctlTests.startDaemon(
-            in: dir,
-            config: """
-                data: \(dir.file("data"))
-                listen: 127.0.0.1:\(port)
-                policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
-                """)
+        let daemon = try LoginFlowTests.startIssuer(in: dir, registry: "person,110101199003071233,张三\n")
         defer { daemon.process.stop() }
         func ctl(_ arguments: [String]) throws -> ProcessResult {
             try Subprocess.run(

@@ -11,24 +11,28 @@ import Testing
             ?? TestPaths.packageRoot.appendingPathComponent(".build/test-artifacts/login-page").path
     }
 
-    @Test func platformsLogAPersonInWithAcrAmrPKCEAndSingleSignOn() throws {
-        let dir = try TemporaryDirectory("trustd-login")
+    /// A daemon on a fixed port with `registry` as its stand-in registry: the issuer is the base URL recorded at
+    /// initialisation, so it must be the address the platforms use.
+    static func startIssuer(in dir: TemporaryDirectory, registry: String) throws -> DaemonAndTrustctlTests.Daemon {
         try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
-        try dir.write(
-            "data/registry.csv",
-            """
-            person,110101199003071233,张三
-            bank-card,110101199003071233,张三,bank:1
-
-            """)
-        // The issuer is the base URL recorded at initialisation: a fixed port, so it is the one the platforms use.
-        let port = try PostgresCluster.freePort()
-        let daemon = try DaemonAndTrustctlTests.startDaemon(
+        try dir.write("data/registry.csv", registry)
+        return try DaemonAndTrustctlTests.startDaemon(
             in: dir,
             config: """
                 data: \(dir.file("data"))
-                listen: 127.0.0.1:\(port)
+                listen: 127.0.0.1:\(try PostgresCluster.freePort())
                 policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
+                """)
+    }
+
+    @Test func platformsLogAPersonInWithAcrAmrPKCEAndSingleSignOn() throws {
+        let dir = try TemporaryDirectory("trustd-login")
+        let daemon = try Self.startIssuer(
+            in: dir,
+            registry: """
+                person,110101199003071233,张三
+                bank-card,110101199003071233,张三,bank:1
+
                 """)
         defer { daemon.process.stop() }
         func ctl(_ arguments: [String]) throws -> ProcessResult {
