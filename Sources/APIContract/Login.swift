@@ -14,11 +14,14 @@ public struct LoginClientRequest: Codable, Sendable, APIRequest {
     public let consentRequired: Bool?
     /// The platform's trustd principal, which may then pass this client's ID tokens to `/v1/sign` as the signer.
     public let principalId: String?
+    /// A PEM public key (P-256 or RSA): the platform authenticates with `private_key_jwt` and gets no secret.
+    public let jwtPublicKey: String?
 
     public init(
         name: String, redirectUris: [String], scopes: [String]?, confidential: Bool?, backchannelLogoutUri: String?,
-        consentRequired: Bool? = nil, principalId: String? = nil
+        consentRequired: Bool? = nil, principalId: String? = nil, jwtPublicKey: String? = nil
     ) {
+        self.jwtPublicKey = jwtPublicKey
         self.principalId = principalId
         self.consentRequired = consentRequired
         self.name = name
@@ -34,19 +37,23 @@ public struct LoginClientRequest: Codable, Sendable, APIRequest {
         for uri in redirectUris { try Field.text(uri, "redirectUris", max: 512) }
         guard (scopes?.count ?? 0) <= 8 else { throw RequestError("at most 8 scopes") }
         try Field.optionalText(backchannelLogoutUri, "backchannelLogoutUri", max: 512)
+        try Field.optionalText(jwtPublicKey, "jwtPublicKey", max: 4096)
     }
 }
 
 public struct LoginClientView: Codable, Sendable {
     public let clientId, name, type, createdAt: String
+    /// `client_secret_basic` (or `_post`), `private_key_jwt`, or `none` for a public client.
+    public let authMethod: String?
     public let redirectUris, scopes: [String]
     /// Only in the answer to the registration: store it now, it is not shown again.
     public let clientSecret: String?
 
     public init(
-        clientId: String, name: String, type: String, createdAt: String, redirectUris: [String], scopes: [String],
-        clientSecret: String?
+        clientId: String, name: String, type: String, authMethod: String?, createdAt: String, redirectUris: [String],
+        scopes: [String], clientSecret: String?
     ) {
+        self.authMethod = authMethod
         self.clientId = clientId
         self.name = name
         self.type = type

@@ -40,6 +40,18 @@ extension SQLiteRepositories {
         return db.changesCount == 1
     }
 
+    func recordClientAssertion(clientID: String, jtiHash: String, expiresAt: Date, at time: Date) throws -> Bool {
+        try db.execute(
+            sql: "DELETE FROM oidc_client_assertion WHERE client_id = ? AND expires_at < ?",
+            arguments: [clientID, time.timeIntervalSince1970])
+        try db.execute(
+            sql: """
+                INSERT INTO oidc_client_assertion (client_id, jti_hash, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """, arguments: [clientID, jtiHash, expiresAt.timeIntervalSince1970])
+        return db.changesCount == 1
+    }
+
     func refreshToken(hash: String) throws -> RefreshTokenRecord? { try RefreshTokenRecord.fetchOne(db, key: hash) }
     func insert(_ token: RefreshTokenRecord) throws { try token.insert(db) }
     func consumeRefreshToken(hash: String, at time: Date) throws -> Bool {

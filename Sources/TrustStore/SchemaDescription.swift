@@ -5,8 +5,8 @@ import Foundation
 /// GRDB migrations (`Schema`); PostgreSQL's DDL is generated from it (`TrustStorePostgres`); a test reads both
 /// databases' catalogues back and compares them with this. A new migration changes this description too.
 public enum SchemaDescription {
-    /// The version the description stands for: the number of migrations (SQLite's `v13-login-consent`).
-    public static let version = 13
+    /// The version the description stands for: the number of migrations (SQLite's `v14-client-assertions`).
+    public static let version = 14
 
     /// One stored value, as every engine reads and writes it (used to copy an installation between engines).
     public enum Value: Sendable, Hashable {
@@ -244,7 +244,13 @@ public enum SchemaDescription {
                 Column("redirect_uris", .text), Column("scopes", .text),
                 Column("backchannel_logout_uri", .text, notNull: false), Column("created_at", .double),
                 Column("disabled_at", .double, notNull: false), Column("consent_required", .boolean, notNull: false),
-                Column("principal_id", .text, notNull: false),
+                Column("principal_id", .text, notNull: false), Column("jwt_public_key", .text, notNull: false),
+            ]),
+        Table(
+            "oidc_client_assertion", primaryKey: ["client_id", "jti_hash"],
+            [
+                Column("client_id", .text, references: "oidc_client"), Column("jti_hash", .text),
+                Column("expires_at", .double),
             ]),
         Table(
             "oidc_consent", primaryKey: ["person_id", "client_id"],

@@ -85,5 +85,15 @@ extension Schema {
             }
             try db.create(index: "otp_by_person", on: "otp", columns: ["person_id", "created_at"])
         }
+        migrator.registerMigration("v14-client-assertions") { db in
+            // private_key_jwt: a platform's public key, and each assertion's jti until it expires (no replay).
+            try db.alter(table: "oidc_client") { t in t.add(column: "jwt_public_key", .text) }
+            try db.create(table: "oidc_client_assertion") { t in
+                t.column("client_id", .text).notNull().references("oidc_client")
+                t.column("jti_hash", .text).notNull()
+                t.column("expires_at", .double).notNull()
+                t.primaryKey(["client_id", "jti_hash"])
+            }
+        }
     }
 }

@@ -52,6 +52,16 @@ extension PostgresRepositories {
             WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL
             """, [.double(time.timeIntervalSince1970), .text(hash)]) == 1
     }
+    func recordClientAssertion(clientID: String, jtiHash: String, expiresAt: Date, at time: Date) throws -> Bool {
+        _ = try session.changes(
+            "DELETE FROM oidc_client_assertion WHERE client_id = $1 AND expires_at < $2",
+            [.text(clientID), .double(time.timeIntervalSince1970)])
+        return try session.changes(
+            """
+            INSERT INTO oidc_client_assertion (client_id, jti_hash, expires_at) VALUES ($1, $2, $3)
+            ON CONFLICT DO NOTHING
+            """, [.text(clientID), .text(jtiHash), .double(expiresAt.timeIntervalSince1970)]) == 1
+    }
     func consent(personID: String, clientID: String) throws -> ConsentRecord? {
         try one(
             ConsentRecord.self, "SELECT * FROM oidc_consent WHERE person_id = $1 AND client_id = $2",

@@ -77,6 +77,13 @@ enum PostgresSchema {
                         .replacingOccurrences(of: "CREATE INDEX ", with: "CREATE INDEX IF NOT EXISTS ")
                 }
         ),
+        // v14: private_key_jwt — a platform's public key and the assertions' jti (no replay).
+        (
+            14,
+            ["ALTER TABLE \"oidc_client\" ADD COLUMN IF NOT EXISTS \"jwt_public_key\" text"]
+                + createStatements().filter { $0.contains("\"oidc_client_assertion\" (") }
+                .map { $0.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE IF NOT EXISTS ") }
+        ),
     ]
 
     /// `CREATE … IF NOT EXISTS` for the login tables (version 8 of a new database already made them).

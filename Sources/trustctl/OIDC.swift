@@ -62,15 +62,20 @@ extension TrustctlCommand.OIDC.Client {
         var consent = false
         @Option(help: "The platform's trustd principal: it may then pass ID tokens to /v1/sign as the signer.")
         var principal: String?
+        @Option(
+            name: .customLong("jwt-key"),
+            help: "The platform's PEM public key (P-256 or RSA): it authenticates with private_key_jwt, no secret.")
+        var jwtKey: String?
 
         func run() async throws {
             try await reportingErrors {
+                let key = try jwtKey.map { try String(contentsOfFile: $0, encoding: .utf8) }
                 let created = try await server.client().post(
                     LoginClientView.self, "/v1/login/clients",
                     LoginClientRequest(
                         name: name, redirectUris: redirectURIs, scopes: scopes, confidential: !isPublic,
                         backchannelLogoutUri: backchannelLogoutURI, consentRequired: consent,
-                        principalId: principal))
+                        principalId: principal, jwtPublicKey: key))
                 if output.json { return try printJSON(created) }
                 print("client_id: \(created.clientId)")
                 if let secret = created.clientSecret { print("client_secret: \(secret)  (shown once)") }
@@ -90,11 +95,11 @@ extension TrustctlCommand.OIDC.Client {
                 printTable(
                     list.clients.map {
                         [
-                            $0.clientId, $0.type, $0.name, $0.scopes.joined(separator: " "),
+                            $0.clientId, $0.authMethod ?? $0.type, $0.name, $0.scopes.joined(separator: " "),
                             $0.redirectUris.joined(separator: " "),
                         ]
                     },
-                    header: ["CLIENT ID", "TYPE", "NAME", "SCOPES", "REDIRECT URIS"])
+                    header: ["CLIENT ID", "AUTHENTICATION", "NAME", "SCOPES", "REDIRECT URIS"])
             }
         }
     }

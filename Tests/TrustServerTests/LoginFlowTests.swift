@@ -79,6 +79,25 @@ import Testing
                 "oidc", "client", "create", "--name", "某区不动产平台", "--redirect-uri", "http://127.0.0.1:9/b/callback",
                 "--scope", "openid", "--scope", "identity", "--public", "--json",
             ]))
+        // Platform C signs private_key_jwt assertions with a P-256 key made by the openssl CLI; trustd has only the
+        // public key.
+        #expect(
+            try Subprocess.run(
+                "openssl",
+                [
+                    "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-out", dir.file("c.key"),
+                ]
+            ).succeeded)
+        #expect(
+            try Subprocess.run("openssl", ["pkey", "-in", dir.file("c.key"), "-pubout", "-out", dir.file("c.pub")])
+                .succeeded)
+        let c = try json(
+            try ctl([
+                "oidc", "client", "create", "--name", "某县社保平台", "--redirect-uri", "http://127.0.0.1:9/c/callback",
+                "--scope", "openid", "--scope", "identity", "--jwt-key", dir.file("c.pub"), "--json",
+            ]))
+        #expect(c["clientSecret"] == nil && c["authMethod"] as? String == "private_key_jwt")
         #expect(b["clientSecret"] == nil && a["clientSecret"] is String)
         let plainHTTP = try ctl(["oidc", "client", "create", "--name", "x", "--redirect-uri", "http://example.com/cb"])
         #expect(!plainHTTP.succeeded, "http is allowed on the loopback only")
@@ -86,6 +105,7 @@ import Testing
             "issuer": daemon.url, "id_number": "110101199003071233", "outbox": dir.file("data/otp-outbox"),
             "a": ["id": a["clientId"]!, "secret": a["clientSecret"]!, "redirect": "http://127.0.0.1:9/a/callback"],
             "b": ["id": b["clientId"]!, "redirect": "http://127.0.0.1:9/b/callback"],
+            "c": ["id": c["clientId"]!, "key": dir.file("c.key"), "redirect": "http://127.0.0.1:9/c/callback"],
         ]
         let configFile = try dir.write("rp.json", Array(try JSONSerialization.data(withJSONObject: config)))
         let run = try Subprocess.run(try TestPaths.python, [TestPaths.pythonScript("oidc_rp.py"), configFile])
@@ -132,6 +152,23 @@ import Testing
         #expect(at("prompt_none_without_session", "error") as? String == "login_required")
         #expect(at("without_pkce", "error") as? String == "invalid_request")
         // Logout ends the session for every platform.
+        // private_key_jwt: tokens for a signed assertion; a replayed jti, another key's signature and a secret are
+        // refused with invalid_client, and the refresh token they carried still works.
+        #expect(at("c", "claims", "aud") as? String == c["clientId"] as? String)
+        #expect(result["c_assertion_first"] as? Int == 200)
+        for refusal in ["c_assertion_replay", "c_forged", "c_with_secret"] {
+            let answer = result[refusal] as? [Any]
+            #expect(answer?.first as? Int == 401, "\(refusal)")
+            #expect((answer?.last as? [String: Any])?["error"] as? String == "invalid_client", "\(refusal)")
+        }
+        #expect(result["c_refresh_still_valid"] as? Int == 200)
+        #expect(
+            (at("discovery", "token_endpoint_auth_methods_supported") as? [String])?.contains("private_key_jwt") == true
+        )
+        // RP-initiated logout returns only where the hinted platform registered, and a refused request ends nothing.
+        #expect(result["logout_other_redirect"] as? Int == 400)
+        #expect(result["still_logged_in"] as? Bool == true)
+        #expect(result["logout_without_hint"] as? Int == 400)
         #expect((result["logout"] as? [Any])?.last as? String == "http://127.0.0.1:9/a/callback?state=bye")
         #expect(at("after_logout", "error") as? String == "login_required")
         #expect((result["refresh_after_logout"] as? [Any])?.last as? String == "invalid_grant")

@@ -67,7 +67,7 @@ import TrustModel
         await #expect(throws: TrustError.self) { _ = try await sign(as: other, token: idToken) }
         let forged = idToken.dropLast(4) + "AAAA"
         await #expect(throws: TrustError.self) { _ = try await sign(as: fixture.platform, token: String(forged)) }
-        try await login.logout(sessionCookie: cookie)
+        _ = try await login.logout(sessionCookie: cookie, request: LogoutRequest([:]))
         await #expect(throws: TrustError.self) { _ = try await sign(as: fixture.platform, token: idToken) }
         #expect(try fixture.denials().count == 3)
     }

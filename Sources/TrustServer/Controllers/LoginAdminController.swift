@@ -16,7 +16,7 @@ struct LoginAdminController: Controller {
                     name: body.name, redirectURIs: body.redirectUris, scopes: body.scopes ?? ["openid"],
                     confidential: body.confidential ?? true, backchannelLogoutURI: body.backchannelLogoutUri,
                     consentRequired: body.consentRequired ?? false, principalID: body.principalId,
-                    by: try context.caller())
+                    jwtPublicKey: body.jwtPublicKey, by: try context.caller())
                 return try json(Self.view(client), status: .created)
             },
             Route(.get, "/v1/login/clients", .permission(.loginManage)) { _, context in
@@ -45,7 +45,7 @@ struct LoginAdminController: Controller {
     static func view(_ client: RegisteredClient) -> LoginClientView {
         LoginClientView(
             clientId: client.record.id, name: client.record.name,
-            type: client.record.secretHash == nil ? "public" : "confidential",
+            type: client.authMethod == "none" ? "public" : "confidential", authMethod: client.authMethod,
             createdAt: UTCTime.iso8601(client.record.createdAt), redirectUris: client.redirectURIs,
             scopes: client.scopes, clientSecret: client.secret)
     }

@@ -50,21 +50,22 @@ struct LoginController: Controller {
             Route(.get, "/oidc/userinfo", .oauth) { request, _ in try await userinfo(request) },
             Route(.post, "/oidc/userinfo", .oauth) { request, _ in try await userinfo(request) },
             Route(.get, "/oidc/logout", .oauth) { request, _ in
-                try await login.logout(sessionCookie: request.cookies[Self.sessionCookie]?.value)
-                var target = "/oidc/logged-out"
                 let query = try Self.parseForm(request.uri.query ?? "")
-                if let back = query["post_logout_redirect_uri"], try await login.isRegisteredRedirect(back) {
-                    let state = query["state"]
-                    target = state.map { LoginController.appending(back, "state", $0) } ?? back
+                let outcome = try await login.logout(
+                    sessionCookie: request.cookies[Self.sessionCookie]?.value, request: LogoutRequest(query))
+                let target: String
+                switch outcome {
+                case .refused(let reason):
+                    return try message("退出请求无效", heading: "退出请求无效", reason: reason, status: .badRequest)
+                case .redirect(let uri): target = uri
+                case .loggedOut: target = "/oidc/logged-out"
                 }
                 var response = redirect(target)
                 response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0, sameSite: .lax))
                 return response
             },
             Route(.get, "/oidc/logged-out", .oauth) { _, _ in
-                page(
-                    "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>已退出</title></head>"
-                        + "<body><main><h1>您已退出统一身份认证</h1></main></body></html>", status: .ok)
+                try message("已退出", heading: "您已退出统一身份认证", reason: nil, status: .ok)
             },
         ]
     }
@@ -76,10 +77,7 @@ struct LoginController: Controller {
             authorization, sessionCookie: request.cookies[Self.sessionCookie]?.value)
         switch outcome {
         case .invalidClient(let reason):
-            return page(
-                "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>请求无效</title></head><body>"
-                    + "<main><h1>登录请求无效</h1><p id=\"reason\">\(HTMLText.escape(reason))</p></main></body></html>",
-                status: .badRequest)
+            return try message("请求无效", heading: "登录请求无效", reason: reason, status: .badRequest)
         case .redirect(let target):
             return redirect(target, status: .found)
         case .login(let platform, let level):
@@ -287,12 +285,6 @@ struct LoginController: Controller {
         return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
     }
 
-    static func appending(_ uri: String, _ name: String, _ value: String) -> String {
-        guard var components = URLComponents(string: uri) else { return uri }
-        components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: name, value: value)]
-        return components.string ?? uri
-    }
-
     private func redirect(_ target: String, status: HTTPResponse.Status = .seeOther) -> Response {
         var headers = HTTPFields()
         headers[.location] = target
@@ -312,6 +304,15 @@ struct LoginController: Controller {
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.cacheControl] = "no-store"
         return response
+    }
+
+    /// A short page with a title and an optional reason (the error and "logged out" pages).
+    private func message(_ title: String, heading: String, reason: String?, status: HTTPResponse.Status) throws
+        -> Response
+    {
+        var context: [String: Any] = ["title": title, "heading": heading]
+        if let reason { context["reason"] = reason }
+        return page(try ReportPage.render(context, "login-message"), status: status)
     }
 
     private func noStore(_ response: Response) -> Response {
@@ -334,14 +335,5 @@ struct LoginController: Controller {
             (try? json(Body(error: error.error, errorDescription: error.description))) ?? Response(status: .badRequest)
         response.status = HTTPResponse.Status(code: error.status)
         return noStore(response)
-    }
-}
-
-/// HTML escaping for the few literal pages (templates escape on their own).
-enum HTMLText {
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-            .replacingOccurrences(of: "'", with: "&#39;")
     }
 }

@@ -159,7 +159,7 @@ enum ReportPage {
     // MARK: Templates
 
     private static let templateNames = [
-        "report-style", "report-body", "report-page", "verify-page", "seal-status", "login-page",
+        "report-style", "report-body", "report-page", "verify-page", "seal-status", "login-page", "login-message",
     ]
 
     private static func loadLibrary() -> MustacheLibrary {

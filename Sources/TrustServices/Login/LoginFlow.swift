@@ -227,39 +227,53 @@ extension LoginService {
         return try logoutNotices(for: session, signer: signer, at: now, in: tx)
     }
 
-    /// Ends the session of `cookie` (RP-initiated logout): its refresh tokens are revoked. Returns whether there was
-    /// one.
-    @discardableResult
-    public func logout(sessionCookie: String?) async throws -> Bool {
+    /// Ends the session of `cookie` (OpenID Connect RP-Initiated Logout 1.0): its refresh tokens are revoked and the
+    /// platforms it served are told. The browser returns to `post_logout_redirect_uri` only when it is registered for
+    /// the platform that `id_token_hint` (an ID token trustd issued; it may have expired) or `client_id` names;
+    /// a request naming a URI that is not is refused and ends nothing (§2, §3).
+    public func logout(sessionCookie: String?, request: LogoutRequest) async throws -> LogoutOutcome {
         try await useCases.executor.run { [self] in
             let now = clock()
             let signer = try signer()
+            var clientID = request.clientID
+            if let hint = request.idTokenHint {
+                guard let claims = signer.verify(hint, type: "JWT"), claims["iss"]?.string == issuer,
+                    let audience = claims["aud"]?.string
+                else { return .refused("id_token_hint is not an ID token this service issued") }
+                guard clientID == nil || clientID == audience else {
+                    return .refused("client_id is not the platform the id_token_hint was issued to")
+                }
+                clientID = audience
+            }
+            var target: String?
+            if let back = request.postLogoutRedirectURI {
+                guard let clientID else {
+                    return .refused("post_logout_redirect_uri needs id_token_hint or client_id to name the platform")
+                }
+                guard let client = try store.read({ tx in try client(clientID, in: tx) }),
+                    client.redirectURIs.contains(back)
+                else { return .refused("post_logout_redirect_uri is not registered for the platform") }
+                target = Self.redirect(back, [("state", request.state)])
+            }
             let notices: [LogoutNotice]? = try store.write { tx in
                 guard let session = try sessionRecord(cookie: sessionCookie, at: now, in: tx) else { return nil }
                 let notices = try end(session, signer: signer, at: now, in: tx)
                 try tx.appendAudit(
                     AuditEntry(
                         actor: "person:\(session.personID)", action: "logout", object: "session:\(session.handle)",
-                        details: ["notified": notices.map(\.clientID).joined(separator: " ")]), at: now)
+                        details: [
+                            "notified": notices.map(\.clientID).joined(separator: " "), "platform": clientID ?? "-",
+                        ]), at: now)
                 return notices
             }
             announce(notices ?? [])
-            return notices != nil
+            return target.map(LogoutOutcome.redirect) ?? .loggedOut
         }
     }
 
     /// The name of a registered, enabled platform (the login page shows it), or `nil`.
     public func platformName(_ clientID: String?) async throws -> String? {
         try await useCases.executor.run { [self] in try store.read { tx in try client(clientID, in: tx)?.record.name } }
-    }
-
-    /// Whether `uri` is a registered redirect URI of some platform (a logout returns only there).
-    public func isRegisteredRedirect(_ uri: String) async throws -> Bool {
-        try await useCases.executor.run { [self] in
-            try store.read { tx in
-                try tx.oidcClients().contains { RegisteredClient.list($0.redirectURIs).contains(uri) }
-            }
-        }
     }
 
     /// Ten wrong codes within 15 minutes lock a person's SMS login for the rest of that window (a code allows five

@@ -49,12 +49,16 @@ public final class LoginService: Sendable {
 
     // MARK: Administration
 
-    /// Registers a platform. A confidential client gets a secret (shown once); a public one authenticates with PKCE
-    /// only. Redirect URIs are absolute, `https` (or `http` on the loopback), without a fragment, matched exactly.
+    /// Registers a platform. A confidential client gets a secret (shown once), or — given its public key — signs
+    /// `private_key_jwt` assertions and has no secret; a public one authenticates with PKCE only. Redirect URIs are absolute, `https` (or `http` on the loopback), without a fragment, matched exactly.
     public func registerClient(
         name: String, redirectURIs: [String], scopes: [String], confidential: Bool, backchannelLogoutURI: String?,
-        consentRequired: Bool = false, principalID: String? = nil, by caller: Caller
+        consentRequired: Bool = false, principalID: String? = nil, jwtPublicKey: String? = nil, by caller: Caller
     ) async throws -> RegisteredClient {
+        if let jwtPublicKey {
+            guard confidential else { throw TrustError.invalid("a public client cannot have a private_key_jwt key") }
+            _ = try ClientAssertion.registeredKey(jwtPublicKey)
+        }
         guard (1...100).contains(name.count) else { throw TrustError.invalid("name must be 1 to 100 characters") }
         guard (1...10).contains(redirectURIs.count) else { throw TrustError.invalid("give 1 to 10 redirect URIs") }
         for uri in redirectURIs + [backchannelLogoutURI].compactMap({ $0 }) { try Self.checkRedirectURI(uri) }
@@ -63,14 +67,14 @@ public final class LoginService: Sendable {
             throw TrustError.invalid("scopes must be among \(Self.supportedScopes.joined(separator: ", "))")
         }
         let id = "p-" + Hex.encode(SecureRandom.bytes(8))
-        let secret = confidential ? Base64URL.encode(SecureRandom.bytes(32)) : nil
+        let secret = confidential && jwtPublicKey == nil ? Base64URL.encode(SecureRandom.bytes(32)) : nil
         let encoder = JSONEncoder()
         let record = OIDCClientRecord(
             id: id, name: name, secretHash: secret.map { secrets.lookupHash($0, kind: "oidc-client-secret") },
             redirectURIs: String(decoding: try encoder.encode(redirectURIs), as: UTF8.self),
             scopes: String(decoding: try encoder.encode(scopes), as: UTF8.self),
             backchannelLogoutURI: backchannelLogoutURI, createdAt: clock(), consentRequired: consentRequired,
-            principalID: principalID)
+            principalID: principalID, jwtPublicKey: jwtPublicKey)
         return try await useCases.perform(caller, .loginManage, action: "login.client-create", object: "client:\(id)") {
             tx, _ in
             if let principalID, try tx.principal(id: principalID) == nil {
@@ -82,6 +86,7 @@ public final class LoginService: Sendable {
                 AuditNote(details: [
                     "name": name, "redirectURIs": redirectURIs.joined(separator: " "),
                     "scopes": scopes.joined(separator: " "), "type": confidential ? "confidential" : "public",
+                    "authMethod": RegisteredClient(record: record, secret: nil).authMethod,
                     "consent": consentRequired ? "required" : "implied",
                 ])
             )

@@ -48,7 +48,10 @@ extension LoginService {
             "grant_types_supported": .strings(["authorization_code", "refresh_token"]),
             "subject_types_supported": .strings(["pairwise"]),
             "id_token_signing_alg_values_supported": .strings(["ES256"]),
-            "token_endpoint_auth_methods_supported": .strings(["client_secret_basic", "client_secret_post", "none"]),
+            "token_endpoint_auth_methods_supported": .strings([
+                "client_secret_basic", "client_secret_post", "private_key_jwt", "none",
+            ]),
+            "token_endpoint_auth_signing_alg_values_supported": .strings(["ES256", "PS256", "RS256"]),
             "code_challenge_methods_supported": .strings(["S256"]),
             "scopes_supported": .strings(Self.supportedScopes),
             "claims_supported": .strings([

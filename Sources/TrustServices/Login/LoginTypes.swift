@@ -77,6 +77,28 @@ public enum AuthorizeOutcome: Sendable, Equatable {
     case consent(platform: String, scopes: [String])
 }
 
+/// What a platform sends to the end-session endpoint (RP-Initiated Logout 1.0 §2), as received.
+public struct LogoutRequest: Sendable {
+    public var idTokenHint: String?
+    public var clientID: String?
+    public var postLogoutRedirectURI: String?
+    public var state: String?
+
+    public init(_ query: [String: String]) {
+        idTokenHint = query["id_token_hint"]
+        clientID = query["client_id"]
+        postLogoutRedirectURI = query["post_logout_redirect_uri"]
+        state = query["state"]
+    }
+}
+
+/// What the end-session endpoint does: back to the platform, a "logged out" page, or a refusal (nothing ended).
+public enum LogoutOutcome: Sendable, Equatable {
+    case redirect(String)
+    case loggedOut
+    case refused(String)
+}
+
 /// An OAuth error answer (RFC 6749 §5.2): `error`, `error_description`, and the HTTP status.
 public struct OAuthError: Error, Sendable, Equatable {
     public let error: String
@@ -99,6 +121,8 @@ public struct TokenRequest: Sendable {
     public var refreshToken: String?
     public var clientID: String?
     public var clientSecret: String?
+    public var clientAssertionType: String?
+    public var clientAssertion: String?
 
     public init(form: [String: String], basic: (id: String, secret: String)?) {
         grantType = form["grant_type"]
@@ -106,7 +130,10 @@ public struct TokenRequest: Sendable {
         redirectURI = form["redirect_uri"]
         codeVerifier = form["code_verifier"]
         refreshToken = form["refresh_token"]
-        clientID = basic?.id ?? form["client_id"]
+        clientAssertionType = form["client_assertion_type"]
+        clientAssertion = form["client_assertion"]
+        // private_key_jwt may leave client_id out: the assertion's sub names the client (checked with its key).
+        clientID = basic?.id ?? form["client_id"] ?? clientAssertion.flatMap(ClientAssertion.claimedClient)
         clientSecret = basic?.secret ?? form["client_secret"]
     }
 }
@@ -137,6 +164,10 @@ public struct RegisteredClient: Sendable {
     public let secret: String?
     public var redirectURIs: [String] { Self.list(record.redirectURIs) }
     public var scopes: [String] { Self.list(record.scopes) }
+    /// How the platform authenticates at the token endpoint (RFC 7591 `token_endpoint_auth_method`).
+    public var authMethod: String {
+        record.jwtPublicKey != nil ? "private_key_jwt" : record.secretHash != nil ? "client_secret_basic" : "none"
+    }
 
     public static func list(_ json: String) -> [String] {
         (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []

@@ -34,7 +34,7 @@ extension LoginService {
     private func grant(_ request: TokenRequest, signer: JSONWebSigner, at now: Date, in tx: any Repositories) throws
         -> TokenResponse
     {
-        let client = try authenticateClient(request, in: tx)
+        let client = try authenticateClient(request, at: now, in: tx)
         switch request.grantType {
         case "authorization_code":
             guard let code = request.code, code.count <= 128 else {
@@ -89,10 +89,35 @@ extension LoginService {
         }
     }
 
-    /// client_secret_basic / client_secret_post for confidential clients; none (PKCE only) for public ones.
-    private func authenticateClient(_ request: TokenRequest, in tx: any Repositories) throws -> RegisteredClient {
+    /// client_secret_basic / client_secret_post or private_key_jwt for confidential clients; none (PKCE only) for
+    /// public ones. Each platform has exactly one way, fixed at registration.
+    private func authenticateClient(_ request: TokenRequest, at now: Date, in tx: any Repositories) throws
+        -> RegisteredClient
+    {
         guard let client = try client(request.clientID, in: tx) else {
             throw OAuthError("invalid_client", "unknown client", status: 401)
+        }
+        if let pem = client.record.jwtPublicKey {
+            guard request.clientSecret == nil else {
+                throw OAuthError("invalid_client", "this platform authenticates with private_key_jwt", status: 401)
+            }
+            guard request.clientAssertionType == ClientAssertion.type, let assertion = request.clientAssertion else {
+                throw OAuthError(
+                    "invalid_client", "client_assertion and client_assertion_type \(ClientAssertion.type) are required",
+                    status: 401)
+            }
+            let checked = try ClientAssertion.check(
+                assertion, key: try ClientAssertion.registeredKey(pem), clientID: client.record.id,
+                audiences: ["\(issuer)/oidc/token", issuer], at: now)
+            guard
+                try tx.recordClientAssertion(
+                    clientID: client.record.id, jtiHash: secrets.lookupHash(checked.jti, kind: "oidc-jti"),
+                    expiresAt: checked.expiresAt, at: now)
+            else { throw OAuthError("invalid_client", "client assertion: its jti was used already", status: 401) }
+            return client
+        }
+        guard request.clientAssertion == nil else {
+            throw OAuthError("invalid_client", "this platform is not registered for private_key_jwt", status: 401)
         }
         switch (client.record.secretHash, request.clientSecret) {
         case (let stored?, let presented?):

@@ -18,12 +18,15 @@ public struct OIDCClientRecord: Codable, Sendable, Hashable {
     public var consentRequired: Bool?
     /// The trustd principal (the platform's API identity) that may pass this client's ID tokens to `/v1/sign`.
     public var principalID: String?
+    /// PEM public key of a platform that authenticates with `private_key_jwt` (it then has no secret).
+    public var jwtPublicKey: String?
 
     public init(
         id: String, name: String, secretHash: String?, redirectURIs: String, scopes: String,
         backchannelLogoutURI: String?, createdAt: Date, disabledAt: Date? = nil, consentRequired: Bool? = nil,
-        principalID: String? = nil
+        principalID: String? = nil, jwtPublicKey: String? = nil
     ) {
+        self.jwtPublicKey = jwtPublicKey
         self.principalID = principalID
         self.consentRequired = consentRequired
         self.id = id
@@ -46,6 +49,7 @@ public struct OIDCClientRecord: Codable, Sendable, Hashable {
         case disabledAt = "disabled_at"
         case consentRequired = "consent_required"
         case principalID = "principal_id"
+        case jwtPublicKey = "jwt_public_key"
     }
 }
 

@@ -154,6 +154,9 @@ public protocol LoginRepository {
     func insert(_ token: RefreshTokenRecord) throws
     /// Marks the token used; `false` when it was used or revoked already (one statement).
     func consumeRefreshToken(hash: String, at time: Date) throws -> Bool
+    /// Records a client assertion's `jti` until it expires; `false` when the client used it already (one statement,
+    /// exact across nodes). The client's expired entries are dropped first, so the table stays bounded.
+    func recordClientAssertion(clientID: String, jtiHash: String, expiresAt: Date, at time: Date) throws -> Bool
     func consent(personID: String, clientID: String) throws -> ConsentRecord?
     /// Inserts or replaces the person's consent for the platform.
     func save(_ consent: ConsentRecord) throws

@@ -19,7 +19,9 @@ from html.parser import HTMLParser
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import JsonWebKey, jwt
+from authlib.oauth2.rfc7523 import PrivateKeyJWT, private_key_jwt_sign
 from authlib.oidc.core import CodeIDToken
+from joserfc.jwk import ECKey  # authlib 1.9 signs client assertions with joserfc keys
 
 
 class Form(HTMLParser):
@@ -57,7 +59,8 @@ def main():
     meta = requests.get(issuer + "/.well-known/openid-configuration", timeout=10).json()
     assert meta["issuer"] == issuer, meta
     out["discovery"] = {k: meta[k] for k in ("code_challenge_methods_supported", "id_token_signing_alg_values_supported",
-                                             "acr_values_supported", "subject_types_supported")}
+                                             "acr_values_supported", "subject_types_supported",
+                                             "token_endpoint_auth_methods_supported")}
     keys = JsonWebKey.import_key_set(requests.get(meta["jwks_uri"], timeout=10).json())
     browser = requests.Session()
 
@@ -148,6 +151,36 @@ def main():
     token_b, claims_b, _ = finish("b", b, answer, verifier, nonce, state)
     out["b"] = {"claims": claims_b}
 
+    # Platform C (private_key_jwt, ES256): single sign-on, tokens for a signed assertion; the same assertion again,
+    # and one signed by another key, are refused (and spend nothing).
+    c_key = ECKey.import_key(open(config["c"]["key"], encoding="utf-8").read())
+    c = OAuth2Session(config["c"]["id"], c_key, scope="openid identity", redirect_uri=config["c"]["redirect"],
+                      code_challenge_method="S256", token_endpoint_auth_method="private_key_jwt")
+    c.register_client_auth_method(PrivateKeyJWT(meta["token_endpoint"], alg="ES256"))
+    answer, verifier, nonce, state = authorize("c", c)
+    token_c, claims_c, _ = finish("c", c, answer, verifier, nonce, state)
+    out["c"] = {"claims": claims_c}
+
+    def refresh_c(assertion, refresh):
+        assertion = assertion.decode() if isinstance(assertion, bytes) else assertion
+        return requests.post(meta["token_endpoint"], data={
+            "grant_type": "refresh_token", "refresh_token": refresh, "client_assertion": assertion,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, timeout=10)
+    assertion = private_key_jwt_sign(c_key, config["c"]["id"], meta["token_endpoint"], alg="ES256")
+    first = refresh_c(assertion, token_c["refresh_token"])
+    out["c_assertion_first"] = first.status_code
+    refresh = first.json().get("refresh_token", "")
+    again = refresh_c(assertion, refresh)
+    out["c_assertion_replay"] = [again.status_code, again.json()]
+    other = ECKey.generate_key("P-256")
+    forged = refresh_c(private_key_jwt_sign(other, config["c"]["id"], meta["token_endpoint"], alg="ES256"), refresh)
+    out["c_forged"] = [forged.status_code, forged.json()]
+    with_secret = requests.post(meta["token_endpoint"], auth=(config["c"]["id"], "guess"), data={
+        "grant_type": "refresh_token", "refresh_token": refresh}, timeout=10)
+    out["c_with_secret"] = [with_secret.status_code, with_secret.json()]
+    fresh = refresh_c(private_key_jwt_sign(c_key, config["c"]["id"], meta["token_endpoint"], alg="ES256"), refresh)
+    out["c_refresh_still_valid"] = fresh.status_code
+
     # Step-up the evidence cannot meet; a redirect URI not registered; prompt=none without a session.
     answer, _, _, state = authorize("a", a, {"acr_values": "urn:trustd:loa:advanced"})
     out["advanced"] = [answer.status_code, query(answer.headers.get("Location", ""))]
@@ -163,9 +196,20 @@ def main():
         "scope": "openid"}, allow_redirects=False, timeout=10)
     out["without_pkce"] = query(no_pkce.headers.get("Location", ""))
 
-    # Logout: back to the platform, then the session is gone everywhere.
+    # Logout: a return address the hinted platform did not register is refused and ends nothing; then back to the
+    # platform, and the session is gone everywhere.
+    refused = browser.get(meta["end_session_endpoint"], params={
+        "id_token_hint": token["id_token"], "post_logout_redirect_uri": config["b"]["redirect"]},
+        allow_redirects=False, timeout=10)
+    out["logout_other_redirect"] = refused.status_code
+    answer, _, _, _ = authorize("b", b, {"prompt": "none"})
+    out["still_logged_in"] = "code" in query(answer.headers.get("Location", ""))
+    unnamed = browser.get(meta["end_session_endpoint"], params={
+        "post_logout_redirect_uri": config["a"]["redirect"]}, allow_redirects=False, timeout=10)
+    out["logout_without_hint"] = unnamed.status_code
     logout = browser.get(meta["end_session_endpoint"], params={
-        "post_logout_redirect_uri": config["a"]["redirect"], "state": "bye"}, allow_redirects=False, timeout=10)
+        "id_token_hint": token["id_token"], "post_logout_redirect_uri": config["a"]["redirect"], "state": "bye"},
+        allow_redirects=False, timeout=10)
     out["logout"] = [logout.status_code, logout.headers.get("Location")]
     answer, _, _, _ = authorize("b", b, {"prompt": "none"})
     out["after_logout"] = query(answer.headers.get("Location", ""))
