@@ -18,6 +18,9 @@ public struct ApplianceEngines: Sendable {
     /// is only opened with the store engine it was made with (an empty SQLite file must never stand in for the
     /// shared database).
     public var storeName: String
+    /// The face/live-check service the identity service and the login step-up ask. None configured: every live check
+    /// is refused, so `advanced` cannot be reached.
+    public var liveness: any LivenessService = UnconfiguredLiveness()
 
     public init(
         store: @escaping @Sendable (DataDirectory) throws -> any TransactionalStore,
@@ -83,7 +86,7 @@ extension DataDirectory {
         }
         let identity = IdentityService(
             store: store, secrets: secrets, policy: policy, otpSender: OutboxOTPSender(path: otpOutboxPath),
-            population: registry, business: registry, realName: registry,
+            population: registry, business: registry, realName: registry, liveness: engines.liveness,
             anchors: { try anchors.current() }, revocation: { try ca.registryRevocationStatus($0) })
         for required in [sealTypesPath] where !FileManager.default.fileExists(atPath: required) {
             throw TrustError.invalid("\(required) is missing: copy it from policies/ into the data directory")

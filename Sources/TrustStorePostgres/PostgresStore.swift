@@ -178,8 +178,9 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
 extension ApplianceEngines {
     /// These engines with the records in PostgreSQL (several nodes may share it); keys as before.
     public func withPostgres(_ settings: PostgresSettings) -> ApplianceEngines {
-        ApplianceEngines(
-            store: { _ in try PostgresStore(settings: settings) }, keys: keys, keyStoreName: keyStoreName,
-            storeName: "postgres")
+        var engines = self
+        engines.store = { _ in try PostgresStore(settings: settings) }
+        engines.storeName = "postgres"
+        return engines
     }
 }

@@ -35,6 +35,10 @@ import Yams
 ///   maxOpen: 4096                 # default: 3/4 of the descriptor limit left after a reserve, at most 16384
 ///   headerTimeoutSeconds: 10      # a request head must arrive within this
 ///   idleTimeoutSeconds: 60        # idle keep-alive connections are closed after this
+/// liveness:                       # the face-check service live checks ask (none: `advanced` is unreachable)
+///   url: https://face.example.gov.cn/trustd/check   # https (http only on the loopback); README "Live checks"
+///   tokenFile: /etc/trustd/liveness.token           # 0600; sent as a bearer token
+///   timeoutSeconds: 10
 /// ofd:                            # what reading an OFD document may cost (these are the defaults)
 ///   maxPackageBytes: 33554432     # the package as received (HTTP bodies carry at most 16 MiB)
 ///   maxEntries: 4096
@@ -59,6 +63,13 @@ struct DaemonConfiguration: Decodable {
     var store: String?
     var postgres: Postgres?
     var maintenance: Maintenance?
+    var liveness: Liveness?
+
+    struct Liveness: Decodable {
+        var url: String?
+        var tokenFile: String?
+        var timeoutSeconds: Int?
+    }
 
     struct Maintenance: Decodable {
         var intervalSeconds: Int?
@@ -100,8 +111,9 @@ struct DaemonConfiguration: Decodable {
     static let knownKeys: [String: Set<String>] = [
         "": [
             "data", "listen", "policies", "logLevel", "tls", "connections", "metrics", "keyStore", "ofd", "store",
-            "postgres", "maintenance",
+            "postgres", "maintenance", "liveness",
         ],
+        "liveness": ["url", "tokenFile", "timeoutSeconds"],
         "maintenance": ["intervalSeconds", "expiryWarningDays"],
         "postgres": ["url", "passwordFile", "poolSize", "tls", "caFile"],
         "ofd": [

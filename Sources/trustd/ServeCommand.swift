@@ -109,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
             // with a base URL nobody serves.
             try ListenProbe.check(address)
             var engines = try settings.keyStore.engines()
+            if let liveness = settings.liveness { engines.liveness = liveness }
             if let postgres = settings.postgres {
                 engines = engines.withPostgres(postgres)
                 if postgres.tls == .disable && !["127.0.0.1", "::1", "localhost"].contains(postgres.host) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyCustody
 import Logging
 import OFDFormat
 import TrustModel
@@ -22,6 +23,33 @@ extension ServeCommand {
         var maintenanceInterval = Duration.seconds(60)
         /// Certificates ending within this many days are warned about (log and metric).
         var expiryWarningDays = 30
+        /// nil: no liveness service (live checks are refused; `advanced` is unreachable).
+        var liveness: HTTPLivenessService? = nil
+    }
+
+    /// `liveness:` from the file: the service's URL, its bearer token from a 0600 file, and the timeout.
+    static func liveness(_ section: DaemonConfiguration.Liveness, path: String) throws -> HTTPLivenessService {
+        guard let url = section.url else { throw ValidationError("\(path): liveness needs liveness.url") }
+        var token: String?
+        if let file = section.tokenFile {
+            let resolved =
+                file.hasPrefix("/")
+                ? file : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file).path
+            do {
+                let text = String(decoding: try SecureFile.read(resolved, maxBytes: 4096), as: UTF8.self)
+                token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch let error as KeyCustodyError {
+                throw ValidationError("\(path): liveness.tokenFile: \(error.message)")
+            }
+            guard let value = token, !value.isEmpty, value.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                throw ValidationError("\(path): liveness.tokenFile must hold one token (printable ASCII)")
+            }
+        }
+        do {
+            return try HTTPLivenessService(url: url, bearerToken: token, timeoutSeconds: section.timeoutSeconds ?? 10)
+        } catch let error as TrustError {
+            throw ValidationError("\(path): \(error.message)")
+        }
     }
 
     /// `store:` and `postgres:` from the file: the section goes with `store: postgres`, and its url is required.
@@ -110,6 +138,7 @@ extension ServeCommand {
             if let keyStore = file.keyStore { settings.keyStore = try KeyStoreChoice(keyStore, file: config) }
             if let ofd = file.ofd { settings.ofdLimits = try Self.limits(ofd, file: config) }
             settings.postgres = try Self.store(file, path: config)
+            settings.liveness = try file.liveness.map { try Self.liveness($0, path: config) }
             if let seconds = file.maintenance?.intervalSeconds {
                 guard (1...3600).contains(seconds) else {
                     throw ValidationError("\(config): maintenance.intervalSeconds must be 1–3600")

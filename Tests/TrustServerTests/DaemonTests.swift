@@ -643,6 +643,16 @@ import TrustCrypto
         try dir.write("pg4.yaml", base + "postgres:\n  url: postgres://u@127.0.0.1/db\n")
         let withoutStore = try Subprocess.run(trustd, ["--config", dir.file("pg4.yaml")])
         #expect(withoutStore.status == 64 && withoutStore.stderr.contains("goes with store: postgres"))
+        // The liveness service: an https URL (http on the loopback only), its token in a file only the owner reads.
+        try dir.write("live1.yaml", base + "liveness:\n  url: http://face.example.gov.cn/check\n")
+        let plainLiveness = try Subprocess.run(trustd, ["--config", dir.file("live1.yaml")])
+        #expect(plainLiveness.status == 64 && plainLiveness.stderr.contains("https"), "\(plainLiveness.stderr)")
+        try dir.write("live.token", "t0ken\n")
+        chmod(dir.file("live.token"), 0o644)
+        try dir.write("live2.yaml", base + "liveness:\n  url: https://face.example/check\n  tokenFile: live.token\n")
+        let readableToken = try Subprocess.run(trustd, ["--config", dir.file("live2.yaml")])
+        #expect(readableToken.status == 64 && readableToken.stderr.contains("0600"), "\(readableToken.stderr)")
+        #expect(!readableToken.stderr.contains("t0ken"), "the token is never printed")
         #expect(!FileManager.default.fileExists(atPath: dir.file("data")), "nothing is created for a refused start")
         // A port in use is refused before anything is written (no installation with a base URL nobody serves).
         let holder = try RawSocketListener()

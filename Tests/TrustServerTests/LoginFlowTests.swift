@@ -13,7 +13,9 @@ import Testing
 
     /// A daemon on a fixed port with `registry` as its stand-in registry: the issuer is the base URL recorded at
     /// initialisation, so it must be the address the platforms use.
-    static func startIssuer(in dir: TemporaryDirectory, registry: String) throws -> DaemonAndTrustctlTests.Daemon {
+    static func startIssuer(in dir: TemporaryDirectory, registry: String, extraConfig: String = "") throws
+        -> DaemonAndTrustctlTests.Daemon
+    {
         try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
         try dir.write("data/registry.csv", registry)
         return try DaemonAndTrustctlTests.startDaemon(
@@ -22,17 +24,36 @@ import Testing
                 data: \(dir.file("data"))
                 listen: 127.0.0.1:\(try PostgresCluster.freePort())
                 policies: \(TestPaths.packageRoot.appendingPathComponent("policies").path)
-                """)
+                """ + extraConfig)
     }
 
     @Test func platformsLogAPersonInWithAcrAmrPKCEAndSingleSignOn() throws {
         let dir = try TemporaryDirectory("trustd-login")
+        // The face-check vendor's service (a stand-in speaking the adapter's contract), for the step-up to advanced.
+        let livenessPort = try PostgresCluster.freePort()
+        let vendor = try BackgroundProcess(
+            try TestPaths.python,
+            [
+                TestPaths.pythonScript("liveness_service.py"), String(livenessPort), "vendor-token",
+                dir.file("face.jsonl"),
+            ])
+        defer { vendor.stop(signal: SIGKILL) }
+        _ = try vendor.waitForLine("listening")
+        try dir.write("liveness.token", "vendor-token\n")
+        chmod(dir.file("liveness.token"), 0o600)
         let daemon = try Self.startIssuer(
             in: dir,
             registry: """
                 person,110101199003071233,张三
                 bank-card,110101199003071233,张三,bank:1
 
+                """,
+            extraConfig: """
+
+                liveness:
+                  url: http://127.0.0.1:\(livenessPort)/check
+                  tokenFile: \(dir.file("liveness.token"))
+                  timeoutSeconds: 2
                 """)
         defer { daemon.process.stop() }
         func ctl(_ arguments: [String]) throws -> ProcessResult {
@@ -145,9 +166,20 @@ import Testing
         #expect(subA != subB)
         #expect(at("b", "claims", "aud") as? String == b["clientId"] as? String)
         // Advanced without a fresh live check: refused with the spec's error.
-        #expect(
-            ((result["advanced"] as? [Any])?.last as? [String: Any])?["error"] as? String
-                == "unmet_authentication_requirements")
+        // Step-up to advanced through the configured face-check service: a stall past the timeout and another
+        // person's face are refused on the page; a confirmed live check gives an ID token stating advanced, with
+        // face among the methods. The service was asked with trustd's token, for 张三, by session reference.
+        #expect(result["step_up_page"] as? Bool == true)
+        #expect(result["step_up_slow"] as? Int == 503)
+        #expect(result["step_up_mismatch"] as? Int == 400)
+        #expect(at("advanced", "acr") as? String == "urn:trustd:loa:advanced")
+        #expect((at("advanced", "amr") as? [String]).map { Set($0) } == ["sms", "otp", "face"])
+        let asked = String(decoding: try dir.read("face.jsonl"), as: UTF8.self).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(asked.count == 3 && asked.allSatisfy { $0["authorised"] as? Bool == true })
+        #expect(asked.map { $0["session"] as? String } == ["slow-1", "other-1", "ok-1"])
+        #expect(asked.allSatisfy { $0["name"] as? String == "张三" && $0["method"] as? String == "live-check" })
         #expect((result["wrong_redirect"] as? [Any])?.first as? Int == 400, "never redirected to an unregistered URI")
         #expect(at("prompt_none_without_session", "error") as? String == "login_required")
         #expect(at("without_pkce", "error") as? String == "invalid_request")
@@ -211,7 +243,8 @@ import Testing
             #expect(page["first_focus"] as? String == "id_number")
             #expect(page["state"] as? String == "browser-1")
             let claims = page["id_token"] as? [String: Any]
-            #expect(claims?["acr"] as? String == "urn:trustd:loa:intermediate")
+            // acr is the person's level (the step-up's live check is minutes old: advanced); amr is this login's.
+            #expect(claims?["acr"] as? String == "urn:trustd:loa:advanced")
             #expect(claims?["amr"] as? [String] == ["sms", "otp"])
         }
 

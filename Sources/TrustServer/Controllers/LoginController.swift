@@ -132,11 +132,17 @@ struct LoginController: Controller {
                     sessionCookie: request.cookies[Self.sessionCookie]?.value,
                     livenessReference: fields["liveness_session"] ?? "")
                 return redirect(Self.authorizeURI(authorization))
-            } catch let error as TrustError where error.code == .verificationFailed || error.code == .invalidRequest {
+            } catch let error as TrustError
+                where [.verificationFailed, .invalidRequest, .unavailable].contains(error.code)
+            {
+                // The person stays on the step: a failed check may be retried, a service outage waited out.
                 var view = LoginPage.View(platform: platform, requiredLevel: .advanced, parameters: carried, csrf: csrf)
                 view.liveCheck = true
-                view.error = "人脸识别未通过，请重试。"
-                return page(try LoginPage.render(view), status: .badRequest, returnTo: authorization.redirectURI)
+                let unavailable = error.code == .unavailable
+                view.error = unavailable ? "人脸识别服务暂时不可用，请稍后重试。" : "人脸识别未通过，请重试。"
+                return page(
+                    try LoginPage.render(view), status: unavailable ? .serviceUnavailable : .badRequest,
+                    returnTo: authorization.redirectURI)
             }
         }
         let idNumber = fields["id_number"]?.trimmingCharacters(in: .whitespaces) ?? ""

@@ -182,8 +182,23 @@ def main():
     out["c_refresh_still_valid"] = fresh.status_code
 
     # Step-up the evidence cannot meet; a redirect URI not registered; prompt=none without a session.
-    answer, _, _, state = authorize("a", a, {"acr_values": "urn:trustd:loa:advanced"})
-    out["advanced"] = [answer.status_code, query(answer.headers.get("Location", ""))]
+    # Step-up: platform A asks for advanced; the page asks for the live check, which the face-check service must
+    # confirm (a stalled answer and another person's face are refused on the page); then an ID token at advanced.
+    answer, verifier, nonce, state = authorize("a", a, {"acr_values": "urn:trustd:loa:advanced"})
+    out["step_up_page"] = answer.status_code == 200 and 'name="liveness_session"' in answer.text
+    fields = dict(hidden_fields(answer.text), action="live")
+    slow = browser.post(issuer + "/oidc/login", data=dict(fields, liveness_session="slow-1"), allow_redirects=False,
+                        timeout=20)
+    out["step_up_slow"] = slow.status_code
+    other = browser.post(issuer + "/oidc/login", data=dict(fields, liveness_session="other-1"),
+                         allow_redirects=False, timeout=10)
+    out["step_up_mismatch"] = other.status_code
+    done = browser.post(issuer + "/oidc/login", data=dict(fields, liveness_session="ok-1"), allow_redirects=False,
+                        timeout=10)
+    assert done.status_code == 303, (done.status_code, done.text[:300])
+    answer = browser.get(issuer + done.headers["Location"], allow_redirects=False, timeout=10)
+    _, claims_advanced, _ = finish("a", a, answer, verifier, nonce, state)
+    out["advanced"] = {"acr": claims_advanced["acr"], "amr": claims_advanced["amr"]}
     bad = OAuth2Session(config["a"]["id"], scope="openid", redirect_uri="https://attacker.example/cb",
                         code_challenge_method="S256")
     answer, _, _, _ = authorize("a", bad)
