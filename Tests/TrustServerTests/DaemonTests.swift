@@ -154,6 +154,26 @@ import TrustCrypto
             (answer.stdout + answer.stderr).contains("Response verify OK")
                 && answer.stdout.contains("Cert Status: revoked"), "\(answer.stdout)\(answer.stderr)")
 
+        // Over https the login page's cookies are __Host- cookies: Secure, no Domain, Path=/.
+        let platform = try daemon.trustctl([
+            "oidc", "client", "create", "--name", "p", "--redirect-uri", "https://p.example/cb", "--json",
+        ])
+        let clientID = try #require(
+            (try JSONSerialization.jsonObject(with: Data(platform.stdout.utf8)) as? [String: Any])?["clientId"]
+                as? String,
+            "\(platform.stderr)")
+        let page = try Subprocess.run(
+            "curl",
+            [
+                "-s", "-D", "-", "-o", "/dev/null", "--cacert", dir.file("data/tls-root.pem"),
+                "\(daemon.url)/oidc/authorize?response_type=code&client_id=\(clientID)&redirect_uri=https://p.example/cb"
+                    + "&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+            ])
+        let setCookie = page.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") } ?? ""
+        #expect(
+            setCookie.contains("__Host-trustd_login_csrf=") && setCookie.contains("Secure")
+                && setCookie.contains("Path=/;") && !setCookie.contains("Domain"), "\(page.stdout)")
+
         // Principals, tokens written 0600, and a client certificate for mutual TLS.
         let id = try daemon.trustctl(["principal", "create", "--name", "platform-a", "--role", "auditor"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)

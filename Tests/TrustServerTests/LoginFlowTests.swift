@@ -80,11 +80,15 @@ import Testing
         #expect(try ctl(["person", "verify", person, "--method", "population-registry"]).succeeded)
         #expect(out(try ctl(["person", "verify", person, "--method", "bank-card"])).contains("intermediate"))
 
-        // Platform A's back-channel logout endpoint (Python, checking the logout tokens with authlib).
+        // Platform A's back-channel logout endpoint (Python, checking the logout tokens with authlib), which answers
+        // the first delivery 503.
         let receiverPort = try PostgresCluster.freePort()
         let receiver = try BackgroundProcess(
             try TestPaths.python,
-            [TestPaths.pythonScript("logout_receiver.py"), String(receiverPort), daemon.url, dir.file("logouts.jsonl")])
+            [
+                TestPaths.pythonScript("logout_receiver.py"), String(receiverPort), daemon.url,
+                dir.file("logouts.jsonl"), "fail-first",
+            ])
         defer { receiver.stop(signal: SIGKILL) }  // the test process blocks SIGTERM, and children inherit the mask
         _ = try receiver.waitForLine("listening")
 
@@ -217,6 +221,7 @@ import Testing
         }
         let notice = try #require(logouts.first, "platform A received no logout token")
         #expect(notice["verified"] as? Bool == true, "\(notice)")
+        #expect(notice["attempt"] as? Int == 2, "the platform answered 503 at first; trustd tried again")
         #expect(notice["typ"] as? String == "logout+jwt" && notice["event"] as? Bool == true)
         #expect(notice["nonce"] as? Bool == false)
         #expect(notice["aud"] as? String == a["clientId"] as? String)

@@ -14,8 +14,11 @@ struct LoginController: Controller {
     let login: LoginService
     let limiter: ClientRateLimiter
 
-    static let sessionCookie = "trustd_sso"
-    static let csrfCookie = "trustd_login_csrf"
+    /// Over https the cookies carry the `__Host-` prefix: the browser keeps them only if Secure, for this host alone
+    /// (no Domain) and for every path, so no sibling host or plain-http page can plant or overwrite them.
+    var isSecure: Bool { login.issuer.hasPrefix("https:") }
+    var sessionCookie: String { isSecure ? "__Host-trustd_sso" : "trustd_sso" }
+    var csrfCookie: String { isSecure ? "__Host-trustd_login_csrf" : "trustd_login_csrf" }
     /// The names of the authorization request's parameters carried through the login form.
     static let carried = [
         "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
@@ -52,7 +55,7 @@ struct LoginController: Controller {
             Route(.get, "/oidc/logout", .oauth) { request, _ in
                 let query = try Self.parseForm(request.uri.query ?? "")
                 let outcome = try await login.logout(
-                    sessionCookie: request.cookies[Self.sessionCookie]?.value, request: LogoutRequest(query))
+                    sessionCookie: request.cookies[sessionCookie]?.value, request: LogoutRequest(query))
                 let target: String
                 switch outcome {
                 case .refused(let reason):
@@ -61,7 +64,7 @@ struct LoginController: Controller {
                 case .loggedOut: target = "/oidc/logged-out"
                 }
                 var response = redirect(target)
-                response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0, sameSite: .lax))
+                response.setCookie(cookie(sessionCookie, "", maxAge: 0, sameSite: .lax))
                 return response
             },
             Route(.get, "/oidc/logged-out", .oauth) { _, _ in
@@ -74,7 +77,7 @@ struct LoginController: Controller {
 
     private func authorize(_ authorization: OIDCAuthorizationRequest, _ request: Request) async throws -> Response {
         let outcome = try await login.authorize(
-            authorization, sessionCookie: request.cookies[Self.sessionCookie]?.value)
+            authorization, sessionCookie: request.cookies[sessionCookie]?.value)
         switch outcome {
         case .invalidClient(let reason):
             return try message("请求无效", heading: "登录请求无效", reason: reason, status: .badRequest)
@@ -90,7 +93,7 @@ struct LoginController: Controller {
                 platform: platform, requiredLevel: nil, parameters: authorization.query, csrf: csrf)
             view.consent = scopes
             var response = page(try LoginPage.render(view), status: .ok, returnTo: authorization.redirectURI)
-            response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: 900, sameSite: .strict))
+            response.setCookie(cookie(csrfCookie, csrf, maxAge: 900, sameSite: .strict))
             return response
         }
     }
@@ -103,14 +106,14 @@ struct LoginController: Controller {
         var view = LoginPage.View(platform: platform, requiredLevel: level, parameters: authorization.query, csrf: csrf)
         view.liveCheck = liveCheck
         var response = page(try LoginPage.render(view), status: .ok, returnTo: authorization.redirectURI)
-        response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: 900, sameSite: .strict))
+        response.setCookie(cookie(csrfCookie, csrf, maxAge: 900, sameSite: .strict))
         return response
     }
 
     private func loginStep(_ fields: [String: String], _ request: Request) async throws -> Response {
         let carried = Self.carried.compactMap { name in fields[name].map { (name, $0) } }
         let authorization = OIDCAuthorizationRequest(Dictionary(carried, uniquingKeysWith: { first, _ in first }))
-        guard let csrf = fields["csrf"], let expected = request.cookies[Self.csrfCookie]?.value,
+        guard let csrf = fields["csrf"], let expected = request.cookies[csrfCookie]?.value,
             ConstantTime.equals(Array(csrf.utf8), Array(expected.utf8))
         else {
             throw APIError(.forbidden, "csrf", "the login form expired or did not come from this page; start again")
@@ -118,7 +121,7 @@ struct LoginController: Controller {
         guard let platform = try await login.platformName(fields["client_id"]) else {
             throw APIError(.badRequest, "invalid_client", "the login form names no registered platform")
         }
-        let session = request.cookies[Self.sessionCookie]?.value
+        let session = request.cookies[sessionCookie]?.value
         if fields["action"] == "consent" {
             try await login.grantConsent(sessionCookie: session, request: authorization)
             return redirect(Self.authorizeURI(authorization))
@@ -129,7 +132,7 @@ struct LoginController: Controller {
         if fields["action"] == "live" {
             do {
                 _ = try await login.stepUp(
-                    sessionCookie: request.cookies[Self.sessionCookie]?.value,
+                    sessionCookie: request.cookies[sessionCookie]?.value,
                     livenessReference: fields["liveness_session"] ?? "")
                 return redirect(Self.authorizeURI(authorization))
             } catch let error as TrustError
@@ -258,7 +261,7 @@ struct LoginController: Controller {
 
     private func cookie(_ name: String, _ value: String, maxAge: Int, sameSite: Cookie.SameSite) -> Cookie {
         Cookie(
-            name: name, value: value, maxAge: maxAge, path: "/oidc", secure: login.issuer.hasPrefix("https:"),
+            name: name, value: value, maxAge: maxAge, path: isSecure ? "/" : "/oidc", secure: isSecure,
             httpOnly: true, sameSite: sameSite)
     }
 
@@ -269,7 +272,7 @@ struct LoginController: Controller {
         var response = redirect(Self.authorizeURI(authorization))
         response.setCookie(
             cookie(
-                Self.sessionCookie, finished.cookie, maxAge: Int(login.configuration.sessionLifetime), sameSite: .lax))
+                sessionCookie, finished.cookie, maxAge: Int(login.configuration.sessionLifetime), sameSite: .lax))
         return response
     }
 

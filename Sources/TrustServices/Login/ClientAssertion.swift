@@ -6,7 +6,7 @@ import TrustModel
 /// short-lived JWT with its own private key and trustd checks it with the public key registered for the platform.
 /// No shared secret exists on either side.
 ///
-/// Checked here: the JWS (`alg` fixed by the registered key: ES256 for P-256, RS256 or PS256 for RSA — never `none`
+/// Checked here (jwt-kit parses, OpenSSL verifies): the JWS (`alg` fixed by the registered key: ES256 for P-256, RS256 or PS256 for RSA — never `none`
 /// or an HMAC), `iss` = `sub` = the client id, `aud` naming the token endpoint or the issuer, `exp` in the future and
 /// at most an hour and a minute away, `nbf` and `iat` not in the future, and a `jti`. That the `jti` was not seen
 /// before is checked by the caller in the token transaction (a row per `jti` until it expires, exact across nodes).
@@ -36,13 +36,7 @@ enum ClientAssertion {
     }
 
     /// The client an assertion names in `sub` (before any check: only to find the key to check it with).
-    static func claimedClient(_ assertion: String) -> String? {
-        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
-        guard assertion.utf8.count <= 8192, parts.count == 3, let payload = Base64URL.decode(String(parts[1])),
-            let claims = try? JSONDecoder().decode([String: JSONValue].self, from: Data(payload))
-        else { return nil }
-        return claims["sub"]?.string
-    }
+    static func claimedClient(_ assertion: String) -> String? { ParsedJWS(assertion)?.claims["sub"]?.string }
 
     /// What a checked assertion leaves to record: its `jti` and when it expires.
     struct Checked {
@@ -56,32 +50,16 @@ enum ClientAssertion {
         func refuse(_ why: String) -> OAuthError {
             OAuthError("invalid_client", "client assertion: \(why)", status: 401)
         }
-        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
-        guard assertion.utf8.count <= 8192, parts.count == 3,
-            let headerBytes = Base64URL.decode(String(parts[0])),
-            let header = try? JSONDecoder().decode([String: JSONValue].self, from: Data(headerBytes)),
-            let payload = Base64URL.decode(String(parts[1])),
-            let claims = try? JSONDecoder().decode([String: JSONValue].self, from: Data(payload)),
-            let signature = Base64URL.decode(String(parts[2]))
-        else { throw refuse("not a compact JWS with JSON header and claims") }
-        guard let name = header["alg"]?.string, let algorithm = algorithms(for: key)[name] else {
+        guard let jws = ParsedJWS(assertion) else { throw refuse("not a compact JWS with JSON header and claims") }
+        guard let name = jws.algorithm, let algorithm = algorithms(for: key)[name] else {
             let allowed = algorithms(for: key).keys.sorted().joined(separator: " or ")
             throw refuse("alg must be \(allowed) for the registered key")
         }
-        guard header["crit"] == nil else { throw refuse("critical header parameters are not supported") }
-        let der: [UInt8]
-        if case .ecdsa = algorithm {
-            guard signature.count == 64, let converted = try? ECDSASignature.derFromRaw(signature) else {
-                throw refuse("an ES256 signature is 64 bytes")
-            }
-            der = converted
-        } else {
-            der = signature
-        }
-        let input = Array("\(parts[0]).\(parts[1])".utf8)
-        guard (try? key.isValidSignature(der, for: input, algorithm: algorithm)) == true else {
+        guard !jws.hasCriticalParameters else { throw refuse("critical header parameters are not supported") }
+        guard jws.isSigned(by: key, algorithm: algorithm) else {
             throw refuse("the signature does not verify with the registered key")
         }
+        let claims = jws.claims
         guard claims["iss"]?.string == clientID, claims["sub"]?.string == clientID else {
             throw refuse("iss and sub must both be the client id")
         }

@@ -89,17 +89,10 @@ public struct JSONWebSigner: Sendable {
 
     /// The claims of a token this signer made, when its signature, `alg`, `kid` and `typ` are right; `nil` otherwise.
     public func verify(_ token: String, type: String) -> [String: JSONValue]? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard token.utf8.count <= 8192, parts.count == 3,
-            let headerBytes = Base64URL.decode(String(parts[0])),
-            let header = try? JSONDecoder().decode([String: JSONValue].self, from: Data(headerBytes)),
-            header["alg"]?.string == "ES256", header["kid"]?.string == kid, header["typ"]?.string == type,
-            let payload = Base64URL.decode(String(parts[1])), let raw = Base64URL.decode(String(parts[2])),
-            raw.count == 64, let der = try? ECDSASignature.derFromRaw(raw),
-            (try? publicKey.isValidSignature(
-                der, for: Array("\(parts[0]).\(parts[1])".utf8), algorithm: .ecdsa(.sha256))) == true
+        guard let jws = ParsedJWS(token), jws.algorithm == "ES256", jws.keyID == kid, jws.type == type,
+            !jws.hasCriticalParameters, jws.isSigned(by: publicKey, algorithm: .ecdsa(.sha256))
         else { return nil }
-        return try? JSONDecoder().decode([String: JSONValue].self, from: Data(payload))
+        return jws.claims
     }
 
     /// The affine coordinates of an uncompressed P-256 point (the last 65 bytes of its SubjectPublicKeyInfo).

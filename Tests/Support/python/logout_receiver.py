@@ -1,7 +1,9 @@
 """A platform's back-channel logout endpoint for trustd's tests (OpenID Connect Back-Channel Logout 1.0 §2.6),
 checking each logout token with authlib against trustd's JWKS and appending what it found to OUT as JSON lines.
 
-usage: logout_receiver.py PORT ISSUER OUT      (prints "listening" when ready; stops when killed)
+usage: logout_receiver.py PORT ISSUER OUT [fail-first]   (prints "listening" when ready; stops when killed)
+With fail-first the first delivery is answered 503 (a platform restarting), so trustd must try again; each line
+records which attempt it was.
 """
 import json
 import sys
@@ -12,15 +14,23 @@ import requests
 from authlib.jose import JsonWebKey, jwt
 
 port, issuer, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+fail_first = sys.argv[4:] == ["fail-first"]
+attempts = 0
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - the http.server name
+        global attempts
+        attempts += 1
         length = int(self.headers.get("Content-Length", "0"))
         form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+        if fail_first and attempts == 1:
+            self.send_response(503)
+            self.end_headers()
+            return
         token = form.get("logout_token", "")
-        found = {"content_type": self.headers.get("Content-Type")}
+        found = {"content_type": self.headers.get("Content-Type"), "attempt": attempts}
         try:
             keys = JsonWebKey.import_key_set(requests.get(issuer + "/oidc/jwks", timeout=10).json())
             claims = jwt.decode(token, keys)
