@@ -54,7 +54,9 @@ public struct ApplianceEngines: Sendable {
 extension DataDirectory {
     /// Opens an initialised directory. Settings saved at initialisation (base URL, organisation) override the
     /// defaults in `configuration`.
-    public func open(configuration: CAConfiguration = .init(), engines: ApplianceEngines) throws -> Appliance {
+    public func open(
+        configuration: CAConfiguration = .init(), engines: ApplianceEngines, login: LoginConfiguration = .init()
+    ) throws -> Appliance {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TrustError.notFound("no trustd data directory at \(path)")
         }
@@ -116,7 +118,7 @@ extension DataDirectory {
             })
         let login = LoginService(
             store: store, keys: keys, journal: ca.journal, identity: identity, issuer: configuration.baseURL,
-            cards: counter)
+            configuration: login, cards: counter)
         return Appliance(
             store: store, keys: keys, ca: ca, issuance: CertificateIssuance(ca: ca, identity: identity),
             identities: identities,

@@ -39,6 +39,11 @@ import Yams
 ///   url: https://face.example.gov.cn/trustd/check   # https (http only on the loopback); README "Live checks"
 ///   tokenFile: /etc/trustd/liveness.token           # 0600; sent as a bearer token
 ///   timeoutSeconds: 10
+/// login:                          # the login service's lifetimes (these are the defaults)
+///   codeLifetimeSeconds: 60       # authorization codes (5–600)
+///   accessTokenLifetimeSeconds: 600   # access and ID tokens (60–86400)
+///   refreshTokenLifetimeDays: 30  # at most the session's remaining life (1–365)
+///   sessionLifetimeHours: 8       # single sign-on (1–72)
 /// ofd:                            # what reading an OFD document may cost (these are the defaults)
 ///   maxPackageBytes: 33554432     # the package as received (HTTP bodies carry at most 16 MiB)
 ///   maxEntries: 4096
@@ -64,6 +69,11 @@ struct DaemonConfiguration: Decodable {
     var postgres: Postgres?
     var maintenance: Maintenance?
     var liveness: Liveness?
+    var login: Login?
+
+    struct Login: Decodable {
+        var codeLifetimeSeconds, accessTokenLifetimeSeconds, refreshTokenLifetimeDays, sessionLifetimeHours: Int?
+    }
 
     struct Liveness: Decodable {
         var url: String?
@@ -111,7 +121,10 @@ struct DaemonConfiguration: Decodable {
     static let knownKeys: [String: Set<String>] = [
         "": [
             "data", "listen", "policies", "logLevel", "tls", "connections", "metrics", "keyStore", "ofd", "store",
-            "postgres", "maintenance", "liveness",
+            "postgres", "maintenance", "liveness", "login",
+        ],
+        "login": [
+            "codeLifetimeSeconds", "accessTokenLifetimeSeconds", "refreshTokenLifetimeDays", "sessionLifetimeHours",
         ],
         "liveness": ["url", "tokenFile", "timeoutSeconds"],
         "maintenance": ["intervalSeconds", "expiryWarningDays"],

@@ -131,7 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
                     actor: "system:init",
                     engines: engines)
             }
-            var appliance = try directory.open(engines: engines)
+            var appliance = try directory.open(engines: engines, login: settings.login)
             appliance.verifier.ofdLimits = settings.ofdLimits
             let app = try await buildApplication(
                 settings: settings, appliance: appliance, directory: directory, address: address,

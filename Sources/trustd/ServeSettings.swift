@@ -5,6 +5,7 @@ import Logging
 import OFDFormat
 import TrustModel
 import TrustServer
+import TrustServices
 import TrustStorePostgres
 
 /// The daemon's settings: the `--config` file's values, then the command line's, then the checks that need them all.
@@ -25,6 +26,26 @@ extension ServeCommand {
         var expiryWarningDays = 30
         /// nil: no liveness service (live checks are refused; `advanced` is unreachable).
         var liveness: HTTPLivenessService? = nil
+        var login = LoginConfiguration()
+    }
+
+    /// `login:` from the file: each lifetime within its bounds (a typo must not make a code live for a day).
+    static func login(_ section: DaemonConfiguration.Login, path: String) throws -> LoginConfiguration {
+        var login = LoginConfiguration()
+        let fields: [(String, Int?, ClosedRange<Int>, Double, WritableKeyPath<LoginConfiguration, TimeInterval>)] = [
+            ("codeLifetimeSeconds", section.codeLifetimeSeconds, 5...600, 1, \.codeLifetime),
+            ("accessTokenLifetimeSeconds", section.accessTokenLifetimeSeconds, 60...86400, 1, \.accessTokenLifetime),
+            ("refreshTokenLifetimeDays", section.refreshTokenLifetimeDays, 1...365, 86400, \.refreshTokenLifetime),
+            ("sessionLifetimeHours", section.sessionLifetimeHours, 1...72, 3600, \.sessionLifetime),
+        ]
+        for (name, value, bounds, unit, keyPath) in fields {
+            guard let value else { continue }
+            guard bounds.contains(value) else {
+                throw ValidationError("\(path): login.\(name) must be \(bounds.lowerBound)–\(bounds.upperBound)")
+            }
+            login[keyPath: keyPath] = TimeInterval(value) * unit
+        }
+        return login
     }
 
     /// `liveness:` from the file: the service's URL, its bearer token from a 0600 file, and the timeout.
@@ -139,6 +160,7 @@ extension ServeCommand {
             if let ofd = file.ofd { settings.ofdLimits = try Self.limits(ofd, file: config) }
             settings.postgres = try Self.store(file, path: config)
             settings.liveness = try file.liveness.map { try Self.liveness($0, path: config) }
+            if let login = file.login { settings.login = try Self.login(login, path: config) }
             if let seconds = file.maintenance?.intervalSeconds {
                 guard (1...3600).contains(seconds) else {
                     throw ValidationError("\(config): maintenance.intervalSeconds must be 1–3600")

@@ -663,6 +663,11 @@ import TrustCrypto
         try dir.write("pg4.yaml", base + "postgres:\n  url: postgres://u@127.0.0.1/db\n")
         let withoutStore = try Subprocess.run(trustd, ["--config", dir.file("pg4.yaml")])
         #expect(withoutStore.status == 64 && withoutStore.stderr.contains("goes with store: postgres"))
+        try dir.write("login.yaml", base + "login:\n  codeLifetimeSeconds: 86400\n")
+        let longCode = try Subprocess.run(trustd, ["--config", dir.file("login.yaml")])
+        #expect(
+            longCode.status == 64 && longCode.stderr.contains("login.codeLifetimeSeconds must be 5–600"),
+            "\(longCode.stderr)")
         // The liveness service: an https URL (http on the loopback only), its token in a file only the owner reads.
         try dir.write("live1.yaml", base + "liveness:\n  url: http://face.example.gov.cn/check\n")
         let plainLiveness = try Subprocess.run(trustd, ["--config", dir.file("live1.yaml")])

@@ -54,6 +54,8 @@ import Testing
                   url: http://127.0.0.1:\(livenessPort)/check
                   tokenFile: \(dir.file("liveness.token"))
                   timeoutSeconds: 2
+                login:
+                  codeLifetimeSeconds: 10
                 """)
         defer { daemon.process.stop() }
         func ctl(_ arguments: [String]) throws -> ProcessResult {
@@ -159,6 +161,10 @@ import Testing
         // Errors the specs name.
         #expect((result["code_reuse"] as? [Any])?.first as? Int == 400)
         #expect(((result["code_reuse"] as? [Any])?.last as? [String: Any])?["error"] as? String == "invalid_grant")
+        #expect((result["expired_code"] as? [Any])?.first as? Int == 400)
+        #expect(
+            ((result["expired_code"] as? [Any])?.last as? [String: Any])?["error_description"] as? String
+                == "the code has expired")
         #expect(((result["wrong_verifier"] as? [Any])?.last as? [String: Any])?["error"] as? String == "invalid_grant")
         #expect((result["bad_client_secret"] as? [Any])?.first as? Int == 401)
         #expect(at("refresh", "new_token") as? Bool == true && at("refresh", "has_id_token") as? Bool == true)

@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 import sys
+import time
 import urllib.parse
 from html.parser import HTMLParser
 
@@ -151,6 +152,10 @@ def main():
     token_b, claims_b, _ = finish("b", b, answer, verifier, nonce, state)
     out["b"] = {"claims": claims_b}
 
+    # A code left unexchanged past its lifetime (login.codeLifetimeSeconds: 10 here) is exchanged further down.
+    answer, late_verifier, _, _ = authorize("b", b, {"prompt": "none"})
+    late_code, late_since = query(answer.headers["Location"])["code"], time.monotonic()
+
     # Platform C (private_key_jwt, ES256): single sign-on, tokens for a signed assertion; the same assertion again,
     # and one signed by another key, are refused (and spend nothing).
     c_key = ECKey.import_key(open(config["c"]["key"], encoding="utf-8").read())
@@ -210,6 +215,12 @@ def main():
         "response_type": "code", "client_id": config["a"]["id"], "redirect_uri": config["a"]["redirect"],
         "scope": "openid"}, allow_redirects=False, timeout=10)
     out["without_pkce"] = query(no_pkce.headers.get("Location", ""))
+
+    time.sleep(max(0.0, 11 - (time.monotonic() - late_since)))
+    expired = requests.post(meta["token_endpoint"], data={
+        "grant_type": "authorization_code", "code": late_code, "redirect_uri": config["b"]["redirect"],
+        "code_verifier": late_verifier, "client_id": config["b"]["id"]}, timeout=10)
+    out["expired_code"] = [expired.status_code, expired.json()]
 
     # Logout: a return address the hinted platform did not register is refused and ends nothing; then back to the
     # platform, and the session is gone everywhere.
