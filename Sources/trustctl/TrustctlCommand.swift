@@ -23,6 +23,7 @@ struct TrustctlCommand: AsyncParsableCommand {
         subcommands: [
             CA.self, Cert.self, CRL.self, Audit.self, PrincipalCommand.self, Person.self, Org.self, Seal.self,
             Sign.self, SealDocument.self, Verify.self, SigningKey.self, Keys.self, Counter.self, OIDC.self, Login.self,
+            Store.self,
         ]
     )
 

@@ -5,7 +5,8 @@ import TrustServices
 import TrustStore
 import TrustStorePostgres
 
-/// `trustd store migrate --config FILE`: moves an installation's records from its SQLite file to the PostgreSQL
+/// `trustd store migrate --config FILE` (or `--from sqlite://DIR --to postgres://…`; `trustctl store migrate` runs
+/// this): moves an installation's records from its SQLite file to the PostgreSQL
 /// database the configuration names (`store: postgres`), with the daemon stopped. The audit chain is verified
 /// before the copy and again on PostgreSQL (same records, same head, checkpoint signatures checked with the keys in
 /// custody); only then is the installation switched (`DIR/store`). Keys, policies and the other files of the data
@@ -26,10 +27,26 @@ struct StoreCommand: AsyncParsableCommand {
                 """)
 
         @Option(name: .long, help: "The daemon's YAML configuration, naming the PostgreSQL store.")
-        var config: String
+        var config: String?
 
         @Option(name: .long, help: "The data directory (default: the configuration's data).")
         var data: String?
+
+        @Option(name: .long, help: "The installation to move, as sqlite://DIR (instead of --data).")
+        var from: String?
+
+        @Option(name: .long, help: "The target database, postgres://USER@HOST[:PORT]/DB (instead of the config's).")
+        var to: String?
+
+        @Option(name: .customLong("password-file"), help: "The database password (0600), with --to.")
+        var passwordFile: String?
+
+        func validate() throws {
+            guard config != nil || to != nil else { throw ValidationError("give --config FILE or --to postgres://…") }
+            guard from == nil || data == nil else { throw ValidationError("give --from or --data, not both") }
+            if let from, !from.hasPrefix("sqlite://") { throw ValidationError("--from must be sqlite://DIR") }
+            guard passwordFile == nil || to != nil else { throw ValidationError("--password-file goes with --to") }
+        }
 
         func run() async throws {
             do {
@@ -41,9 +58,21 @@ struct StoreCommand: AsyncParsableCommand {
         }
 
         private func migrate() async throws {
-            let settings = try ServeCommand.parse(["--config", config] + (data.map { ["--data", $0] } ?? [])).settings()
-            guard let postgres = settings.postgres else {
-                throw ValidationError("\(config) names no PostgreSQL store: add store: postgres and postgres: {url …}")
+            let directoryPath = from.map { String($0.dropFirst("sqlite://".count)) } ?? data
+            let settings = try ServeCommand.parse(
+                (config.map { ["--config", $0] } ?? []) + (directoryPath.map { ["--data", $0] } ?? [])
+            ).settings()
+            var targetSettings = settings.postgres
+            if let to {
+                // The URL on the command line; TLS and the CA file from the configuration's postgres: if it has one.
+                targetSettings = try PostgresSettings(
+                    url: to, passwordFile: passwordFile, poolSize: 2, tls: settings.postgres?.tls ?? .disable,
+                    caFile: settings.postgres?.caFile)
+            }
+            guard let postgres = targetSettings else {
+                throw ValidationError(
+                    "\(config ?? "") names no PostgreSQL store: add store: postgres and postgres: {url …}, or give --to"
+                )
             }
             let directory = DataDirectory(settings.data)
             guard directory.isInitialized else {

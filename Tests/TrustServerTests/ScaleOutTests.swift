@@ -293,7 +293,15 @@ extension ScaleOutTests {
         _ = try Subprocess.run(
             "sqlite3", [dir.file("data/trustd.sqlite"), "UPDATE audit_log SET actor = 'system:init' WHERE seq = 3"])
 
-        let migrated = try Subprocess.run(trustd, ["store", "migrate", "--config", dir.file("trustd.yaml")])
+        // The operator's form: trustctl store migrate --from sqlite://DIR --to postgres://… (trustd does the work).
+        let url = try #require(
+            postgresConfig.split(separator: "\n").first { $0.hasPrefix("  url: ") }.map { String($0.dropFirst(7)) })
+        let migrated = try Subprocess.run(
+            try TestPaths.builtProduct("trustctl"),
+            [
+                "store", "migrate", "--from", "sqlite://\(dir.file("data"))", "--to", url, "--password-file",
+                cluster.passwordFile,
+            ])
         #expect(migrated.succeeded && migrated.stdout.contains("chain intact"), "\(migrated.stdout)\(migrated.stderr)")
         let again = try Subprocess.run(trustd, ["store", "migrate", "--config", dir.file("trustd.yaml")])
         #expect(!again.succeeded, "a migrated installation is not migrated twice")
