@@ -78,7 +78,7 @@ run() { # name, raw rate, lua, one core's rate of the same operation
   local name=$1 raw=$2 script=$3 one=$4
   wrk -t2 -c32 -d2s -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}" >/dev/null 2>&1 || true   # warm-up
   # PERF_SCRIPT=sign-raw PERF_OUT=FILE: a perf profile of trustd during that run (perf report -i FILE).
-  [ "${PERF_SCRIPT:-}" = "$script" ] && perf record -q -F 999 ${PERF_FLAGS:-} -o "$PERF_OUT" -p "$pid" -- sleep "$seconds" 2>/dev/null &
+  [ "${PERF_SCRIPT:-}" = "$script" ] && perf record -q -F ${PERF_HZ:-999} ${PERF_FLAGS:-} -o "$PERF_OUT" -p "$pid" -- sleep "$seconds" 2>/dev/null &
   local before; before=$(cpu_ticks)
   local out; out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}")
   local after; after=$(cpu_ticks)
