@@ -51,22 +51,39 @@ wrk.headers["Authorization"] = "Bearer $(cat "$2")"
 LUA
 }
 
-# wrk against each port at once, 24 connections in all; prints the summed rate and the worst p99.
+# CPU time (user + system, clock ticks) of the trustd nodes, and of the PostgreSQL server (postmaster + backends).
+ticks() { for p in "$@"; do [ -r "/proc/$p/stat" ] && awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s + 0}'; }
+pg_pids() {
+  local master; master=$(head -1 "$work/pg/data/postmaster.pid" 2>/dev/null) || return 0
+  echo "$master"; pgrep -P "$master" || true
+}
+hz=$(getconf CLK_TCK)
+
+# wrk against each port at once, 24 connections in all; prints the summed rate, the worst p99, and the CPU time per
+# request of trustd and of PostgreSQL (they share the cores: the engine's cost shows here).
 measure() { # label, script, route, ports…
   local label=$1 script=$2 route=$3; shift 3
   local n=$# i=0
+  local node_before pg_before
+  node_before=$(ticks "${pids[@]}"); pg_before=$(ticks $(pg_pids))
   for port in "$@"; do
     wrk -t1 -c$((24 / n)) -d"${seconds}s" --latency -s "$work/$script.lua" "http://127.0.0.1:$port$route" \
       > "$work/wrk-$i.out" 2>&1 &
     i=$((i + 1))
   done
   wait_wrk
+  local node_cpu pg_cpu requests
+  node_cpu=$(( $(ticks "${pids[@]}") - node_before )); pg_cpu=$(( $(ticks $(pg_pids)) - pg_before ))
+  requests=$(cat "$work"/wrk-*.out | awk '/requests in/ {s += $1} END {print s + 0}')
+  local cpu
+  cpu=$(awk -v t="$node_cpu" -v p="$pg_cpu" -v n="$requests" -v hz="$hz" 'BEGIN {
+    if (n > 0) printf "CPU/req: trustd %.2f ms, PostgreSQL %.2f ms", t / hz / n * 1000, p / hz / n * 1000 }')
   local rps p99 errors
   rps=$(cat "$work"/wrk-*.out | awk '/Requests\/sec/ {s += $2} END {printf "%.0f", s}')
   p99=$(cat "$work"/wrk-*.out | awk '$1 == "99%" {print $2}' | sort -h | tail -1)
   errors=$(cat "$work"/wrk-*.out | awk '/Non-2xx|Socket errors/' | tr '\n' ' ')
   rm -f "$work"/wrk-*.out
-  printf "  %-40s %8s req/s  p99 %8s  %s\n" "$label" "$rps" "$p99" "$errors"
+  printf "  %-40s %8s req/s  p99 %8s  %s  %s\n" "$label" "$rps" "$p99" "$cpu" "$errors"
   echo "$rps"  > "$work/last.rps"
 }
 wait_wrk() { while pgrep -f "wrk -t1 -c" >/dev/null; do sleep 0.2; done; }
