@@ -165,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "trust-bench",
             dependencies: [
-                "TrustCrypto", "KeyCustody", "TrustStore", "TrustServices", "TrustModel",
+                "TrustCrypto", "KeyCustody", "TrustStore", "TrustServices", "TrustModel", "APIContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/trust-bench"

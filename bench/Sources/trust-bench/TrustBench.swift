@@ -9,7 +9,7 @@ struct TrustBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trust-bench",
         abstract: "trustd benchmarks (ratios against OpenSSL measured in the same run).",
-        subcommands: [CryptoBench.self, CABench.self, IssuanceBreakdown.self, CRLBreakdown.self]
+        subcommands: [CryptoBench.self, CABench.self, IssuanceBreakdown.self, CRLBreakdown.self, SigningBreakdown.self]
     )
 }
 
