@@ -265,6 +265,11 @@ import Testing
         for action in ["login", "login.authorize", "login.token", "login.userinfo", "logout", "login.client-create"] {
             #expect(actions.contains(action), "audit has \(action)")
         }
+        // The two refused logouts are recorded too, with what was refused (one record per request).
+        let refusedLogouts = (records ?? []).filter {
+            $0["action"] as? String == "logout" && $0["outcome"] as? String == "failure"
+        }
+        #expect(refusedLogouts.count == 2, "\(refusedLogouts)")
         let sessions = out(try ctl(["oidc", "sessions"]))
         #expect(sessions.contains("SID"))
     }

@@ -235,40 +235,53 @@ extension LoginService {
         try await useCases.executor.run { [self] in
             let now = clock()
             let signer = try signer()
-            var clientID = request.clientID
-            if let hint = request.idTokenHint {
-                guard let claims = signer.verify(hint, type: "JWT"), claims["iss"]?.string == issuer,
-                    let audience = claims["aud"]?.string
-                else { return .refused("id_token_hint is not an ID token this service issued") }
-                guard clientID == nil || clientID == audience else {
-                    return .refused("client_id is not the platform the id_token_hint was issued to")
+            let (decision, clientID) = try logoutDecision(request, signer: signer)
+            // One record per request: the logout, a request without a session, or a refusal (nothing ended).
+            let notices: [LogoutNotice] = try store.write { tx in
+                let session = try sessionRecord(cookie: sessionCookie, at: now, in: tx)
+                var details = ["platform": clientID ?? "-"]
+                var notices: [LogoutNotice] = []
+                var outcome = AuditOutcome.success
+                switch decision {
+                case .refused(let reason):
+                    details["refused"] = reason
+                    outcome = .failure
+                case .redirect, .loggedOut:
+                    if let session { notices = try end(session, signer: signer, at: now, in: tx) }
+                    details["notified"] = notices.map(\.clientID).joined(separator: " ")
+                    if session == nil { details["session"] = "none" }
                 }
-                clientID = audience
-            }
-            var target: String?
-            if let back = request.postLogoutRedirectURI {
-                guard let clientID else {
-                    return .refused("post_logout_redirect_uri needs id_token_hint or client_id to name the platform")
-                }
-                guard let client = try store.read({ tx in try client(clientID, in: tx) }),
-                    client.redirectURIs.contains(back)
-                else { return .refused("post_logout_redirect_uri is not registered for the platform") }
-                target = Self.redirect(back, [("state", request.state)])
-            }
-            let notices: [LogoutNotice]? = try store.write { tx in
-                guard let session = try sessionRecord(cookie: sessionCookie, at: now, in: tx) else { return nil }
-                let notices = try end(session, signer: signer, at: now, in: tx)
                 try tx.appendAudit(
                     AuditEntry(
-                        actor: "person:\(session.personID)", action: "logout", object: "session:\(session.handle)",
-                        details: [
-                            "notified": notices.map(\.clientID).joined(separator: " "), "platform": clientID ?? "-",
-                        ]), at: now)
+                        actor: session.map { "person:\($0.personID)" } ?? "anonymous", action: "logout",
+                        object: "session:\(session?.handle ?? "-")", outcome: outcome, details: details), at: now)
                 return notices
             }
-            announce(notices ?? [])
-            return target.map(LogoutOutcome.redirect) ?? .loggedOut
+            announce(notices)
+            return decision
         }
+    }
+
+    /// Where a logout may return (RP-Initiated Logout 1.0 §2–3): the platform named by a verified `id_token_hint`
+    /// (it may have expired) or by `client_id`, and only to one of its redirect URIs.
+    private func logoutDecision(_ request: LogoutRequest, signer: JSONWebSigner) throws -> (LogoutOutcome, String?) {
+        var clientID = request.clientID
+        if let hint = request.idTokenHint {
+            guard let claims = signer.verify(hint, type: "JWT"), claims["iss"]?.string == issuer,
+                let audience = claims["aud"]?.string
+            else { return (.refused("id_token_hint is not an ID token this service issued"), clientID) }
+            guard clientID == nil || clientID == audience else {
+                return (.refused("client_id is not the platform the id_token_hint was issued to"), clientID)
+            }
+            clientID = audience
+        }
+        guard let back = request.postLogoutRedirectURI else { return (.loggedOut, clientID) }
+        guard let clientID else {
+            return (.refused("post_logout_redirect_uri needs id_token_hint or client_id to name the platform"), nil)
+        }
+        guard let client = try store.read({ tx in try client(clientID, in: tx) }), client.redirectURIs.contains(back)
+        else { return (.refused("post_logout_redirect_uri is not registered for the platform"), clientID) }
+        return (.redirect(Self.redirect(back, [("state", request.state)])), clientID)
     }
 
     /// The name of a registered, enabled platform (the login page shows it), or `nil`.
