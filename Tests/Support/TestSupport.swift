@@ -166,8 +166,8 @@ extension String {
 /// A long-running child (e.g. the trustd daemon): started, watched line by line on stdout, stopped with a signal.
 public final class BackgroundProcess: @unchecked Sendable {
     public let process = Process()
-    private let output = LockedBox("")
-    private let errors = LockedBox("")
+    private let output = LockedBox([UInt8]())
+    private let errors = LockedBox([UInt8]())
 
     public init(
         _ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String]? = nil
@@ -183,29 +183,33 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        // At end of file the handler removes itself: Foundation on Linux keeps calling a handler on a drained pipe,
-        // and its dispatch source racing the child's exit has crashed the test process (SIGSEGV in libdispatch).
-        stdout.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                output.value += String(decoding: data, as: UTF8.self)
-            }
-        }
-        stderr.fileHandleForReading.readabilityHandler = { [errors] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                errors.value += String(decoding: data, as: UTF8.self)
-            }
-        }
         try process.run()
+        // One thread per pipe, blocking in read(2) until end of file. Not `readabilityHandler`: its dispatch source
+        // on Linux, racing a pipe's close while many children start and stop, crashed the test process in
+        // libdispatch (`_dispatch_event_loop_drain`, SIGSEGV) — once even with the handler removing itself at EOF.
+        Self.drain(stdout.fileHandleForReading, into: output)
+        Self.drain(stderr.fileHandleForReading, into: errors)
     }
 
-    public var stdout: String { output.value }
-    public var stderr: String { errors.value }
+    private static func drain(_ handle: FileHandle, into box: LockedBox<[UInt8]>) {
+        let reader = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    box.modify { $0.append(contentsOf: buffer[0..<count]) }
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+        reader.start()
+    }
+
+    public var stdout: String { String(decoding: output.value, as: UTF8.self) }
+    public var stderr: String { String(decoding: errors.value, as: UTF8.self) }
 
     /// Waits until stdout has a line matching `pattern` (a regular expression) and returns the first capture group
     /// (or the whole match). Throws when the process exits first or after `timeout` seconds.

@@ -170,9 +170,14 @@ import TrustCrypto
                     + "&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
             ])
         let setCookie = page.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") } ?? ""
+        // The attributes in any order (the server does not promise one).
+        let attributes = Set(
+            setCookie.dropFirst("set-cookie:".count).split(separator: ";").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            })
         #expect(
-            setCookie.contains("__Host-trustd_login_csrf=") && setCookie.contains("Secure")
-                && setCookie.contains("Path=/;") && !setCookie.contains("Domain"), "\(page.stdout)")
+            attributes.contains { $0.hasPrefix("__Host-trustd_login_csrf=") } && attributes.contains("Secure")
+                && attributes.contains("Path=/") && !attributes.contains { $0.hasPrefix("Domain") }, "\(page.stdout)")
 
         // Principals, tokens written 0600, and a client certificate for mutual TLS.
         let id = try daemon.trustctl(["principal", "create", "--name", "platform-a", "--role", "auditor"]).stdout
