@@ -11,11 +11,9 @@ struct IssuanceBreakdown: AsyncParsableCommand {
         commandName: "issuance-breakdown", abstract: "Where issuance time goes (diagnostic).")
 
     func run() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let appliance = try DataDirectory(root).initialize(
-            policiesFrom: "policies", configuration: CAConfiguration(), actor: "bench", engines: .embedded)
+        let installation = try BenchAppliance()
+        defer { installation.remove() }
+        let appliance = installation.appliance
         let csr = try CertificateSigningRequest.make(
             subject: DistinguishedName(["CN": "b.example.cn"]), key: try PrivateKey.generate(.p256),
             subjectAlternativeNames: [.dns("b.example.cn")])
@@ -134,11 +132,9 @@ struct CRLBreakdown: ParsableCommand {
             }
             return
         }
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let appliance = try DataDirectory(root).initialize(
-            policiesFrom: "policies", configuration: CAConfiguration(), actor: "bench", engines: .embedded)
+        let installation = try BenchAppliance()
+        defer { installation.remove() }
+        let appliance = installation.appliance
         try CABench().insertSyntheticRevoked(appliance.store, count: entries, issuer: "rsa-issuing")
         var start = Date()
         var list: [RevokedEntry] = []

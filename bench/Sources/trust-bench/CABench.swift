@@ -22,12 +22,10 @@ struct CABench: AsyncParsableCommand {
     var policies = "policies"
 
     func run() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        print("trust-bench ca: data in \(root), \(OpenSSLVersion.text)")
-        let appliance = try DataDirectory(root).initialize(
-            policiesFrom: policies, configuration: CAConfiguration(), actor: "bench", engines: .embedded)
+        let installation = try BenchAppliance(policies: policies)
+        defer { installation.remove() }
+        print("trust-bench ca: data in \(installation.root), \(OpenSSLVersion.text)")
+        let appliance = installation.appliance
         let ca = appliance.ca
         let issuance = appliance.issuance
         let bench = Caller.system("bench")

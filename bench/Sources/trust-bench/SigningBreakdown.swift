@@ -16,11 +16,9 @@ struct SigningBreakdown: AsyncParsableCommand {
     @Option(help: "Repetitions per piece.") var count = 2000
 
     func run() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("trust-bench-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let appliance = try DataDirectory(root).initialize(
-            policiesFrom: "policies", configuration: CAConfiguration(), actor: "bench", engines: .embedded)
+        let installation = try BenchAppliance()
+        defer { installation.remove() }
+        let appliance = installation.appliance
         func time(_ name: String, _ n: Int, _ body: () throws -> Void) rethrows -> Double {
             let start = Date()
             for _ in 0..<n { try body() }
