@@ -137,6 +137,12 @@ struct DaemonConfiguration: Decodable {
         "connections": ["maxOpen", "headerTimeoutSeconds", "idleTimeoutSeconds"],
     ]
 
+    /// A file named in the configuration: an absolute path as given, a relative one from the configuration's folder.
+    static func resolve(_ file: String, from configuration: String) -> String {
+        file.hasPrefix("/")
+            ? file : URL(fileURLWithPath: configuration).deletingLastPathComponent().appendingPathComponent(file).path
+    }
+
     static func load(_ path: String) throws -> DaemonConfiguration {
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw ValidationError("cannot read the configuration file \(path)")

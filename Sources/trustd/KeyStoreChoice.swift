@@ -25,11 +25,7 @@ enum KeyStoreChoice {
             guard let path = section.pkcs11 else {
                 throw ValidationError("\(place): type pkcs11 needs pkcs11: the HSM configuration file")
             }
-            let resolved =
-                file.map {
-                    path.hasPrefix("/")
-                        ? path : URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent(path).path
-                } ?? path
+            let resolved = file.map { DaemonConfiguration.resolve(path, from: $0) } ?? path
             switch section.sm2Keys ?? "token" {
             case "token": self = .pkcs11(configuration: resolved, sm2InSoftware: false)
             case "software": self = .pkcs11(configuration: resolved, sm2InSoftware: true)

@@ -53,9 +53,7 @@ extension ServeCommand {
         guard let url = section.url else { throw ValidationError("\(path): liveness needs liveness.url") }
         var token: String?
         if let file = section.tokenFile {
-            let resolved =
-                file.hasPrefix("/")
-                ? file : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file).path
+            let resolved = DaemonConfiguration.resolve(file, from: path)
             do {
                 let text = String(decoding: try SecureFile.read(resolved, maxBytes: 4096), as: UTF8.self)
                 token = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -86,10 +84,7 @@ extension ServeCommand {
             guard let tls = PostgresSettings.TLSMode(rawValue: section.tls ?? "disable") else {
                 throw ValidationError("\(path): postgres.tls must be disable or verify-full")
             }
-            let passwordFile = section.passwordFile.map {
-                $0.hasPrefix("/")
-                    ? $0 : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent($0).path
-            }
+            let passwordFile = section.passwordFile.map { DaemonConfiguration.resolve($0, from: path) }
             do {
                 return try PostgresSettings(
                     url: url, passwordFile: passwordFile, poolSize: section.poolSize ?? 8, tls: tls,
