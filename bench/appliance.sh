@@ -2,6 +2,7 @@
 # one principal per seal role and a platform, and an official seal made, filed and granted to the platform.
 # Needs: $work (a scratch directory), $build (the release build folder), TRUSTCTL_SERVER exported, and the admin token
 # copied to $work/admin.token. Sets: person, org, seal, and ids[ROLE] (principal ids); tokens in $work/ROLE.token.
+# Also cpu_ticks PID… (CPU time used so far, for the CPU-per-request figures) and ticks_per_second.
 
 # The stand-in registries' data for the signer and the company (before the daemon's first start).
 write_registry() { # data directory
@@ -40,3 +41,7 @@ setup_seal() { # data directory (for the OTP outbox)
   ctl seal-filer.token seal file "$seal" --number BENCH-1 --authority bench >/dev/null
   ctl seal-granter.token seal grant "$seal" --principal "${ids[platform]}" --valid-to 2099-01-01T00:00:00Z >/dev/null
 }
+
+# CPU time (user + system, clock ticks) the given processes have used so far, summed; gone ones count 0.
+cpu_ticks() { for p in "$@"; do if [ -r "/proc/$p/stat" ]; then awk '{print $14 + $15}' "/proc/$p/stat"; fi; done | awk '{s += $1} END {print s + 0}'; }
+ticks_per_second=$(getconf CLK_TCK)

@@ -51,13 +51,11 @@ wrk.headers["Authorization"] = "Bearer $(cat "$2")"
 LUA
 }
 
-# CPU time (user + system, clock ticks) of the trustd nodes, and of the PostgreSQL server (postmaster + backends).
-ticks() { for p in "$@"; do [ -r "/proc/$p/stat" ] && awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s + 0}'; }
+# The PostgreSQL server's processes (postmaster + backends), whose CPU time is counted beside the nodes'.
 pg_pids() {
   local master; master=$(head -1 "$work/pg/data/postmaster.pid" 2>/dev/null) || return 0
   echo "$master"; pgrep -P "$master" || true
 }
-hz=$(getconf CLK_TCK)
 
 # wrk against each port at once, 24 connections in all; prints the summed rate, the worst p99, and the CPU time per
 # request of trustd and of PostgreSQL (they share the cores: the engine's cost shows here).
@@ -65,7 +63,7 @@ measure() { # label, script, route, ports…
   local label=$1 script=$2 route=$3; shift 3
   local n=$# i=0
   local node_before pg_before
-  node_before=$(ticks "${pids[@]}"); pg_before=$(ticks $(pg_pids))
+  node_before=$(cpu_ticks "${pids[@]}"); pg_before=$(cpu_ticks $(pg_pids))
   for port in "$@"; do
     wrk -t1 -c$((24 / n)) -d"${seconds}s" --latency -s "$work/$script.lua" "http://127.0.0.1:$port$route" \
       > "$work/wrk-$i.out" 2>&1 &
@@ -73,10 +71,10 @@ measure() { # label, script, route, ports…
   done
   wait_wrk
   local node_cpu pg_cpu requests
-  node_cpu=$(( $(ticks "${pids[@]}") - node_before )); pg_cpu=$(( $(ticks $(pg_pids)) - pg_before ))
+  node_cpu=$(( $(cpu_ticks "${pids[@]}") - node_before )); pg_cpu=$(( $(cpu_ticks $(pg_pids)) - pg_before ))
   requests=$(cat "$work"/wrk-*.out | awk '/requests in/ {s += $1} END {print s + 0}')
   local cpu
-  cpu=$(awk -v t="$node_cpu" -v p="$pg_cpu" -v n="$requests" -v hz="$hz" 'BEGIN {
+  cpu=$(awk -v t="$node_cpu" -v p="$pg_cpu" -v n="$requests" -v hz="$ticks_per_second" 'BEGIN {
     if (n > 0) printf "CPU/req: trustd %.2f ms, PostgreSQL %.2f ms", t / hz / n * 1000, p / hz / n * 1000 }')
   local rps p99 errors
   rps=$(cat "$work"/wrk-*.out | awk '/Requests\/sec/ {s += $2} END {printf "%.0f", s}')

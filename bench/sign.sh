@@ -71,17 +71,14 @@ for name in verify-ses verify-cms; do
     | jq -e '.indication == "TOTAL_PASSED"' >/dev/null || { echo "$name does not pass"; exit 1; }
 done
 
-# trustd's CPU time so far (user + system, in clock ticks) from /proc/PID/stat.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-ticks_per_second=$(getconf CLK_TCK)
 run() { # name, raw rate, lua, one core's rate of the same operation
   local name=$1 raw=$2 script=$3 one=$4
   wrk -t2 -c32 -d2s -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}" >/dev/null 2>&1 || true   # warm-up
   # PERF_SCRIPT=sign-raw PERF_OUT=FILE: a perf profile of trustd during that run (perf report -i FILE).
   [ "${PERF_SCRIPT:-}" = "$script" ] && perf record -q -F ${PERF_HZ:-999} ${PERF_FLAGS:-} -o "$PERF_OUT" -p "$pid" -- sleep "$seconds" 2>/dev/null &
-  local before; before=$(cpu_ticks)
+  local before; before=$(cpu_ticks "$pid")
   local out; out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}")
-  local after; after=$(cpu_ticks)
+  local after; after=$(cpu_ticks "$pid")
   local rps p99 errors requests
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
