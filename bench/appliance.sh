@@ -2,7 +2,8 @@
 # one principal per seal role and a platform, and an official seal made, filed and granted to the platform.
 # Needs: $work (a scratch directory), $build (the release build folder), TRUSTCTL_SERVER exported, and the admin token
 # copied to $work/admin.token. Sets: person, org, seal, and ids[ROLE] (principal ids); tokens in $work/ROLE.token.
-# Also cpu_ticks PID… (CPU time used so far, for the CPU-per-request figures) and ticks_per_second.
+# Also cpu_ticks PID… (CPU time used so far, for the CPU-per-request figures), ticks_per_second, and
+# context_switches PID (how often its threads gave up or lost a core).
 
 # The stand-in registries' data for the signer and the company (before the daemon's first start).
 write_registry() { # data directory
@@ -45,3 +46,5 @@ setup_seal() { # data directory (for the OTP outbox)
 # CPU time (user + system, clock ticks) the given processes have used so far, summed; gone ones count 0.
 cpu_ticks() { for p in "$@"; do if [ -r "/proc/$p/stat" ]; then awk '{print $14 + $15}' "/proc/$p/stat"; fi; done | awk '{s += $1} END {print s + 0}'; }
 ticks_per_second=$(getconf CLK_TCK)
+# context_switches PID: voluntary and involuntary switches of all its threads so far (threads that ended are not counted).
+context_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ {s += $2} END {print s + 0}'; }

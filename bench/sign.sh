@@ -76,9 +76,9 @@ run() { # name, raw rate, lua, one core's rate of the same operation
   wrk -t2 -c32 -d2s -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}" >/dev/null 2>&1 || true   # warm-up
   # PERF_SCRIPT=sign-raw PERF_OUT=FILE: a perf profile of trustd during that run (perf report -i FILE).
   [ "${PERF_SCRIPT:-}" = "$script" ] && perf record -q -F ${PERF_HZ:-999} ${PERF_FLAGS:-} -o "$PERF_OUT" -p "$pid" -- sleep "$seconds" 2>/dev/null &
-  local before; before=$(cpu_ticks "$pid")
+  local before; before=$(cpu_ticks "$pid"); local switches; switches=$(context_switches "$pid")
   local out; out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}")
-  local after; after=$(cpu_ticks "$pid")
+  local after; after=$(cpu_ticks "$pid"); switches=$(( $(context_switches "$pid") - switches ))
   local rps p99 errors requests
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
@@ -86,8 +86,8 @@ run() { # name, raw rate, lua, one core's rate of the same operation
   errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
   # CPU figure: one core's seconds per bare operation / trustd's CPU seconds per request (1.0 = no overhead).
   local cpu
-  cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$requests" -v one="$one" \
-    'BEGIN {ms = t / hz / n * 1000; printf "%.3f ms CPU/req  %.2f of bare", ms, (1000 / one) / ms}')
+  cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$requests" -v one="$one" -v cs="$switches" \
+    'BEGIN {ms = t / hz / n * 1000; printf "%.3f ms CPU/req  %.2f of bare  %.1f switches/req", ms, (1000 / one) / ms, cs / n}')
   printf "  %-32s %8s req/s  p99 %8s  %5s of raw %s  %s  %s\n" "$name" "$rps" "$p99" \
     "$(awk -v a="$rps" -v b="$raw" 'BEGIN {printf "%.2f×", a / b}')" "$raw" "$cpu" "$errors"
 }

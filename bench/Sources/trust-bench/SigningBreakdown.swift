@@ -47,6 +47,9 @@ struct SigningBreakdown: AsyncParsableCommand {
         let record = try appliance.store.read { try $0.ca("sm2-issuing")! }
         let certificate = try Certificate(der: Array(record.certificate))
         _ = time("Certificate PEM for the answer", count) { _ = certificate.pem }
+        let der = Array(record.certificate)
+        _ = try Certificate.cached(der: der)
+        _ = try time("Certificate.cached(der:): a hit", count) { _ = try Certificate.cached(der: der) }
         let pem = certificate.pem
         let signature = try key.sign(data)
         _ = try time("JSONEncoder (sorted keys): the answer", count) {
