@@ -91,9 +91,16 @@ public protocol KeyStore: Sendable {
 
     /// Destroys the key. Later use gives `.keyNotFound`.
     func destroy(_ id: KeyID) throws
+
+    /// Whether signing with `id` now is work in this process alone (a software key already decrypted in memory), with
+    /// no file to read and no token to wait for: hot paths then sign where they are instead of on the blocking
+    /// executor. False when in doubt.
+    func signsWithoutWaiting(_ id: KeyID) -> Bool
 }
 
 extension KeyStore {
+    public func signsWithoutWaiting(_ id: KeyID) -> Bool { false }
+
     /// Generates a key under a fresh random id.
     public func generate(_ type: KeyType, label: String) throws -> KeyInfo {
         try generate(type, label: label, id: .random())

@@ -107,6 +107,8 @@ public final class SoftwareKeyStore: KeyStore {
         return try translating { try key.sign(digest: digest, algorithm: algorithm) }
     }
 
+    public func signsWithoutWaiting(_ id: KeyID) -> Bool { cache[id] != nil }
+
     public func destroy(_ id: KeyID) throws {
         let path = path(id)
         guard FileManager.default.fileExists(atPath: path) else {

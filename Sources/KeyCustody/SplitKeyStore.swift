@@ -51,6 +51,15 @@ public final class SplitKeyStore: KeyStore {
 
     public func publicKey(_ id: KeyID) throws -> PublicKey { try store(for: id).publicKey(id) }
 
+    /// Known owners only: finding the owner may itself be a file lookup.
+    public func signsWithoutWaiting(_ id: KeyID) -> Bool {
+        switch owners[id] {
+        case .secondary: secondary.signsWithoutWaiting(id)
+        case .primary: primary.signsWithoutWaiting(id)
+        case nil: false
+        }
+    }
+
     public func sign(_ message: [UInt8], with id: KeyID, algorithm: SignatureAlgorithm?) throws -> [UInt8] {
         try store(for: id).sign(message, with: id, algorithm: algorithm)
     }

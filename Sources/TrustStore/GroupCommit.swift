@@ -2,70 +2,125 @@ import Foundation
 import TrustModel
 import TrustServices
 
-/// Leader/follower group commit, for any engine: the first waiting caller commits everything queued so far in one
-/// transaction (one fsync), each body in its own savepoint, then wakes exactly the callers of that batch and hands
-/// the lead to the first caller that queued meanwhile. No thread is woken to find its work not done yet: with many
-/// concurrent signatures, a broadcast to every waiter cost more context switches than the commit itself.
+/// Group commit, for any engine: writes queue up, and one committer thread commits everything queued so far in one
+/// transaction (one fsync), each body in its own savepoint, then answers exactly the callers of that batch.
+///
+/// Callers await their commit (``run(_:commitBatch:)`` async) without holding a thread, or block for it (the
+/// synchronous overload, for callers already on a blocking thread). The committer is a thread of its own, never one
+/// of the blocking executor's, so callers waiting on the executor can never starve the commit they wait for. It
+/// starts when work arrives, and ends after it has found nothing to do for ``lingerSeconds``.
+///
+/// Why: a signature that handed its commit to another thread and waited there cost two context switches more than
+/// the commit itself on this machine's virtual cores; awaiting it leaves the cooperative thread free to sign the next
+/// request while the batch commits.
 public final class GroupCommit: @unchecked Sendable {
     public typealias Work = (any Repositories) throws -> Void
+    public typealias CommitBatch = ([Work]) throws -> [(any Error)?]
 
-    private final class Item: @unchecked Sendable {
+    /// How long an idle committer waits for more work before its thread ends.
+    public static let lingerSeconds: TimeInterval = 1
+
+    private struct Item {
         let work: Work
-        // Written by the leader under the lock before `wake` is signalled; read by the owner after it is.
-        var done = false
-        var error: (any Error)?
-        let wake = DispatchSemaphore(value: 0)
-        init(_ work: @escaping Work) { self.work = work }
+        /// Called once, on the committer thread, with the work's error (nil: committed).
+        let finish: ((any Error)?) -> Void
     }
 
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var pending: [Item] = []
-    private var committing = false
+    private var committerRunning = false
+    private var committerWaiting = false
+    private let commitBatch: CommitBatch
 
-    public init() {}
+    /// `commitBatch` runs each work of a batch in one transaction, each in its own savepoint, and returns each one's
+    /// error (nil: kept); if it throws, the whole batch failed.
+    public init(commitBatch: @escaping CommitBatch) {
+        self.commitBatch = commitBatch
+    }
 
-    /// Runs `body` in the next batch. `commitBatch` runs each work of a batch in one transaction, each in its own
-    /// savepoint, and returns each one's error (nil: kept); if it throws, the whole batch failed.
-    public func run<T>(
-        _ body: @escaping (any Repositories) throws -> T, commitBatch: ([Work]) throws -> [(any Error)?]
-    ) throws -> T {
-        var result: T? = nil
-        let item = Item { tx in result = try body(tx) }
-        lock.lock()
+    /// Runs `body` in the next batch and returns once that batch has committed.
+    public func run<T: Sendable>(_ body: @escaping @Sendable (any Repositories) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let result = ResultSlot<T>()
+            enqueue(
+                Item(
+                    work: { tx in result.value = try body(tx) },
+                    finish: { error in continuation.resume(with: result.outcome(error)) }))
+        }
+    }
+
+    /// The same, blocking the calling thread (which must not be a cooperative one) until the batch has committed.
+    public func run<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T {
+        let result = ResultSlot<T>()
+        let done = DispatchSemaphore(value: 0)
+        var failure: (any Error)? = nil
+        enqueue(
+            Item(
+                work: { tx in result.value = try body(tx) },
+                finish: { error in
+                    failure = error
+                    done.signal()
+                }))
+        done.wait()
+        return try result.outcome(failure).get()
+    }
+
+    private func enqueue(_ item: Item) {
+        condition.lock()
         pending.append(item)
-        if committing {
-            lock.unlock()
-            item.wake.wait()  // woken when its batch is done, or to lead the next batch
-        } else {
-            committing = true
-            lock.unlock()
+        let start = !committerRunning
+        if start {
+            committerRunning = true
+        } else if committerWaiting {
+            condition.signal()
         }
-        // Not done: this caller leads. Its item is in `pending` (queued before the lead was taken or handed over).
-        while !item.done {
-            lock.lock()
-            let batch = pending
-            pending = []
-            lock.unlock()
-            var failure: (any Error)? = nil
+        condition.unlock()
+        if start {
+            let thread = Thread { [self] in commitWhileThereIsWork() }
+            thread.name = "trustd-group-commit"
+            thread.start()
+        }
+    }
+
+    private func commitWhileThereIsWork() {
+        while let batch = nextBatch() {
+            var errors: [(any Error)?]
             do {
-                let errors = try commitBatch(batch.map(\.work))
-                for (entry, error) in zip(batch, errors) { entry.error = error }
+                errors = try commitBatch(batch.map(\.work))
             } catch {
-                failure = error
+                errors = Array(repeating: error, count: batch.count)
             }
-            lock.lock()
-            for entry in batch {
-                if let failure { entry.error = failure }
-                entry.done = true
-            }
-            let next = pending.first
-            if next == nil { committing = false }
-            lock.unlock()
-            for entry in batch where entry !== item { entry.wake.signal() }
-            next?.wake.signal()
+            for (item, error) in zip(batch, errors) { item.finish(error) }
         }
-        if let error = item.error { throw error }
-        guard let result else { throw TrustError(.integrity, "a grouped write produced no result") }
-        return result
+    }
+
+    /// Everything queued so far; nil (and the committer's end) after waiting `lingerSeconds` for work in vain.
+    private func nextBatch() -> [Item]? {
+        condition.lock()
+        defer { condition.unlock() }
+        if pending.isEmpty {
+            committerWaiting = true
+            let deadline = Date().addingTimeInterval(Self.lingerSeconds)
+            while pending.isEmpty && condition.wait(until: deadline) {}
+            committerWaiting = false
+        }
+        guard !pending.isEmpty else {
+            committerRunning = false
+            return nil
+        }
+        let batch = pending
+        pending = []
+        return batch
+    }
+}
+
+/// The value a grouped body produced, written on the committer thread before the caller is answered.
+private final class ResultSlot<T>: @unchecked Sendable {
+    var value: T?
+
+    func outcome(_ error: (any Error)?) -> Result<T, any Error> {
+        if let error { return .failure(error) }
+        guard let value else { return .failure(TrustError(.integrity, "a grouped write produced no result")) }
+        return .success(value)
     }
 }

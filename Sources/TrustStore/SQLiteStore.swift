@@ -7,7 +7,9 @@ import TrustServices
 /// migrations, and the repositories of ``TrustServices`` over one connection per transaction.
 public final class SQLiteStore: TransactionalStore {
     let writer: any DatabaseWriter
-    private let groupCommit = GroupCommit()
+    private let groupCommit: GroupCommit
+    /// Reads are page-cache reads of a WAL database in this process: they never wait on a writer or the network.
+    public let readsInProcess = true
 
     /// Opens (creating and migrating) the database file at `path`; the files are made owner-only.
     public init(path: String) throws {
@@ -18,6 +20,7 @@ public final class SQLiteStore: TransactionalStore {
         configuration.busyMode = .timeout(10)
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
+            groupCommit = Self.groupCommit(writer)
             try Schema.migrator.migrate(writer)
             // The database holds the audit log and identity data: owner-only, whatever the umask was.
             for file in [path, "\(path)-wal", "\(path)-shm"] where FileManager.default.fileExists(atPath: file) {
@@ -31,6 +34,7 @@ public final class SQLiteStore: TransactionalStore {
     /// An in-memory database (tests).
     public init(inMemory: Void = ()) throws {
         writer = try DatabaseQueue()
+        groupCommit = Self.groupCommit(writer)
         try Schema.migrator.migrate(writer)
     }
 
@@ -43,24 +47,32 @@ public final class SQLiteStore: TransactionalStore {
     }
 
     public func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T {
-        try translate {
-            try groupCommit.run(body) { batch in
-                var errors: [(any Error)?] = []
-                try writer.write { db in
-                    for work in batch {
-                        do {
-                            try db.inSavepoint {
-                                try work(SQLiteRepositories(db: db))
-                                return .commit
-                            }
-                            errors.append(nil)
-                        } catch {
-                            errors.append(error)
+        try translate { try groupCommit.run(body) }
+    }
+
+    public func writeGrouped<T: Sendable>(_ body: @escaping @Sendable (any Repositories) throws -> T) async throws -> T
+    {
+        do { return try await groupCommit.run(body) } catch { return try translate { throw error } }
+    }
+
+    /// Each batch in one transaction, each work in its own savepoint.
+    private static func groupCommit(_ writer: any DatabaseWriter) -> GroupCommit {
+        GroupCommit { batch in
+            var errors: [(any Error)?] = []
+            try writer.write { db in
+                for work in batch {
+                    do {
+                        try db.inSavepoint {
+                            try work(SQLiteRepositories(db: db))
+                            return .commit
                         }
+                        errors.append(nil)
+                    } catch {
+                        errors.append(error)
                     }
                 }
-                return errors
             }
+            return errors
         }
     }
 

@@ -21,7 +21,9 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
 
     let settings: PostgresSettings
     private let pool: ConnectionPool
-    private let groupCommit = GroupCommit()
+    private let groupCommit: GroupCommit
+    /// Every read is a round trip to the server: services run them on their blocking executor.
+    public let readsInProcess = false
     private let listener: ChangeListener
     private let lease: LeaderLease
 
@@ -30,6 +32,7 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
         self.settings = settings
         let configuration = try settings.connectionConfiguration()
         pool = ConnectionPool(configuration: configuration, size: settings.poolSize, logger: logger)
+        groupCommit = Self.groupCommit(pool)
         listener = ChangeListener(configuration: configuration, logger: logger)
         lease = LeaderLease(configuration: configuration, logger: logger)
         do {
@@ -128,34 +131,42 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
     }
 
     public func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T {
-        try translate {
-            try groupCommit.run(body) { batch in
-                try pool.withConnection { session in
-                    try session.transaction("BEGIN", then: Self.lockStatement) {
-                        let repositories = PostgresRepositories(session: session)
-                        // One writer: its failure rolls the transaction back (no savepoint round trips needed).
-                        if batch.count == 1 {
-                            try batch[0](repositories)
-                            return [nil]
-                        }
-                        var errors: [(any Error)?] = []
-                        for work in batch {
-                            try session.send("SAVEPOINT grouped")
-                            let head = session.auditHead
-                            do {
-                                try work(repositories)
-                                try session.send("RELEASE SAVEPOINT grouped")
-                                errors.append(nil)
-                            } catch {
-                                // A failed statement aborts the transaction until the savepoint is rolled back.
-                                session.auditHead = head
-                                try session.execute("ROLLBACK TO SAVEPOINT grouped")
-                                try session.send("RELEASE SAVEPOINT grouped")
-                                errors.append(error)
-                            }
-                        }
-                        return errors
+        try translate { try groupCommit.run(body) }
+    }
+
+    public func writeGrouped<T: Sendable>(_ body: @escaping @Sendable (any Repositories) throws -> T) async throws -> T
+    {
+        do { return try await groupCommit.run(body) } catch { return try translate { throw error } }
+    }
+
+    /// Each batch in one transaction under the write lock; with more than one work, each in its own savepoint.
+    private static func groupCommit(_ pool: ConnectionPool) -> GroupCommit {
+        GroupCommit { batch in
+            try pool.withConnection { session in
+                try session.transaction("BEGIN", then: Self.lockStatement) {
+                    let repositories = PostgresRepositories(session: session)
+                    // One writer: its failure rolls the transaction back (no savepoint round trips needed).
+                    if batch.count == 1 {
+                        try batch[0](repositories)
+                        return [nil]
                     }
+                    var errors: [(any Error)?] = []
+                    for work in batch {
+                        try session.send("SAVEPOINT grouped")
+                        let head = session.auditHead
+                        do {
+                            try work(repositories)
+                            try session.send("RELEASE SAVEPOINT grouped")
+                            errors.append(nil)
+                        } catch {
+                            // A failed statement aborts the transaction until the savepoint is rolled back.
+                            session.auditHead = head
+                            try session.execute("ROLLBACK TO SAVEPOINT grouped")
+                            try session.send("RELEASE SAVEPOINT grouped")
+                            errors.append(error)
+                        }
+                    }
+                    return errors
                 }
             }
         }

@@ -195,6 +195,12 @@ public protocol TransactionalStore: Sendable {
     /// `body` in a write transaction shared with concurrent callers (group commit): each body in its own savepoint,
     /// one commit (one fsync) for all; returns after the commit. For hot paths called from many threads (signing).
     func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T
+    /// The same, awaited: the engine's committer thread commits the batch while the caller's thread is free.
+    func writeGrouped<T: Sendable>(_ body: @escaping @Sendable (any Repositories) throws -> T) async throws -> T
+    /// Whether reads are answered inside this process without waiting on another one (SQLite in WAL mode: yes;
+    /// PostgreSQL, a round trip to the server: no). Hot paths run such reads where they are, instead of handing
+    /// them to the blocking executor.
+    var readsInProcess: Bool { get }
     /// Calls `handler` for changes other nodes commit (and `.everything` when some may have been missed); engines
     /// with one node never call it.
     func subscribe(_ handler: @escaping @Sendable (StateChange) -> Void)

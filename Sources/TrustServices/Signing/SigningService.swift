@@ -59,15 +59,48 @@ public final class SigningService: Sendable {
 
     /// Signs for `caller` (a platform): the permission, the seal's or key's rules, the signature in key custody, and
     /// one audit record (allowed or refused) committed with the grant's usage count before the answer.
+    ///
+    /// Each step runs where it need not wait: the checks' reads where the request is when the store answers in
+    /// process (SQLite), the signature there too when the key is already in memory and the work is small; anything
+    /// that would wait (PostgreSQL, an HSM, a key file, a document or timestamp) on the blocking executor. The commit
+    /// is awaited, so no thread sits idle while the batch is made durable. Handing a signature to another thread cost
+    /// more CPU than everything else the request does.
     public func sign(_ request: Request, by caller: Caller) async throws -> Result {
         try await useCases.check(caller, .sign, action: auditAction(request), object: request.credential.object)
-        return try await useCases.executor.run { [self] in try signNow(request, caller: caller) }
-    }
-
-    private func signNow(_ request: Request, caller: Caller) throws -> Result {
         guard let principal = caller.principal else {
             throw TrustError(.forbidden, "signing is done for a platform principal")
         }
+        let now = clock()
+        let decision =
+            store.readsInProcess && request.document == nil
+            ? try decide(request, principal: principal, at: now)
+            : try await useCases.executor.run { [self] in try decide(request, principal: principal, at: now) }
+        switch decision {
+        case .refused(let refusal, let request): try await refuse(refusal, request, principal: principal, at: now)
+        case .allowed(let request, let signer):
+            let signed =
+                signsWithoutWaiting(request, signer)
+                ? try sign(request, with: signer, at: now)
+                : try await useCases.executor.run { [self] in try sign(request, with: signer, at: now) }
+            return try await commit(signed.request, signed.signature, by: signer, principal: principal, at: now)
+        }
+    }
+
+    /// A request that passed or failed the checks (a refusal is audited before it is answered).
+    enum Decision: Sendable {
+        case refused(Refusal, Request)
+        case allowed(Request, Signer)
+    }
+
+    struct Refusal: Sendable {
+        let denial: TrustError
+        let details: [String: String]
+        /// Whether it counts as a refused signature in the metrics (an ID token refused before any check does not).
+        let checked: Bool
+    }
+
+    /// Validates the request and applies the seal's or key's rules (reads only).
+    private func decide(_ request: Request, principal: Principal, at now: Date) throws -> Decision {
         guard
             request.document == nil
                 ? (request.data == nil) != (request.digest == nil) : request.data == nil && request.digest == nil
@@ -83,7 +116,6 @@ public final class SigningService: Sendable {
         if case .key = request.credential, request.format == .ses {
             throw TrustError.invalid("ses signatures are made with a seal (sealId), not a signing key")
         }
-        let now = clock()
         var request = request
         if let token = request.signerIDToken {
             guard request.signerPersonID == nil else { throw TrustError.invalid("give signer or idToken, not both") }
@@ -93,9 +125,7 @@ public final class SigningService: Sendable {
                 }
                 request = request.asserted(try assertions(token, principal.id))
             } catch let denial as TrustError where denial.code == .forbidden {
-                try audit(principal, request, outcome: .denied, details: ["reason": denial.message], at: now)
-                ServiceMetrics.denial(action: auditAction(request), reason: "grant")
-                throw denial
+                return .refused(Refusal(denial: denial, details: ["reason": denial.message], checked: false), request)
             }
         }
         let decision: Swift.Result<Signer, TrustError>
@@ -103,52 +133,83 @@ public final class SigningService: Sendable {
         case .seal(let id): decision = try checkSeal(id, principal: principal, request: request, at: now)
         case .key(let id): decision = try checkKey(id, principal: principal, request: request, at: now)
         }
-        let signer: Signer
         switch decision {
         case .failure(let denial):
             var details = ["reason": denial.message]
             // A refused document is named by its digest too, so the refusal can be matched to what was sent.
             if let document = request.document { details["documentDigest"] = Hex.encode(document.digest) }
-            try audit(principal, request, outcome: .denied, details: details, at: now)
-            ServiceMetrics.signature(action: auditAction(request), format: request.format.rawValue, allowed: false)
-            ServiceMetrics.denial(action: auditAction(request), reason: denial.code == .forbidden ? "grant" : "policy")
-            throw denial
-        case .success(let allowed): signer = allowed
+            return .refused(Refusal(denial: denial, details: details, checked: true), request)
+        case .success(let signer): return .allowed(request, signer)
         }
+    }
+
+    /// Small in-memory work only: a key already decrypted in this process, no document to prepare, no timestamp to
+    /// fetch, at most 64 KiB to hash, and the CMS chain read from a store that answers in process.
+    private func signsWithoutWaiting(_ request: Request, _ signer: Signer) -> Bool {
+        store.readsInProcess && request.document == nil && !request.timestamp
+            && (request.data?.count ?? 0) <= 64 << 10 && keys.signsWithoutWaiting(signer.keyID)
+    }
+
+    /// The document prepared (if one is sealed) and the signature made in key custody.
+    private func sign(_ request: Request, with signer: Signer, at now: Date) throws -> (
+        request: Request, signature: [UInt8]
+    ) {
+        var request = request
         if let document = request.document {
             let prepared = try document.prepare(
                 Preparation(seal: signer.seal, certificate: signer.certificate, signingTime: now))
             request = request.prepared(prepared.data, propertyInfo: prepared.propertyInfo)
         }
-        let signature = try makeSignature(request, with: signer, at: now)
+        return (request, try makeSignature(request, with: signer, at: now))
+    }
+
+    /// Audits a refusal and answers it.
+    private func refuse(_ refusal: Refusal, _ request: Request, principal: Principal, at now: Date) async throws
+        -> Never
+    {
+        try await audit(principal, request, outcome: .denied, details: refusal.details, at: now)
+        let action = auditAction(request)
+        if refusal.checked {
+            ServiceMetrics.signature(action: action, format: request.format.rawValue, allowed: false)
+        }
+        let reason = !refusal.checked || refusal.denial.code == .forbidden ? "grant" : "policy"
+        ServiceMetrics.denial(action: action, reason: reason)
+        throw refusal.denial
+    }
+
+    /// Counts the grant's use and writes the audit record, in one group commit with concurrent signatures (each in
+    /// its own savepoint). A concurrent signature may have used the grant's last count since the check: that is a
+    /// denial, audited too.
+    private func commit(
+        _ request: Request, _ signature: [UInt8], by signer: Signer, principal: Principal, at now: Date
+    ) async throws -> Result {
         let digestHex = Hex.encode(
             request.document?.digest ?? request.data.map { Digest.hash(.sm3, $0) } ?? request.digest!)
         let action = auditAction(request)
-        // Group commit: concurrent signatures share one transaction (and one fsync), each in its own savepoint.
-        // A concurrent signature may have used the grant's last count since the check: that is a denial, audited too.
-        let exhausted: TrustError? = try store.writeGrouped { tx in
-            var details = ["signer": request.signerPersonID ?? principal.auditName, "format": request.format.rawValue]
-            if let grant = signer.grant {
-                details["grant"] = grant.id
+        var details = ["signer": request.signerPersonID ?? principal.auditName, "format": request.format.rawValue]
+        let grant = signer.grant
+        if let grant { details["grant"] = grant.id }
+        let actor = principal.auditName
+        let object = request.credential.object
+        var allowedDetails = details
+        allowedDetails["documentDigest"] = digestHex
+        allowedDetails["timestamp"] = request.timestamp ? "yes" : "no"
+        allowedDetails["certificate"] = signer.certificateRecord.serial
+        let exhausted: TrustError? = try await store.writeGrouped { [details, allowedDetails] tx in
+            if let grant {
                 guard try tx.countGrantUse(grant.id) else {
                     let denial = TrustError(
                         .forbidden, "grant \(grant.id) has used its \(grant.usageLimit ?? 0) signatures")
-                    details["reason"] = denial.message
+                    var refused = details
+                    refused["reason"] = denial.message
                     try tx.appendAudit(
-                        AuditEntry(
-                            actor: principal.auditName, action: action, object: request.credential.object,
-                            outcome: .denied,
-                            details: details), at: now)
+                        AuditEntry(actor: actor, action: action, object: object, outcome: .denied, details: refused),
+                        at: now)
                     return denial
                 }
             }
-            details["documentDigest"] = digestHex
-            details["timestamp"] = request.timestamp ? "yes" : "no"
-            details["certificate"] = signer.certificateRecord.serial
             try tx.appendAudit(
-                AuditEntry(
-                    actor: principal.auditName, action: action, object: request.credential.object, details: details),
-                at: now)
+                AuditEntry(actor: actor, action: action, object: object, details: allowedDetails), at: now)
             return nil
         }
         ServiceMetrics.signature(action: action, format: request.format.rawValue, allowed: exhausted == nil)
@@ -156,8 +217,7 @@ public final class SigningService: Sendable {
             ServiceMetrics.denial(action: action, reason: "grant")
             throw exhausted
         }
-        return Result(
-            format: request.format, signature: signature, certificate: signer.certificate, grantID: signer.grant?.id)
+        return Result(format: request.format, signature: signature, certificate: signer.certificate, grantID: grant?.id)
     }
 
     private func makeSignature(_ request: Request, with signer: Signer, at now: Date) throws -> [UInt8] {
@@ -252,13 +312,13 @@ public final class SigningService: Sendable {
 
     private func audit(
         _ principal: Principal, _ request: Request, outcome: AuditOutcome, details: [String: String], at now: Date
-    ) throws {
+    ) async throws {
         var all = details
         all["signer"] = request.signerPersonID ?? principal.auditName
         all["format"] = request.format.rawValue
         let entry = AuditEntry(
             actor: principal.auditName, action: auditAction(request), object: request.credential.object,
             outcome: outcome, details: all)
-        try store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: now) }
+        try await store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: now) }
     }
 }
