@@ -30,6 +30,8 @@ public struct SignatureVerifier: Sendable {
     }
 
     public static let maxSize = SealSignature.maxSize
+    /// Signature and data up to this size are verified without a hop to the blocking executor.
+    static let inlineLimit = 64 << 10
 
     /// What an OFD document may cost to read (configurable; the defaults are in ``OFDLimits``).
     public var ofdLimits = OFDLimits.default
@@ -40,7 +42,12 @@ public struct SignatureVerifier: Sendable {
         -> ValidationReport
     {
         try await useCases.check(caller, .verify, action: "verify", object: "signature")
-        let report = try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
+        // Small work on a store that answers in process runs where it is: handing it to the executor and back cost
+        // more CPU than the checks (see SigningService.sign). Larger inputs are hashed on the executor.
+        let report =
+            store.readsInProcess && bytes.count + (data?.count ?? 0) <= Self.inlineLimit
+            ? verify(bytes, data: data, digest: digest)
+            : try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
         ServiceMetrics.verification(kind: "signature", indication: report.indication.rawValue)
         return report
     }
