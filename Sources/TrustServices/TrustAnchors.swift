@@ -157,19 +157,19 @@ final class ChainMemo: Sendable {
         let chain: [Certificate]
         let from: Date, until: Date
     }
-    private let entries = BoundedCache<[[UInt8]], Entry>(.init(maxEntries: 10_000, maxBytes: 64 << 20)) { key, entry in
+    private let entries = BoundedCache<[ByteKey], Entry>(.init(maxEntries: 10_000, maxBytes: 64 << 20)) { key, entry in
         // The key's bytes plus the parsed certificates (a few times their DER each).
         key.reduce(0) { $0 + $1.count } + entry.chain.reduce(0) { $0 + 4 * $1.der.count } + 128
     }
 
     func chain(for key: [[UInt8]], at time: Date) -> [Certificate]? {
-        guard let entry = entries[key], entry.from <= time, time <= entry.until else { return nil }
+        guard let entry = entries[key.map(ByteKey.init)], entry.from <= time, time <= entry.until else { return nil }
         return entry.chain
     }
 
     func remember(_ chain: [Certificate], for key: [[UInt8]]) {
         let from = chain.map(\.notBefore).max() ?? .distantFuture
         let until = chain.map(\.notAfter).min() ?? .distantPast
-        entries.insert(Entry(chain: chain, from: from, until: until), forKey: key)
+        entries.insert(Entry(chain: chain, from: from, until: until), forKey: key.map(ByteKey.init))
     }
 }

@@ -69,4 +69,20 @@ import Testing
         #expect(cache.count <= 500)
         #expect(cache.bytes <= 40_000)
     }
+
+    @Test func byteKeysAreEqualExactlyWhenTheirBytesAre() {
+        let seal = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var altered = seal
+        altered[4321] ^= 1
+        #expect(ByteKey(seal) == ByteKey(Array(seal)))
+        #expect(ByteKey(seal).hashValue == ByteKey(Array(seal)).hashValue)
+        #expect(ByteKey(seal) != ByteKey(altered))
+        #expect(ByteKey(seal) != ByteKey(Array(seal.dropLast())))
+        #expect(ByteKey([]) == ByteKey([]))
+        #expect(ByteKey([]) != ByteKey([0]))
+        let cache = BoundedCache<ByteKey, String>(.init(maxEntries: 4, maxBytes: 1 << 20)) { key, _ in key.count }
+        cache.insert("verified", forKey: ByteKey(seal))
+        #expect(cache[ByteKey(Array(seal))] == "verified")
+        #expect(cache[ByteKey(altered)] == nil)  // one changed byte is another key: no verdict is borrowed
+    }
 }

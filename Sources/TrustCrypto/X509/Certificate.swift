@@ -141,11 +141,11 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     /// through its decoder framework (hundreds of microseconds, under global locks), and verification sees the same
     /// signer, seal-maker and CA certificates over and over; a certificate is immutable, so sharing it is safe.
     public static func cached(der: [UInt8]) throws -> Certificate {
-        try recentlyParsed.value(forKey: der, makingIfAbsent: { try Certificate(der: der) })
+        try recentlyParsed.value(forKey: ByteKey(der), makingIfAbsent: { try Certificate(der: der) })
     }
 
     /// Keyed by the DER; an OpenSSL X509 costs a few times its encoding in memory.
-    private static let recentlyParsed = BoundedCache<[UInt8], Certificate>(.init(maxEntries: 2048, maxBytes: 32 << 20))
+    private static let recentlyParsed = BoundedCache<ByteKey, Certificate>(.init(maxEntries: 2048, maxBytes: 32 << 20))
     { der, _ in
         4 * der.count + 256
     }

@@ -49,7 +49,7 @@ public final class OCSPResponder: Sendable {
         key.serial.utf8.count + key.hashOID.utf8.count + cached.der.count + 64
     }
     /// Exact bytes of cacheable requests (one CertID, no nonce) → the response they map to: hits skip DER parsing.
-    private let byRequest = BoundedCache<[UInt8], CacheKey>(.init(maxEntries: 200_000, maxBytes: 64 << 20)) {
+    private let byRequest = BoundedCache<ByteKey, CacheKey>(.init(maxEntries: 200_000, maxBytes: 64 << 20)) {
         request, key in
         request.count + key.serial.utf8.count + key.hashOID.utf8.count + 64
     }
@@ -70,7 +70,7 @@ public final class OCSPResponder: Sendable {
     /// Answers a DER OCSP request (see ``respondNow(_:)``): a pre-signed answer straight from memory, anything that needs
     /// the registry or a signature on the blocking executor.
     public func respond(_ der: [UInt8]) async -> [UInt8] {
-        if let key = byRequest[der], let hit = fresh(key, at: clock()) { return hit.der }
+        if let key = byRequest[ByteKey(der)], let hit = fresh(key, at: clock()) { return hit.der }
         return (try? await executor.run { self.respondNow(der) }) ?? OCSPResponseBuilder.error(.tryLater)
     }
 
@@ -79,7 +79,7 @@ public final class OCSPResponder: Sendable {
     /// `internalError`.
     func respondNow(_ der: [UInt8]) -> [UInt8] {
         let now = clock()
-        if let key = byRequest[der], let hit = fresh(key, at: now) { return hit.der }
+        if let key = byRequest[ByteKey(der)], let hit = fresh(key, at: now) { return hit.der }
         guard let request = try? OCSPRequest(der: der) else { return OCSPResponseBuilder.error(.malformedRequest) }
         do {
             let ids = request.certificateIDs
@@ -92,7 +92,7 @@ public final class OCSPResponder: Sendable {
                 let id = ids[0]
                 let key = CacheKey(serial: Hex.encode(id.serialNumber), hashOID: id.hashAlgorithmOID)
                 if let hit = fresh(key, at: now) {
-                    byRequest.insert(key, forKey: der)
+                    byRequest.insert(key, forKey: ByteKey(der))
                     return hit.der
                 }
                 let (single, issuedHere) = try single(id, owner: owner, now: now)
@@ -101,7 +101,7 @@ public final class OCSPResponder: Sendable {
                     responses.insert(
                         Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),
                         forKey: key)
-                    byRequest.insert(key, forKey: der)
+                    byRequest.insert(key, forKey: ByteKey(der))
                 }
                 return response
             }

@@ -146,7 +146,7 @@ struct VerificationSources: Sendable {
 /// The maker-signature verdict per seal encoding (the verdict of a byte-identical seal cannot change).
 final class MakerSignatureMemo: Sendable {
     /// Seals carry their picture, so the byte bound matters more than the count.
-    private let results = BoundedCache<[UInt8], Verdict>(.init(maxEntries: 1024, maxBytes: 32 << 20)) { der, verdict in
+    private let results = BoundedCache<ByteKey, Verdict>(.init(maxEntries: 1024, maxBytes: 32 << 20)) { der, verdict in
         der.count + (verdict.problem?.utf8.count ?? 0) + 64
     }
 
@@ -155,6 +155,7 @@ final class MakerSignatureMemo: Sendable {
     }
 
     func problem(of seal: ElectronicSeal) -> String? {
-        results.value(forKey: seal.der, makingIfAbsent: { Verdict(problem: seal.makerSignatureProblem()) }).problem
+        results.value(forKey: ByteKey(seal.der), makingIfAbsent: { Verdict(problem: seal.makerSignatureProblem()) })
+            .problem
     }
 }
