@@ -164,6 +164,20 @@ public struct SealSignature: Sendable {
         signatureAlgorithm: String, sign: ([UInt8]) throws -> [UInt8],
         timeStamp: (([UInt8]) throws -> [UInt8])? = nil
     ) throws -> SealSignature {
+        try SealSignature(
+            der: makeDER(
+                seal: seal, signingTime: signingTime, dataHash: dataHash, propertyInfo: propertyInfo,
+                signerCertificate: signerCertificate, signatureAlgorithm: signatureAlgorithm, sign: sign,
+                timeStamp: timeStamp))
+    }
+
+    /// The same signature as DER only, not parsed back (the signing hot path answers with the bytes; parsing them
+    /// again meant parsing the seal and its picture once more per signature).
+    public static func makeDER(
+        seal: ElectronicSeal, signingTime: Date, dataHash: [UInt8], propertyInfo: String, signerCertificate: [UInt8],
+        signatureAlgorithm: String, sign: ([UInt8]) throws -> [UInt8],
+        timeStamp: (([UInt8]) throws -> [UInt8])? = nil
+    ) throws -> [UInt8] {
         var tbsCoder = DER.Serializer()
         try tbsCoder.appendConstructedNode(identifier: .sequence) { coder in
             try coder.serialize(seal.info.header.version)
@@ -189,7 +203,7 @@ public struct SealSignature: Sendable {
                 }
             }
         }
-        return try SealSignature(der: coder.serializedBytes)
+        return coder.serializedBytes
     }
 
     /// `nil` when the signer's signature over `TBS_Sign` verifies with the signer certificate's key.

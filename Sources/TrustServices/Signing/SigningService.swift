@@ -278,13 +278,13 @@ public final class SigningService: Sendable {
                 }()
             let oid = keyType == .sm2 ? SealAlgorithm.sm2WithSM3 : SealAlgorithm.sha256WithRSA
             let units = timestamps
-            return try SealSignature.make(
+            return try SealSignature.makeDER(
                 seal: seal, signingTime: now, dataHash: hash, propertyInfo: request.propertyInfo ?? "",
                 signerCertificate: signer.certificate.der,
                 signatureAlgorithm: oid, sign: sign,
                 timeStamp: request.timestamp
                     ? { value in try Self.timestampToken(units, over: value, unit: .sm2) } : nil
-            ).der
+            )
         }
     }
 
