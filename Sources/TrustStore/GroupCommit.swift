@@ -83,7 +83,10 @@ public final class GroupCommit: @unchecked Sendable {
     }
 
     private func commitWhileThereIsWork() {
-        while let batch = nextBatch() {
+        while true {
+            // Let the threads that woke this one run first: under load they queue more work for the same commit.
+            sched_yield()
+            guard let batch = nextBatch() else { return }
             var errors: [(any Error)?]
             do {
                 errors = try commitBatch(batch.map(\.work))
