@@ -152,7 +152,9 @@ extension SQLiteRepositories {
     func insert(_ token: TokenRecord) throws { try token.insert(db) }
     func update(_ token: TokenRecord) throws { try token.update(db) }
     func clientCertificate(fingerprint: String) throws -> PrincipalCertificateRecord? {
-        try PrincipalCertificateRecord.fetchOne(db, key: fingerprint)
+        try PrincipalCertificateRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM principal_certificate WHERE fingerprint = ?"),
+            arguments: [fingerprint])
     }
     func clientCertificates(principalID: String) throws -> [PrincipalCertificateRecord] {
         try PrincipalCertificateRecord.filter(Column("principal_id") == principalID).order(Column("fingerprint"))

@@ -77,10 +77,20 @@ public struct SignatureVerifier: Sendable {
         SignatureChecks.report(facts(bytes, data: data, digest: digest))
     }
 
+    /// Whether the bytes are a SEQUENCE whose first element is an OBJECT IDENTIFIER, as a CMS ContentInfo is (a seal
+    /// signature starts with its TBS_Sign SEQUENCE): anything else skips the CMS parser, which parsed a whole seal
+    /// signature only to refuse it.
+    static func firstElementIsAnOID(_ der: [UInt8]) -> Bool {
+        guard der.count > 2, der[0] == 0x30 else { return false }
+        let header = der[1] < 0x80 ? 2 : 2 + Int(der[1] & 0x7F)  // 0x80 (BER indefinite length) has no length bytes
+        return der.count > header && der[header] == 0x06
+    }
+
     /// The format adapter for the bytes, and its facts.
     func facts(_ bytes: [UInt8], data: [UInt8]?, digest: [UInt8]?) -> SignatureFacts {
         let now = clock()
-        if bytes.count <= ParsedSignedData.maxSize, let signed = try? ParsedSignedData(der: bytes),
+        if bytes.count <= ParsedSignedData.maxSize, Self.firstElementIsAnOID(bytes),
+            let signed = try? ParsedSignedData(der: bytes),
             signed.contentType == CMSObjectID.data || signed.contentType == CMSObjectID.gmData
         {
             return CMSFormatAdapter.facts(signed, data: data, digest: digest, sources: sources, now: now)
