@@ -88,19 +88,26 @@ import TrustStorePostgres
         #expect(try store.read { try $0.setting("after") } == "conflict")
     }
 
+    /// The synchronous grouped write (an async caller would get the awaited one).
+    static func blockingAppend(_ entry: AuditEntry, to store: any TransactionalStore) throws {
+        _ = try store.writeGrouped { tx in try tx.appendAudit(entry, at: Date()) }
+    }
+
     @Test(arguments: Engine.allCases)
     func groupCommitKeepsEveryConcurrentWriterInOneIntactChain(_ engine: Engine) async throws {
         let fixture = try Self.fixture(engine)
         defer { withExtendedLifetime(fixture) {} }
         let store = fixture.store
+        // Half await their commit (the signing path), half block for it (callers on the executor): one queue.
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<64 {
+                let entry = AuditEntry(
+                    actor: "w\(index)", action: "sign.seal", object: "seal:x", details: ["n": "\(index)"])
                 group.addTask {
-                    _ = try? store.writeGrouped { tx in
-                        try tx.appendAudit(
-                            AuditEntry(
-                                actor: "w\(index)", action: "sign.seal", object: "seal:x", details: ["n": "\(index)"]),
-                            at: Date())
+                    if index.isMultiple(of: 2) {
+                        _ = try? await store.writeGrouped { tx in try tx.appendAudit(entry, at: Date()) }
+                    } else {
+                        try? Self.blockingAppend(entry, to: store)
                     }
                 }
             }
@@ -112,6 +119,14 @@ import TrustStorePostgres
         // A savepoint that fails rolls back alone; the others in the group still commit.
         struct Refused: Error {}
         #expect(throws: Refused.self) { try store.writeGrouped { _ in throw Refused() } }
+        await #expect(throws: Refused.self) { try await store.writeGrouped { _ in throw Refused() } }
+        // A constraint violation inside an awaited grouped write is a conflict, as in any write.
+        try store.write { try $0.insert(Self.challenge("taken")) }
+        await #expect {
+            try await store.writeGrouped { try $0.insert(Self.challenge("taken")) }
+        } throws: {
+            ($0 as? TrustError)?.code == .conflict
+        }
         #expect(try store.read { try $0.auditCount() } == 64)
     }
 }

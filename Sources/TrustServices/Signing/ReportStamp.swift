@@ -12,13 +12,11 @@ extension TimestampAuthority {
         try await useCases.check(caller, .verify, action: "timestamp", object: "report")
         let digest = Digest.hash(.sha256, report)
         let request = try TimeStampRequest(hash: .sha256, digest: digest, nonce: nil, certReq: true)
-        return try await useCases.executor.run { [self] in
-            let granted = try respond(to: request, unit: .rsa)
-            try audit(caller, .rsa, granted: granted, imprint: digest, object: "report")
-            guard granted.granted else {
-                throw TrustError(.integrity, "the report timestamp was rejected: \(granted.rejection ?? "-")")
-            }
-            return granted
+        let granted = try await useCases.executor.run { [self] in try respond(to: request, unit: .rsa) }
+        try await audit(caller, .rsa, granted: granted, imprint: digest, object: "report")
+        guard granted.granted else {
+            throw TrustError(.integrity, "the report timestamp was rejected: \(granted.rejection ?? "-")")
         }
+        return granted
     }
 }

@@ -65,17 +65,15 @@ public final class TimestampAuthority: Sendable {
     /// `POST /tsa`: answers a DER TimeStampReq with a DER TimeStampResp (granted, or a rejection for a bad request).
     public func timestamp(der requestDER: [UInt8], unit: Unit, by caller: Caller) async throws -> [UInt8] {
         try await useCases.check(caller, .timestamp, action: "timestamp", object: "tsa:\(unit.rawValue)")
-        return try await useCases.executor.run { [self] in
-            let request: TimeStampRequest
-            do { request = try TimeStampRequest(der: requestDER) } catch {
-                let response = try TimeStampResponse.rejected(.badDataFormat, "\(error)")
-                try audit(caller, unit, granted: nil, reason: "\(error)")
-                return response
-            }
-            let granted = try respond(to: request, unit: unit)
-            try audit(caller, unit, granted: granted, imprint: request.hashedMessage)
-            return granted.response
+        let request: TimeStampRequest
+        do { request = try TimeStampRequest(der: requestDER) } catch {
+            let response = try TimeStampResponse.rejected(.badDataFormat, "\(error)")
+            try await audit(caller, unit, granted: nil, reason: "\(error)")
+            return response
         }
+        let granted = try await useCases.executor.run { [self] in try respond(to: request, unit: unit) }
+        try await audit(caller, unit, granted: granted, imprint: request.hashedMessage)
+        return granted.response
     }
 
     /// `POST /v1/timestamp`: a granted token for `digest`; a digest of the wrong length is the caller's mistake (400).
@@ -89,21 +87,19 @@ public final class TimestampAuthority: Sendable {
         {
             throw TrustError.invalid(error.message)
         }
-        return try await useCases.executor.run { [self] in
-            let granted = try respond(to: request, unit: unit)
-            try audit(caller, unit, granted: granted, imprint: digest)
-            guard granted.granted else {
-                throw TrustError.invalid("the timestamp request was rejected: \(granted.rejection ?? "-")")
-            }
-            return granted
+        let granted = try await useCases.executor.run { [self] in try respond(to: request, unit: unit) }
+        try await audit(caller, unit, granted: granted, imprint: digest)
+        guard granted.granted else {
+            throw TrustError.invalid("the timestamp request was rejected: \(granted.rejection ?? "-")")
         }
+        return granted
     }
 
     /// One audit record per answer (the TSA's log of what it stamped), group-committed with concurrent answers.
     func audit(
         _ caller: Caller, _ unit: Unit, granted: Granted?, imprint: [UInt8] = [], reason: String? = nil,
         object: String? = nil
-    ) throws {
+    ) async throws {
         var details = ["unit": unit.rawValue]
         let outcome: AuditOutcome
         if let granted, granted.granted {
@@ -118,7 +114,7 @@ public final class TimestampAuthority: Sendable {
             actor: caller.auditName, action: "timestamp", object: object ?? "tsa:\(unit.rawValue)", outcome: outcome,
             details: details)
         let now = clock()
-        try ca.store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: now) }
+        try await ca.store.writeGrouped { tx in _ = try tx.appendAudit(entry, at: now) }
         ServiceMetrics.timestamp(unit: unit.rawValue, granted: outcome == .success)
     }
 
