@@ -82,7 +82,7 @@ public final class SigningService: Sendable {
                 signsWithoutWaiting(request, signer)
                 ? try sign(request, with: signer, at: now)
                 : try await useCases.executor.run { [self] in try sign(request, with: signer, at: now) }
-            return try await commit(signed.request, signed.signature, by: signer, principal: principal, at: now)
+            return try await commit(signed, by: signer, principal: principal, at: now)
         }
     }
 
@@ -150,17 +150,26 @@ public final class SigningService: Sendable {
             && (request.data?.count ?? 0) <= 64 << 10 && keys.signsWithoutWaiting(signer.keyID)
     }
 
-    /// The document prepared (if one is sealed) and the signature made in key custody.
-    private func sign(_ request: Request, with signer: Signer, at now: Date) throws -> (
-        request: Request, signature: [UInt8]
-    ) {
+    /// A signature made, with the digest of what it covers for the audit record.
+    struct Signed: Sendable {
+        let request: Request
+        let signature: [UInt8]
+        let digestHex: String
+    }
+
+    /// The document prepared (if one is sealed), the signature made in key custody, and the audit digest (hashed here,
+    /// where large data is hashed off the cooperative pool).
+    private func sign(_ request: Request, with signer: Signer, at now: Date) throws -> Signed {
         var request = request
         if let document = request.document {
             let prepared = try document.prepare(
                 Preparation(seal: signer.seal, certificate: signer.certificate, signingTime: now))
             request = request.prepared(prepared.data, propertyInfo: prepared.propertyInfo)
         }
-        return (request, try makeSignature(request, with: signer, at: now))
+        let signature = try makeSignature(request, with: signer, at: now)
+        let digestHex = Hex.encode(
+            request.document?.digest ?? request.data.map { Digest.hash(.sm3, $0) } ?? request.digest!)
+        return Signed(request: request, signature: signature, digestHex: digestHex)
     }
 
     /// Audits a refusal and answers it.
@@ -180,11 +189,10 @@ public final class SigningService: Sendable {
     /// Counts the grant's use and writes the audit record, in one group commit with concurrent signatures (each in
     /// its own savepoint). A concurrent signature may have used the grant's last count since the check: that is a
     /// denial, audited too.
-    private func commit(
-        _ request: Request, _ signature: [UInt8], by signer: Signer, principal: Principal, at now: Date
-    ) async throws -> Result {
-        let digestHex = Hex.encode(
-            request.document?.digest ?? request.data.map { Digest.hash(.sm3, $0) } ?? request.digest!)
+    private func commit(_ signed: Signed, by signer: Signer, principal: Principal, at now: Date) async throws
+        -> Result
+    {
+        let request = signed.request
         let action = auditAction(request)
         var details = ["signer": request.signerPersonID ?? principal.auditName, "format": request.format.rawValue]
         let grant = signer.grant
@@ -192,7 +200,7 @@ public final class SigningService: Sendable {
         let actor = principal.auditName
         let object = request.credential.object
         var allowedDetails = details
-        allowedDetails["documentDigest"] = digestHex
+        allowedDetails["documentDigest"] = signed.digestHex
         allowedDetails["timestamp"] = request.timestamp ? "yes" : "no"
         allowedDetails["certificate"] = signer.certificateRecord.serial
         let exhausted: TrustError? = try await store.writeGrouped { [details, allowedDetails] tx in
@@ -217,7 +225,8 @@ public final class SigningService: Sendable {
             ServiceMetrics.denial(action: action, reason: "grant")
             throw exhausted
         }
-        return Result(format: request.format, signature: signature, certificate: signer.certificate, grantID: grant?.id)
+        return Result(
+            format: request.format, signature: signed.signature, certificate: signer.certificate, grantID: grant?.id)
     }
 
     private func makeSignature(_ request: Request, with signer: Signer, at now: Date) throws -> [UInt8] {
