@@ -129,7 +129,9 @@ extension DataDirectory {
                 store: store, ca: ca, keys: keys, identity: identity, timestamps: timestamps,
                 assertions: { token, principal in try login.signingAssertion(token, principalID: principal) }),
             signingKeys: SigningKeyService(store: store, ca: ca, keys: keys, identity: identity),
-            verifier: SignatureVerifier(store: store, ca: ca, anchors: { try anchors.current() }), anchors: anchors,
+            verifier: SignatureVerifier(
+                store: store, ca: ca, anchors: { try anchors.current() }, anchorsInMemory: { anchors.isInMemory }),
+            anchors: anchors,
             counter: counter,
             readiness: ReadinessProbe(
                 store: store, installationComplete: { FileManager.default.fileExists(atPath: marker) }),

@@ -147,6 +147,11 @@ public final class TrustAnchorSource: Sendable {
         return fresh
     }
 
+    /// Whether ``current()`` would answer from memory now, without reading the directories.
+    public var isInMemory: Bool {
+        cached.withLock { hit in hit.map { Date().timeIntervalSince($0.at) < interval } ?? false }
+    }
+
     /// Forget the cached set (after adding a CA, or in tests after changing the directories).
     public func invalidate() { cached.withLock { $0 = nil } }
 }

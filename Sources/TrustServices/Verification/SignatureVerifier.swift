@@ -18,10 +18,14 @@ public struct SignatureVerifier: Sendable {
     let useCases: UseCases
     let clock: @Sendable () -> Date
 
+    /// Whether the trust anchors are in memory (loading them reads directories, which is blocking work).
+    let anchorsInMemory: @Sendable () -> Bool
+
     public init(
         store: any TransactionalStore, ca: CertificateAuthority, anchors: @escaping @Sendable () throws -> TrustAnchors,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        anchorsInMemory: @escaping @Sendable () -> Bool = { false }, clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.anchorsInMemory = anchorsInMemory
         self.useCases = UseCases(store: store, executor: ca.useCases.executor, clock: clock)
         self.store = store
         self.ca = ca
@@ -42,10 +46,11 @@ public struct SignatureVerifier: Sendable {
         -> ValidationReport
     {
         try await useCases.check(caller, .verify, action: "verify", object: "signature")
-        // Small work on a store that answers in process runs where it is: handing it to the executor and back cost
-        // more CPU than the checks (see SigningService.sign). Larger inputs are hashed on the executor.
+        // Small work on a store that answers in process, with the anchors in memory, runs where it is: handing it to
+        // the executor and back cost more CPU than the checks (see SigningService.sign). Larger inputs are hashed, and
+        // the anchors (re)loaded, on the executor.
         let report =
-            store.readsInProcess && bytes.count + (data?.count ?? 0) <= Self.inlineLimit
+            store.readsInProcess && bytes.count + (data?.count ?? 0) <= Self.inlineLimit && anchorsInMemory()
             ? verify(bytes, data: data, digest: digest)
             : try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
         ServiceMetrics.verification(kind: "signature", indication: report.indication.rawValue)
