@@ -93,6 +93,11 @@ public final class GroupCommit: @unchecked Sendable {
             } catch {
                 errors = Array(repeating: error, count: batch.count)
             }
+            if errors.count != batch.count {  // every caller must be answered, whatever the engine returned
+                errors = Array(
+                    repeating: TrustError(.integrity, "a grouped commit answered \(errors.count) of \(batch.count)"),
+                    count: batch.count)
+            }
             for (item, error) in zip(batch, errors) { item.finish(error) }
         }
     }
