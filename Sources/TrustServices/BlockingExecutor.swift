@@ -30,6 +30,10 @@ public final class BlockingExecutor: @unchecked Sendable {
         self.niceness = niceness
     }
 
+    /// Inputs up to this size are small enough to hash, sign or verify where the request is, when nothing else in the
+    /// work would wait: handing them to the executor and back costs more CPU than the work (see `SigningService.sign`).
+    public static let inPlaceLimit = 64 << 10
+
     /// The executor services use unless given another (threads start on first use).
     public static let shared = BlockingExecutor()
 

@@ -118,7 +118,7 @@ public struct TrustAnchors: Sendable {
     public func validate(_ certificate: Certificate, intermediates extra: [Certificate] = [], at time: Date = Date())
         -> PathValidator.Outcome
     {
-        let key = ([certificate] + extra).map(\.der)
+        let key = ([certificate] + extra).map { ByteKey($0.der) }
         if let chain = memo.chain(for: key, at: time) { return .valid(chain: chain) }
         let outcome = PathValidator(trustAnchors: roots).validate(
             certificate, intermediates: intermediates + extra, at: time)
@@ -167,14 +167,14 @@ final class ChainMemo: Sendable {
         key.reduce(0) { $0 + $1.count } + entry.chain.reduce(0) { $0 + 4 * $1.der.count } + 128
     }
 
-    func chain(for key: [[UInt8]], at time: Date) -> [Certificate]? {
-        guard let entry = entries[key.map(ByteKey.init)], entry.from <= time, time <= entry.until else { return nil }
+    func chain(for key: [ByteKey], at time: Date) -> [Certificate]? {
+        guard let entry = entries[key], entry.from <= time, time <= entry.until else { return nil }
         return entry.chain
     }
 
-    func remember(_ chain: [Certificate], for key: [[UInt8]]) {
+    func remember(_ chain: [Certificate], for key: [ByteKey]) {
         let from = chain.map(\.notBefore).max() ?? .distantFuture
         let until = chain.map(\.notAfter).min() ?? .distantPast
-        entries.insert(Entry(chain: chain, from: from, until: until), forKey: key.map(ByteKey.init))
+        entries.insert(Entry(chain: chain, from: from, until: until), forKey: key)
     }
 }

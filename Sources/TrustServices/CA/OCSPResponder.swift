@@ -79,7 +79,8 @@ public final class OCSPResponder: Sendable {
     /// `internalError`.
     func respondNow(_ der: [UInt8]) -> [UInt8] {
         let now = clock()
-        if let key = byRequest[ByteKey(der)], let hit = fresh(key, at: now) { return hit.der }
+        let exact = ByteKey(der)
+        if let key = byRequest[exact], let hit = fresh(key, at: now) { return hit.der }
         guard let request = try? OCSPRequest(der: der) else { return OCSPResponseBuilder.error(.malformedRequest) }
         do {
             let ids = request.certificateIDs
@@ -92,7 +93,7 @@ public final class OCSPResponder: Sendable {
                 let id = ids[0]
                 let key = CacheKey(serial: Hex.encode(id.serialNumber), hashOID: id.hashAlgorithmOID)
                 if let hit = fresh(key, at: now) {
-                    byRequest.insert(key, forKey: ByteKey(der))
+                    byRequest.insert(key, forKey: exact)
                     return hit.der
                 }
                 let (single, issuedHere) = try single(id, owner: owner, now: now)
@@ -101,7 +102,7 @@ public final class OCSPResponder: Sendable {
                     responses.insert(
                         Cached(der: response, nextUpdate: now.addingTimeInterval(configuration.ocspLifetime)),
                         forKey: key)
-                    byRequest.insert(key, forKey: ByteKey(der))
+                    byRequest.insert(key, forKey: exact)
                 }
                 return response
             }

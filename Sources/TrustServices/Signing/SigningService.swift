@@ -147,7 +147,7 @@ public final class SigningService: Sendable {
     /// fetch, at most 64 KiB to hash, and the CMS chain read from a store that answers in process.
     private func signsWithoutWaiting(_ request: Request, _ signer: Signer) -> Bool {
         store.readsInProcess && request.document == nil && !request.timestamp
-            && (request.data?.count ?? 0) <= 64 << 10 && keys.signsWithoutWaiting(signer.keyID)
+            && (request.data?.count ?? 0) <= BlockingExecutor.inPlaceLimit && keys.signsWithoutWaiting(signer.keyID)
     }
 
     /// A signature made, with the digest of what it covers for the audit record.

@@ -34,8 +34,6 @@ public struct SignatureVerifier: Sendable {
     }
 
     public static let maxSize = SealSignature.maxSize
-    /// Signature and data up to this size are verified without a hop to the blocking executor.
-    static let inlineLimit = 64 << 10
 
     /// What an OFD document may cost to read (configurable; the defaults are in ``OFDLimits``).
     public var ofdLimits = OFDLimits.default
@@ -50,7 +48,8 @@ public struct SignatureVerifier: Sendable {
         // the executor and back cost more CPU than the checks (see SigningService.sign). Larger inputs are hashed, and
         // the anchors (re)loaded, on the executor.
         let report =
-            store.readsInProcess && bytes.count + (data?.count ?? 0) <= Self.inlineLimit && anchorsInMemory()
+            store.readsInProcess && bytes.count + (data?.count ?? 0) <= BlockingExecutor.inPlaceLimit
+                && anchorsInMemory()
             ? verify(bytes, data: data, digest: digest)
             : try await useCases.executor.run { [self] in verify(bytes, data: data, digest: digest) }
         ServiceMetrics.verification(kind: "signature", indication: report.indication.rawValue)
