@@ -310,6 +310,8 @@ public final class PCSCDaemon: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// A free-looking port pair for vpcd (pcscd listens on port and port + 1).
-    public static func freePort() -> Int { 40_000 + Int.random(in: 0..<10_000) * 2 }
+    /// A free-looking port pair for vpcd (pcscd listens on port and port + 1), below Linux's ephemeral range
+    /// (32768–60999): a pair inside it can be taken by any outgoing connection of a suite running beside (one opens
+    /// 2,000), and vpcd then never shows its reader.
+    public static func freePort() -> Int { 20_000 + Int.random(in: 0..<6_000) * 2 }
 }
