@@ -6,6 +6,7 @@ import KeyCustody
 import Logging
 import Metrics
 import NIOCore
+import NIOPosix
 import Prometheus
 import TrustCrypto
 import TrustModel
@@ -90,6 +91,13 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws { _ = try settings() }
 
     func run() async throws {
+        // Swift Concurrency's jobs run on NIO's event loops (the singleton group Hummingbird and PostgresNIO use), so a
+        // request's task resumes on the loop that read it instead of waking a thread of another pool and back: about
+        // four thread wake-ups fewer per request (verification 0.33× → 0.46× of openssl's rate, p99 28 → 12 ms; issue
+        // 19). It asks what the rule already asks: nothing that blocks runs as a task — blocking work goes to the
+        // BlockingExecutor's threads, whose resumed continuations are enqueued on a loop like any other job.
+        // Installed once, first, before the daemon starts a task of its own.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let settings = try settings()
         let address = try ListenAddress(settings.listen)
         let descriptorLimit = DescriptorLimit.raiseToHardLimit()
