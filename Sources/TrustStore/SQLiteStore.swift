@@ -10,6 +10,8 @@ public final class SQLiteStore: TransactionalStore {
     private let groupCommit: GroupCommit
     /// Reads are page-cache reads of a WAL database in this process: they never wait on a writer or the network.
     public let readsInProcess = true
+    /// This daemon is the database's one writer (the data directory is its alone), so it sees every change.
+    public let sealRecordsStamp: SealRecordsStamp? = SealRecordsStamp()
 
     /// Opens (creating and migrating) the database file at `path`; the files are made owner-only.
     public init(path: String) throws {
@@ -22,6 +24,7 @@ public final class SQLiteStore: TransactionalStore {
             writer = try DatabasePool(path: path, configuration: configuration)
             groupCommit = Self.groupCommit(writer)
             try Schema.migrator.migrate(writer)
+            observeSealRecords()
             // The database holds the audit log and identity data: owner-only, whatever the umask was.
             for file in [path, "\(path)-wal", "\(path)-shm"] where FileManager.default.fileExists(atPath: file) {
                 chmod(file, 0o600)
@@ -36,6 +39,13 @@ public final class SQLiteStore: TransactionalStore {
         writer = try DatabaseQueue()
         groupCommit = Self.groupCommit(writer)
         try Schema.migrator.migrate(writer)
+        observeSealRecords()
+    }
+
+    private func observeSealRecords() {
+        if let sealRecordsStamp {
+            writer.add(transactionObserver: SealRecordsObserver(sealRecordsStamp), extent: .databaseLifetime)
+        }
     }
 
     public func read<T>(_ body: (any Repositories) throws -> T) throws -> T {

@@ -139,6 +139,8 @@ struct ServeCommand: AsyncParsableCommand {
                     actor: "system:init",
                     engines: engines)
             }
+            // Held until the process exits.
+            if settings.postgres == nil { try DataDirectoryLock.take(directory.path) }
             var appliance = try directory.open(engines: engines, login: settings.login)
             appliance.verifier.ofdLimits = settings.ofdLimits
             let app = try await buildApplication(

@@ -47,6 +47,10 @@ import TrustCrypto
         let tokenMode =
             try FileManager.default.attributesOfItem(atPath: dir.file("data/admin.token"))[.posixPermissions] as? Int
         #expect(tokenMode == 0o600)
+        // A second daemon on the same SQLite directory is refused: the first is its one writer.
+        let second = try Subprocess.run(
+            try TestPaths.builtProduct("trustd"), ["--data", dir.file("data"), "--listen", "127.0.0.1:0"])
+        #expect(second.status != 0 && second.stderr.contains("another trustd already serves"), "\(second.stderr)")
 
         // The server certificate chains to trustd's RSA root, for the listen address, with the key in custody.
         let host = daemon.url.replacingOccurrences(of: "https://", with: "")

@@ -16,13 +16,8 @@ extension SigningService {
     func checkSeal(_ sealID: String, principal: Principal, request: Request, at now: Date) throws
         -> Swift.Result<Signer, TrustError>
     {
-        let (sealRecord, allGrants, certificateRecord) = try store.read { reader in
-            let seal = try reader.seal(id: sealID)
-            return (
-                seal, try seal.map { try reader.sealGrants(sealID: $0.id) } ?? [],
-                try seal?.certificateSerial.flatMap { try reader.certificate(serial: $0) }
-            )
-        }
+        let records = try sealRecords.records(sealID, in: store)
+        let (sealRecord, allGrants, certificateRecord) = (records.seal, records.grants, records.certificate)
         guard let seal = sealRecord else { throw TrustError.notFound("no seal \(sealID)") }
         let state = seal.state
         guard state.canSign else {

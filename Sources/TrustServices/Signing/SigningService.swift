@@ -27,6 +27,8 @@ public final class SigningService: Sendable {
     /// Parsed seals by the bytes stored for them, so the hot path does not decode them per request (certificates use the
     /// shared ``Certificate/cached(der:)``).
     let parsedSeals = ParsedSeals()
+    /// A seal's records between changes (see ``SealRecordsMemo`` for why this stays exact).
+    let sealRecords = SealRecordsMemo()
 
     public let useCases: UseCases
     /// Resolves an ID token to its signer for the calling principal (the login service); `nil`: ID tokens refused.
