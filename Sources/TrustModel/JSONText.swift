@@ -3,6 +3,10 @@
 public enum JSONText {
     /// `text` as a quoted JSON string: quote, backslash and control characters escaped.
     public static func quote(_ text: String) -> String {
+        // Most text (identifiers, base64, hex) needs no escape: one pass over its bytes instead of one append per scalar.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -31,7 +31,7 @@ struct SigningController: Controller {
                     data: try body.dataBytes(),
                     digest: try body.digestBytes(), propertyInfo: body.propertyInfo, timestamp: body.timestamp ?? false)
                 let result = try await signing.sign(signRequest, by: try context.caller())
-                return try json(
+                return json(
                     SignResponse(
                         format: result.format.rawValue, signature: Data(result.signature).base64EncodedString(),
                         certificate: result.certificate.pem))
