@@ -1,12 +1,12 @@
 import GRDB
 import TrustServices
 
-/// Moves a ``SealRecordsStamp`` after every commit that changed a seal, a grant or a certificate — seen on the
-/// writer connection, through which every change of this process goes. A grant update that sets only its usage
-/// count (each signature's `countGrantUse`) does not move it. A change rolled back with its savepoint may still move
-/// it: that only costs a fresh read.
+/// Moves a ``SealRecordsStamp`` after every commit that changed a seal, its events, a grant, a certificate or an
+/// organisation — seen on the writer connection, through which every change of this process goes. A grant update
+/// that sets only its usage count (each signature's `countGrantUse`) does not move it. A change rolled back with its
+/// savepoint may still move it: that only costs a fresh read.
 final class SealRecordsObserver: TransactionObserver {
-    static let tables: Set<String> = ["seal", "seal_grant", "certificate"]
+    static let tables: Set<String> = ["seal", "seal_event", "seal_grant", "certificate", "organization"]
     private let stamp: SealRecordsStamp
     /// Touched only on the writer's queue, which GRDB runs one access at a time.
     private var changed = false

@@ -82,28 +82,32 @@ extension SigningFixture {
         let clock = fixture.seals.identityFixture.clock
         let stamped = try await fixture.sign(.ses, person: person, data: document, timestamp: true).signature
         let claimed = try await fixture.sign(.ses, person: person, data: document).signature
+        // One verifier throughout, as in the daemon: what it keeps in memory must follow every change.
+        let verifier = fixture.verifier
+        #expect(verifier.verify(claimed, data: document, digest: nil).indication == .totalPassed)
+        #expect(verifier.verify(claimed, data: document, digest: nil).indication == .totalPassed)
         // Suspension after signing: the seal's registry status makes the result indeterminate.
         _ = try await fixture.seals.seals.reportLoss(
             id: fixture.sealID, comment: nil, by: Caller(fixture.seals.revoker))
-        #expect(fixture.verifier.verify(claimed, data: document, digest: nil).indication == .indeterminate)
+        #expect(verifier.verify(claimed, data: document, digest: nil).indication == .indeterminate)
         clock.now = clock.now.addingTimeInterval(60)
         _ = try await fixture.seals.seals.revoke(id: fixture.sealID, comment: nil, by: Caller(fixture.seals.revoker))
         // Revoked after a time-stamped signature: still valid; after a merely claimed time: indeterminate.
         // (The verifier reads the real clock for "now"; the revocation time is in the registry.)
-        let afterStamp = fixture.verifier.verify(stamped, data: document, digest: nil)
+        let afterStamp = verifier.verify(stamped, data: document, digest: nil)
         #expect(status(afterStamp, "revocation") == .passed, "\(afterStamp.checks)")
-        let afterClaim = fixture.verifier.verify(claimed, data: document, digest: nil)
+        let afterClaim = verifier.verify(claimed, data: document, digest: nil)
         #expect(
             afterClaim.indication != .totalPassed && status(afterClaim, "revocation") == .indeterminate,
             "\(afterClaim.checks)")
         // A signature claiming a time after the revocation: revoked.
         let late = try await fixture.handMade(signingTime: clock.now.addingTimeInterval(3600), document: document)
-        #expect(fixture.verifier.verify(late.der, data: document, digest: nil).subIndication == .revoked)
+        #expect(verifier.verify(late.der, data: document, digest: nil).subIndication == .revoked)
         // A signature claiming a time after the seal's validity: without a proof of existence that is
         // INDETERMINATE/OUT_OF_BOUNDS_NO_POE for the seal (EN 319 102-1); the revoked seal still fails it.
         let expired = try await fixture.handMade(
             signingTime: clock.now.addingTimeInterval(5 * 365 * 86400), document: document)
-        let report = fixture.verifier.verify(expired.der, data: document, digest: nil)
+        let report = verifier.verify(expired.der, data: document, digest: nil)
         #expect(
             report.check(.sealValidity)?.subIndication == .outOfBoundsNoPOE && report.indication == .totalFailed,
             "\(report.checks)")

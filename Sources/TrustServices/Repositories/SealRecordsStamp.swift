@@ -1,7 +1,8 @@
 import Synchronization
 
-/// A number that moves whenever a committed transaction changed what a seal signature is checked against: a seal, a
-/// grant (other than its usage count) or a certificate. Only an engine that sees every such commit in this process
+/// A number that moves whenever a committed transaction changed what a seal signature is checked against, or what
+/// verification reads from trustd's registry: a seal or its events, a grant (other than its usage count), a
+/// certificate, an organisation. Only an engine that sees every such commit in this process
 /// offers one (SQLite, whose one writer is this daemon); records read while the stamp stood at `n` may be used again
 /// for as long as it still stands at `n`.
 ///

@@ -1,4 +1,3 @@
-import BoundedCache
 import Foundation
 import Synchronization
 
@@ -17,31 +16,18 @@ final class SealRecordsMemo: Sendable {
         let certificate: CertificateRecord?
     }
 
-    private struct Entry: Sendable {
-        let stamp: UInt64
-        let records: Records
+    /// Seals carry their picture, so the byte bound matters more than the count.
+    private let memo = StampedMemo<Records>(maxEntries: 1024, maxBytes: 32 << 20) { records in
+        let seal = records.seal.map { $0.picture.count + ($0.eseal?.count ?? 0) + 512 } ?? 0
+        return seal + (records.certificate?.der.count ?? 0) + 256 * records.grants.count
     }
-
-    private let entries = BoundedCache<String, Entry>(.init(maxEntries: 1024, maxBytes: 32 << 20)) { id, entry in
-        let seal = entry.records.seal.map { $0.picture.count + ($0.eseal?.count ?? 0) + 512 } ?? 0
-        return id.utf8.count + seal + (entry.records.certificate?.der.count ?? 0) + 256 * entry.records.grants.count
-    }
-    /// Signatures answered from memory (tests check the memo is used, not only that it is exact).
-    let hits = Atomic<Int>(0)
+    var hits: Int { memo.hits.load(ordering: .relaxed) }
 
     func records(_ sealID: String, in store: any TransactionalStore) throws -> Records {
-        guard let stamp = store.sealRecordsStamp else { return try Self.read(sealID, in: store) }
-        // Read before the records: a commit while they are read moves it, and they are never used as current.
-        let current = stamp.current
-        if let hit = entries.value(forKey: sealID, ifFresh: { $0.stamp == current }) {
-            hits.add(1, ordering: .relaxed)
-            return hit.records
-        }
-        let records = try Self.read(sealID, in: store)
-        if records.seal != nil, !records.grants.contains(where: { $0.usageLimit != nil }) {
-            entries.insert(Entry(stamp: current, records: records), forKey: sealID)
-        }
-        return records
+        try memo.value(
+            sealID, stamp: store.sealRecordsStamp,
+            keep: { $0.seal != nil && !$0.grants.contains { $0.usageLimit != nil } },
+            read: { try Self.read(sealID, in: store) })
     }
 
     private static func read(_ sealID: String, in store: any TransactionalStore) throws -> Records {

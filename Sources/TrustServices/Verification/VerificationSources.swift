@@ -13,6 +13,11 @@ struct VerificationSources: Sendable {
     let store: any TransactionalStore
     let anchors: @Sendable () throws -> TrustAnchors
     let makerResults: MakerSignatureMemo
+    /// trustd's records by certificate serial and by seal ES ID, exact between changes (see ``StampedMemo``).
+    let certificateRecords = StampedMemo<CertificateRecord?>(maxEntries: 4096, maxBytes: 16 << 20) {
+        ($0?.der.count ?? 0) + 256
+    }
+    let sealRegistry = StampedMemo<SealRegistryEntry>(maxEntries: 4096, maxBytes: 4 << 20) { _ in 512 }
     /// The validation time (a CRL past its nextUpdate is stale).
     let clock: @Sendable () -> Date
 
@@ -52,7 +57,12 @@ struct VerificationSources: Sendable {
     /// trustd's registry for its own certificates, the issuer's CRL for foreign ones.
     private func revocation(of certificate: Certificate, issuer: Certificate?, trust: TrustAnchors) -> RevocationFact {
         let record: CertificateRecord?
-        do { record = try store.read { try $0.certificate(serial: certificate.serialHex) } } catch {
+        do {
+            let serial = certificate.serialHex
+            record = try certificateRecords.value(serial, stamp: store.sealRecordsStamp) {
+                try store.read { try $0.certificate(serial: serial) }
+            }
+        } catch {
             return .lookupFailed("trustd's certificate registry could not be read: \(error)")
         }
         if let record, record.fingerprint == certificate.fingerprint {
@@ -124,23 +134,37 @@ struct VerificationSources: Sendable {
 
     private func registry(esID: String) -> (SealRegistryFact, ValidationReport.SealHolder?) {
         do {
-            return try store.read { reader in
-                guard let record = try reader.seal(esID: esID) else { return (.notTrustd, nil) }
-                var endedAt: Date? = nil
-                if record.state == .revoked || record.state == .destroyed {
-                    endedAt = try reader.sealEvents(sealID: record.id).first {
-                        $0.step == .revoke || $0.step == .destroy
-                    }?.time
-                }
-                let holder = ValidationReport.SealHolder(
-                    organization: try reader.organization(id: record.organizationID)?.name,
-                    filingNumber: record.filingNumber)
-                return (.record(id: record.id, state: record.state, endedAt: endedAt), holder)
-            }
+            let entry = try sealRegistry.value(esID, stamp: store.sealRecordsStamp) { try registryRead(esID: esID) }
+            return (entry.fact, entry.holder)
         } catch {
             return (.lookupFailed("trustd's seal registry could not be read: \(error)"), nil)
         }
     }
+
+    private func registryRead(esID: String) throws -> SealRegistryEntry {
+        try store.read { reader in
+            guard let record = try reader.seal(esID: esID) else {
+                return SealRegistryEntry(fact: .notTrustd, holder: nil)
+            }
+            var endedAt: Date? = nil
+            if record.state == .revoked || record.state == .destroyed {
+                endedAt = try reader.sealEvents(sealID: record.id).first {
+                    $0.step == .revoke || $0.step == .destroy
+                }?.time
+            }
+            let holder = ValidationReport.SealHolder(
+                organization: try reader.organization(id: record.organizationID)?.name,
+                filingNumber: record.filingNumber)
+            return SealRegistryEntry(
+                fact: .record(id: record.id, state: record.state, endedAt: endedAt), holder: holder)
+        }
+    }
+}
+
+/// What trustd's registry says of a seal: its state (and when it ended) and its holder.
+struct SealRegistryEntry: Sendable {
+    let fact: SealRegistryFact
+    let holder: ValidationReport.SealHolder?
 }
 
 /// The maker-signature verdict per seal encoding (the verdict of a byte-identical seal cannot change).
