@@ -47,7 +47,7 @@ struct VerificationController: Controller {
             by: try context.caller())
         guard request.uri.queryParameters["format"] == "html" else {
             switch outcome {
-            case .signature(let report): return try json(ValidationReportView(report))
+            case .signature(let report): return json(ValidationReportView(report))
             case .document(let report): return try json(DocumentReportView(report))
             }
         }
