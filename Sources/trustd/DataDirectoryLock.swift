@@ -4,7 +4,8 @@ import TrustModel
 /// The embedded store's promise that this daemon is its one writer: an exclusive advisory lock on the data
 /// directory, held for the daemon's life (the kernel drops it when the process ends, however it ends). A second
 /// `trustd` on the same SQLite directory is refused instead of writing beside the first, whose in-memory seal records
-/// would not see its changes. PostgreSQL nodes share a directory and the server; they take no lock.
+/// would not see its changes, and `trustd store migrate` is refused while a daemon serves the directory. PostgreSQL
+/// nodes share a directory and the server; they take no lock.
 enum DataDirectoryLock {
     /// Takes the lock; its descriptor is never closed, so it is held until the process exits.
     static func take(_ path: String) throws {

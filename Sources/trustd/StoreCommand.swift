@@ -78,6 +78,8 @@ struct StoreCommand: AsyncParsableCommand {
             guard directory.isInitialized else {
                 throw TrustError.notFound("no initialised installation in \(directory.path)")
             }
+            // The daemon must be stopped: what it wrote after the copy would be lost. Held until the process exits.
+            try DataDirectoryLock.take(directory.path)
             let engines = try settings.keyStore.engines()
             let appliance = try directory.open(engines: engines)
             guard let source = appliance.store as? SQLiteStore else {

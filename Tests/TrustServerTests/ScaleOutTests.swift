@@ -281,6 +281,11 @@ extension ScaleOutTests {
         #expect(
             try embedded.trustctl(["cert", "revoke", serial, "--reason", "keyCompromise"], token: admin).succeeded)
         #expect(try embedded.trustctl(["audit", "checkpoint"], token: admin).succeeded)
+        // While the daemon serves the directory the move is refused: what it wrote after the copy would be lost.
+        try dir.write("migrate.yaml", postgresConfig)
+        let live = try Subprocess.run(
+            try TestPaths.builtProduct("trustd"), ["store", "migrate", "--config", dir.file("migrate.yaml")])
+        #expect(live.status != 0 && live.stderr.contains("another trustd already serves"), "\(live.stderr)")
         embedded.process.stop()
 
         // A chain broken in the SQLite file is refused before anything is copied.
