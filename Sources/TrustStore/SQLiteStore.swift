@@ -11,7 +11,8 @@ public final class SQLiteStore: TransactionalStore {
     /// Reads are page-cache reads of a WAL database in this process: they never wait on a writer or the network.
     public let readsInProcess = true
     /// This daemon is the database's one writer (the data directory is its alone), so it sees every change.
-    public let sealRecordsStamp: SealRecordsStamp? = SealRecordsStamp()
+    private let stamp = SealRecordsStamp()
+    public var sealRecordsStamp: SealRecordsStamp? { stamp }
 
     /// Opens (creating and migrating) the database file at `path`; the files are made owner-only.
     public init(path: String) throws {
@@ -43,9 +44,7 @@ public final class SQLiteStore: TransactionalStore {
     }
 
     private func observeSealRecords() {
-        if let sealRecordsStamp {
-            writer.add(transactionObserver: SealRecordsObserver(sealRecordsStamp), extent: .databaseLifetime)
-        }
+        writer.add(transactionObserver: SealRecordsObserver(stamp), extent: .databaseLifetime)
     }
 
     public func read<T>(_ body: (any Repositories) throws -> T) throws -> T {

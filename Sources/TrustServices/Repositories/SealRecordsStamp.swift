@@ -2,9 +2,9 @@ import Synchronization
 
 /// A number that moves whenever a committed transaction changed what a seal signature is checked against, or what
 /// verification reads from trustd's registry: a seal or its events, a grant (other than its usage count), a
-/// certificate, an organisation. Only an engine that sees every such commit in this process
-/// offers one (SQLite, whose one writer is this daemon); records read while the stamp stood at `n` may be used again
-/// for as long as it still stands at `n`.
+/// certificate, an organisation. Only an engine that sees every such commit in this process offers one (SQLite, whose
+/// one writer is this daemon); records read while the stamp stood at `n` may be used again for as long as it still
+/// stands at `n`.
 ///
 /// Usage counts do not move it — every signature counts one — so whoever keeps records by the stamp must not decide
 /// on a kept usage count (the signing memo reads a seal with a usage-limited grant afresh each time).
