@@ -28,6 +28,8 @@ import TrustModel
         let samples = [
             "", "plain-id_123", "MEUCIQ+/abc==", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
             "quote \" backslash \\ slash /", controls, "印章 é 👍\u{7f}\u{80}\u{2028}", "\u{0}\u{1f}x\"\\\n",
+            // Long enough for a heap buffer, escapes only at the ends, and nothing but escapes.
+            "\n" + String(repeating: "MEUCIQ+/", count: 400) + "\u{1}", String(repeating: "\"\u{1b}", count: 300),
         ]
         for sample in samples {
             let quoted = JSONText.quote(sample)
