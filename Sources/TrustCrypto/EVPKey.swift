@@ -49,6 +49,18 @@ final class EVPKey: @unchecked Sendable {
         return key
     }
 
+    /// `Z_A` for the last SM2 distinguishing ID used with this key (nearly always the default): it depends only on
+    /// the ID and the public key, and a key is never changed.
+    private let sm2ZMemo = Mutex<(id: [UInt8], z: [UInt8])?>(nil)
+
+    /// `Z_A` (GB/T 32918.2 §5.5) for `id` and this SM2 key.
+    func sm2Z(_ id: SM2DistinguishingID) throws -> [UInt8] {
+        if let memo = sm2ZMemo.withLock({ $0 }), memo.id == id.bytes { return memo.z }
+        let z = try PublicKey(self).sm2Z(id: id)
+        sm2ZMemo.withLock { $0 = (id.bytes, z) }
+        return z
+    }
+
     /// `true` when the key holds private material.
     var hasPrivateKey: Bool {
         // An EVP_PKEY made from public parameters only has no "priv"/"d" component.

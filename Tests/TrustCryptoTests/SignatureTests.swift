@@ -57,6 +57,19 @@ import TrustCrypto
         #expect(try !key.publicKey.isValidSignature(signature, for: message, algorithm: .sm2(id: other)))
     }
 
+    /// The key keeps Z_A for the last ID it signed with: alternating IDs must never sign under a stale one.
+    @Test func oneKeyAlternatingDistinguishingIDsSignsUnderEach() throws {
+        let key = try PrivateKey.generate(.sm2)
+        let message = Array("seal this".utf8)
+        let alice = SignatureAlgorithm.sm2(id: try SM2DistinguishingID("alice@example.gov.cn"))
+        for algorithm in [SignatureAlgorithm.sm2(), alice, .sm2(), alice] {
+            let signature = try key.sign(message, algorithm: algorithm)
+            let other: SignatureAlgorithm = algorithm == alice ? .sm2() : alice
+            #expect(try key.publicKey.isValidSignature(signature, for: message, algorithm: algorithm))
+            #expect(try !key.publicKey.isValidSignature(signature, for: message, algorithm: other))
+        }
+    }
+
     @Test(arguments: [KeyType.sm2, .p256])
     func rawAndDERSignaturesConvertAndBothVerify(_ type: KeyType) throws {
         let key = try PrivateKey.generate(type)
