@@ -168,9 +168,11 @@ public final class SigningService: Sendable {
                 Preparation(seal: signer.seal, certificate: signer.certificate, signingTime: now))
             request = request.prepared(prepared.data, propertyInfo: prepared.propertyInfo)
         }
-        let signature = try makeSignature(request, with: signer, at: now)
-        let digestHex = Hex.encode(
-            request.document?.digest ?? request.data.map { Digest.hash(.sm3, $0) } ?? request.digest!)
+        // The data's SM3 digest, hashed once: the audit record names it, and ses and SM2 CMS sign over it.
+        let sm3OfData =
+            request.document == nil || request.format != .raw ? request.data.map { Digest.hash(.sm3, $0) } : nil
+        let signature = try makeSignature(request, sm3OfData: sm3OfData, with: signer, at: now)
+        let digestHex = Hex.encode(request.document?.digest ?? sm3OfData ?? request.digest!)
         return Signed(request: request, signature: signature, digestHex: digestHex)
     }
 
@@ -231,7 +233,9 @@ public final class SigningService: Sendable {
             format: request.format, signature: signed.signature, certificate: signer.certificate, grantID: grant?.id)
     }
 
-    private func makeSignature(_ request: Request, with signer: Signer, at now: Date) throws -> [UInt8] {
+    private func makeSignature(_ request: Request, sm3OfData: [UInt8]?, with signer: Signer, at now: Date) throws
+        -> [UInt8]
+    {
         let keyType = try signer.certificate.publicKey.type
         let algorithm = keyType.defaultSignatureAlgorithm
         let keys = keys
@@ -247,7 +251,7 @@ public final class SigningService: Sendable {
             let flavor: CMSFlavor = request.format == .cms ? .pkcs7 : .gmt0010
             let digestAlgorithm = algorithm.digest
             let contentDigest =
-                try request.data.map { Digest.hash(digestAlgorithm, $0) }
+                try (digestAlgorithm == .sm3 ? sm3OfData : nil) ?? request.data.map { Digest.hash(digestAlgorithm, $0) }
                 ?? {
                     guard request.digest!.count == digestAlgorithm.outputLength else {
                         throw TrustError.invalid(
@@ -280,7 +284,7 @@ public final class SigningService: Sendable {
         case .ses:
             guard let seal = signer.seal else { throw TrustError.invalid("ses signatures need a seal") }
             let hash =
-                try request.data.map { Digest.hash(.sm3, $0) }
+                try sm3OfData
                 ?? {
                     guard request.digest!.count == 32 else {
                         throw TrustError.invalid("ses signatures need the SM3 digest of the document (32 bytes)")
