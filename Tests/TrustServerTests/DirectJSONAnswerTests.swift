@@ -40,6 +40,10 @@ import Testing
             ValidationReportView(
                 valid: false, indication: "TOTAL_FAILED", subIndication: "HASH_FAILURE", format: "raw", signer: nil,
                 seal: nil, signingTime: nil, timeSource: "claimed", checks: [checks[1]]),
+            ValidationReportView(
+                valid: false, indication: "TOTAL_FAILED", subIndication: "SIG_CRYPTO_FAILURE", format: "ses",
+                signer: "CN=x", seal: .init(name: nil, esId: "ES-2"), signingTime: "2026-12-04T05:00:00Z",
+                timeSource: nil, checks: checks + checks),
         ]
         for report in reports {
             #expect(jsonText(report) == String(decoding: try encoder.encode(report), as: UTF8.self))

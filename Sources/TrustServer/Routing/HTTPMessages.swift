@@ -73,62 +73,6 @@ func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> 
         status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
 }
 
-/// `/v1/sign`'s answer, written directly: the signing hot path's one fixed shape (JSONEncoder cost 2 % of a
-/// signature's CPU). The same bytes as `json(_:)` writes — keys sorted, slashes not escaped; a test compares them.
-func json(_ value: SignResponse) -> Response {
-    text(jsonText(value), contentType: "application/json")
-}
-
-func jsonText(_ value: SignResponse) -> String {
-    object([
-        ("certificate", JSONText.quote(value.certificate)), ("format", JSONText.quote(value.format)),
-        ("signature", JSONText.quote(value.signature)),
-    ])
-}
-
-/// `/v1/verify`'s report for one signature, written directly for the same reason (JSONEncoder cost 5 % of a
-/// verification): keys sorted, absent optionals left out, as JSONEncoder writes them; a test compares them.
-func json(_ value: ValidationReportView) -> Response {
-    text(jsonText(value), contentType: "application/json")
-}
-
-func jsonText(_ report: ValidationReportView) -> String {
-    var members = [
-        ("checks", "[" + report.checks.map(jsonText).joined(separator: ",") + "]"),
-        ("format", JSONText.quote(report.format)), ("indication", JSONText.quote(report.indication)),
-        ("valid", report.valid ? "true" : "false"),
-    ]
-    if let seal = report.seal {
-        var sealMembers: [(String, String)] = []
-        if let esId = seal.esId { sealMembers.append(("esId", JSONText.quote(esId))) }
-        if let name = seal.name { sealMembers.append(("name", JSONText.quote(name))) }
-        members.append(("seal", object(sealMembers)))
-    }
-    for (key, value) in [
-        ("signer", report.signer), ("signingTime", report.signingTime), ("subIndication", report.subIndication),
-        ("timeSource", report.timeSource),
-    ] {
-        if let value { members.append((key, JSONText.quote(value))) }
-    }
-    return object(members)
-}
-
-private func jsonText(_ check: ValidationCheckView) -> String {
-    var members = [
-        ("detail", JSONText.quote(check.detail)), ("name", JSONText.quote(check.name)),
-        ("status", JSONText.quote(check.status)),
-    ]
-    if let subIndication = check.subIndication { members.append(("subIndication", JSONText.quote(subIndication))) }
-    return object(members)
-}
-
-/// A JSON object of already-encoded members, keys in JSONEncoder's sorted order.
-private func object(_ members: [(String, String)]) -> String {
-    "{"
-        + members.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }.map { "\"\($0.0)\":\($0.1)" }
-        .joined(separator: ",") + "}"
-}
-
 func text(_ value: String, contentType: String) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = contentType
