@@ -60,8 +60,8 @@ extension PublicKey {
 
 // MARK: - Engine
 
-/// The OpenSSL calls behind signing and verification. Digest signing and verification take a pooled context of the
-/// key (``ContextPool``); SM2 message verification makes a fresh one (a verified key is seldom used twice).
+/// The OpenSSL calls behind signing and verification: every operation hashes first and takes a pooled context of the
+/// key (``ContextPool``) for the digest.
 enum SignatureEngine {
     static func checkDigestLength(_ digest: [UInt8], _ algorithm: SignatureAlgorithm) throws {
         guard digest.count == algorithm.digest.outputLength else {
@@ -103,35 +103,28 @@ enum SignatureEngine {
         guard case .sm2(let id) = algorithm else {
             return try signDigest(key, Digest.hash(algorithm.digest, message), algorithm)
         }
-        var digester = Digester(.sm3)
-        digester.update(try key.sm2Z(id))
-        digester.update(message)
-        return try signDigest(key, digester.finalize(), algorithm)
+        return try signDigest(key, sm2SignedDigest(key, message, id), algorithm)
     }
 
+    /// Message verification, the same way: hash (for SM2 with the key's `Z_A`), then verify the digest with a
+    /// pooled context. A certificate's key is kept with the parsed certificate, so its context and `Z_A` are reused.
     static func verifyMessage(_ key: EVPKey, _ signature: [UInt8], _ message: [UInt8], _ algorithm: SignatureAlgorithm)
         throws -> Bool
     {
-        guard case .sm2 = algorithm else {
+        guard case .sm2(let id) = algorithm else {
             return try verifyDigest(key, signature, Digest.hash(algorithm.digest, message), algorithm)
         }
-        OpenSSL.clearErrors()
-        guard let mdContext = EVP_MD_CTX_new() else {
-            throw OpenSSL.error(.internalFailure, "cannot allocate digest context")
-        }
-        defer { EVP_MD_CTX_free(mdContext) }
-        var keyContext: OpaquePointer? = nil
-        guard EVP_DigestVerifyInit(mdContext, &keyContext, algorithm.digest.md.pointer, nil, key.pointer) == 1,
-            let keyContext
-        else { throw OpenSSL.error(.keyTypeMismatch, "cannot start \(algorithm) verification with this key") }
-        try configure(keyContext, algorithm, signing: false, digestMode: false)
-        let result = signature.withUnsafeBufferPointer { sig in
-            message.withUnsafeBufferPointer {
-                EVP_DigestVerify(mdContext, sig.baseAddress, sig.count, $0.baseAddress, $0.count)
-            }
-        }
-        ERR_clear_error()  // a failed verification leaves reasons we do not report
-        return result == 1
+        return try verifyDigest(key, signature, sm2SignedDigest(key, message, id), algorithm)
+    }
+
+    /// `e = SM3(Z_A ‖ M)`, what an SM2 signature signs.
+    private static func sm2SignedDigest(_ key: EVPKey, _ message: [UInt8], _ id: SM2DistinguishingID) throws
+        -> [UInt8]
+    {
+        var digester = Digester(.sm3)
+        digester.update(try key.sm2Z(id))
+        digester.update(message)
+        return digester.finalize()
     }
 
     /// A fresh context initialised for signing or verifying a digest with `algorithm`.

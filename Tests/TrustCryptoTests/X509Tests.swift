@@ -200,3 +200,37 @@ import TrustCrypto
         #expect(delta.isSigned(by: try pki.issuingKey.publicKey))
     }
 }
+
+/// A parsed certificate keeps its key (with the key's pooled contexts and SM2 Z_A) and its subject text: both must
+/// answer like fresh ones, from many threads, and a failed verification must not disturb the next.
+@Suite struct KeptCertificateKeyTests {
+    @Test(arguments: [KeyType.sm2, .p256, .rsa2048])
+    func aCachedCertificatesKeyVerifiesAgainAndAgain(_ type: KeyType) async throws {
+        let pki = try TestPKI(.sm2)
+        let key = try PrivateKey.generate(type)
+        let certificate = try Certificate.cached(der: try pki.leaf(key).der)
+        #expect(certificate.subjectText == certificate.subject.description)
+        #expect(try Certificate.cached(der: certificate.der).subjectText == certificate.subject.description)
+        let messages = (0..<8).map { Array("document \($0)".utf8) }
+        let signatures = try messages.map { try key.sign($0) }
+        let outcomes = try await withThrowingTaskGroup(of: [Bool].self) { group in
+            for round in 0..<4 {
+                group.addTask {
+                    let publicKey = try Certificate.cached(der: certificate.der).publicKey
+                    return try messages.indices.flatMap { index in
+                        // Each good signature, then the same one over another message (refused), then it again.
+                        let other = messages[(index + round + 1) % messages.count]
+                        return [
+                            try publicKey.isValidSignature(signatures[index], for: messages[index]),
+                            try !publicKey.isValidSignature(signatures[index], for: other),
+                            try publicKey.isValidSignature(signatures[index], for: messages[index]),
+                        ]
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(outcomes.count == 4 * 8 * 3)
+        #expect(outcomes.allSatisfy { $0 })
+    }
+}

@@ -43,6 +43,33 @@ final class X509Handle: @unchecked Sendable {
         }
     }
 
+    /// The subject key, wrapped once: its pooled contexts and SM2 `Z_A` then serve every verification with this
+    /// (cached) certificate.
+    private let keyWrapper = Mutex<EVPKey?>(nil)
+
+    /// The subject as text, made once (a report names the signer and the anchor of every verification).
+    private let subjectTextMemo = Mutex<String?>(nil)
+
+    var subjectText: String {
+        if let text = subjectTextMemo.withLock({ $0 }) { return text }
+        let text = DistinguishedName(borrowing: X509_get_subject_name(pointer)).description
+        subjectTextMemo.withLock { $0 = text }
+        return text
+    }
+
+    func publicKey() throws -> EVPKey {
+        if let key = keyWrapper.withLock({ $0 }) { return key }
+        guard let pointer = X509_get0_pubkey(keyed) else {
+            throw OpenSSL.error(.unsupportedAlgorithm, "certificate public key is not supported")
+        }
+        let wrapped = try EVPKey(sharing: pointer)
+        return keyWrapper.withLock { kept in
+            if let kept { return kept }
+            kept = wrapped
+            return wrapped
+        }
+    }
+
     deinit {
         X509_free(pointer)
         if let extra = parsed.withLock({ $0 }) { X509_free(extra.pointer) }
@@ -197,6 +224,8 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     public var serialHex: String { Hex.encode(serialNumber) }
 
     public var subject: DistinguishedName { DistinguishedName(borrowing: X509_get_subject_name(handle.pointer)) }
+    /// `subject.description`, made once per parsed certificate.
+    public var subjectText: String { handle.subjectText }
     public var issuer: DistinguishedName { DistinguishedName(borrowing: X509_get_issuer_name(handle.pointer)) }
 
     public var notBefore: Date { X509_get0_notBefore(handle.pointer).flatMap(ASN1Text.date) ?? .distantPast }
@@ -204,12 +233,7 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
 
     /// The subject public key.
     public var publicKey: PublicKey {
-        get throws {
-            guard let key = X509_get0_pubkey(handle.keyed) else {
-                throw OpenSSL.error(.unsupportedAlgorithm, "certificate public key is not supported")
-            }
-            return PublicKey(try EVPKey(sharing: key))
-        }
+        get throws { PublicKey(try handle.publicKey()) }
     }
 
     /// `true` when basicConstraints says CA:TRUE.

@@ -31,7 +31,7 @@ struct VerificationSources: Sendable {
         do { trust = try anchors() } catch {
             return .present(
                 CertificateFacts(
-                    subject: certificate.subject.description, notBefore: certificate.notBefore,
+                    subject: certificate.subjectText, notBefore: certificate.notBefore,
                     notAfter: certificate.notAfter,
                     chain: .anchorsUnavailable("\(error)"),
                     revocation: .lookupFailed("the trust anchors cannot be loaded: \(error)"),
@@ -42,13 +42,13 @@ struct VerificationSources: Sendable {
         switch trust.validate(certificate, intermediates: intermediates, at: min(time, certificate.notAfter)) {
         case .valid(let path):
             issuer = path.count > 1 ? path[1] : nil
-            chain = .valid(anchor: path.last?.subject.description ?? "a trust anchor")
+            chain = .valid(anchor: path.last?.subjectText ?? "a trust anchor")
         case .invalid(let reason, _, _):
             chain = .invalid(reason)
         }
         return .present(
             CertificateFacts(
-                subject: certificate.subject.description, notBefore: certificate.notBefore,
+                subject: certificate.subjectText, notBefore: certificate.notBefore,
                 notAfter: certificate.notAfter,
                 chain: chain, revocation: revocation(of: certificate, issuer: issuer, trust: trust),
                 keyUsageAllowsSigning: Self.allowsSigning(certificate)))
@@ -120,7 +120,7 @@ struct VerificationSources: Sendable {
         guard trust.validate(tsa, at: info.genTime).isValid else {
             return .broken("the TSA certificate does not chain to a trusted CA")
         }
-        return .proves(info.genTime, tsa: tsa.subject.description)
+        return .proves(info.genTime, tsa: tsa.subjectText)
     }
 
     /// The seal's own facts and its status in trustd's registry.
