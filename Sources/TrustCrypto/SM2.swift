@@ -20,10 +20,7 @@ extension PublicKey {
 
     /// `e = SM3(Z_A ‖ M)`: the value an SM2 signature actually signs, for ``PrivateKey/sign(digest:algorithm:)``.
     public func sm2SignedDigest(of message: [UInt8], id: SM2DistinguishingID = .default) throws -> [UInt8] {
-        var digester = Digester(.sm3)
-        digester.update(try sm2Z(id: id))
-        digester.update(message)
-        return digester.finalize()
+        try SignatureEngine.sm2SignedDigest(key, message, id)
     }
 }
 

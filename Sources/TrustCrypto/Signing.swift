@@ -118,7 +118,7 @@ enum SignatureEngine {
     }
 
     /// `e = SM3(Z_A ‖ M)`, what an SM2 signature signs.
-    private static func sm2SignedDigest(_ key: EVPKey, _ message: [UInt8], _ id: SM2DistinguishingID) throws
+    static func sm2SignedDigest(_ key: EVPKey, _ message: [UInt8], _ id: SM2DistinguishingID) throws
         -> [UInt8]
     {
         var digester = Digester(.sm3)
