@@ -65,12 +65,17 @@ struct ScaleOutTests {
     }
 
     func issue(on node: Node, _ name: String) throws -> String? {
-        let result = try node.trustctl(
+        let result = try issuance(on: node, name)
+        return result.succeeded ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    /// `trustctl cert issue` for a new P-256 key named `name`; its stdout is the serial.
+    func issuance(on node: Node, _ name: String) throws -> ProcessResult {
+        try node.trustctl(
             [
                 "cert", "issue", "--csr", try csr(name), "--profile", "tls-server", "--ca", "rsa-issuing", "--out",
                 dir.file("\(name)-chain.pem"),
             ], token: admin)
-        return result.succeeded ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 
     func ocsp(_ node: Node, serial: String) throws -> String {
@@ -193,11 +198,18 @@ struct ScaleOutTests {
         #expect(a.process.stdout.contains("leader lease taken") || a.process.stderr.contains("leader lease taken"))
 
         let serials = LockedBox<[String]>([])
-        // Four seconds of load, longer (up to 30 s) until some certificates were acknowledged: on a busy 2-core host a
-        // fixed window has seen as few as four issuances (one CI run), which says nothing about losing any.
+        let failures = LockedBox<[String]>([])
+        let killed = LockedBox(false)
+        // Four seconds of load, longer (up to 60 s) until eight certificates were acknowledged, at least one by B after
+        // the kill: on a busy 2-core host a fixed window has seen as few as four issuances (one CI run), which says
+        // nothing about losing any. Workers 0 and 1 use A until it is killed, then B (as a load balancer would: a
+        // client of the dead node retries its connection for 10 s); 2 and 3 use B throughout.
         let stop = Date(timeIntervalSinceNow: 4)
-        let hardStop = Date(timeIntervalSinceNow: 30)
-        @Sendable func loadGoesOn() -> Bool { Date() < stop || (serials.value.count < 8 && Date() < hardStop) }
+        let hardStop = Date(timeIntervalSinceNow: 60)
+        let afterKill = LockedBox(0)
+        @Sendable func loadGoesOn() -> Bool {
+            Date() < stop || ((serials.value.count < 8 || afterKill.value == 0) && Date() < hardStop)
+        }
         // Four workers on their own threads (concurrentPerform would run only as many as there are cores).
         let workers = DispatchGroup()
         for worker in 0..<4 {
@@ -205,21 +217,32 @@ struct ScaleOutTests {
                 var index = 0
                 while loadGoesOn() {
                     index += 1
-                    // Workers 0 and 1 use A (killed midway), 2 and 3 use B.
-                    let node = worker < 2 ? a : b
-                    if let serial = try? issue(on: node, "k\(worker)-\(index)") {
-                        serials.modify { $0.append(serial) }
+                    let wasKilled = killed.value
+                    let onA = worker < 2 && !wasKilled
+                    let started = Date()
+                    let result = Result { try issuance(on: onA ? a : b, "k\(worker)-\(index)") }
+                    if case .success(let run) = result, run.succeeded {
+                        serials.modify { $0.append(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                        if wasKilled { afterKill.modify { $0 += 1 } }
                     } else {
+                        let why = (try? result.get()).map { $0.stderr.prefix(200) } ?? "\(result)"
+                        let seconds = String(format: "%.1f s", Date().timeIntervalSince(started))
+                        failures.modify { $0.append("\(onA ? "A" : "B") k\(worker)-\(index) \(seconds): \(why)") }
                         usleep(100_000)
                     }
-                    if worker == 0 && index == 2 { kill(a.process.process.processIdentifier, SIGKILL) }
+                    if worker == 0 && index == 2 {
+                        kill(a.process.process.processIdentifier, SIGKILL)
+                        killed.modify { $0 = true }
+                    }
                 }
             }
         }
         workers.wait()
         a.process.stop()
         let acknowledged = serials.value
-        #expect(acknowledged.count > 4)
+        let diagnosis = "failed: \(failures.value.suffix(6)); B said: \(b.process.stderr.suffix(1500))"
+        #expect(acknowledged.count > 4, "\(acknowledged.count) acknowledged; \(diagnosis)")
+        #expect(afterKill.value > 0, "B acknowledged nothing after A was killed; \(diagnosis)")
         for serial in acknowledged {
             #expect(try b.trustctl(["cert", "show", serial], token: admin).succeeded, "acknowledged \(serial) lost")
         }
