@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Signing and verification benchmarks for trustd (a measurement, not a test), all on this 2-core machine, wrk included:
-#   1. the raw two-core rate: `openssl speed -elapsed -multi 2` for SM2 and RSA-2048, sign and verify;
-#   2. POST /v1/sign with an SM2 seal (raw and ses) and an RSA-2048 signing key (raw), 1 KiB documents;
-#   3. POST /v1/verify of an SES signature (SM2) and of a CMS signature (RSA-2048), with the document;
-# each as req/s and p99 at 32 connections, and the ratio to the raw rate of the same run; and, free of the load
-# generator, trustd's CPU seconds per request (/proc/PID/stat over the run) against one core's seconds per bare
-# operation (openssl speed without -multi): "of bare" 1.0 means no overhead beyond the signature.
+#   1. POST /v1/sign with an SM2 seal (raw and ses) and an RSA-2048 signing key (raw), 1 KiB documents;
+#   2. POST /v1/verify of an SES signature (SM2) and of a CMS signature (RSA-2048), with the document;
+# each as req/s and p99 at 32 connections, and the ratio to the raw two-core rate of the same operation
+# (`openssl speed -elapsed -multi 2`, sampled just before that run); and, free of the load generator, trustd's CPU
+# seconds per request (/proc/PID/stat over the run) against one core's seconds per bare operation (openssl speed
+# without -multi, sampled just before too): "of bare" 1.0 means no overhead beyond the signature.
 # Usage: bench/sign.sh [SECONDS]   (needs wrk, jq, openssl; builds trustd and trustctl in release mode)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,22 +19,19 @@ port=18444
 cleanup() { [ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "raw rate: openssl speed -elapsed -seconds 3 -multi 2 (this run)"
-speed=$(openssl speed -elapsed -seconds 3 -multi 2 -mr sm2 rsa2048 2>/dev/null)
-sm2_sign=$(echo "$speed" | awk -F: '/^\+F7:/ {print $5}'); sm2_verify=$(echo "$speed" | awk -F: '/^\+F7:/ {print $6}')
-rsa_sign=$(echo "$speed" | awk -F: '/^\+F2:/ {print $4}'); rsa_verify=$(echo "$speed" | awk -F: '/^\+F2:/ {print $5}')
 # -mr prints seconds per operation for -multi; turn them into operations per second if needed.
 rate() { awk -v v="$1" 'BEGIN { if (v < 1) printf "%.0f", 1 / v; else printf "%.0f", v }'; }
-sm2_sign=$(rate "$sm2_sign"); sm2_verify=$(rate "$sm2_verify"); rsa_sign=$(rate "$rsa_sign"); rsa_verify=$(rate "$rsa_verify")
-printf "  SM2       %8s sign/s %8s verify/s\n  RSA-2048  %8s sign/s %8s verify/s\n" "$sm2_sign" "$sm2_verify" "$rsa_sign" "$rsa_verify"
-# One core's seconds per operation (openssl speed without -multi), for the CPU-seconds figure below.
-single=$(openssl speed -elapsed -seconds 3 -mr sm2 rsa2048 2>/dev/null)
-one_sm2_sign=$(rate "$(echo "$single" | awk -F: '/^\+F7:/ {print $5}')")
-one_sm2_verify=$(rate "$(echo "$single" | awk -F: '/^\+F7:/ {print $6}')")
-one_rsa_sign=$(rate "$(echo "$single" | awk -F: '/^\+F2:/ {print $4}')")
-one_rsa_verify=$(rate "$(echo "$single" | awk -F: '/^\+F2:/ {print $5}')")
-printf "  one core: SM2 %s sign/s %s verify/s, RSA-2048 %s sign/s %s verify/s\n" \
-  "$one_sm2_sign" "$one_sm2_verify" "$one_rsa_sign" "$one_rsa_verify"
+# openssl's own rate of one operation now: speed_of sm2|rsa2048 sign|verify [-multi 2]. On a shared virtual host the
+# rate drifts by tens of percent within minutes, so each trustd run is compared with a sample taken just before it.
+speed_of() { # algorithm, operation, extra openssl speed options
+  local algorithm=$1 operation=$2; shift 2
+  local field
+  case "$algorithm/$operation" in
+    sm2/sign) field='/^\+F7:/ {print $5}' ;; sm2/verify) field='/^\+F7:/ {print $6}' ;;
+    rsa2048/sign) field='/^\+F2:/ {print $4}' ;; rsa2048/verify) field='/^\+F2:/ {print $5}' ;;
+  esac
+  rate "$(openssl speed -elapsed -seconds 3 -mr "$@" "$algorithm" 2>/dev/null | awk -F: "$field")"
+}
 
 # A data directory with a registry entry for the signer, then trustd, then a seal granted to a platform.
 source bench/appliance.sh
@@ -71,9 +68,12 @@ for name in verify-ses verify-cms; do
     | jq -e '.indication == "TOTAL_PASSED"' >/dev/null || { echo "$name does not pass"; exit 1; }
 done
 
-run() { # name, raw rate, lua, one core's rate of the same operation
-  local name=$1 raw=$2 script=$3 one=$4
+run() { # name, algorithm, operation, lua
+  local name=$1 algorithm=$2 operation=$3 script=$4
   wrk -t2 -c32 -d2s -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}" >/dev/null 2>&1 || true   # warm-up
+  # This moment's raw rates: two cores (the ratio's denominator) and one core (the CPU figure's).
+  local raw one
+  raw=$(speed_of "$algorithm" "$operation" -multi 2); one=$(speed_of "$algorithm" "$operation")
   # PERF_SCRIPT=sign-raw PERF_OUT=FILE: a perf profile of trustd during that run (perf report -i FILE).
   [ "${PERF_SCRIPT:-}" = "$script" ] && perf record -q -F ${PERF_HZ:-999} ${PERF_FLAGS:-} -o "$PERF_OUT" -p "$pid" -- sleep "$seconds" 2>/dev/null &
   local before; before=$(cpu_ticks "$pid"); local switches; switches=$(context_switches "$pid")
@@ -87,16 +87,17 @@ run() { # name, raw rate, lua, one core's rate of the same operation
   # CPU figure: one core's seconds per bare operation / trustd's CPU seconds per request (1.0 = no overhead).
   local cpu
   cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$requests" -v one="$one" -v cs="$switches" \
-    'BEGIN {ms = t / hz / n * 1000; printf "%.3f ms CPU/req  %.2f of bare  %.1f switches/req", ms, (1000 / one) / ms, cs / n}')
+    'BEGIN {ms = t / hz / n * 1000; printf "%.3f ms CPU/req  %.2f of bare (%s/s)  %.1f switches/req", ms, (1000 / one) / ms, one, cs / n}')
   printf "  %-32s %8s req/s  p99 %8s  %5s of raw %s  %s  %s\n" "$name" "$rps" "$p99" \
     "$(awk -v a="$rps" -v b="$raw" 'BEGIN {printf "%.2f×", a / b}')" "$raw" "$cpu" "$errors"
 }
-echo "trustd over HTTP: wrk -t2 -c32 -d${seconds}s --latency, 1 KiB documents, same machine"
-run "POST /v1/sign raw, SM2 seal" "$sm2_sign" sign-raw "$one_sm2_sign"
-run "POST /v1/sign ses, SM2 seal" "$sm2_sign" sign-ses "$one_sm2_sign"
-run "POST /v1/sign raw, RSA-2048 key" "$rsa_sign" sign-rsa "$one_rsa_sign"
-run "POST /v1/verify ses (SM2)" "$sm2_verify" verify-ses "$one_sm2_verify"
-run "POST /v1/verify cms (RSA-2048)" "$rsa_verify" verify-cms "$one_rsa_verify"
+echo "trustd over HTTP: wrk -t2 -c32 -d${seconds}s --latency, 1 KiB documents, same machine;"
+echo "  each run against openssl speed (-multi 2, and one core) of the same operation taken just before it"
+run "POST /v1/sign raw, SM2 seal" sm2 sign sign-raw
+run "POST /v1/sign ses, SM2 seal" sm2 sign sign-ses
+run "POST /v1/sign raw, RSA-2048 key" rsa2048 sign sign-rsa
+run "POST /v1/verify ses (SM2)" sm2 verify verify-ses
+run "POST /v1/verify cms (RSA-2048)" rsa2048 verify verify-cms
 [ -n "${SIGN_ONLY:-}" ] && exit 0   # SIGN_ONLY=1: the hot-path figures above, without the document runs
 
 # Sealed documents (OFD): a 1 MB, 10-page e-licence sealed over HTTP, against SM3 over the package plus one SM2
