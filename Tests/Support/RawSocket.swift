@@ -144,21 +144,6 @@ public final class RawSocketListener: @unchecked Sendable {
     deinit { close(fd) }
 }
 
-/// The process's open-files limit.
-public enum DescriptorLimits {
-    /// Raises this process's soft limit to at least `wanted` (within the hard limit); returns the limit in force.
-    @discardableResult
-    public static func raise(to wanted: Int) -> Int {
-        var limit = rlimit()
-        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-        if limit.rlim_cur < rlim_t(wanted) {
-            limit.rlim_cur = min(rlim_t(wanted), limit.rlim_max)
-            setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-        }
-        return Int(clamping: limit.rlim_cur)
-    }
-}
-
 /// Resident memory of a process in bytes (from /proc).
 public func residentBytes(of pid: Int32) -> Int? {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
