@@ -17,12 +17,15 @@ public final class SQLiteStore: TransactionalStore {
     /// Opens (creating and migrating) the database file at `path`; the files are made owner-only.
     public init(path: String) throws {
         var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         configuration.busyMode = .timeout(10)
         do {
-            writer = try DatabasePool(path: path, configuration: configuration)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB turns WAL on after `prepareDatabase` has run, and with it `synchronous = NORMAL`: a commit would
+            // then reach the disk only at the next checkpoint, and power loss could take acknowledged signatures'
+            // audit records with it. FULL syncs the WAL at every commit (one per group-commit batch). Only the
+            // writer connection commits; it lives as long as the pool.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            writer = pool
             groupCommit = Self.groupCommit(writer)
             try Schema.migrator.migrate(writer)
             observeSealRecords()

@@ -4,9 +4,9 @@ import TestSupport
 import Testing
 import TrustCrypto
 import TrustModel
-import TrustStore
 
 @testable import TrustServices
+@testable import TrustStore
 
 /// What only the SQLite engine has: its database file (what every engine guarantees is in `StoreEngineTests`).
 @Suite struct SQLiteFileTests {
@@ -18,5 +18,22 @@ import TrustStore
         #expect(try again.read { try $0.setting("k") } == "v")
         let mode = try FileManager.default.attributesOfItem(atPath: dir.file("t.sqlite"))[.posixPermissions] as? Int
         #expect(mode == 0o600)
+    }
+
+    /// An acknowledged signature's audit record must survive power loss: the connection that commits syncs the WAL at
+    /// every commit (FULL), although GRDB's WAL set-up chooses NORMAL for it.
+    @Test func theWritingConnectionSyncsEveryCommit() throws {
+        let dir = try TemporaryDirectory("trustd-store")
+        for _ in 0..<2 {  // new, then reopened
+            let store = try SQLiteStore(path: dir.file("t.sqlite"))
+            let (journal, synchronous) = try store.writer.writeWithoutTransaction { db in
+                (
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+                    try Int.fetchOne(db, sql: "PRAGMA synchronous")
+                )
+            }
+            #expect(journal == "wal")
+            #expect(synchronous == 2)  // FULL; NORMAL is 1
+        }
     }
 }
