@@ -65,6 +65,30 @@ import TrustServer
         #expect(text.contains(#"trustd_denials_total{action="crl.generate",reason="permission"}"#), "\(text)")
         #expect(text.contains(#"trustd_timestamps_total{unit="rsa",outcome="granted"}"#), "\(text)")
     }
+
+    /// Every request is counted and timed by route template, method and status, under Hummingbird's metric names.
+    @Test func requestsAreCountedAndTimedByRouteMethodAndStatus() async throws {
+        let registry = PrometheusCollectorRegistry()
+        ServiceMetricsProbe.bootstrapOnce(registry)
+        let fixture = try await ServerFixture()
+        try await fixture.application.test(.router) { client async throws in
+            #expect(
+                try await client.execute(uri: "/v1/cas", method: .get, headers: bearer(fixture.adminToken)).status
+                    == .ok)
+            #expect(try await client.execute(uri: "/v1/cas", method: .get).status == .unauthorized)
+            #expect(try await client.execute(uri: "/v1/certificates/00", method: .get).status == .unauthorized)
+        }
+        let text = ServiceMetricsProbe.emit()
+        let ok = #"http_route="/v1/cas",http_request_method="GET",http_response_status_code="200""#
+        #expect(text.contains("hb_requests{\(ok)}"), "\(text)")
+        #expect(text.contains("http_server_request_duration_count{\(ok)}"), "\(text)")
+        #expect(
+            text.contains(
+                #"hb_requests{http_route="/v1/cas",http_request_method="GET",http_response_status_code="401"}"#))
+        // Routes are counted by template, not by the path asked for (a bounded set of series).
+        #expect(text.contains(#"http_route="/v1/certificates/{serial}""#), "\(text)")
+        #expect(!text.contains("/v1/certificates/00"))
+    }
 }
 
 /// swift-metrics can be bootstrapped once per process: the first test that needs counters does it.

@@ -16,8 +16,8 @@ public enum MetricsAccess: String, Sendable, CaseIterable {
 public struct TrustAPI: Sendable {
     public let appliance: Appliance
     public let access: AccessService
-    /// Where `/metrics` reads from. trustd also bootstraps swift-metrics with it, so Hummingbird's request
-    /// counters and durations land here too.
+    /// Where `/metrics` reads from. trustd also bootstraps swift-metrics with it, so the request counters and
+    /// durations (``RequestMetricsMiddleware``) land here too.
     public let metrics: PrometheusCollectorRegistry
     public let metricsAccess: MetricsAccess
     /// The daemon's open connections (for a gauge); `nil` in router-only tests.
@@ -73,7 +73,7 @@ public struct TrustAPI: Sendable {
 public func buildRouter(_ api: TrustAPI, clientCertificates: Bool = false) -> Router<TrustRequestContext> {
     let router = Router(context: TrustRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthenticationMiddleware(access: api.access, clientCertificates: clientCertificates))
     let access = api.access
