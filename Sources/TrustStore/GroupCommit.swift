@@ -3,7 +3,8 @@ import TrustModel
 import TrustServices
 
 /// Group commit, for any engine: writes queue up, and one committer thread commits everything queued so far in one
-/// transaction (one fsync), each body in its own savepoint, then answers exactly the callers of that batch.
+/// transaction (one fsync), then answers exactly the callers of that batch. The engine's `commitBatch` keeps a body
+/// that throws from taking the others with it (savepoints, used only when needed).
 ///
 /// Callers await their commit (``run(_:commitBatch:)`` async) without holding a thread, or block for it (the
 /// synchronous overload, for callers already on a blocking thread). The committer is a thread of its own, never one
@@ -32,8 +33,8 @@ public final class GroupCommit: @unchecked Sendable {
     private var committerWaiting = false
     private let commitBatch: CommitBatch
 
-    /// `commitBatch` runs each work of a batch in one transaction, each in its own savepoint, and returns each one's
-    /// error (nil: kept); if it throws, the whole batch failed.
+    /// `commitBatch` runs the works of a batch in one transaction, a work that throws undone alone, and returns each
+    /// one's error (nil: kept); if it throws, the whole batch failed.
     public init(commitBatch: @escaping CommitBatch) {
         self.commitBatch = commitBatch
     }

@@ -67,25 +67,43 @@ public final class SQLiteStore: TransactionalStore {
         do { return try await groupCommit.run(body) } catch { return try translate { throw error } }
     }
 
-    /// Each batch in one transaction, each work in its own savepoint.
+    /// Each batch in one transaction. A work that throws is rare (a refused signature is an answer, not an error), so
+    /// the batch first runs without savepoints, which cost two statements and GRDB's bookkeeping per work; only if a
+    /// work throws is that transaction rolled back and the batch run again with each work in its own savepoint, so
+    /// that the others still commit. The works only touch the database, so running one again after the rollback is
+    /// the same as running it once.
     private static func groupCommit(_ writer: any DatabaseWriter) -> GroupCommit {
         GroupCommit { batch in
-            var errors: [(any Error)?] = []
-            try writer.write { db in
-                for work in batch {
-                    do {
-                        try db.inSavepoint {
-                            try work(SQLiteRepositories(db: db))
-                            return .commit
-                        }
-                        errors.append(nil)
-                    } catch {
-                        errors.append(error)
+            do {
+                try writer.write { db in
+                    let tx = SQLiteRepositories(db: db)
+                    for work in batch { try work(tx) }
+                }
+                return Array(repeating: nil, count: batch.count)
+            } catch {
+                return try commitIsolated(batch, writer)
+            }
+        }
+    }
+
+    private static func commitIsolated(_ batch: [GroupCommit.Work], _ writer: any DatabaseWriter) throws
+        -> [(any Error)?]
+    {
+        var errors: [(any Error)?] = []
+        try writer.write { db in
+            for work in batch {
+                do {
+                    try db.inSavepoint {
+                        try work(SQLiteRepositories(db: db))
+                        return .commit
                     }
+                    errors.append(nil)
+                } catch {
+                    errors.append(error)
                 }
             }
-            return errors
         }
+        return errors
     }
 
     private func translate<T>(_ body: () throws -> T) throws -> T {

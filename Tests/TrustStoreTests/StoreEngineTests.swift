@@ -129,4 +129,41 @@ import TrustStorePostgres
         }
         #expect(try store.read { try $0.auditCount() } == 64)
     }
+
+    /// Writers that fail among concurrent ones that do not: each failure takes back only its own writes (here an audit
+    /// record appended before it threw), every other writer commits, each caller hears its own outcome, and the
+    /// chain has no gap.
+    @Test(arguments: Engine.allCases)
+    func aWriterThatFailsInABatchTakesBackOnlyItsOwnWrites(_ engine: Engine) async throws {
+        let fixture = try Self.fixture(engine)
+        defer { withExtendedLifetime(fixture) {} }
+        let store = fixture.store
+        struct Refused: Error {}
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<48 {
+                let entry = AuditEntry(actor: "w\(index)", action: "sign.seal", object: "seal:x", details: [:])
+                let fails = index.isMultiple(of: 5)
+                group.addTask {
+                    do {
+                        let record = try await store.writeGrouped { tx in
+                            let record = try tx.appendAudit(entry, at: Date())
+                            if fails { throw Refused() }
+                            return record.seq
+                        }
+                        return (index, record > 0)
+                    } catch {
+                        return (index, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.count == 48)
+        for (index, committed) in outcomes { #expect(committed == !index.isMultiple(of: 5), "writer \(index)") }
+        let records = try store.read { try $0.auditRecords(after: 0, limit: 1000) }
+        let expected = Set((0..<48).filter { !$0.isMultiple(of: 5) }.map { "w\($0)" })
+        #expect(Set(records.map(\.actor)) == expected && records.count == expected.count)
+        #expect(records.map(\.seq) == Array(1...Int64(expected.count)), "no gaps, no duplicates")
+        #expect(try store.read { try AuditChainVerifier.verify($0, anchors: []) }.isIntact)
+    }
 }

@@ -192,8 +192,9 @@ public protocol TransactionalStore: Sendable {
     func read<T>(_ body: (any Repositories) throws -> T) throws -> T
     /// `body` in one write transaction: all of it commits, or (if it throws) none of it.
     func write<T>(_ body: (any Repositories) throws -> T) throws -> T
-    /// `body` in a write transaction shared with concurrent callers (group commit): each body in its own savepoint,
-    /// one commit (one fsync) for all; returns after the commit. For hot paths called from many threads (signing).
+    /// `body` in a write transaction shared with concurrent callers (group commit): one commit (one fsync) for all;
+    /// if `body` throws, its writes are undone and the others' still commit. Returns after the commit. For hot paths
+    /// called from many threads (signing).
     func writeGrouped<T>(_ body: @escaping (any Repositories) throws -> T) throws -> T
     /// The same, awaited: the engine's committer thread commits the batch while the caller's thread is free.
     func writeGrouped<T: Sendable>(_ body: @escaping @Sendable (any Repositories) throws -> T) async throws -> T

@@ -190,9 +190,8 @@ public final class SigningService: Sendable {
         throw refusal.denial
     }
 
-    /// Counts the grant's use and writes the audit record, in one group commit with concurrent signatures (each in
-    /// its own savepoint). A concurrent signature may have used the grant's last count since the check: that is a
-    /// denial, audited too.
+    /// Counts the grant's use and writes the audit record, in one group commit with concurrent signatures. A
+    /// concurrent signature may have used the grant's last count since the check: that is a denial, audited too.
     private func commit(_ signed: Signed, by signer: Signer, principal: Principal, at now: Date) async throws
         -> Result
     {
