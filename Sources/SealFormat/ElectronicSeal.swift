@@ -178,32 +178,34 @@ public struct SealSignature: Sendable {
         signatureAlgorithm: String, sign: ([UInt8]) throws -> [UInt8],
         timeStamp: (([UInt8]) throws -> [UInt8])? = nil
     ) throws -> [UInt8] {
-        var tbsCoder = DER.Serializer()
-        try tbsCoder.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.serialize(seal.info.header.version)
-            coder.serializeRawBytes(seal.der)
-            try coder.serialize(try Wire.generalizedTime(signingTime))
-            try coder.serialize(ASN1BitString(bytes: dataHash[...]))
-            try coder.serialize(ASN1IA5String(propertyInfo))
-        }
-        let tbs = tbsCoder.serializedBytes
+        // The large nodes are wrapped around flat content (EncodedNode): swift-asn1 would move their bytes one by one.
+        let tbs = EncodedNode.wrap(
+            .sequence,
+            content: try EncodedNode.content { coder in
+                try coder.serialize(seal.info.header.version)
+                coder.serializeRawBytes(seal.der)
+                try coder.serialize(try Wire.generalizedTime(signingTime))
+                try coder.serialize(ASN1BitString(bytes: dataHash[...]))
+                try coder.serialize(ASN1IA5String(propertyInfo))
+            })
         let signature = try sign(tbs)
         let stamp = try timeStamp?(signature)
-        var coder = DER.Serializer()
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
-            coder.serializeRawBytes(tbs)
-            try coder.serialize(ASN1OctetString(contentBytes: signerCertificate[...]))
-            try coder.serialize(try ASN1ObjectIdentifier(dotted: signatureAlgorithm))
-            try coder.serialize(ASN1BitString(bytes: signature[...]))
-            if let stamp {
-                try coder.appendConstructedNode(
-                    identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
-                ) { coder in
-                    try coder.serialize(ASN1BitString(bytes: stamp[...]))
+        let certificate = EncodedNode.wrap(.octetString, constructed: false, content: signerCertificate)
+        return EncodedNode.wrap(
+            .sequence,
+            content: try EncodedNode.content { coder in
+                coder.serializeRawBytes(tbs)
+                coder.serializeRawBytes(certificate)
+                try coder.serialize(try ASN1ObjectIdentifier(dotted: signatureAlgorithm))
+                try coder.serialize(ASN1BitString(bytes: signature[...]))
+                if let stamp {
+                    try coder.appendConstructedNode(
+                        identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
+                    ) { coder in
+                        try coder.serialize(ASN1BitString(bytes: stamp[...]))
+                    }
                 }
-            }
-        }
-        return coder.serializedBytes
+            })
     }
 
     /// `nil` when the signer's signature over `TBS_Sign` verifies with the signer certificate's key.
