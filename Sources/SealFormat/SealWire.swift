@@ -52,30 +52,27 @@ enum Wire {
         guard let node else { throw fail("\(field) is missing") }
         // swift-asn1 has checked the fields' ranges (a real day of a real month); `timegm` turns them into seconds
         // without Foundation's Calendar, whose set-up cost 1 % of a verification (a seal signature has four times).
-        var parts = tm()
+        let fields: (year: Int, month: Int, day: Int, hours: Int, minutes: Int, seconds: Int)
         var fraction = 0.0
         if node.identifier == .utcTime {
             let value: UTCTime
             do { value = try UTCTime(berEncoded: node) } catch { throw fail("\(field) is not a valid UTCTime") }
-            (parts.tm_year, parts.tm_mon, parts.tm_mday) = (
-                Int32(value.year - 1900), Int32(value.month - 1), Int32(value.day)
-            )
-            (parts.tm_hour, parts.tm_min, parts.tm_sec) = (
-                Int32(value.hours), Int32(value.minutes), Int32(value.seconds)
-            )
+            fields = (value.year, value.month, value.day, value.hours, value.minutes, value.seconds)
         } else {
             let value: GeneralizedTime
             do { value = try GeneralizedTime(berEncoded: node) } catch {
                 throw fail("\(field) is not a GeneralizedTime")
             }
-            (parts.tm_year, parts.tm_mon, parts.tm_mday) = (
-                Int32(value.year - 1900), Int32(value.month - 1), Int32(value.day)
-            )
-            (parts.tm_hour, parts.tm_min, parts.tm_sec) = (
-                Int32(value.hours), Int32(value.minutes), Int32(value.seconds)
-            )
+            fields = (value.year, value.month, value.day, value.hours, value.minutes, value.seconds)
             fraction = value.fractionalSeconds
         }
+        var parts = tm()
+        (parts.tm_year, parts.tm_mon, parts.tm_mday) = (
+            Int32(fields.year - 1900), Int32(fields.month - 1), Int32(fields.day)
+        )
+        (parts.tm_hour, parts.tm_min, parts.tm_sec) = (
+            Int32(fields.hours), Int32(fields.minutes), Int32(fields.seconds)
+        )
         let seconds = timegm(&parts)
         return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
     }
