@@ -64,6 +64,22 @@ import TrustCrypto
         #expect(try RawSocket(port: daemon.port).request("GET", "/healthz").status == 200)
     }
 
+    /// The header timeout runs from the first byte of each request: a keep-alive connection in steady use outlives
+    /// it many times over, and a later request whose head never ends is closed after it, neither early nor never.
+    @Test func aBusyConnectionOutlivesTheHeaderTimeoutButAHalfSentLaterRequestDoesNot() throws {
+        let daemon = try Self.start(["--header-timeout", "1.5", "--idle-timeout", "8"])
+        defer { daemon.process.stop() }
+        let socket = try RawSocket(port: daemon.port)
+        let started = Date()
+        while Date().timeIntervalSince(started) < 4 {
+            #expect(try socket.request("GET", "/healthz").status == 200)
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        try socket.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        #expect(!socket.isClosedByPeer(within: 0.8), "a half-sent request was closed before the header timeout")
+        #expect(socket.isClosedByPeer(within: 4), "a half-sent request was still open long after the header timeout")
+    }
+
     @Test func unknownSerialOCSPRequestsDoNotGrowMemory() async throws {
         let daemon = try Self.start()
         defer { daemon.process.stop() }
