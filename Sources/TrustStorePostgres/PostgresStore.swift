@@ -139,35 +139,62 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
         do { return try await groupCommit.run(body) } catch { return try translate { throw error } }
     }
 
-    /// Each batch in one transaction under the write lock; with more than one work, each in its own savepoint.
+    /// Each batch in one transaction under the write lock. A work that throws is rare, so a batch of several first
+    /// runs without savepoints (two statements per work, and server work for each); only if a work throws is that
+    /// transaction rolled back and the batch run again with each work in its own savepoint, so that the others still
+    /// commit. Only a work's own failure leads to the rerun: a failed COMMIT may have committed after all (the answer
+    /// lost with the connection), and running the works again then would count them twice.
     private static func groupCommit(_ pool: ConnectionPool) -> GroupCommit {
         GroupCommit { batch in
-            try pool.withConnection { session in
-                try session.transaction("BEGIN", then: Self.lockStatement) {
-                    let repositories = PostgresRepositories(session: session)
-                    // One writer: its failure rolls the transaction back (no savepoint round trips needed).
-                    if batch.count == 1 {
-                        try batch[0](repositories)
-                        return [nil]
-                    }
-                    var errors: [(any Error)?] = []
-                    for work in batch {
-                        try session.send("SAVEPOINT grouped")
-                        let head = session.auditHead
-                        do {
-                            try work(repositories)
-                            try session.send("RELEASE SAVEPOINT grouped")
-                            errors.append(nil)
-                        } catch {
-                            // A failed statement aborts the transaction until the savepoint is rolled back.
-                            session.auditHead = head
-                            try session.execute("ROLLBACK TO SAVEPOINT grouped")
-                            try session.send("RELEASE SAVEPOINT grouped")
-                            errors.append(error)
+            guard batch.count > 1 else { return try commitIsolated(batch, pool) }
+            var workFailed = false
+            do {
+                try pool.withConnection { session in
+                    try session.transaction("BEGIN", then: Self.lockStatement) {
+                        let repositories = PostgresRepositories(session: session)
+                        for work in batch {
+                            do { try work(repositories) } catch {
+                                workFailed = true
+                                throw error
+                            }
                         }
                     }
-                    return errors
                 }
+                return Array(repeating: nil, count: batch.count)
+            } catch {
+                guard workFailed else { throw error }
+                return try commitIsolated(batch, pool)
+            }
+        }
+    }
+
+    /// The batch with each work in its own savepoint; a single work runs without one (its failure rolls the whole
+    /// transaction back, which is all it holds).
+    private static func commitIsolated(_ batch: [GroupCommit.Work], _ pool: ConnectionPool) throws -> [(any Error)?] {
+        try pool.withConnection { session in
+            try session.transaction("BEGIN", then: Self.lockStatement) {
+                let repositories = PostgresRepositories(session: session)
+                if batch.count == 1 {
+                    try batch[0](repositories)
+                    return [nil]
+                }
+                var errors: [(any Error)?] = []
+                for work in batch {
+                    try session.send("SAVEPOINT grouped")
+                    let head = session.auditHead
+                    do {
+                        try work(repositories)
+                        try session.send("RELEASE SAVEPOINT grouped")
+                        errors.append(nil)
+                    } catch {
+                        // A failed statement aborts the transaction until the savepoint is rolled back.
+                        session.auditHead = head
+                        try session.execute("ROLLBACK TO SAVEPOINT grouped")
+                        try session.send("RELEASE SAVEPOINT grouped")
+                        errors.append(error)
+                    }
+                }
+                return errors
             }
         }
     }
