@@ -64,6 +64,8 @@ measure() { # label, script, route, ports…
   local n=$# i=0
   local node_before pg_before
   node_before=$(cpu_ticks "${pids[@]}"); pg_before=$(cpu_ticks $(pg_pids))
+  # PERF_LABEL="PostgreSQL, 1 node(s): POST /v1/sign raw SM2" PERF_OUT=FILE: a perf profile of the last node started.
+  [ "${PERF_LABEL:-}" = "$label" ] && perf record -q -F ${PERF_HZ:-999} ${PERF_FLAGS:-} -o "$PERF_OUT" -p "${pids[-1]}" -- sleep "$seconds" 2>/dev/null &
   for port in "$@"; do
     wrk -t1 -c$((24 / n)) -d"${seconds}s" --latency -s "$work/$script.lua" "http://127.0.0.1:$port$route" \
       > "$work/wrk-$i.out" 2>&1 &

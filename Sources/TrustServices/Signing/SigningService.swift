@@ -73,19 +73,37 @@ public final class SigningService: Sendable {
             throw TrustError(.forbidden, "signing is done for a platform principal")
         }
         let now = clock()
-        let decision =
-            store.readsInProcess && request.document == nil
-            ? try decide(request, principal: principal, at: now)
-            : try await useCases.executor.run { [self] in try decide(request, principal: principal, at: now) }
-        switch decision {
-        case .refused(let refusal, let request): try await refuse(refusal, request, principal: principal, at: now)
-        case .allowed(let request, let signer):
-            let signed =
-                signsWithoutWaiting(request, signer)
-                ? try sign(request, with: signer, at: now)
-                : try await useCases.executor.run { [self] in try sign(request, with: signer, at: now) }
-            return try await commit(signed, by: signer, principal: principal, at: now)
+        let outcome: Outcome
+        if store.readsInProcess && request.document == nil {
+            switch try decide(request, principal: principal, at: now) {
+            case .refused(let refusal, let request): outcome = .refused(refusal, request)
+            case .allowed(let request, let signer):
+                let signed =
+                    signsWithoutWaiting(request, signer)
+                    ? try sign(request, with: signer, at: now)
+                    : try await useCases.executor.run { [self] in try sign(request, with: signer, at: now) }
+                outcome = .signed(signed, signer)
+            }
+        } else {
+            // The checks wait on the store (or a document is prepared), so the signature is made in the same trip to
+            // the blocking executor: a second hand-over cost two more thread switches per signature.
+            outcome = try await useCases.executor.run { [self] in
+                switch try decide(request, principal: principal, at: now) {
+                case .refused(let refusal, let request): return .refused(refusal, request)
+                case .allowed(let request, let signer): return .signed(try sign(request, with: signer, at: now), signer)
+                }
+            }
         }
+        switch outcome {
+        case .refused(let refusal, let request): try await refuse(refusal, request, principal: principal, at: now)
+        case .signed(let signed, let signer): return try await commit(signed, by: signer, principal: principal, at: now)
+        }
+    }
+
+    /// A request refused by the checks (audited before it is answered), or signed and waiting for its commit.
+    enum Outcome: Sendable {
+        case refused(Refusal, Request)
+        case signed(Signed, Signer)
     }
 
     /// A request that passed or failed the checks (a refusal is audited before it is answered).
