@@ -75,23 +75,17 @@ public final class SigningService: Sendable {
         let now = clock()
         let outcome: Outcome
         if store.readsInProcess && request.document == nil {
-            switch try decide(request, principal: principal, at: now) {
-            case .refused(let refusal, let request): outcome = .refused(refusal, request)
-            case .allowed(let request, let signer):
-                let signed =
-                    signsWithoutWaiting(request, signer)
-                    ? try sign(request, with: signer, at: now)
-                    : try await useCases.executor.run { [self] in try sign(request, with: signer, at: now) }
-                outcome = .signed(signed, signer)
+            let decision = try decide(request, principal: principal, at: now)
+            if case .allowed(let request, let signer) = decision, !signsWithoutWaiting(request, signer) {
+                outcome = try await useCases.executor.run { [self] in try signIfAllowed(decision, at: now) }
+            } else {
+                outcome = try signIfAllowed(decision, at: now)
             }
         } else {
             // The checks wait on the store (or a document is prepared), so the signature is made in the same trip to
             // the blocking executor: a second hand-over cost two more thread switches per signature.
             outcome = try await useCases.executor.run { [self] in
-                switch try decide(request, principal: principal, at: now) {
-                case .refused(let refusal, let request): return .refused(refusal, request)
-                case .allowed(let request, let signer): return .signed(try sign(request, with: signer, at: now), signer)
-                }
+                try signIfAllowed(try decide(request, principal: principal, at: now), at: now)
             }
         }
         switch outcome {
@@ -104,6 +98,14 @@ public final class SigningService: Sendable {
     enum Outcome: Sendable {
         case refused(Refusal, Request)
         case signed(Signed, Signer)
+    }
+
+    /// The signature of an allowed request; a refusal passes through.
+    private func signIfAllowed(_ decision: Decision, at now: Date) throws -> Outcome {
+        switch decision {
+        case .refused(let refusal, let request): return .refused(refusal, request)
+        case .allowed(let request, let signer): return .signed(try sign(request, with: signer, at: now), signer)
+        }
     }
 
     /// A request that passed or failed the checks (a refusal is audited before it is answered).
