@@ -6,7 +6,6 @@ import TrustServices
 /// that sets only its usage count (each signature's `countGrantUse`) does not move it. A change rolled back with its
 /// savepoint may still move it: that only costs a fresh read.
 final class SealRecordsObserver: TransactionObserver {
-    static let tables: Set<String> = ["seal", "seal_event", "seal_grant", "certificate", "organization"]
     private let stamp: SealRecordsStamp
     /// Touched only on the writer's queue, which GRDB runs one access at a time.
     private var changed = false
@@ -15,9 +14,11 @@ final class SealRecordsObserver: TransactionObserver {
 
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
         switch eventKind {
-        case .insert(let table), .delete(let table): return Self.tables.contains(table)
+        case .insert(let table), .delete(let table): return SealRecordsTables.names.contains(table)
         case .update(let table, let columns):
-            return Self.tables.contains(table) && !(table == "seal_grant" && columns == ["usage_count"])
+            let counted = SealRecordsTables.usageCount
+            return SealRecordsTables.names.contains(table)
+                && !(table == counted.table && columns == [counted.column])
         }
     }
 
@@ -32,4 +33,11 @@ final class SealRecordsObserver: TransactionObserver {
     }
 
     func databaseDidRollback(_ db: Database) { changed = false }
+}
+
+/// The tables whose committed changes move a ``SealRecordsStamp``, for every engine; a grant's usage count alone does
+/// not (each signature moves it).
+public enum SealRecordsTables {
+    public static let names: Set<String> = ["seal", "seal_event", "seal_grant", "certificate", "organization"]
+    public static let usageCount = (table: "seal_grant", column: "usage_count")
 }

@@ -26,6 +26,8 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
     public let readsInProcess = false
     private let listener: ChangeListener
     private let lease: LeaderLease
+    /// The database's own stamp (``StoredSealRecordsStamp``): seal records are kept on every node, exactly.
+    public let sealRecordsStamp: SealRecordsStamp?
 
     /// Connects and brings the schema to ``SchemaDescription/version`` (once, whichever node starts first).
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "trustd.postgres")) throws {
@@ -35,6 +37,16 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
         groupCommit = Self.groupCommit(pool)
         listener = ChangeListener(configuration: configuration, logger: logger)
         lease = LeaderLease(configuration: configuration, logger: logger)
+        sealRecordsStamp = SealRecordsStamp(stored: { [pool] in
+            try Self.translate {
+                try pool.withConnection { session in
+                    guard let row = try session.rows(StoredSealRecordsStamp.readStatement).first else {
+                        throw TrustError(.integrity, "the seal records stamp has no row")
+                    }
+                    return UInt64(bitPattern: try row.decode(Int64.self))
+                }
+            }
+        })
         do {
             try migrate()
         } catch {
@@ -88,6 +100,11 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
                             "INSERT INTO trustd_schema (version, applied_at) VALUES ($1, $2)",
                             [.integer(Int64(migration.version)), .double(Date().timeIntervalSince1970)])
                     }
+                }
+                try session.transaction("BEGIN") {
+                    guard try session.rows(StoredSealRecordsStamp.existsStatement).first?.decode(Bool.self) == false
+                    else { return }
+                    for statement in StoredSealRecordsStamp.createStatements() { try session.execute(statement) }
                 }
             }
         }
@@ -199,7 +216,9 @@ public final class PostgresStore: TransactionalStore, @unchecked Sendable {
         }
     }
 
-    private func translate<T>(_ body: () throws -> T) throws -> T {
+    private func translate<T>(_ body: () throws -> T) throws -> T { try Self.translate(body) }
+
+    private static func translate<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as TrustError {

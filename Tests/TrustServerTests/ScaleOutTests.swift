@@ -190,6 +190,42 @@ struct ScaleOutTests {
         #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
     }
 
+    /// Each node keeps a seal's records in memory while the database's stamp stands still: a seal reported lost on
+    /// one node is refused by the other on its very next signature, and signs again as soon as it is recovered.
+    @Test func aSealReportedLostOnOneNodeIsRefusedByTheOtherAtOnce() throws {
+        try configure(try PostgresCluster.sharedCluster())
+        try SealedSignerSetup.writeRegistry(into: dir.file("data"))
+        let a = try start()
+        defer { a.process.stop() }
+        let b = try start()
+        defer { b.process.stop() }
+        let setup = try SealedSignerSetup(dir: dir, data: dir.file("data"), admin: admin, usageLimit: nil) {
+            try a.trustctl($0, token: $1)
+        }
+        try dir.write("doc.bin", Array("a licence to seal".utf8))
+        func sign(on node: Node) throws -> ProcessResult {
+            try node.trustctl(
+                [
+                    "sign", "--seal", setup.seal, "--format", "raw", "--in", dir.file("doc.bin"), "--out",
+                    dir.file("sig"),
+                ],
+                token: setup.platformToken)
+        }
+        #expect(try sign(on: a).succeeded)
+        #expect(try sign(on: a).succeeded, "signed again, with the seal's records kept")
+        let revoker = try a.trustctl(
+            ["principal", "create", "--name", "revoker-n", "--role", "seal-revoker"], token: admin
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            try a.trustctl(["principal", "token", revoker, "--out", dir.file("revoker.token")], token: admin)
+                .succeeded)
+        #expect(try b.trustctl(["seal", "report-loss", setup.seal], token: dir.file("revoker.token")).succeeded)
+        let refused = try sign(on: a)
+        #expect(!refused.succeeded && refused.stderr.contains("suspended"), "\(refused.stderr)")
+        #expect(try b.trustctl(["seal", "recover", setup.seal], token: dir.file("seal-reviewer.token")).succeeded)
+        #expect(try sign(on: a).succeeded, "recovered on B, signing again on A at once")
+    }
+
     @Test func killingANodeUnderLoadLosesNothingAcknowledgedAndTheLeaseMoves() throws {
         try configure(try PostgresCluster.sharedCluster())
         let a = try start()

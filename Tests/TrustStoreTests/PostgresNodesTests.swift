@@ -50,8 +50,8 @@ struct PostgresNodesTests {
         (try? store.writeGrouped { try $0.countGrantUse(grant) }) == true
     }
 
-    @Test func aUsageLimitHoldsExactlyAcrossNodes() async throws {
-        let nodes = try (0..<2).map { _ in try node() }
+    /// The rows a seal signature is checked against: a person, a company, its seal, and a grant of ten signatures.
+    func seedSeal() throws {
         try cluster.psql(
             """
             INSERT INTO person VALUES ('p', 'n', 'h', '\\x00', 'm', '\\x00', 'm', 'primary', 0);
@@ -61,6 +61,11 @@ struct PostgresNodesTests {
               VALUES ('s', 'o', 'official', 'n', 'granted', 'a', 'p', 'png', '\\x00', 40, 40, 'sm2', 0, 1, 'e', 0, 0);
             INSERT INTO seal_grant VALUES ('g', 's', 'principal', 'x', 'primary', 0, 1, 10, 0, NULL, 0);
             """, database: database)
+    }
+
+    @Test func aUsageLimitHoldsExactlyAcrossNodes() async throws {
+        let nodes = try (0..<2).map { _ in try node() }
+        try seedSeal()
         let granted = await withTaskGroup(of: Bool.self) { group in
             for index in 0..<30 {
                 let store = nodes[index % 2]
@@ -75,6 +80,36 @@ struct PostgresNodesTests {
         }
         #expect(granted == 10)
         #expect(try nodes[1].read { try $0.sealGrant(id: "g") }?.usageCount == 10)
+    }
+
+    /// Nodes keep a seal's records while the database's stamp stands still, so it must move with every committed
+    /// change to them, whichever node (or tool) made it, and only then: not with a usage count, not with a change
+    /// rolled back, even to a savepoint, after which the same transaction changes something else.
+    @Test func theSealRecordsStampMovesWithEveryCommittedChangeOnAnyNodeAndOnlyThen() throws {
+        let a = try node()
+        let b = try node()
+        func stamp(_ node: PostgresStore = a) throws -> UInt64 { try #require(node.sealRecordsStamp).current() }
+        let start = try stamp()
+        try seedSeal()
+        #expect(try stamp() == start + 1, "three watched tables changed in one transaction: one move")
+        #expect(try stamp(b) == start + 1, "one stamp for every node")
+        #expect(Self.blockingUse(of: "g", on: b))
+        #expect(try stamp() == start + 1, "a usage count does not move it")
+        try cluster.psql("BEGIN; UPDATE seal SET state = 'suspended'; ROLLBACK;", database: database)
+        #expect(try stamp() == start + 1, "nothing committed")
+        try cluster.psql(
+            "BEGIN; SAVEPOINT s; UPDATE seal SET state = 'suspended'; ROLLBACK TO SAVEPOINT s; COMMIT;",
+            database: database)
+        #expect(try stamp() == start + 1, "the change was rolled back with its savepoint")
+        try cluster.psql(
+            """
+            BEGIN; SAVEPOINT s; UPDATE seal SET name = 'x'; ROLLBACK TO SAVEPOINT s;
+            UPDATE seal_grant SET withdrawn_at = 1; COMMIT;
+            """, database: database)
+        #expect(try stamp() == start + 2, "a withdrawal after a rolled-back savepoint still moves it")
+        try cluster.psql("UPDATE certificate SET status = 'revoked'", database: database)
+        #expect(try stamp() == start + 2, "no row changed")
+        #expect(try a.read { try $0.sealGrant(id: "g") }?.withdrawnAt != nil)
     }
 
     @Test func aChangeReachesTheOtherNodesOnlyWhenItCommits() async throws {

@@ -113,7 +113,7 @@ import TrustStorePostgres
         for row in try query(
             """
             SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
-            WHERE table_schema = 'public' AND table_name != 'trustd_schema'
+            WHERE table_schema = 'public' AND table_name NOT IN ('trustd_schema', 'trustd_seal_records_stamp')
             """)
         {
             let key = "\(row[0]).\(row[1])"

@@ -202,8 +202,8 @@ public protocol TransactionalStore: Sendable {
     /// PostgreSQL, a round trip to the server: no). Hot paths run such reads where they are, instead of handing
     /// them to the blocking executor.
     var readsInProcess: Bool { get }
-    /// Moves with every committed change to the records ``SealRecordsStamp`` names, when this engine sees all of them
-    /// in this process; `nil` (the default) when other nodes write too, so no such records are kept in memory.
+    /// Moves with every committed change to the records ``SealRecordsStamp`` names, whichever node committed it;
+    /// `nil` (the default) for an engine that keeps none, so no such records are kept in memory.
     var sealRecordsStamp: SealRecordsStamp? { get }
     /// Calls `handler` for changes other nodes commit (and `.everything` when some may have been missed); engines
     /// with one node never call it.

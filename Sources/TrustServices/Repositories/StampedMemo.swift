@@ -3,7 +3,7 @@ import Synchronization
 
 /// Values read from the store, kept while its ``SealRecordsStamp`` stands where it stood before they were read; any
 /// committed change to the tables the stamp watches makes every kept value stale at once. Engines without a stamp
-/// (other nodes write too) read every time. Bounded like every cache in trustd.
+/// read every time. Bounded like every cache in trustd.
 final class StampedMemo<Value: Sendable>: Sendable {
     private struct Entry: Sendable {
         let stamp: UInt64
@@ -23,10 +23,10 @@ final class StampedMemo<Value: Sendable>: Sendable {
     /// The value kept for `key` at the current stamp, or `read()`'s, kept if `keep` accepts it.
     func value(
         _ key: String, stamp: SealRecordsStamp?, keep: (Value) -> Bool = { _ in true }, read: () throws -> Value
-    ) rethrows -> Value {
+    ) throws -> Value {
         guard let stamp else { return try read() }
         // Taken before the read: a commit while reading moves it, so what was read is never kept as current.
-        let current = stamp.current
+        let current = try stamp.current()
         if let hit = entries.value(forKey: key, ifFresh: { $0.stamp == current }) {
             hits.add(1, ordering: .relaxed)
             return hit.value

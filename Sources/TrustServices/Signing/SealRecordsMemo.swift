@@ -7,8 +7,9 @@ import Synchronization
 /// Exact, not merely fresh: any committed change to a seal, a grant or a certificate moves the stamp, and records read
 /// at an older stamp are never used (a revocation, a withdrawal or a report of loss is seen by the next signature).
 /// Usage counts move with every signature without moving the stamp, so a seal with a usage-limited grant is never
-/// kept: its records are read afresh each time, and the grant's count is still decided in the commit. Engines without
-/// a stamp (PostgreSQL, where other nodes write) read every time.
+/// kept: its records are read afresh each time, and the grant's count is still decided in the commit. On PostgreSQL
+/// the stamp is a row the writing transaction moves, so a hit costs one small read instead of the seal (with its
+/// picture), its grants and its certificate.
 final class SealRecordsMemo: Sendable {
     struct Records: Sendable {
         let seal: SealRecord?
