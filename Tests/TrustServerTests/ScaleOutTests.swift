@@ -149,26 +149,42 @@ struct ScaleOutTests {
         #expect(verify.succeeded, "\(verify.stdout)\(verify.stderr)")
     }
 
-    @Test func aUsageLimitOfTenAdmitsExactlyTenOfThirtySignaturesOnTwoNodes() throws {
+    /// Two nodes on one new database, and a seal granted to a platform (at most `usageLimit` signatures, or any
+    /// number) made through the first; the caller stops the nodes.
+    func twoNodesWithASeal(usageLimit: Int?) throws -> (a: Node, b: Node, setup: SealedSignerSetup) {
         try configure(try PostgresCluster.sharedCluster())
         try SealedSignerSetup.writeRegistry(into: dir.file("data"))
-        let a = try start()
-        defer { a.process.stop() }
-        let b = try start()
-        defer { b.process.stop() }
-        let setup = try SealedSignerSetup(dir: dir, data: dir.file("data"), admin: admin, usageLimit: 10) {
-            try a.trustctl($0, token: $1)
+        var started: [Node] = []
+        do {
+            started.append(try start())
+            started.append(try start())
+            let setup = try SealedSignerSetup(dir: dir, data: dir.file("data"), admin: admin, usageLimit: usageLimit) {
+                try started[0].trustctl($0, token: $1)
+            }
+            try dir.write("doc.bin", Array("a licence to seal".utf8))
+            return (started[0], started[1], setup)
+        } catch {
+            for node in started { node.process.stop() }
+            throw error
         }
-        try dir.write("doc.bin", Array("a licence to seal".utf8))
+    }
+
+    /// `doc.bin` signed raw with the setup's seal on `node`, the signature written to `out`.
+    func sign(on node: Node, _ setup: SealedSignerSetup, out: String = "sig") throws -> ProcessResult {
+        try node.trustctl(
+            ["sign", "--seal", setup.seal, "--format", "raw", "--in", dir.file("doc.bin"), "--out", dir.file(out)],
+            token: setup.platformToken)
+    }
+
+    @Test func aUsageLimitOfTenAdmitsExactlyTenOfThirtySignaturesOnTwoNodes() throws {
+        let (a, b, setup) = try twoNodesWithASeal(usageLimit: 10)
+        defer { a.process.stop() }
+        defer { b.process.stop() }
         let signed = LockedBox<[String]>([])
         let workers = DispatchGroup()
         for index in 0..<30 {
             DispatchQueue.global().async(group: workers) {
-                let result = try? (index % 2 == 0 ? a : b).trustctl(
-                    [
-                        "sign", "--seal", setup.seal, "--format", "raw", "--in", dir.file("doc.bin"), "--out",
-                        dir.file("sig\(index)"),
-                    ], token: setup.platformToken)
+                let result = try? sign(on: index % 2 == 0 ? a : b, setup, out: "sig\(index)")
                 if result?.succeeded == true { signed.modify { $0.append("\(index)") } }
             }
         }
@@ -193,26 +209,11 @@ struct ScaleOutTests {
     /// Each node keeps a seal's records in memory while the database's stamp stands still: a seal reported lost on
     /// one node is refused by the other on its very next signature, and signs again as soon as it is recovered.
     @Test func aSealReportedLostOnOneNodeIsRefusedByTheOtherAtOnce() throws {
-        try configure(try PostgresCluster.sharedCluster())
-        try SealedSignerSetup.writeRegistry(into: dir.file("data"))
-        let a = try start()
+        let (a, b, setup) = try twoNodesWithASeal(usageLimit: nil)
         defer { a.process.stop() }
-        let b = try start()
         defer { b.process.stop() }
-        let setup = try SealedSignerSetup(dir: dir, data: dir.file("data"), admin: admin, usageLimit: nil) {
-            try a.trustctl($0, token: $1)
-        }
-        try dir.write("doc.bin", Array("a licence to seal".utf8))
-        func sign(on node: Node) throws -> ProcessResult {
-            try node.trustctl(
-                [
-                    "sign", "--seal", setup.seal, "--format", "raw", "--in", dir.file("doc.bin"), "--out",
-                    dir.file("sig"),
-                ],
-                token: setup.platformToken)
-        }
-        #expect(try sign(on: a).succeeded)
-        #expect(try sign(on: a).succeeded, "signed again, with the seal's records kept")
+        #expect(try sign(on: a, setup).succeeded)
+        #expect(try sign(on: a, setup).succeeded, "signed again, with the seal's records kept")
         let revoker = try a.trustctl(
             ["principal", "create", "--name", "revoker-n", "--role", "seal-revoker"], token: admin
         ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -220,10 +221,10 @@ struct ScaleOutTests {
             try a.trustctl(["principal", "token", revoker, "--out", dir.file("revoker.token")], token: admin)
                 .succeeded)
         #expect(try b.trustctl(["seal", "report-loss", setup.seal], token: dir.file("revoker.token")).succeeded)
-        let refused = try sign(on: a)
+        let refused = try sign(on: a, setup)
         #expect(!refused.succeeded && refused.stderr.contains("suspended"), "\(refused.stderr)")
         #expect(try b.trustctl(["seal", "recover", setup.seal], token: dir.file("seal-reviewer.token")).succeeded)
-        #expect(try sign(on: a).succeeded, "recovered on B, signing again on A at once")
+        #expect(try sign(on: a, setup).succeeded, "recovered on B, signing again on A at once")
     }
 
     @Test func killingANodeUnderLoadLosesNothingAcknowledgedAndTheLeaseMoves() throws {
