@@ -73,14 +73,22 @@ for name in verify-ses verify-cms; do
     | jq -e '.indication == "TOTAL_PASSED"' >/dev/null || { echo "$name does not pass"; exit 1; }
 done
 
+warm_up() { # lua
+  wrk -t2 -c32 -d2s -s "$work/$1.lua" "http://127.0.0.1:$port/v1/${1%%-*}" >/dev/null 2>&1 || true
+}
 # One wrk run of a script against trustd; sets rps, p99, errors and ms (trustd's CPU ms per request), switches.
 measure() { # lua
-  local script=$1
-  # PERF_SCRIPT=sign-raw PERF_OUT=FILE: a perf profile of trustd during that run (perf report -i FILE).
-  [ "${PERF_SCRIPT:-}" = "$script" ] && perf record -q -F ${PERF_HZ:-999} ${PERF_FLAGS:-} -o "$PERF_OUT" -p "$pid" -- sleep "$seconds" 2>/dev/null &
+  local script=$1 profiler=
+  # PERF_SCRIPT=sign-raw PERF_OUT=FILE: a perf profile of trustd during that run (perf report -i FILE), written out
+  # before the next step, so that it neither overlaps the next openssl sample nor is cut short by the script's end.
+  if [ "${PERF_SCRIPT:-}" = "$script" ]; then
+    perf record -q -F ${PERF_HZ:-999} ${PERF_FLAGS:-} -o "$PERF_OUT" -p "$pid" -- sleep "$seconds" 2>/dev/null &
+    profiler=$!
+  fi
   local before; before=$(cpu_ticks "$pid"); local cs; cs=$(context_switches "$pid")
   local out; out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}")
   local after; after=$(cpu_ticks "$pid"); cs=$(( $(context_switches "$pid") - cs ))
+  if [ -n "$profiler" ]; then wait "$profiler" || true; fi
   local requests
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
@@ -91,7 +99,7 @@ measure() { # lua
 }
 run() { # name, algorithm, operation, lua
   local name=$1 algorithm=$2 operation=$3 script=$4
-  wrk -t2 -c32 -d2s -s "$work/$script.lua" "http://127.0.0.1:$port/v1/${script%%-*}" >/dev/null 2>&1 || true   # warm-up
+  warm_up "$script"
   # This moment's raw rates: two cores (the ratio's denominator) and one core (the CPU figure's).
   local raw one
   raw=$(speed_of "$algorithm" "$operation" -multi 2); one=$(speed_of "$algorithm" "$operation")
@@ -105,7 +113,7 @@ run() { # name, algorithm, operation, lua
 # signature and the grant's count — the connection, HTTP, the token, JSON, the seal's records and checks, one durable
 # audit record in a group commit and the answer. Its CPU plus a bare signature is the least a signature can cost here.
 floor() { # lua
-  wrk -t2 -c32 -d2s -s "$work/$1.lua" "http://127.0.0.1:$port/v1/${1%%-*}" >/dev/null 2>&1 || true   # warm-up
+  warm_up "$1"
   local one; one=$(speed_of sm2 sign)
   measure "$1"
   printf "  %-32s %8s req/s  p99 %8s  %s ms CPU/req  %s switches/req  %s\n" "refused: no grant (403)" "$rps" "$p99" \
